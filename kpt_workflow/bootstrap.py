@@ -1,0 +1,22 @@
+"""`kpt init`: create or upgrade the schema and load the territorial registry."""
+
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from kpt_workflow.entities import DIVIPOLA_PATH, read_divipola, refresh_registry
+from kpt_workflow.migrate import upgrade
+from kpt_workflow.unit_of_work import UnitOfWork
+
+
+def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH) -> dict[str, object]:
+    """Idempotent: a second run changes nothing; a newer DIVIPOLA file adds codes, removes none."""
+    upgrade(engine)
+    entities = read_divipola(divipola)
+    with UnitOfWork(engine, write=True) as uow:
+        added, updated = refresh_registry(uow.session, entities)
+        uow.commit()
+    kinds = Counter(e.kind for e in entities)
+    return {"source": str(divipola.name), "added": added, "updated": updated, "by_kind": dict(sorted(kinds.items())),
+            "planning_entities": sum(1 for e in entities if e.plans_own_pdt)}

@@ -1,0 +1,57 @@
+"""The catalog of document types (catalogs/documentos.yaml), validated when loaded."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kpt_workflow.errors import DefinitionError, InvalidInput
+from kpt_workflow.words import render
+
+CATALOG_PATH = Path(__file__).parent / "catalogs" / "documentos.yaml"
+
+
+class DocumentType(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    basis: str
+    requires_number: bool = False
+    justifiable: bool = False
+
+    def label_for(self, entity_kind: str) -> str:
+        return render(self.label, entity_kind)
+
+
+class DocumentCatalog(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    documents: tuple[DocumentType, ...]
+
+    def get(self, code: str) -> DocumentType:
+        for document in self.documents:
+            if document.code == code:
+                return document
+        known = ", ".join(d.code for d in self.documents)
+        raise InvalidInput(f"Tipo de documento desconocido '{code}'. Use uno de: {known}.", field="doc_type")
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.documents)
+
+
+@lru_cache(maxsize=None)
+def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
+    try:
+        catalog = DocumentCatalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DefinitionError(f"{path}: {where}: {first['msg']}") from exc
+    codes = catalog.codes()
+    duplicated = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicated:
+        raise DefinitionError(f"{path}: documents: código repetido {duplicated}; cada código debe ser único.")
+    return catalog

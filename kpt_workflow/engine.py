@@ -1,0 +1,91 @@
+"""One `transitions` Machine per workflow definition, shared by every plan.
+
+The Machine drives a small plain object (never a SQLModel row: `add_model` sets trigger methods
+with setattr, which pydantic refuses), built with `auto_transitions=False` so that no
+`to_<state>()` shortcut can skip the guards. The rules are evaluated by the caller first; the
+Machine only applies a step whose checklist passed.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from threading import Lock
+
+from transitions import Machine, MachineError
+
+from kpt_workflow.errors import NotFound, UnknownTrigger
+from kpt_workflow.states.loader import load_definition
+from kpt_workflow.states.schema import DefinitionSpec, StateSpec, TransitionSpec
+
+DEFINITIONS_DIR = Path(__file__).parent / "states"
+
+
+class _Lifecycle:
+    """What the Machine moves: only a state."""
+
+    state: str
+
+
+@dataclass
+class Workflow:
+    definition: DefinitionSpec
+    machine: Machine
+    lock: Lock
+
+    @classmethod
+    def build(cls, definition: DefinitionSpec) -> "Workflow":
+        machine = Machine(
+            model=None,
+            states=[s.name for s in definition.states],
+            transitions=[{"trigger": t.trigger, "source": t.source, "dest": t.dest} for t in definition.transitions],
+            initial=definition.initial,
+            auto_transitions=False,
+        )
+        return cls(definition, machine, Lock())
+
+    def state(self, name: str) -> StateSpec:
+        return next(s for s in self.definition.states if s.name == name)
+
+    def transitions_from(self, state: str) -> list[TransitionSpec]:
+        return [t for t in self.definition.transitions if t.source == state]
+
+    def transition(self, state: str, trigger: str) -> TransitionSpec:
+        for t in self.transitions_from(state):
+            if t.trigger == trigger:
+                return t
+        possible = ", ".join(t.trigger for t in self.transitions_from(state)) or "ninguno (estado terminal)"
+        raise UnknownTrigger(f"El paso '{trigger}' no existe desde el estado '{state}'. Pasos posibles: {possible}.",
+                             state=state, trigger=trigger)
+
+    def apply(self, state: str, trigger: str) -> str:
+        """Fire `trigger` from `state` on the shared Machine and return the new state."""
+        lifecycle = _Lifecycle()
+        with self.lock:
+            self.machine.add_model(lifecycle, initial=state)
+            try:
+                getattr(lifecycle, trigger)()
+            except (AttributeError, MachineError) as exc:
+                raise UnknownTrigger(f"El paso '{trigger}' no existe desde el estado '{state}'.") from exc
+            finally:
+                self.machine.remove_model(lifecycle)
+        return lifecycle.state
+
+
+@lru_cache(maxsize=None)
+def _all_workflows() -> dict[tuple[str, int], Workflow]:
+    workflows = {}
+    for path in sorted(DEFINITIONS_DIR.glob("**/*.yaml")):
+        definition = load_definition(path)
+        workflows[definition.name, definition.version] = Workflow.build(definition)
+    return workflows
+
+
+def workflow(name: str, version: int | None = None) -> Workflow:
+    """The definition `name` at `version` (the newest when None): plans keep the one they started under."""
+    versions = {v: w for (n, v), w in _all_workflows().items() if n == name}
+    if not versions:
+        raise NotFound(f"No hay una definición de flujo llamada '{name}'.")
+    chosen = max(versions) if version is None else version
+    if chosen not in versions:
+        raise NotFound(f"La definición '{name}' no tiene la versión {version}.")
+    return versions[chosen]

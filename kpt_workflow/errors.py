@@ -1,0 +1,52 @@
+"""Errors are values with a stable code and a Spanish message; one place maps them to HTTP."""
+
+
+class KptError(Exception):
+    """Base of every refusal the user should read: `code` is stable, `message` is Spanish."""
+
+    code = "kpt_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(KptError):
+    code = "not_found"
+
+
+class InvalidInput(KptError):
+    code = "invalid_input"
+
+
+class PlanNotAllowed(KptError):
+    """The entity exists but makes no PDT of its own (áreas no municipalizadas, San Andrés island)."""
+
+    code = "entity_without_pdt"
+
+
+class PlanExists(KptError):
+    code = "plan_exists"
+
+
+class PlanVersionConflict(KptError):
+    """The plan changed since the caller read it: nothing was written."""
+
+    code = "plan_version_conflict"
+
+
+class UnknownTrigger(KptError):
+    code = "unknown_trigger"
+
+
+class GuardFailed(KptError):
+    """A step was refused; `details['checklist']` holds every rule outcome."""
+
+    code = "guard_failed"
+
+
+class DefinitionError(KptError):
+    """A workflow definition file is invalid: the message names the file, the key and the fix."""
+
+    code = "definition_invalid"

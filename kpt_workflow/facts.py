@@ -1,0 +1,60 @@
+"""The immutable snapshot of a plan that rules judge: no rule ever reads the database."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Mapping
+
+from kpt_workflow.words import words_for
+
+FILED = "radicado"
+JUSTIFIED_ABSENCE = "ausencia_justificada"
+WITHDRAWN = "retirado"
+
+
+@dataclass(frozen=True)
+class DocumentFact:
+    """The latest version of one document type."""
+
+    doc_type: str
+    version: int
+    status: str
+    legal_date: date | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineFact:
+    """A legal term of the plan: its readings' earliest and latest day (None until its anchor
+    act exists) and the legal date of the act that met it, if any."""
+
+    code: str
+    earliest: date | None
+    latest: date | None
+    met_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What is known of a plan at `today` (the calendar day the rules judge, passed in)."""
+
+    plan_id: str
+    entity_code: str
+    entity_name: str
+    entity_kind: str
+    period: int
+    state: str
+    today: date
+    state_entered_on: date | None = None
+    documents: Mapping[str, DocumentFact] = field(default_factory=lambda: MappingProxyType({}))
+    deadlines: Mapping[str, DeadlineFact] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def words(self) -> Mapping[str, str]:
+        """The law's words for this entity (acuerdo/ordenanza, concejo/asamblea)."""
+        return words_for(self.entity_kind)
+
+    def filed(self, doc_type: str) -> DocumentFact | None:
+        """The document if its latest version is filed (not withdrawn, not only justified)."""
+        document = self.documents.get(doc_type)
+        return document if document is not None and document.status == FILED else None

@@ -1,0 +1,79 @@
+"""The tables. `plan` and `document` are a projection of `audit_event`: replay rebuilds them."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Entity(SQLModel, table=True):
+    """A territorial entity of DANE's DIVIPOLA; only some of them make a PDT of their own."""
+
+    code: str = Field(primary_key=True, max_length=5)
+    name: str
+    kind: str = Field(index=True, description="departamento | municipio | area_no_municipalizada | isla")
+    department_code: str = Field(index=True, max_length=2)
+    department_name: str
+    plans_own_pdt: bool
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Plan(SQLModel, table=True):
+    """One PDT of one entity for one government period."""
+
+    __table_args__ = (UniqueConstraint("entity_code", "period"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    entity_code: str = Field(foreign_key="entity.code", index=True)
+    period: int
+    state: str = Field(index=True)
+    state_entered_on: date = Field(description="legal date of the act that put the plan in its state")
+    version: int
+    definition_name: str
+    definition_version: int
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """One version of one document type of a plan; a new version never overwrites an old one."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "doc_type", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    doc_type: str
+    version: int
+    status: str = Field(description="radicado | ausencia_justificada | retirado")
+    legal_date: date | None = None
+    number: str | None = None
+    filename: str | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    media_type: str | None = None
+    note: str | None = None
+    filed_by: str
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the global hash chain; the application only ever inserts these rows."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("plan_id", "plan_version"),)
+
+    seq: int = Field(primary_key=True, description="position in the global chain, from 1")
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    plan_version: int
+    event_type: str = Field(index=True)
+    schema_version: int
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str
+    action: str
+    from_state: str | None = None
+    to_state: str | None = None
+    legal_date: date | None = None
+    outcomes: str = Field(description="canonical JSON list of rule outcomes")
+    payload: str = Field(description="canonical JSON object")
+    prev_hash: str = Field(unique=True, max_length=64)
+    hash: str = Field(unique=True, max_length=64)

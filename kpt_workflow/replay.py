@@ -1,0 +1,80 @@
+"""Rebuild plans and documents from the audit events alone, and compare with the tables.
+
+Replay is a pure fold: it never re-runs the rules (the recorded outcomes are the record) and takes
+time and actor from the events.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from kpt_workflow.audit import as_utc, iter_events
+from kpt_workflow.models import AuditEvent, Document, Plan
+
+PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", "definition_name", "definition_version")
+DOCUMENT_FIELDS = ("status", "legal_date", "number", "filename", "sha256", "size", "media_type", "note", "filed_by")
+
+
+@dataclass
+class Projection:
+    plans: dict[str, dict[str, object]] = field(default_factory=dict)
+    documents: dict[tuple[str, str, int], dict[str, object]] = field(default_factory=dict)
+
+
+def _apply(projection: Projection, event: AuditEvent) -> None:
+    payload = json.loads(event.payload)
+    if event.event_type == "plan_created":
+        projection.plans[event.plan_id] = {
+            "entity_code": payload["entity_code"], "period": payload["period"], "state": event.to_state,
+            "state_entered_on": event.legal_date, "version": event.plan_version,
+            "definition_name": payload["definition"]["name"], "definition_version": payload["definition"]["version"],
+        }
+        return
+    plan = projection.plans[event.plan_id]
+    plan["version"] = event.plan_version
+    if event.event_type == "transition_applied":
+        plan["state"], plan["state_entered_on"] = event.to_state, event.legal_date
+    elif event.event_type == "document_filed":
+        key = (event.plan_id, payload["doc_type"], payload["version"])
+        projection.documents[key] = {
+            **{k: payload[k] for k in DOCUMENT_FIELDS if k != "filed_by"},
+            "legal_date": date.fromisoformat(payload["legal_date"]) if payload["legal_date"] else None,
+            "filed_by": event.actor, "recorded_at": as_utc(event.recorded_at),
+        }
+
+
+def project(session: Session) -> Projection:
+    projection = Projection()
+    for event in iter_events(session):
+        _apply(projection, event)
+    return projection
+
+
+def differences(session: Session) -> list[str]:
+    """Every way the tables differ from the events' projection (empty when they agree)."""
+    projection = project(session)
+    found = []
+    tables = {p.id: p for p in session.execute(select(Plan)).scalars()}
+    for plan_id in sorted(set(tables) | set(projection.plans)):
+        row, rebuilt = tables.get(plan_id), projection.plans.get(plan_id)
+        if row is None or rebuilt is None:
+            found.append(f"plan {plan_id}: {'solo en los eventos' if row is None else 'sin eventos que lo creen'}")
+            continue
+        for name in PLAN_FIELDS:
+            if getattr(row, name) != rebuilt[name]:
+                found.append(f"plan {plan_id}: {name} es {getattr(row, name)!r} en la tabla y {rebuilt[name]!r} en los eventos")
+    documents = {(d.plan_id, d.doc_type, d.version): d for d in session.execute(select(Document)).scalars()}
+    for key in sorted(set(documents) | set(projection.documents)):
+        row, rebuilt = documents.get(key), projection.documents.get(key)
+        label = f"documento {key[1]} v{key[2]} del plan {key[0]}"
+        if row is None or rebuilt is None:
+            found.append(f"{label}: {'solo en los eventos' if row is None else 'sin evento que lo registre'}")
+            continue
+        for name in (*DOCUMENT_FIELDS, "recorded_at"):
+            value = as_utc(row.recorded_at) if name == "recorded_at" else getattr(row, name)
+            if value != rebuilt[name]:
+                found.append(f"{label}: {name} es {value!r} en la tabla y {rebuilt[name]!r} en los eventos")
+    return found

@@ -1,0 +1,71 @@
+"""Rules on the documents a step needs: one presence rule per catalog type, and the empalme."""
+
+from kpt_workflow.document_types import DocumentType, load_catalog
+from kpt_workflow.facts import JUSTIFIED_ABSENCE, PlanFacts
+from kpt_workflow.rules.registry import Verdict, register, rule
+
+FAMILY = "documentos"
+EMPALME_FORMATS = tuple(f"formato_empalme_{n:02d}" for n in range(1, 11))
+CONCEPTS = ("concepto_ctp", "concepto_autoridad_ambiental")
+
+
+def presence_rule_name(doc_type: str) -> str:
+    return f"documento_{doc_type}"
+
+
+def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def]
+    def check(facts: PlanFacts) -> Verdict:
+        label = document_type.label_for(facts.entity_kind)
+        document = facts.filed(document_type.code)
+        if document is None:
+            return Verdict(False, f"Falta: {label}.",
+                           f"Radique el documento '{document_type.code}' (versión vigente, con su fecha legal).")
+        if document_type.requires_number and not document.number:
+            return Verdict(False, f"{label}: la versión {document.version} no indica su número.",
+                           f"Radique una nueva versión de '{document_type.code}' con su número.")
+        return Verdict(True, f"{label}: radicado (versión {document.version}, fecha {document.legal_date}).")
+
+    return check
+
+
+for _document_type in load_catalog().documents:
+    register(presence_rule_name(_document_type.code), FAMILY, _document_type.basis, _presence_check(_document_type))
+
+
+@rule("empalme_cerrado", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP")
+def empalme_cerrado(facts: PlanFacts) -> Verdict:
+    """The handover is closed when each of the 10 formats was received or its absence justified."""
+    pending = [code for code in EMPALME_FORMATS
+               if facts.filed(code) is None
+               and getattr(facts.documents.get(code), "status", None) != JUSTIFIED_ABSENCE]
+    if pending:
+        return Verdict(False, f"Empalme abierto: faltan {len(pending)} de 10 formatos ({', '.join(pending)}).",
+                       "Radique cada formato recibido o justifique su ausencia (kpt doc justify).")
+    return Verdict(True, "Empalme cerrado: los 10 formatos recibidos o con ausencia justificada.")
+
+
+@rule("concepto_recibido", family=FAMILY, basis="Ley 152 de 1994, art. 39")
+def concepto_recibido(facts: PlanFacts) -> Verdict:
+    """Going back to adjust the draft answers a concept, so at least one must be on file."""
+    received = [code for code in CONCEPTS if facts.filed(code) is not None]
+    if not received:
+        return Verdict(False, "No hay concepto del CTP ni de la autoridad ambiental que motive ajustes.",
+                       "Radique el concepto recibido (concepto_ctp o concepto_autoridad_ambiental).")
+    return Verdict(True, f"Conceptos recibidos: {', '.join(received)}.")
+
+
+@rule("radicado_corporacion_vigente", family=FAMILY, basis="Ley 152 de 1994, art. 40")
+def radicado_corporacion_vigente(facts: PlanFacts) -> Verdict:
+    """The draft before the council must be the one filed in the current round: after a return for
+    changes, a new filing dated on or after the return is needed."""
+    w = facts.words
+    document = facts.filed("radicado_corporacion")
+    if document is None or not document.number:
+        return Verdict(False, f"Falta el proyecto de {w['acto']} radicado ante {w['la_corporacion']}, con su número.",
+                       "Radique 'radicado_corporacion' con el número y la fecha del radicado.")
+    if facts.state_entered_on and document.legal_date and document.legal_date < facts.state_entered_on:
+        return Verdict(False, f"El radicado ante {w['la_corporacion']} ({document.legal_date}) es anterior a la "
+                              f"entrada en la etapa actual ({facts.state_entered_on}).",
+                       f"Radique ante {w['la_corporacion']} el proyecto ajustado y registre el nuevo radicado.")
+    return Verdict(True, f"Proyecto de {w['acto']} radicado ante {w['la_corporacion']} el {document.legal_date} "
+                         f"(n.º {document.number}).")

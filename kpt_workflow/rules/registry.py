@@ -1,0 +1,78 @@
+"""The one place rules are registered and evaluated.
+
+A rule is a pure function over `PlanFacts` that returns a `Verdict`; the registry adds its name and
+legal basis to make the `Outcome` users see. Every rule of a step is evaluated, never only up to the
+first failure, so a refused step shows the whole checklist at once.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from kpt_workflow.facts import PlanFacts
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+    remedy: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    passed: bool
+    message: str
+    remedy: str
+    basis: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "passed": self.passed, "message": self.message,
+                "remedy": self.remedy, "basis": self.basis}
+
+
+Check = Callable[[PlanFacts], Verdict]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    family: str
+    basis: str
+    check: Check
+    deadlines: tuple[str, ...] = ()
+
+    def evaluate(self, facts: PlanFacts) -> Outcome:
+        verdict = self.check(facts)
+        return Outcome(
+            rule=self.name, passed=verdict.passed,
+            message=verdict.message,
+            remedy=verdict.remedy if not verdict.passed else "",
+            basis=self.basis,
+        )
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = ()) -> Rule:
+    """`deadlines` names the definition's deadlines the rule reads, so that the loader can refuse a
+    definition that uses the rule without declaring them."""
+    if name in RULES:
+        raise ValueError(f"rule {name!r} registered twice")
+    RULES[name] = Rule(name=name, family=family, basis=basis, check=check, deadlines=deadlines)
+    return RULES[name]
+
+
+def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Decorator form of `register`: `@rule("mes_corporacion_vencido", family=..., basis=...)`."""
+
+    def decorate(check: Check) -> Check:
+        register(name, family, basis, check, deadlines)
+        return check
+
+    return decorate
+
+
+def evaluate(rule_names: Iterable[str], facts: PlanFacts) -> list[Outcome]:
+    return [RULES[name].evaluate(facts) for name in rule_names]

@@ -1,0 +1,60 @@
+"""Rules on legal terms: steps the law opens when a body stays silent past its term.
+
+A permission that opens when a term runs out opens only after the LATER of the legal readings
+of that term (DOMAIN.md): an act issued one day early could be annulled.
+"""
+
+from kpt_workflow.facts import PlanFacts
+from kpt_workflow.rules.registry import Verdict, rule
+
+FAMILY = "plazos"
+
+
+def _concept_or_silence(facts: PlanFacts, *, body: str, concept: str, filing: str, deadline: str) -> Verdict:
+    """Shared by the CTP and the environmental authority: the concept, or its term elapsed."""
+    received = facts.filed(concept)
+    if received is not None:
+        return Verdict(True, f"Concepto de {body} radicado ({received.legal_date}).")
+    term = facts.deadlines[deadline]
+    if term.latest is None:
+        return Verdict(False, f"El proyecto no consta radicado ante {body}; su término no ha empezado.",
+                       f"Radique '{filing}' con la fecha en que {body} recibió el proyecto.")
+    if facts.today > term.latest:
+        return Verdict(True, f"{body} no se pronunció en su término: el requisito se entiende surtido "
+                             f"desde el {term.latest}.")
+    return Verdict(False, f"{body} aún está en su término (hasta el {term.latest}) y no hay concepto.",
+                   f"Radique '{concept}' cuando llegue, o espere a que venza el término (después del {term.latest}).")
+
+
+@rule("concepto_ctp_o_silencio", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",))
+def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
+    return _concept_or_silence(facts, body="el Consejo Territorial de Planeación", concept="concepto_ctp",
+                               filing="radicado_ctp", deadline="concepto_ctp")
+
+
+@rule("concepto_ambiental_o_silencio", family=FAMILY,
+      basis="Decreto 1865 de 1994, art. 3 (Decreto 1076 de 2015, art. 2.2.8.6A.1.2)",
+      deadlines=("concepto_autoridad_ambiental",))
+def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
+    """The environmental concept is not binding: only its existence or its term matters."""
+    return _concept_or_silence(facts, body="la autoridad ambiental", concept="concepto_autoridad_ambiental",
+                               filing="radicado_autoridad_ambiental", deadline="concepto_autoridad_ambiental")
+
+
+@rule("mes_corporacion_vencido", family=FAMILY,
+      basis="Ley 152 de 1994, art. 40; Consejo de Estado, Sala de Consulta, Concepto 2127 de 2013",
+      deadlines=("decision_corporacion",))
+def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
+    """Adoption by decree is allowed only once the council's month ran out without a decision."""
+    w = facts.words
+    if facts.filed("acto_aprobacion") is not None:
+        return Verdict(False, f"{w['la_corporacion'].capitalize()} ya adoptó el plan por {w['acto']}.",
+                       "Registre la aprobación en lugar de la adopción por decreto.")
+    term = facts.deadlines["decision_corporacion"]
+    if term.latest is None:
+        return Verdict(False, f"No consta el radicado ante {w['la_corporacion']}: el mes no ha empezado.",
+                       "Radique 'radicado_corporacion' con su fecha.")
+    if facts.today > term.latest:
+        return Verdict(True, f"El mes de {w['la_corporacion']} venció el {term.latest} sin decisión.")
+    return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.",
+                   f"La adopción por decreto solo procede después del {term.latest}.")

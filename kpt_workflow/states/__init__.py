@@ -1,0 +1,1 @@
+"""Declarative workflow definitions (YAML) and their loader/validator."""

@@ -1,0 +1,100 @@
+"""Load and validate workflow definitions: every mistake is a load error naming the file, the key
+and the fix, never a surprise when a plan moves."""
+
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from kpt_workflow.document_types import load_catalog
+from kpt_workflow.errors import DefinitionError
+from kpt_workflow.rules import RULES
+from kpt_workflow.states.schema import PERIOD_START, DefinitionSpec
+
+
+def load_definition(path: Path) -> DefinitionSpec:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"línea {mark.line + 1}" if mark else "sintaxis"
+        raise DefinitionError(f"{path}: {where}: YAML inválido ({getattr(exc, 'problem', exc)}).") from exc
+    try:
+        spec = DefinitionSpec.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(raíz)"
+        raise DefinitionError(f"{path}: {where}: {first['msg']}.") from exc
+    for problem in _problems(spec):
+        raise DefinitionError(f"{path}: {problem}")
+    return spec
+
+
+def _problems(spec: DefinitionSpec) -> Iterable[str]:
+    """Yield what is wrong, most basic first (the caller reports the first)."""
+    names = [s.name for s in spec.states]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        yield f"states: el estado '{name}' está declarado dos veces; deje una sola declaración."
+    known = set(names)
+    if spec.initial not in known:
+        yield f"initial: estado desconocido '{spec.initial}'; use uno de {names}."
+    seen: dict[tuple[str, str], int] = {}
+    for i, t in enumerate(spec.transitions):
+        for key in ("source", "dest"):
+            if getattr(t, key) not in known:
+                yield (f"transitions[{i}].{key}: estado desconocido '{getattr(t, key)}' (disparador '{t.trigger}'); "
+                       f"declárelo en states o use uno de {names}.")
+        for j, rule_name in enumerate(t.rules):
+            if rule_name not in RULES:
+                yield (f"transitions[{i}].rules[{j}]: regla desconocida '{rule_name}' (disparador '{t.trigger}'); "
+                       f"corrija el nombre o registre la regla en kpt_workflow/rules/.")
+        if (t.trigger, t.source) in seen:
+            yield (f"transitions[{i}]: el disparador '{t.trigger}' ya sale de '{t.source}' en "
+                   f"transitions[{seen[t.trigger, t.source]}]; desde un estado un disparador lleva a un solo destino.")
+        seen[t.trigger, t.source] = i
+    yield from _graph_problems(spec)
+    yield from _deadline_problems(spec)
+
+
+def _graph_problems(spec: DefinitionSpec) -> Iterable[str]:
+    exits: dict[str, set[str]] = {s.name: set() for s in spec.states}
+    for t in spec.transitions:
+        exits.setdefault(t.source, set()).add(t.dest)
+    reached, queue = {spec.initial}, deque([spec.initial])
+    while queue:
+        for dest in exits.get(queue.popleft(), ()):
+            if dest not in reached:
+                reached.add(dest)
+                queue.append(dest)
+    for state in spec.states:
+        if state.name not in reached:
+            yield (f"states.{state.name}: no es alcanzable desde el estado inicial '{spec.initial}'; "
+                   f"agregue una transición que llegue a él o elimínelo.")
+        if state.terminal and exits[state.name]:
+            yield f"states.{state.name}: es terminal pero tiene transiciones de salida; quítelas o quite terminal: true."
+        if not state.terminal and not exits[state.name]:
+            yield (f"states.{state.name}: estado no terminal sin salida; agregue una transición que salga "
+                   f"de él o márquelo terminal: true.")
+
+
+def _deadline_problems(spec: DefinitionSpec) -> Iterable[str]:
+    documents = set(load_catalog().codes())
+    declared = {d.code for d in spec.deadlines}
+    for i, d in enumerate(spec.deadlines):
+        if d.anchor != PERIOD_START and d.anchor not in documents:
+            yield (f"deadlines[{i}].anchor: '{d.anchor}' no es '{PERIOD_START}' ni un tipo de documento "
+                   f"del catálogo (kpt_workflow/catalogs/documentos.yaml).")
+        if d.met_by not in documents:
+            yield f"deadlines[{i}].met_by: tipo de documento desconocido '{d.met_by}'."
+        for j, term in enumerate(d.terms):
+            if (term.months_of_period is not None) != (d.anchor == PERIOD_START):
+                yield (f"deadlines[{i}].terms[{j}]: months_of_period va con anchor '{PERIOD_START}', y months o "
+                       f"working_days con un documento como anchor.")
+    for i, t in enumerate(spec.transitions):
+        for rule_name in t.rules:
+            for needed in getattr(RULES.get(rule_name), "deadlines", ()):
+                if needed not in declared:
+                    yield (f"transitions[{i}].rules: la regla '{rule_name}' lee el plazo '{needed}', que no está "
+                           f"declarado en deadlines; declárelo.")

@@ -1,0 +1,68 @@
+"""The shape of a workflow definition file (pydantic): what each key means and may hold."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+PERIOD_START = "inicio_periodo"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StateSpec(_Frozen):
+    name: str = Field(pattern=IDENTIFIER)
+    label: str
+    description: str = ""
+    terminal: bool = False
+
+
+class TransitionSpec(_Frozen):
+    trigger: str = Field(pattern=IDENTIFIER)
+    label: str
+    source: str
+    dest: str
+    rules: tuple[str, ...] = Field(min_length=1)
+
+
+class TermSpec(_Frozen):
+    """Exactly one unit: months counted in the period (ends on the month's last day), months from
+    an act (Ley 4 de 1913), or working days from an act."""
+
+    months_of_period: int | None = Field(default=None, ge=1, le=48)
+    months: int | None = Field(default=None, ge=1, le=48)
+    working_days: int | None = Field(default=None, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _exactly_one_unit(self) -> "TermSpec":
+        given = [k for k in ("months_of_period", "months", "working_days") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("cada término lleva exactamente una unidad: months_of_period, months o working_days")
+        return self
+
+
+class DeadlineSpec(_Frozen):
+    """A legal term: counted from the period's start or from the legal date of a document, met by
+    the legal date of another document. `use` says which reading the status shows: `aviso` (a duty
+    of the entity: the earliest day) or `permiso` (a step that opens when the term runs out: the
+    latest day)."""
+
+    code: str = Field(pattern=IDENTIFIER)
+    label: str
+    basis: str
+    anchor: str
+    terms: tuple[TermSpec, ...] = Field(min_length=1)
+    met_by: str
+    use: Literal["aviso", "permiso"]
+
+
+class DefinitionSpec(_Frozen):
+    name: str = Field(pattern=IDENTIFIER)
+    version: int = Field(ge=1)
+    title: str
+    initial: str
+    states: tuple[StateSpec, ...] = Field(min_length=1)
+    transitions: tuple[TransitionSpec, ...] = Field(min_length=1)
+    deadlines: tuple[DeadlineSpec, ...] = ()

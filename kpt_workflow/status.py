@@ -1,0 +1,64 @@
+"""The one shape of a plan's status (CLI --json, API, pages): DESIGN.md, "Interfaces"."""
+
+from datetime import date
+
+from sqlmodel import Session
+
+from kpt_workflow import deadlines as deadline_terms
+from kpt_workflow.document_types import load_catalog
+from kpt_workflow.engine import Workflow, workflow
+from kpt_workflow.facts import PlanFacts
+from kpt_workflow.models import Entity, Plan
+from kpt_workflow.repository import get_entity, latest_documents
+from kpt_workflow.rules import Outcome, evaluate
+
+
+def plan_facts(session: Session, plan: Plan, entity: Entity, today: date) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
+    """Snapshot the plan for the rules, with its deadlines computed from the definition's data."""
+    documents = latest_documents(session, plan.id)
+    definition = workflow(plan.definition_name, plan.definition_version).definition
+    terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
+    facts = PlanFacts(
+        plan_id=plan.id, entity_code=entity.code, entity_name=entity.name, entity_kind=entity.kind,
+        period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,
+        documents=documents, deadlines={d.spec.code: d.fact for d in terms},
+    )
+    return facts, terms
+
+
+def checklist(flow: Workflow, facts: PlanFacts, trigger: str) -> list[Outcome]:
+    return evaluate(flow.transition(facts.state, trigger).rules, facts)
+
+
+def plan_status(session: Session, plan: Plan, today: date) -> dict[str, object]:
+    entity = get_entity(session, plan.entity_code)
+    flow = workflow(plan.definition_name, plan.definition_version)
+    facts, terms = plan_facts(session, plan, entity, today)
+    catalog = load_catalog()
+    next_steps = []
+    for transition in flow.transitions_from(plan.state):
+        outcomes = evaluate(transition.rules, facts)
+        next_steps.append({
+            "trigger": transition.trigger, "label": transition.label, "to": transition.dest,
+            "allowed": all(o.passed for o in outcomes), "checklist": [o.as_dict() for o in outcomes],
+        })
+    return {
+        "id": plan.id,
+        "entity": {"code": entity.code, "name": entity.name, "kind": entity.kind,
+                   "department_code": entity.department_code, "department_name": entity.department_name},
+        "period": plan.period,
+        "state": plan.state,
+        "state_label": flow.state(plan.state).label,
+        "state_entered_on": plan.state_entered_on.isoformat(),
+        "terminal": flow.state(plan.state).terminal,
+        "version": plan.version,
+        "definition": {"name": plan.definition_name, "version": plan.definition_version},
+        "today": today.isoformat(),
+        "next": next_steps,
+        "deadlines": [d.as_status(today) for d in terms],
+        "documents": [
+            {"doc_type": d.doc_type, "label": catalog.get(d.doc_type).label_for(entity.kind), "version": d.version,
+             "status": d.status, "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
+            for d in facts.documents.values()
+        ],
+    }

@@ -1,0 +1,32 @@
+"""The law's words for each kind of entity: departments adopt *ordenanzas* in an *asamblea*,
+municipalities and districts adopt *acuerdos* in a *concejo*."""
+
+from types import MappingProxyType
+from typing import Mapping
+
+DEPARTAMENTO = "departamento"
+MUNICIPIO = "municipio"
+
+_DEPARTMENT_WORDS = {
+    "acto": "ordenanza", "Acto": "Ordenanza", "corporacion": "asamblea",
+    "la_corporacion": "la asamblea", "ejecutivo": "gobernador",
+}
+_MUNICIPAL_WORDS = {
+    "acto": "acuerdo", "Acto": "Acuerdo", "corporacion": "concejo",
+    "la_corporacion": "el concejo", "ejecutivo": "alcalde",
+}
+
+
+def words_for(entity_kind: str) -> Mapping[str, str]:
+    """The placeholders that catalog labels and rule messages may use."""
+    return MappingProxyType(_DEPARTMENT_WORDS if entity_kind == DEPARTAMENTO else _MUNICIPAL_WORDS)
+
+
+def render(template: str, entity_kind: str) -> str:
+    return template.format_map(words_for(entity_kind))
+
+
+KIND_PLURALS = {
+    DEPARTAMENTO: "departamentos", MUNICIPIO: "municipios y distritos",
+    "area_no_municipalizada": "áreas no municipalizadas", "isla": "isla (San Andrés)",
+}

@@ -1,0 +1,133 @@
+"""Shared fixtures: every test that touches a database runs on SQLite and, when
+KPT_TEST_DATABASE_URL is set (CI), on PostgreSQL too: one suite, two backends."""
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from kpt_workflow import services
+from kpt_workflow.blobs import BlobStore
+from kpt_workflow.bootstrap import init_database
+from kpt_workflow.db import make_engine
+from kpt_workflow.unit_of_work import UnitOfWork
+
+PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# Every document a plan needs to reach `discusion_corporaciones`, with the legal dates of a tidy 2024 cycle.
+CYCLE_2024: dict[str, tuple[date, str | None]] = {
+    **{f"formato_empalme_{n:02d}": (date(2023, 12, 15), None) for n in range(1, 11)},
+    "acta_informe_gestion": (date(2024, 1, 10), None),
+    "acto_equipo_formulador": (date(2024, 1, 5), "Decreto 012"),
+    "programa_gobierno": (date(2023, 7, 28), None),
+    "diagnostico": (date(2024, 2, 5), None),
+    "diagnostico_infancia": (date(2024, 2, 5), None),
+    "parte_estrategica": (date(2024, 2, 10), None),
+    "plan_plurianual_inversiones": (date(2024, 2, 12), None),
+    "acta_consejo_gobierno": (date(2024, 2, 20), "Acta 03"),
+    "radicado_ctp": (date(2024, 2, 27), "CTP-2024-001"),
+    "radicado_autoridad_ambiental": (date(2024, 2, 27), "CAR-2024-077"),
+    "concepto_ctp": (date(2024, 3, 20), None),
+    "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
+    "radicado_corporacion": (date(2024, 4, 25), "PA-045"),
+}
+STEPS_2024 = [("iniciar_construccion", date(2024, 1, 20)), ("radicar_ante_ctp", date(2024, 2, 27)),
+              ("radicar_ante_corporacion", date(2024, 4, 25))]
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrations and the DIVIPOLA load run once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "kpt.db"
+    engine = make_engine(f"sqlite:///{path}")
+    init_database(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_engine() -> Iterator[Engine]:
+    engine = make_engine(PG_URL or "")
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    init_database(engine)
+    yield engine
+    engine.dispose()
+
+
+def _backends() -> list[object]:
+    marks = [] if PG_URL else [pytest.mark.skip(reason="KPT_TEST_DATABASE_URL no está definido")]
+    return ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, *marks])]
+
+
+@pytest.fixture(params=_backends())
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "kpt.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        sqlite_engine = make_engine(f"sqlite:///{path}")
+        yield sqlite_engine
+        sqlite_engine.dispose()
+        return
+    pg = request.getfixturevalue("_pg_engine")
+    with pg.begin() as conn:
+        conn.execute(text("TRUNCATE audit_event, document, plan"))
+    yield pg
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> BlobStore:
+    return BlobStore(tmp_path / "data")
+
+
+@pytest.fixture
+def new_plan(engine: Engine) -> Callable[..., str]:
+    def create(entity_code: str = "05001", period: int = 2024) -> str:
+        with UnitOfWork(engine, write=True) as uow:
+            return str(services.create_plan(uow, entity_code=entity_code, period=period, actor="test")["id"])
+
+    return create
+
+
+@pytest.fixture
+def file_doc(engine: Engine, blobs: BlobStore) -> Callable[..., dict[str, object]]:
+    def file(plan_id: str, doc_type: str, legal_date: date | None = None, number: str | None = None,
+             **overrides: object) -> dict[str, object]:
+        fields: dict[str, object] = {
+            "content": PDF, "filename": f"{doc_type}.pdf",
+            "legal_date": legal_date or CYCLE_2024.get(doc_type, (date(2024, 1, 2), None))[0],
+            "number": number if number is not None else CYCLE_2024.get(doc_type, (None, None))[1],
+            **overrides,
+        }
+        filing = services.Filing(doc_type=doc_type, **fields)  # type: ignore[arg-type]
+        with UnitOfWork(engine, write=True) as uow:
+            return services.file_document(uow, blobs, plan_id=plan_id, filing=filing, actor="test")
+
+    return file
+
+
+@pytest.fixture
+def advance(engine: Engine) -> Callable[..., dict[str, object]]:
+    def step(plan_id: str, trigger: str, legal_date: date, expected_version: int | None = None) -> dict[str, object]:
+        with UnitOfWork(engine, write=True) as uow:
+            return services.advance(uow, plan_id=plan_id, trigger=trigger, actor="test", legal_date=legal_date,
+                                    expected_version=expected_version)
+
+    return step
+
+
+@pytest.fixture
+def plan_in_council(new_plan, file_doc, advance) -> str:  # type: ignore[no-untyped-def]
+    """A 2024 plan of Medellín before its concejo, driven through the real service layer."""
+    plan_id = new_plan()
+    for doc_type in CYCLE_2024:
+        file_doc(plan_id, doc_type)
+    for trigger, legal_date in STEPS_2024:
+        advance(plan_id, trigger, legal_date)
+    return plan_id
