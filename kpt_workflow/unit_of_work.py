@@ -25,7 +25,7 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed, and leaves loaded objects readable.
         self.session.close()
 
     def commit(self) -> None:

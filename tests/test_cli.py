@@ -1,0 +1,111 @@
+"""The `kpt` command as a planning office meets it: JSON everywhere, Spanish refusals, no tracebacks."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpt_workflow.cli import main
+from conftest import PDF
+
+STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
+
+
+@pytest.fixture
+def kpt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], _sqlite_template: Path):
+    """Run `kpt ARGS…` in-process on a fresh database; returns (exit code, stdout, stderr)."""
+    shutil.copy(_sqlite_template, tmp_path / "kpt.db")
+    monkeypatch.setenv("KPT_DATABASE_URL", f"sqlite:///{tmp_path / 'kpt.db'}")
+    monkeypatch.setenv("KPT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "acto.pdf"
+    path.write_bytes(PDF)
+    return path
+
+
+def test_status_json_has_the_agreed_shape(kpt):
+    code, out, _ = kpt("plan", "create", "05001", "--period", "2024", "--json")
+    plan_id = json.loads(out)["id"]
+    code, out, _ = kpt("plan", "status", plan_id, "--hoy", "2024-02-01", "--json")
+    status = json.loads(out)
+    assert code == 0 and STATUS_KEYS <= set(status)
+    assert set(status["entity"]) >= {"code", "name", "kind"}
+    assert set(status["next"][0]) >= {"trigger", "to", "allowed", "checklist"}
+    assert set(status["next"][0]["checklist"][0]) >= {"rule", "passed", "message", "remedy", "basis"}
+    deadline = next(d for d in status["deadlines"] if d["code"] == "radicacion_ctp")
+    assert (deadline["date"], deadline["days_left"], deadline["late"]) == ("2024-02-29", 28, False)
+    assert set(deadline) >= {"code", "label", "date", "days_left", "late", "basis", "reading"}
+
+
+def test_refused_advance_exits_non_zero_with_the_failing_rules(kpt):
+    kpt("plan", "create", "05001", "--period", "2024")
+    code, out, err = kpt("plan", "advance", "05001-2024", "iniciar_construccion", "--as", "ana", "--fecha", "2024-01-20",
+                         "--json")
+    assert code == 1
+    refusal = json.loads(out)
+    assert refusal["code"] == "guard_failed"
+    assert [c["rule"] for c in refusal["checklist"] if not c["passed"]][0] == "empalme_cerrado"
+    assert "Rechazado" in err and "empalme_cerrado" in err
+    code, out, _ = kpt("audit", "log", "05001-2024", "--json")
+    assert [e["event_type"] for e in json.loads(out)] == ["plan_created", "transition_blocked"]
+
+
+def test_dated_filing_and_justified_absence(kpt, pdf):
+    kpt("plan", "create", "05001", "--period", "2024")
+    code, out, _ = kpt("doc", "file", "05001-2024", "radicado_ctp", str(pdf), "--fecha", "2024-02-15",
+                       "--numero", "CTP-1", "--json")
+    assert code == 0 and json.loads(out)["legal_date"] == "2024-02-15"
+    code, out, _ = kpt("plan", "status", "05001-2024", "--hoy", "2024-02-20", "--json")
+    ctp = next(d for d in json.loads(out)["deadlines"] if d["code"] == "concepto_ctp")
+    assert ctp["date"] == "2024-03-15"
+    code, _, err = kpt("doc", "justify", "05001-2024", "formato_empalme_03", "--motivo", "No entregado")
+    assert code == 0
+    code, _, err = kpt("doc", "justify", "05001-2024", "diagnostico", "--motivo", "x")
+    assert code == 1 and "no admite ausencia justificada" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (("doc", "file", "05001-2024", "radicado_ctp", "PDF", "--fecha", "2099-01-01"), "posterior a hoy"),
+    (("doc", "file", "05001-2024", "radicado_ctp", "PDF", "--fecha", "15/02/2024"), "AAAA-MM-DD"),
+    (("doc", "file", "05001-2024", "no_existe", "PDF"), "Tipo de documento desconocido"),
+    (("doc", "file", "05001-2024", "radicado_ctp", "no-such-file.pdf"), "No se encuentra el archivo"),
+    (("plan", "create", "91405", "--period", "2024"), "AMAZONAS"),
+    (("plan", "create", "05001", "--period", "dos mil"), "no es un número entero"),
+    (("plan", "status", "00000-2024"), "No existe el plan"),
+    (("plan", "advance", "05001-2024", "volar"), "no existe desde el estado"),
+    (("plan", "create"), "Falta el parámetro"),
+    (("plan", "volar"), "Comando desconocido"),
+    (("plan", "create", "05001", "--periodo", "2024"), "Opción desconocida"),
+], ids=["future-date", "bad-date", "unknown-doc-type", "missing-file", "anm", "bad-period", "unknown-plan",
+        "unknown-step", "missing-arg", "unknown-command", "unknown-option"])
+def test_bad_input_gets_a_spanish_message_and_non_zero_exit(kpt, pdf, args, message):
+    kpt("plan", "create", "05001", "--period", "2024")
+    code, _, err = kpt(*[str(pdf) if a == "PDF" else a for a in args])
+    assert code != 0 and message in err
+
+
+def test_audit_commands_and_diagram(kpt):
+    kpt("plan", "create", "05001", "--period", "2024")
+    assert kpt("audit", "verify")[0] == 0
+    code, out, _ = kpt("audit", "replay", "--check", "--json")
+    assert code == 0 and json.loads(out) == {"ok": True, "differences": []}
+    code, out, _ = kpt("diagram")
+    assert "stateDiagram-v2" in out and "discusion_corporaciones --> adoptado_por_decreto: adoptar_por_decreto" in out
+    assert "mes_corporacion_vencido" in out

@@ -1,0 +1,35 @@
+"""Optimistic locking: of many requests firing the same step from the same version, one applies."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from kpt_workflow import audit, replay, services
+from kpt_workflow.errors import PlanVersionConflict
+from kpt_workflow.repository import get_plan
+from kpt_workflow.unit_of_work import UnitOfWork
+
+ATTEMPTS = 12
+
+
+def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_council):
+    with UnitOfWork(engine) as uow:
+        version = get_plan(uow.session, plan_in_council).version
+
+    def attempt(_: int) -> str:
+        try:
+            with UnitOfWork(engine, write=True) as uow:
+                services.advance(uow, plan_id=plan_in_council, trigger="devolver_para_ajustes", actor="concejo",
+                                 legal_date=date(2024, 5, 10), expected_version=version)
+            return "applied"
+        except PlanVersionConflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(attempt, range(ATTEMPTS)))
+    assert results.count("applied") == 1 and results.count("conflict") == ATTEMPTS - 1
+    with UnitOfWork(engine) as uow:
+        plan = get_plan(uow.session, plan_in_council)
+        assert (plan.state, plan.version) == ("tramite_ambiental_y_planeacion", version + 1)
+        assert audit.verify(uow.session).ok
+        assert replay.differences(uow.session) == []
+        assert len(audit.plan_events(uow.session, plan_in_council)) == plan.version
