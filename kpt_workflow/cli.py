@@ -214,7 +214,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
-        app(args=args, prog_name="kpt", standalone_mode=False)
+        # Outside standalone mode click returns typer.Exit's code instead of exiting.
+        exit_code = app(args=args, prog_name="kpt", standalone_mode=False)
+        if isinstance(exit_code, int) and exit_code:
+            sys.exit(exit_code)
     except GuardFailed as exc:
         lines = [f"  {'✓' if o['passed'] else '✗'} {o['rule']}: {o['message']}"
                  + ("" if o["passed"] else f"\n      → {o['remedy']} ({o['basis']})") for o in exc.details["checklist"]]

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,15 @@ def test_bad_input_gets_a_spanish_message_and_non_zero_exit(kpt, pdf, args, mess
     kpt("plan", "create", "05001", "--period", "2024")
     code, _, err = kpt(*[str(pdf) if a == "PDF" else a for a in args])
     assert code != 0 and message in err
+
+
+def test_verify_exits_non_zero_on_a_tampered_log(kpt, tmp_path):
+    kpt("plan", "create", "05001", "--period", "2024")
+    kpt("plan", "create", "11001", "--period", "2024")
+    with sqlite3.connect(tmp_path / "kpt.db") as conn:
+        conn.execute("DELETE FROM audit_event WHERE seq = 1")
+    code, out, err = kpt("audit", "verify", "--json")
+    assert code == 1 and json.loads(out)["first_bad_seq"] == 2
 
 
 def test_audit_commands_and_diagram(kpt):

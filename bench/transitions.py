@@ -1,0 +1,369 @@
+"""Throughput of guarded transitions with their audit event, against bare SQLite commits.
+
+What it measures, in one run on this machine:
+
+A. "guarded transitions + audit": `services.advance` called in its own
+   `UnitOfWork(engine, write=True)` (BEGIN IMMEDIATE) for plans waiting before the council. Each
+   call reads the plan and its documents, evaluates the whole checklist of the step, fires the step
+   on the shared `transitions` Machine, bumps the plan version, appends the hash-chained audit event
+   and commits. The back edge `devolver_para_ajustes` / `radicar_ante_corporacion` gives an endless
+   supply of allowed steps: every step carries the same legal date (`LEGAL_DAY`), the date of the
+   plan's `radicado_corporacion`, so rule `radicado_corporacion_vigente` keeps passing with no
+   re-filing. Every timed call must apply; a refusal is counted and makes the run invalid.
+B. The baseline: a bare `sqlite3` loop on a separate fresh file with the same durability settings
+   (WAL, synchronous=FULL, foreign_keys=ON, busy_timeout), each iteration `BEGIN IMMEDIATE`, one
+   `INSERT` of a ~600-byte row (about an audit event), `COMMIT`, for the same duration.
+
+It prints both rates with mean/p50/p99 latency, the ratio A/B against the target (>= 50 %), and the
+Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, steps to
+`discusion_corporaciones`, all through the service layer) happens in a temporary directory and is
+not timed.
+
+Run from the repository root with the project's virtualenv:
+
+    python bench/transitions.py                       # 200 municipalities, 10 s per part
+    python bench/transitions.py --plans 50 --seconds 3
+    python bench/transitions.py --json                # one JSON object on stdout
+
+Exit status 0 when the run is valid (every timed step applied), 1 otherwise; the ratio target is
+reported, not enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+# This file shares its name with the `transitions` library the engine is built on; run as a script,
+# its directory is sys.path[0] and would shadow the library, so it leaves the path before any import.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import sqlalchemy  # noqa: E402
+from sqlalchemy import Engine, func  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+from kpt_workflow import services  # noqa: E402
+from kpt_workflow.blobs import BlobStore  # noqa: E402
+from kpt_workflow.bootstrap import init_database  # noqa: E402
+from kpt_workflow.db import make_engine  # noqa: E402
+from kpt_workflow.errors import GuardFailed  # noqa: E402
+from kpt_workflow.models import AuditEvent, Entity  # noqa: E402
+from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
+from kpt_workflow.words import MUNICIPIO  # noqa: E402
+
+PERIOD = 2024
+ACTOR = "bench"
+BUSY_TIMEOUT_MS = 30_000  # make_engine's default, used for both parts
+TARGET_RATIO = 0.50
+BASELINE_ROW_BYTES = 600  # about one audit event (JSON outcomes + payload + hashes)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# The one legal day of the council round: date of `radicado_corporacion`, of the step that puts the
+# plan before the council, and of every timed step, so the back edge never needs a new filing.
+LEGAL_DAY = date(2024, 5, 6)
+
+# Every document a plan needs to reach `discusion_corporaciones` (a tidy 2024 cycle): legal date, number.
+DOCUMENTS: dict[str, tuple[date, str | None]] = {
+    **{f"formato_empalme_{n:02d}": (date(2023, 12, 15), None) for n in range(1, 11)},
+    "acta_informe_gestion": (date(2024, 1, 10), None),
+    "acto_equipo_formulador": (date(2024, 1, 5), "Decreto 012"),
+    "programa_gobierno": (date(2023, 7, 28), None),
+    "diagnostico": (date(2024, 2, 5), None),
+    "diagnostico_infancia": (date(2024, 2, 5), None),
+    "parte_estrategica": (date(2024, 2, 10), None),
+    "plan_plurianual_inversiones": (date(2024, 2, 12), None),
+    "acta_consejo_gobierno": (date(2024, 2, 20), "Acta 03"),
+    "radicado_ctp": (date(2024, 2, 27), "CTP-2024-001"),
+    "radicado_autoridad_ambiental": (date(2024, 2, 27), "CAR-2024-077"),
+    "concepto_ctp": (date(2024, 3, 20), None),
+    "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
+    "radicado_corporacion": (LEGAL_DAY, "PA-045"),
+}
+SETUP_STEPS: list[tuple[str, date]] = [
+    ("iniciar_construccion", date(2024, 1, 20)),
+    ("radicar_ante_ctp", date(2024, 2, 27)),
+    ("radicar_ante_corporacion", LEGAL_DAY),
+]
+# The back edge: from each state, the step that leads to the other one.
+BACK_EDGE: dict[str, str] = {
+    "discusion_corporaciones": "devolver_para_ajustes",
+    "tramite_ambiental_y_planeacion": "radicar_ante_corporacion",
+}
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                  f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Figures of one timed loop."""
+
+    operations: int
+    seconds: float
+    per_second: float
+    mean_ms: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class TransitionRun:
+    timing: Timing
+    applied: int
+    refused: int
+    audit_event_bytes: float  # mean size of the text columns of the events written while timed
+
+
+@dataclass(frozen=True)
+class Setup:
+    plans: int
+    filings: int
+    steps: int
+    seconds: float
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+def summarize(latencies_ns: Sequence[int], elapsed_s: float) -> Timing:
+    """Rate over the wall time of the loop; latency quantiles over the individual calls."""
+    ms = sorted(n / 1e6 for n in latencies_ns)
+    if len(ms) < 2:
+        raise SystemExit("too few iterations to report figures: raise --seconds")
+    return Timing(operations=len(ms), seconds=elapsed_s, per_second=len(ms) / elapsed_s,
+                  mean_ms=statistics.fmean(ms), p50_ms=statistics.median(ms),
+                  p99_ms=statistics.quantiles(ms, n=100, method="inclusive")[98])
+
+
+def timed_loop(seconds: float, operation: Callable[[int], None]) -> Timing:
+    """Call `operation(i)` for i = 0, 1, … until `seconds` have passed, timing each call."""
+    latencies: list[int] = []
+    clock = time.perf_counter_ns
+    start = clock()
+    deadline = start + int(seconds * 1e9)
+    i = 0
+    while (now := clock()) < deadline:
+        operation(i)
+        latencies.append(clock() - now)
+        i += 1
+    return summarize(latencies, (clock() - start) / 1e9)
+
+
+# --- setup (not timed) -------------------------------------------------------------------------
+
+def create_database(directory: Path) -> Engine:
+    """A fresh kpt database: schema by migrations and the DIVIPOLA registry, as `kpt init` does."""
+    engine = make_engine(f"sqlite:///{directory / 'kpt.db'}", busy_timeout_ms=BUSY_TIMEOUT_MS)
+    init_database(engine)
+    return engine
+
+
+def pick_municipalities(engine: Engine, count: int) -> list[str]:
+    """`count` municipality codes spread evenly over the registry (all departments represented)."""
+    with UnitOfWork(engine) as uow:
+        codes = list(uow.session.exec(select(Entity.code).where(Entity.kind == MUNICIPIO).order_by(Entity.code)))
+    if count > len(codes):
+        raise SystemExit(f"--plans {count}: the registry has only {len(codes)} municipalities")
+    stride = len(codes) / count
+    return [codes[int(i * stride)] for i in range(count)]
+
+
+def prepare_plan(engine: Engine, blobs: BlobStore, entity_code: str) -> str:
+    """Create the entity's 2024 plan, file its documents and take it before the council."""
+    with UnitOfWork(engine, write=True) as uow:
+        plan_id = str(services.create_plan(uow, entity_code=entity_code, period=PERIOD, actor=ACTOR,
+                                           legal_date=date(PERIOD, 1, 1))["id"])
+    for doc_type, (legal_date, number) in DOCUMENTS.items():
+        filing = services.Filing(doc_type=doc_type, content=PDF, filename=f"{doc_type}.pdf",
+                                 legal_date=legal_date, number=number)
+        with UnitOfWork(engine, write=True) as uow:
+            services.file_document(uow, blobs, plan_id=plan_id, filing=filing, actor=ACTOR)
+    for trigger, legal_date in SETUP_STEPS:
+        with UnitOfWork(engine, write=True) as uow:
+            services.advance(uow, plan_id=plan_id, trigger=trigger, actor=ACTOR, legal_date=legal_date)
+    return plan_id
+
+
+def prepare_plans(engine: Engine, blobs: BlobStore, count: int) -> tuple[list[str], Setup]:
+    start = time.perf_counter()
+    plan_ids = [prepare_plan(engine, blobs, code) for code in pick_municipalities(engine, count)]
+    setup = Setup(plans=len(plan_ids), filings=len(plan_ids) * len(DOCUMENTS),
+                  steps=len(plan_ids) * len(SETUP_STEPS), seconds=time.perf_counter() - start)
+    return plan_ids, setup
+
+
+# --- part A: guarded transitions + audit -------------------------------------------------------
+
+def last_event_seq(engine: Engine) -> int:
+    with UnitOfWork(engine) as uow:
+        return int(uow.session.exec(select(func.coalesce(func.max(AuditEvent.seq), 0))).one())
+
+
+def mean_event_bytes(engine: Engine, after_seq: int) -> float:
+    """Mean size of the text an audit event stores (JSON outcomes and payload, hashes, names)."""
+    size = (func.length(AuditEvent.outcomes) + func.length(AuditEvent.payload) + func.length(AuditEvent.hash)
+            + func.length(AuditEvent.prev_hash) + func.length(AuditEvent.plan_id) + func.length(AuditEvent.action)
+            + func.length(AuditEvent.event_type) + func.length(AuditEvent.actor)
+            + func.coalesce(func.length(AuditEvent.from_state), 0) + func.coalesce(func.length(AuditEvent.to_state), 0))
+    with UnitOfWork(engine) as uow:
+        value = uow.session.exec(select(func.avg(size)).where(AuditEvent.seq > after_seq)).one()
+    return float(value or 0.0)
+
+
+def run_transitions(engine: Engine, plan_ids: Sequence[str], seconds: float) -> TransitionRun:
+    """Fire back-edge steps round-robin over the plans; count the applied and the refused."""
+    next_trigger = {plan_id: BACK_EDGE["discusion_corporaciones"] for plan_id in plan_ids}
+    counts = {"applied": 0, "refused": 0}
+
+    def step(i: int) -> None:
+        plan_id = plan_ids[i % len(plan_ids)]
+        try:
+            with UnitOfWork(engine, write=True) as uow:
+                result = services.advance(uow, plan_id=plan_id, trigger=next_trigger[plan_id], actor=ACTOR,
+                                          legal_date=LEGAL_DAY)
+        except GuardFailed:
+            counts["refused"] += 1
+            return
+        counts["applied"] += 1
+        next_trigger[plan_id] = BACK_EDGE[str(result["to"])]
+
+    first_seq = last_event_seq(engine)
+    timing = timed_loop(seconds, step)
+    return TransitionRun(timing=timing, applied=counts["applied"], refused=counts["refused"],
+                         audit_event_bytes=mean_event_bytes(engine, first_seq))
+
+
+# --- part B: bare sqlite3 baseline -------------------------------------------------------------
+
+def baseline_connection(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the durability settings of `kpt_workflow.db`."""
+    connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(pragma)
+    connection.execute("CREATE TABLE event (seq INTEGER PRIMARY KEY, plan_id TEXT NOT NULL, body TEXT NOT NULL)")
+    return connection
+
+
+def run_baseline(path: Path, seconds: float) -> Timing:
+    """BEGIN IMMEDIATE; INSERT one ~600-byte row; COMMIT — as fast as the loop goes."""
+    connection = baseline_connection(path)
+    bodies = [os.urandom(BASELINE_ROW_BYTES // 2).hex() for _ in range(1024)]  # built before timing
+
+    def insert(i: int) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO event (plan_id, body) VALUES (?, ?)", (f"{i % 1000:05d}-2024", bodies[i % 1024]))
+        connection.execute("COMMIT")
+
+    try:
+        return timed_loop(seconds, insert)
+    finally:
+        connection.close()
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> dict[str, object]:
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "sqlalchemy": sqlalchemy.__version__, "platform": platform.platform(), "cpu": cpu_model(),
+            "nproc": nproc}
+
+
+def build_report(args: argparse.Namespace, directory: Path, setup: Setup, transitions: TransitionRun,
+                 baseline: Timing) -> dict[str, object]:
+    ratio = transitions.timing.per_second / baseline.per_second
+    return {
+        "benchmark": "guarded transitions + audit vs bare sqlite3 commit",
+        "config": {"plans": args.plans, "seconds_per_part": args.seconds, "legal_day": LEGAL_DAY.isoformat(),
+                   "directory": str(directory), "baseline_row_bytes": BASELINE_ROW_BYTES},
+        "machine": machine_info(),
+        "setup": asdict(setup),
+        "transitions": {**asdict(transitions.timing), "applied": transitions.applied, "refused": transitions.refused,
+                        "audit_event_bytes_mean": round(transitions.audit_event_bytes, 1)},
+        "baseline": asdict(baseline),
+        "ratio": ratio,
+        "target": TARGET_RATIO,
+        "target_met": ratio >= TARGET_RATIO,
+        "valid": transitions.refused == 0 and transitions.applied == transitions.timing.operations,
+    }
+
+
+def timing_line(label: str, timing: Timing, unit: str) -> str:
+    return (f"{label:<34} {timing.operations:>7} {unit} in {timing.seconds:5.2f} s  {timing.per_second:8.1f}/s  "
+            f"mean {timing.mean_ms:6.2f} ms  p50 {timing.p50_ms:6.2f} ms  p99 {timing.p99_ms:6.2f} ms")
+
+
+def print_text(report: dict[str, object], transitions: TransitionRun, baseline: Timing) -> None:
+    machine, setup, config = report["machine"], report["setup"], report["config"]
+    assert isinstance(machine, dict) and isinstance(setup, dict) and isinstance(config, dict)
+    print(f"kpt_workflow transitions benchmark: {config['plans']} plans, {config['seconds_per_part']} s per part, "
+          f"in {config['directory']}")
+    print(f"machine: {machine['platform']}, {machine['cpu']}, nproc {machine['nproc']}")
+    print(f"versions: Python {machine['python']}, SQLite {machine['sqlite']}, SQLAlchemy {machine['sqlalchemy']}")
+    print(f"setup (not timed): {setup['plans']} plans, {setup['filings']} filings, {setup['steps']} steps "
+          f"in {setup['seconds']:.1f} s")
+    print(timing_line("A  guarded transitions + audit", transitions.timing, "steps"))
+    print(f"   applied {transitions.applied}, refused {transitions.refused}; "
+          f"audit event ~{transitions.audit_event_bytes:.0f} bytes of text")
+    print(timing_line(f"B  sqlite3 BEGIN/INSERT/COMMIT", baseline, "rows "))
+    print(f"   one {BASELINE_ROW_BYTES}-byte row per transaction; WAL, synchronous=FULL, foreign_keys, busy_timeout")
+    verdict = "met" if report["target_met"] else "NOT met"
+    print(f"A/B = {100 * float(report['ratio']):.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): {verdict}")
+    if not report["valid"]:
+        print("INVALID RUN: some timed steps were refused", file=sys.stderr)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--plans", type=int, default=200, help="plans (municipalities) to set up (default 200)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed part (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="parent of the temporary directory (default: the system's); both files go there")
+    args = parser.parse_args(argv)
+    if args.plans < 1 or args.seconds <= 0:
+        parser.error("--plans must be >= 1 and --seconds > 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kpt-bench-", dir=args.dir) as tmp:
+        directory = Path(tmp)
+        engine = create_database(directory)
+        try:
+            plan_ids, setup = prepare_plans(engine, BlobStore(directory / "data"), args.plans)
+            transitions = run_transitions(engine, plan_ids, args.seconds)
+        finally:
+            engine.dispose()
+        baseline = run_baseline(directory / "baseline.db", args.seconds)
+        report = build_report(args, directory, setup, transitions, baseline)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_text(report, transitions, baseline)
+    return 0 if report["valid"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
