@@ -15,7 +15,7 @@ B. The baseline: a bare `sqlite3` loop on a separate fresh file with the same du
    `INSERT` of a ~600-byte row (about an audit event), `COMMIT`, for the same duration.
 
 It prints both rates with mean/p50/p99 latency, the ratio A/B against the target (>= 50 %), and the
-Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, steps to
+Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, parte estratégica and plan plurianual, steps to
 `discusion_corporaciones`, all through the service layer) happens in a temporary directory and is
 not timed.
 
@@ -91,6 +91,23 @@ DOCUMENTS: dict[str, tuple[date, str | None]] = {
     "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
     "radicado_corporacion": (LEGAL_DAY, "PA-045"),
 }
+# A small but complete parte estratégica (catalog indicators) and its funding, recorded on these legal dates.
+STRATEGIC_PART: dict[str, object] = {"ejes": [{"nombre": "Territorio que aprende", "programas": [
+    {"codigo": "2201", "metas": [
+        {"indicador": "R220101", "linea_base": {"valor": "45.2", "anio": 2023, "fuente": "MEN - SIMAT"},
+         "meta_cuatrienio": "55"},
+        {"indicador": "220102801", "linea_base": {"valor": "12000", "anio": 2023, "fuente": "MEN - SIMAT"},
+         "meta_cuatrienio": "15000"}]},
+    {"codigo": "4102", "metas": [
+        {"indicador": "R410202", "linea_base": {"valor": "60", "anio": 2022, "fuente": "ICBF - Cuéntame"},
+         "meta_cuatrienio": "75"},
+        {"indicador": "410200101", "linea_base": {"valor": "3000", "anio": 2023, "fuente": "ICBF - Cuéntame"},
+         "meta_cuatrienio": "4200"}]},
+]}]}
+INVESTMENT_PLAN: dict[str, object] = {"lineas": [
+    {"programa": program, "anio": year, "fuente": "sgp", "valor": 1_500_000_000}
+    for program in ("2201", "4102") for year in range(2024, 2028)]}
+STRATEGY_DATES = (date(2024, 2, 10), date(2024, 2, 12))  # parte estratégica, plan plurianual
 SETUP_STEPS: list[tuple[str, date]] = [
     ("iniciar_construccion", date(2024, 1, 20)),
     ("radicar_ante_ctp", date(2024, 2, 27)),
@@ -178,8 +195,18 @@ def pick_municipalities(engine: Engine, count: int) -> list[str]:
     return [codes[int(i * stride)] for i in range(count)]
 
 
+def record_strategy(engine: Engine, plan_id: str) -> None:
+    """Record the parte estratégica and the plan plurianual that `radicar_ante_ctp` checks."""
+    with UnitOfWork(engine, write=True) as uow:
+        services.record_strategic_part(uow, plan_id=plan_id, data=STRATEGIC_PART, actor=ACTOR,
+                                       legal_date=STRATEGY_DATES[0])
+    with UnitOfWork(engine, write=True) as uow:
+        services.record_investment_plan(uow, plan_id=plan_id, data=INVESTMENT_PLAN, actor=ACTOR,
+                                        legal_date=STRATEGY_DATES[1])
+
+
 def prepare_plan(engine: Engine, blobs: BlobStore, entity_code: str) -> str:
-    """Create the entity's 2024 plan, file its documents and take it before the council."""
+    """Create the entity's 2024 plan, file its documents, record its strategy and take it before the council."""
     with UnitOfWork(engine, write=True) as uow:
         plan_id = str(services.create_plan(uow, entity_code=entity_code, period=PERIOD, actor=ACTOR,
                                            legal_date=date(PERIOD, 1, 1))["id"])
@@ -188,6 +215,7 @@ def prepare_plan(engine: Engine, blobs: BlobStore, entity_code: str) -> str:
                                  legal_date=legal_date, number=number)
         with UnitOfWork(engine, write=True) as uow:
             services.file_document(uow, blobs, plan_id=plan_id, filing=filing, actor=ACTOR)
+    record_strategy(engine, plan_id)
     for trigger, legal_date in SETUP_STEPS:
         with UnitOfWork(engine, write=True) as uow:
             services.advance(uow, plan_id=plan_id, trigger=trigger, actor=ACTOR, legal_date=legal_date)
@@ -289,23 +317,44 @@ def machine_info() -> dict[str, object]:
             "nproc": nproc}
 
 
-def build_report(args: argparse.Namespace, directory: Path, setup: Setup, transitions: TransitionRun,
-                 baseline: Timing) -> dict[str, object]:
-    ratio = transitions.timing.per_second / baseline.per_second
-    return {
-        "benchmark": "guarded transitions + audit vs bare sqlite3 commit",
-        "config": {"plans": args.plans, "seconds_per_part": args.seconds, "legal_day": LEGAL_DAY.isoformat(),
-                   "directory": str(directory), "baseline_row_bytes": BASELINE_ROW_BYTES},
-        "machine": machine_info(),
-        "setup": asdict(setup),
-        "transitions": {**asdict(transitions.timing), "applied": transitions.applied, "refused": transitions.refused,
-                        "audit_event_bytes_mean": round(transitions.audit_event_bytes, 1)},
-        "baseline": asdict(baseline),
-        "ratio": ratio,
-        "target": TARGET_RATIO,
-        "target_met": ratio >= TARGET_RATIO,
-        "valid": transitions.refused == 0 and transitions.applied == transitions.timing.operations,
-    }
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found, for the text and the JSON output."""
+
+    plans: int
+    seconds_per_part: float
+    directory: Path
+    machine: dict[str, object]
+    setup: Setup
+    transitions: TransitionRun
+    baseline: Timing
+
+    @property
+    def ratio(self) -> float:
+        return self.transitions.timing.per_second / self.baseline.per_second
+
+    @property
+    def valid(self) -> bool:
+        """Every timed call applied its step: none refused."""
+        return self.transitions.refused == 0 and self.transitions.applied == self.transitions.timing.operations
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "benchmark": "guarded transitions + audit vs bare sqlite3 commit",
+            "config": {"plans": self.plans, "seconds_per_part": self.seconds_per_part,
+                       "legal_day": LEGAL_DAY.isoformat(), "directory": str(self.directory),
+                       "baseline_row_bytes": BASELINE_ROW_BYTES},
+            "machine": self.machine,
+            "setup": asdict(self.setup),
+            "transitions": {**asdict(self.transitions.timing), "applied": self.transitions.applied,
+                            "refused": self.transitions.refused,
+                            "audit_event_bytes_mean": round(self.transitions.audit_event_bytes, 1)},
+            "baseline": asdict(self.baseline),
+            "ratio": self.ratio,
+            "target": TARGET_RATIO,
+            "target_met": self.ratio >= TARGET_RATIO,
+            "valid": self.valid,
+        }
 
 
 def timing_line(label: str, timing: Timing, unit: str) -> str:
@@ -313,23 +362,22 @@ def timing_line(label: str, timing: Timing, unit: str) -> str:
             f"mean {timing.mean_ms:6.2f} ms  p50 {timing.p50_ms:6.2f} ms  p99 {timing.p99_ms:6.2f} ms")
 
 
-def print_text(report: dict[str, object], transitions: TransitionRun, baseline: Timing) -> None:
-    machine, setup, config = report["machine"], report["setup"], report["config"]
-    assert isinstance(machine, dict) and isinstance(setup, dict) and isinstance(config, dict)
-    print(f"kpt_workflow transitions benchmark: {config['plans']} plans, {config['seconds_per_part']} s per part, "
-          f"in {config['directory']}")
+def print_text(report: Report) -> None:
+    machine, setup, transitions = report.machine, report.setup, report.transitions
+    print(f"kpt_workflow transitions benchmark: {report.plans} plans, {report.seconds_per_part} s per part, "
+          f"in {report.directory}")
     print(f"machine: {machine['platform']}, {machine['cpu']}, nproc {machine['nproc']}")
     print(f"versions: Python {machine['python']}, SQLite {machine['sqlite']}, SQLAlchemy {machine['sqlalchemy']}")
-    print(f"setup (not timed): {setup['plans']} plans, {setup['filings']} filings, {setup['steps']} steps "
-          f"in {setup['seconds']:.1f} s")
+    print(f"setup (not timed): {setup.plans} plans, {setup.filings} filings, {setup.steps} steps "
+          f"in {setup.seconds:.1f} s")
     print(timing_line("A  guarded transitions + audit", transitions.timing, "steps"))
     print(f"   applied {transitions.applied}, refused {transitions.refused}; "
           f"audit event ~{transitions.audit_event_bytes:.0f} bytes of text")
-    print(timing_line(f"B  sqlite3 BEGIN/INSERT/COMMIT", baseline, "rows "))
+    print(timing_line("B  sqlite3 BEGIN/INSERT/COMMIT", report.baseline, "rows "))
     print(f"   one {BASELINE_ROW_BYTES}-byte row per transaction; WAL, synchronous=FULL, foreign_keys, busy_timeout")
-    verdict = "met" if report["target_met"] else "NOT met"
-    print(f"A/B = {100 * float(report['ratio']):.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): {verdict}")
-    if not report["valid"]:
+    verdict = "met" if report.ratio >= TARGET_RATIO else "NOT met"
+    print(f"A/B = {100 * report.ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): {verdict}")
+    if not report.valid:
         print("INVALID RUN: some timed steps were refused", file=sys.stderr)
 
 
@@ -357,12 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             engine.dispose()
         baseline = run_baseline(directory / "baseline.db", args.seconds)
-        report = build_report(args, directory, setup, transitions, baseline)
+    report = Report(plans=args.plans, seconds_per_part=args.seconds, directory=directory, machine=machine_info(),
+                    setup=setup, transitions=transitions, baseline=baseline)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report.as_dict(), indent=2))
     else:
-        print_text(report, transitions, baseline)
-    return 0 if report["valid"] else 1
+        print_text(report)
+    return 0 if report.valid else 1
 
 
 if __name__ == "__main__":

@@ -6,17 +6,23 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from kpt_workflow.entities import DIVIPOLA_PATH, read_divipola, refresh_registry
+from kpt_workflow.indicators import STARTER_CATALOG, import_catalog, read_catalog
 from kpt_workflow.migrate import upgrade
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
-def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH) -> dict[str, object]:
-    """Idempotent: a second run changes nothing; a newer DIVIPOLA file adds codes, removes none."""
+def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH,
+                  indicators: Path = STARTER_CATALOG) -> dict[str, object]:
+    """Idempotent: a second run changes nothing; newer files add codes and update them, remove none."""
     upgrade(engine)
     entities = read_divipola(divipola)
+    battery = read_catalog(indicators)
     with UnitOfWork(engine, write=True) as uow:
         added, updated = refresh_registry(uow.session, entities)
+        indicators_added, indicators_updated = import_catalog(uow.session, battery)
         uow.commit()
     kinds = Counter(e.kind for e in entities)
     return {"source": str(divipola.name), "added": added, "updated": updated, "by_kind": dict(sorted(kinds.items())),
-            "planning_entities": sum(1 for e in entities if e.plans_own_pdt)}
+            "planning_entities": sum(1 for e in entities if e.plans_own_pdt),
+            "indicators": {"source": indicators.name, "added": indicators_added, "updated": indicators_updated,
+                           "official": sum(i.official for i in battery), "total": len(battery)}}

@@ -59,6 +59,12 @@ class Deadline:
             "readings": [{"date": r.day.isoformat(), "how": r.how} for r in self.readings],
         }
 
+    def late_entry(self, acted_on: date) -> dict[str, object]:
+        """How late an act of `acted_on` is against this deadline (for the event that records it)."""
+        assert self.chosen is not None
+        return {"deadline": self.spec.code, "date": self.chosen.day.isoformat(),
+                "days_late": (acted_on - self.chosen.day).days, "basis": self.spec.basis}
+
     def _reading_text(self) -> str:
         chosen = self.chosen
         if chosen is None:

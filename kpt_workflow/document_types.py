@@ -10,6 +10,7 @@ from kpt_workflow.errors import DefinitionError, InvalidInput
 from kpt_workflow.words import render
 
 CATALOG_PATH = Path(__file__).parent / "catalogs" / "documentos.yaml"
+DATE_ANCHORS = ("anio_electoral", "eleccion", "inicio_periodo")
 
 
 class DocumentType(BaseModel):
@@ -17,9 +18,13 @@ class DocumentType(BaseModel):
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
+    description: str
     basis: str
     requires_number: bool = False
     justifiable: bool = False
+    not_before: str = Field(default="eleccion", description=(
+        "earliest plausible legal date: anio_electoral, eleccion, inicio_periodo, or a document code "
+        "whose filed legal date it cannot precede"))
 
     def label_for(self, entity_kind: str) -> str:
         return render(self.label, entity_kind)
@@ -54,4 +59,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
     if duplicated:
         raise DefinitionError(f"{path}: documents: código repetido {duplicated}; cada código debe ser único.")
+    for i, document in enumerate(catalog.documents):
+        if document.not_before not in (*DATE_ANCHORS, *codes):
+            raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
+                                  f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")
     return catalog

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
@@ -21,6 +22,38 @@ class DocumentFact:
     status: str
     legal_date: date | None = None
     number: str | None = None
+
+
+@dataclass(frozen=True)
+class GoalFact:
+    """A meta of the parte estratégica; `catalog_unit` is the battery's unit (None if custom)."""
+
+    indicator_code: str
+    kind: str
+    name: str
+    unit: str
+    custom: bool
+    catalog_unit: str | None
+    baseline_value: Decimal | None
+    baseline_year: int | None
+    baseline_source: str | None
+    meta_cuatrienio: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProgramFact:
+    code: str
+    name: str
+    eje: str
+    goals: tuple[GoalFact, ...]
+
+
+@dataclass(frozen=True)
+class InvestmentFact:
+    program_code: str
+    year: int
+    source: str
+    amount: int
 
 
 @dataclass(frozen=True)
@@ -48,6 +81,9 @@ class PlanFacts:
     state_entered_on: date | None = None
     documents: Mapping[str, DocumentFact] = field(default_factory=lambda: MappingProxyType({}))
     deadlines: Mapping[str, DeadlineFact] = field(default_factory=lambda: MappingProxyType({}))
+    programs: tuple[ProgramFact, ...] = ()
+    investments: tuple[InvestmentFact, ...] = ()
+    declared_investment_total: int | None = None
 
     @property
     def words(self) -> Mapping[str, str]:

@@ -1,8 +1,9 @@
 """The tables. `plan` and `document` are a projection of `audit_event`: replay rebuilds them."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -32,6 +33,8 @@ class Plan(SQLModel, table=True):
     version: int
     definition_name: str
     definition_version: int
+    declared_investment_total: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="the plan document's own total, checked against the lines")
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -77,3 +80,75 @@ class AuditEvent(SQLModel, table=True):
     payload: str = Field(description="canonical JSON object")
     prev_hash: str = Field(unique=True, max_length=64)
     hash: str = Field(unique=True, max_length=64)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Exact decimals on SQLite and PostgreSQL alike: stored as their canonical text."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: object) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: object) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class Indicator(SQLModel, table=True):
+    """The indicator battery: sector → programa → producto → indicador (DOMAIN.md, "Indicators")."""
+
+    code: str = Field(primary_key=True)
+    kind: str = Field(description="resultado | producto")
+    sector_code: str = Field(index=True)
+    sector_name: str
+    program_code: str = Field(index=True)
+    program_name: str
+    product_code: str | None = None
+    product_name: str | None = None
+    name: str
+    unit: str
+    source: str
+    official: bool = Field(description="False for the curated illustrative subset")
+
+
+class PlanProgram(SQLModel, table=True):
+    """A program of the plan's strategic part, under its eje."""
+
+    __tablename__ = "plan_program"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True)
+    program_name: str
+    eje: str
+    position: int
+
+
+class PlanGoal(SQLModel, table=True):
+    """A meta: an indicator with its baseline and four-year goal, under a program."""
+
+    __tablename__ = "plan_goal"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    indicator_code: str = Field(primary_key=True)
+    program_code: str
+    kind: str
+    name: str
+    unit: str
+    custom: bool
+    baseline_value: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+    baseline_year: int | None = None
+    baseline_source: str | None = None
+    meta_cuatrienio: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+
+
+class PlanInvestment(SQLModel, table=True):
+    """One cell of the plan plurianual de inversiones, in whole pesos."""
+
+    __tablename__ = "plan_investment"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    source: str = Field(primary_key=True)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))

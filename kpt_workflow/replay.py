@@ -12,9 +12,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kpt_workflow.audit import as_utc, iter_events
-from kpt_workflow.models import AuditEvent, Document, Plan
+from kpt_workflow.models import AuditEvent, Document, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.strategy import investment_rows, strategic_rows
 
-PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", "definition_name", "definition_version")
+PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", "definition_name", "definition_version",
+               "declared_investment_total")
+# Tables that hold a plan's current parte estratégica and investment plan, replaced whole by one event.
+STRATEGY_TABLES = (PlanProgram, PlanGoal, PlanInvestment)
 DOCUMENT_FIELDS = ("status", "legal_date", "number", "filename", "sha256", "size", "media_type", "note", "filed_by")
 
 
@@ -22,6 +26,7 @@ DOCUMENT_FIELDS = ("status", "legal_date", "number", "filename", "sha256", "size
 class Projection:
     plans: dict[str, dict[str, object]] = field(default_factory=dict)
     documents: dict[tuple[str, str, int], dict[str, object]] = field(default_factory=dict)
+    strategy: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
 
 
 def _apply(projection: Projection, event: AuditEvent) -> None:
@@ -31,12 +36,21 @@ def _apply(projection: Projection, event: AuditEvent) -> None:
             "entity_code": payload["entity_code"], "period": payload["period"], "state": event.to_state,
             "state_entered_on": event.legal_date, "version": event.plan_version,
             "definition_name": payload["definition"]["name"], "definition_version": payload["definition"]["version"],
+            "declared_investment_total": None,
         }
         return
     plan = projection.plans[event.plan_id]
     plan["version"] = event.plan_version
     if event.event_type == "transition_applied":
         plan["state"], plan["state_entered_on"] = event.to_state, event.legal_date
+    elif event.event_type == "strategic_part_recorded":
+        programs, goals = strategic_rows(event.plan_id, payload)
+        projection.strategy[event.plan_id, PlanProgram.__tablename__] = [r.model_dump() for r in programs]
+        projection.strategy[event.plan_id, PlanGoal.__tablename__] = [r.model_dump() for r in goals]
+    elif event.event_type == "investment_plan_recorded":
+        projection.strategy[event.plan_id, PlanInvestment.__tablename__] = [
+            r.model_dump() for r in investment_rows(event.plan_id, payload)]
+        plan["declared_investment_total"] = payload["total"]
     elif event.event_type == "document_filed":
         key = (event.plan_id, payload["doc_type"], payload["version"])
         projection.documents[key] = {
@@ -77,4 +91,25 @@ def differences(session: Session) -> list[str]:
             value = as_utc(row.recorded_at) if name == "recorded_at" else getattr(row, name)
             if value != rebuilt[name]:
                 found.append(f"{label}: {name} es {value!r} en la tabla y {rebuilt[name]!r} en los eventos")
+    found += _strategy_differences(session, projection)
     return found
+
+
+def _strategy_differences(session: Session, projection: Projection) -> list[str]:
+    found = []
+    for table in STRATEGY_TABLES:
+        stored: dict[str, list[dict[str, object]]] = {}
+        for row in session.execute(select(table)).scalars():
+            stored.setdefault(row.plan_id, []).append(row.model_dump())
+        rebuilt_plans = {plan_id for plan_id, name in projection.strategy if name == table.__tablename__}
+        for plan_id in sorted(set(stored) | rebuilt_plans):
+            rows = sorted(stored.get(plan_id, []), key=_row_key)
+            rebuilt = sorted(projection.strategy.get((plan_id, table.__tablename__), []), key=_row_key)
+            if rows != rebuilt:
+                found.append(f"{table.__tablename__} del plan {plan_id}: {len(rows)} filas en la tabla y "
+                             f"{len(rebuilt)} en los eventos, o con valores distintos")
+    return found
+
+
+def _row_key(row: dict[str, object]) -> str:
+    return repr(sorted(row.items()))

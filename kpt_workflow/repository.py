@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
-from kpt_workflow.facts import DocumentFact
-from kpt_workflow.models import Document, Entity, Plan
+from kpt_workflow.facts import DocumentFact, GoalFact, InvestmentFact, ProgramFact
+from kpt_workflow.models import Document, Entity, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
 
 
 def get_entity(session: Session, code: str) -> Entity:
@@ -43,3 +43,28 @@ def document_versions(session: Session, plan_id: str) -> list[Document]:
     return list(session.execute(
         select(Document).where(Document.plan_id == plan_id).order_by(Document.doc_type, Document.version)
     ).scalars())
+
+
+def program_facts(session: Session, plan_id: str) -> tuple[ProgramFact, ...]:
+    """The parte estratégica with each goal's catalog unit (one query each for programs and goals)."""
+    goals: dict[str, list[GoalFact]] = {}
+    rows = session.execute(
+        select(PlanGoal, Indicator.unit).outerjoin(Indicator, Indicator.code == PlanGoal.indicator_code)
+        .where(PlanGoal.plan_id == plan_id).order_by(PlanGoal.indicator_code))
+    for goal, catalog_unit in rows:
+        goals.setdefault(goal.program_code, []).append(GoalFact(
+            indicator_code=goal.indicator_code, kind=goal.kind, name=goal.name, unit=goal.unit, custom=goal.custom,
+            catalog_unit=None if goal.custom else catalog_unit, baseline_value=goal.baseline_value,
+            baseline_year=goal.baseline_year, baseline_source=goal.baseline_source,
+            meta_cuatrienio=goal.meta_cuatrienio))
+    programs = session.execute(select(PlanProgram).where(PlanProgram.plan_id == plan_id).order_by(PlanProgram.position))
+    return tuple(ProgramFact(p.program_code, p.program_name, p.eje, tuple(goals.get(p.program_code, ())))
+                 for p in programs.scalars())
+
+
+def investment_facts(session: Session, plan_id: str) -> tuple[InvestmentFact, ...]:
+    rows = session.execute(
+        select(PlanInvestment.program_code, PlanInvestment.year, PlanInvestment.source, PlanInvestment.amount)
+        .where(PlanInvestment.plan_id == plan_id)
+        .order_by(PlanInvestment.program_code, PlanInvestment.year, PlanInvestment.source))
+    return tuple(InvestmentFact(*row) for row in rows)

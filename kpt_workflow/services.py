@@ -1,22 +1,26 @@
 """The use-cases: each opens one unit of work, changes the plan aggregate, appends its audit
 event in the same transaction, and commits explicitly."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, SQLModel, select
 
-from kpt_workflow import audit, calendar
+from kpt_workflow import audit, calendar, indicators, strategy
+from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed, PlanVersionConflict
-from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
 from kpt_workflow.media import sniff
-from kpt_workflow.models import Document, Entity, Plan
-from kpt_workflow.repository import get_entity, get_plan
-from kpt_workflow.status import checklist, plan_facts, plan_status
+from kpt_workflow.models import Document, Entity, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.repository import get_entity, get_plan, latest_documents
+from kpt_workflow.rules import evaluate
+from kpt_workflow.status import plan_facts, plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 WORKFLOW_NAME = "pdt"
@@ -86,6 +90,31 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
     return plan_status(session, plan, calendar.today_in_colombia())
 
 
+def _open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None) -> Plan:
+    """Load the plan for a change: locked, at the version the caller read, and still open."""
+    plan = get_plan(uow.session, plan_id, for_update=True)
+    _check_version(plan, expected_version)
+    if workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal:
+        raise InvalidInput(f"El plan {plan.id} ya terminó su trámite ({plan.state}); no admite más cambios.")
+    return plan
+
+
+def _record(uow: UnitOfWork, plan: Plan, change: audit.NewEvent) -> audit.AuditEvent:
+    """Bump the plan's version and append the event that records the change, then commit both."""
+    plan.version += 1
+    event = audit.append(uow.session, replace(change, plan_id=plan.id, plan_version=plan.version))
+    _commit(uow, plan)
+    return event
+
+
+def _event(event_type: str, actor: str, action: str, legal_date: date, payload: dict[str, object],
+           recorded_at: datetime | None = None, **fields: object) -> audit.NewEvent:
+    """A change described by a use-case; `_record` fills in the plan and its new version."""
+    return audit.NewEvent(plan_id="", plan_version=0, event_type=event_type, actor=actor, action=action,
+                          recorded_at=recorded_at or _now(), legal_date=legal_date, payload=payload,
+                          **fields)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Filing:
     """What a user files: a file, a justified absence, or a withdrawal of the current version."""
@@ -99,18 +128,21 @@ class Filing:
     note: str | None = None
 
 
-def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: str,
-                  expected_version: int | None = None) -> dict[str, object]:
-    """Record a new version of a document; older versions are never touched."""
-    document_type = load_catalog().get(filing.doc_type)
-    legal_date = filing.legal_date or calendar.today_in_colombia()
-    _check_legal_date(legal_date, f"'{filing.doc_type}'")
-    session = uow.session
-    plan = get_plan(session, plan_id, for_update=True)
-    _check_version(plan, expected_version)
-    if workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal:
-        raise InvalidInput(f"El plan {plan.id} ya terminó su trámite ({plan.state}); no admite más documentos.")
-    sha256 = size = media_type = None
+def _earliest_plausible(plan: Plan, not_before: str, documents: Mapping[str, DocumentFact]) -> tuple[date, str] | None:
+    if not_before == "anio_electoral":
+        return date(plan.period - 1, 1, 1), f"el 1 de enero del año electoral ({plan.period - 1})"
+    if not_before == "eleccion":
+        return calendar.election_day(plan.period), f"la elección ({calendar.election_day(plan.period)})"
+    if not_before == "inicio_periodo":
+        return calendar.period_start(plan.period), f"la posesión ({calendar.period_start(plan.period)})"
+    anchor = documents.get(not_before)
+    if anchor is None or anchor.status != FILED or anchor.legal_date is None:
+        return None
+    return anchor.legal_date, f"'{not_before}' ({anchor.legal_date})"
+
+
+def _check_content(filing: Filing, justifiable: bool) -> str | None:
+    """The media type of a filed file (sniffed), after checking the filing's form."""
     if filing.status == FILED:
         if not filing.content:
             raise InvalidInput("El archivo está vacío.", field="file")
@@ -118,31 +150,54 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
         if media_type is None:
             raise InvalidInput("Tipo de archivo no admitido: se aceptan PDF, XLSX, DOCX o CSV (según su contenido).",
                                field="file")
-        sha256, size = blobs.put(filing.content), len(filing.content)
-    elif filing.status == JUSTIFIED_ABSENCE:
-        if not document_type.justifiable:
+        return media_type
+    if filing.status == JUSTIFIED_ABSENCE:
+        if not justifiable:
             raise InvalidInput(f"'{filing.doc_type}' no admite ausencia justificada: debe radicarse.", field="doc_type")
         if not (filing.note or "").strip():
             raise InvalidInput("Indique el motivo de la ausencia.", field="motivo")
-    elif filing.status != WITHDRAWN:
+        return None
+    if filing.status != WITHDRAWN:
         raise InvalidInput(f"Estado de documento desconocido '{filing.status}'.", field="status")
-    versions = [d.version for d in session.exec(select(Document).where(
-        Document.plan_id == plan.id, Document.doc_type == filing.doc_type))]
-    if filing.status == WITHDRAWN and not versions:
-        raise InvalidInput(f"No hay '{filing.doc_type}' que retirar.", field="doc_type")
-    now = _now()
-    document = Document(plan_id=plan.id, doc_type=filing.doc_type, version=max(versions, default=0) + 1,
-                        status=filing.status, legal_date=legal_date, number=filing.number,
-                        filename=filing.filename, sha256=sha256, size=size, media_type=media_type,
-                        note=filing.note, filed_by=actor, recorded_at=now)
+    return None
+
+
+def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: str,
+                  expected_version: int | None = None) -> dict[str, object]:
+    """Record a new version of a document; older versions are never touched. A filing after the
+    deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
+    document_type = load_catalog().get(filing.doc_type)
+    legal_date = filing.legal_date or calendar.today_in_colombia()
+    _check_legal_date(legal_date, f"'{filing.doc_type}'")
+    media_type = _check_content(filing, document_type.justifiable)
+    session = uow.session
+    plan = _open_change(uow, plan_id, expected_version)
+    documents = latest_documents(session, plan.id)
+    earliest = _earliest_plausible(plan, document_type.not_before, documents)
+    if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
+        raise InvalidInput(f"La fecha legal de '{filing.doc_type}' ({legal_date}) es anterior a {earliest[1]}: "
+                           f"no es plausible.", field="fecha")
+    current = documents.get(filing.doc_type)
+    if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
+        raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
+    if filing.status == FILED and document_type.requires_number and not (filing.number or "").strip():
+        raise InvalidInput(f"'{filing.doc_type}' es un acto numerado: indique su número (--numero).", field="numero")
+    document = Document(plan_id=plan.id, doc_type=filing.doc_type, version=(current.version if current else 0) + 1,
+                        status=filing.status, legal_date=legal_date, number=filing.number, filename=filing.filename,
+                        sha256=blobs.put(filing.content) if filing.content and filing.status == FILED else None,
+                        size=len(filing.content) if filing.content and filing.status == FILED else None,
+                        media_type=media_type, note=filing.note, filed_by=actor, recorded_at=_now())
     session.add(document)
-    plan.version += 1
-    audit.append(session, audit.NewEvent(
-        plan_id=plan.id, plan_version=plan.version, event_type="document_filed", actor=actor,
-        action=f"documento_{filing.status}", recorded_at=now, legal_date=legal_date, payload=document_payload(document),
-    ))
-    _commit(uow, plan)
-    return {"plan_id": plan.id, "plan_version": plan.version, **document_payload(document)}
+    late = [d.late_entry(legal_date) for d in _deadlines(plan, documents) if d.spec.met_by == filing.doc_type
+            and filing.status == FILED and d.chosen is not None and legal_date > d.chosen.day]
+    _record(uow, plan, _event("document_filed", actor, f"documento_{filing.status}", legal_date,
+                              {**document_payload(document), "late": late}, recorded_at=document.recorded_at))
+    return {"plan_id": plan.id, "plan_version": plan.version, **document_payload(document), "late": late}
+
+
+def _deadlines(plan: Plan, documents: Mapping[str, DocumentFact]) -> list[deadline_terms.Deadline]:
+    definition = workflow(plan.definition_name, plan.definition_version).definition
+    return deadline_terms.compute(definition.deadlines, plan.period, documents)
 
 
 def document_payload(document: Document) -> dict[str, object]:
@@ -154,6 +209,46 @@ def document_payload(document: Document) -> dict[str, object]:
     }
 
 
+def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+                          expected_version: int | None = None) -> dict[str, object]:
+    """Replace the parte estratégica (ejes → programas → metas) with a new complete version."""
+    part = strategy.parse_strategic_part(data)
+    legal_date = legal_date or calendar.today_in_colombia()
+    _check_legal_date(legal_date, "la parte estratégica")
+    session = uow.session
+    plan = _open_change(uow, plan_id, expected_version)
+    codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
+    catalog = {i.code: i for i in session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
+    payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names())
+    _replace_rows(session, plan.id, (PlanGoal, PlanProgram), [row for rows in strategy.strategic_rows(plan.id, payload)
+                                                              for row in rows])
+    _record(uow, plan, _event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date, payload))
+    programs = sum(len(e["programas"]) for e in payload["ejes"])
+    return {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
+            "metas": len(codes)}
+
+
+def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+                           expected_version: int | None = None) -> dict[str, object]:
+    """Replace the plan plurianual de inversiones with a new complete version."""
+    legal_date = legal_date or calendar.today_in_colombia()
+    _check_legal_date(legal_date, "el plan plurianual")
+    session = uow.session
+    plan = _open_change(uow, plan_id, expected_version)
+    payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
+    _replace_rows(session, plan.id, (PlanInvestment,), strategy.investment_rows(plan.id, payload))
+    plan.declared_investment_total = payload["total"]
+    _record(uow, plan, _event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date, payload))
+    return {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
+            "total": sum(line["valor"] for line in payload["lineas"])}
+
+
+def _replace_rows(session: Session, plan_id: str, tables: tuple[type[SQLModel], ...], rows: list[SQLModel]) -> None:
+    for table in tables:
+        session.execute(delete(table).where(table.plan_id == plan_id))  # type: ignore[attr-defined]
+    session.add_all(rows)
+
+
 def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_date: date | None = None,
             expected_version: int | None = None) -> dict[str, object]:
     """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
@@ -161,33 +256,28 @@ def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_da
     legal_date = legal_date or calendar.today_in_colombia()
     _check_legal_date(legal_date, "el paso")
     session = uow.session
-    plan = get_plan(session, plan_id, for_update=True)
-    _check_version(plan, expected_version)
+    plan = _open_change(uow, plan_id, expected_version)
     flow = workflow(plan.definition_name, plan.definition_version)
     transition = flow.transition(plan.state, trigger)
     if legal_date < plan.state_entered_on:
         raise InvalidInput(f"La fecha legal del paso ({legal_date}) es anterior a la entrada del plan en "
                            f"'{plan.state}' ({plan.state_entered_on}).", field="fecha")
-    facts, _ = plan_facts(session, plan, get_entity(session, plan.entity_code), legal_date)
-    outcomes = [o.as_dict() for o in checklist(flow, facts, trigger)]
+    facts, terms = plan_facts(session, plan, get_entity(session, plan.entity_code), legal_date, transition.rules)
+    outcomes = [o.as_dict() for o in evaluate(transition.rules, facts)]
     allowed = all(o["passed"] for o in outcomes)
     from_state = plan.state
     if allowed:
         plan.state = flow.apply(plan.state, trigger)
         plan.state_entered_on = legal_date
-    plan.version += 1
-    now = _now()
-    event = audit.append(session, audit.NewEvent(
-        plan_id=plan.id, plan_version=plan.version,
-        event_type="transition_applied" if allowed else "transition_blocked", actor=actor, action=trigger,
-        recorded_at=now, from_state=from_state, to_state=transition.dest, legal_date=legal_date,
-        outcomes=outcomes, payload={"trigger": trigger},
-    ))
-    _commit(uow, plan)
+    late = [d.spec.code for d in terms if d.as_status(legal_date)["late"]]
+    event = _record(uow, plan, _event(
+        "transition_applied" if allowed else "transition_blocked", actor, trigger, legal_date,
+        {"trigger": trigger, "late_deadlines": late}, from_state=from_state, to_state=transition.dest,
+        outcomes=outcomes))
     if not allowed:
         failed = [o for o in outcomes if not o["passed"]]
         raise GuardFailed(
             f"Paso '{trigger}' rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
             plan=plan.id, trigger=trigger, version=plan.version, event_seq=event.seq, checklist=outcomes)
     return {"plan_id": plan.id, "trigger": trigger, "from": from_state, "to": plan.state, "version": plan.version,
-            "event_seq": event.seq, "legal_date": legal_date.isoformat(), "checklist": outcomes}
+            "event_seq": event.seq, "legal_date": legal_date.isoformat(), "late_deadlines": late, "checklist": outcomes}

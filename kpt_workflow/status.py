@@ -1,42 +1,46 @@
 """The one shape of a plan's status (CLI --json, API, pages): DESIGN.md, "Interfaces"."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlmodel import Session
 
 from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.document_types import load_catalog
-from kpt_workflow.engine import Workflow, workflow
+from kpt_workflow.engine import workflow
 from kpt_workflow.facts import PlanFacts
 from kpt_workflow.models import Entity, Plan
-from kpt_workflow.repository import get_entity, latest_documents
-from kpt_workflow.rules import Outcome, evaluate
+from kpt_workflow.repository import get_entity, investment_facts, latest_documents, program_facts
+from kpt_workflow.rules import evaluate, reads_strategy
 
 
-def plan_facts(session: Session, plan: Plan, entity: Entity, today: date) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
-    """Snapshot the plan for the rules, with its deadlines computed from the definition's data."""
+def plan_facts(session: Session, plan: Plan, entity: Entity, today: date,
+               rule_names: Iterable[str]) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
+    """Snapshot the plan for the rules named, with its deadlines computed from the definition's
+    data; the parte estratégica and investment plan are read only if one of those rules judges them."""
     documents = latest_documents(session, plan.id)
     definition = workflow(plan.definition_name, plan.definition_version).definition
     terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
+    strategy = reads_strategy(rule_names)
     facts = PlanFacts(
         plan_id=plan.id, entity_code=entity.code, entity_name=entity.name, entity_kind=entity.kind,
         period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,
         documents=documents, deadlines={d.spec.code: d.fact for d in terms},
+        programs=program_facts(session, plan.id) if strategy else (),
+        investments=investment_facts(session, plan.id) if strategy else (),
+        declared_investment_total=plan.declared_investment_total,
     )
     return facts, terms
-
-
-def checklist(flow: Workflow, facts: PlanFacts, trigger: str) -> list[Outcome]:
-    return evaluate(flow.transition(facts.state, trigger).rules, facts)
 
 
 def plan_status(session: Session, plan: Plan, today: date) -> dict[str, object]:
     entity = get_entity(session, plan.entity_code)
     flow = workflow(plan.definition_name, plan.definition_version)
-    facts, terms = plan_facts(session, plan, entity, today)
+    transitions = flow.transitions_from(plan.state)
+    facts, terms = plan_facts(session, plan, entity, today, (r for t in transitions for r in t.rules))
     catalog = load_catalog()
     next_steps = []
-    for transition in flow.transitions_from(plan.state):
+    for transition in transitions:
         outcomes = evaluate(transition.rules, facts)
         next_steps.append({
             "trigger": transition.trigger, "label": transition.label, "to": transition.dest,

@@ -36,6 +36,22 @@ CYCLE_2024: dict[str, tuple[date, str | None]] = {
     "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
     "radicado_corporacion": (date(2024, 4, 25), "PA-045"),
 }
+# A small but complete parte estratégica (catalog indicators of the illustrative battery) and its funding.
+STRATEGIC_PART = {"ejes": [{"nombre": "Territorio que aprende", "programas": [
+    {"codigo": "2201", "metas": [
+        {"indicador": "R220101", "linea_base": {"valor": "45.2", "anio": 2023, "fuente": "MEN - SIMAT"},
+         "meta_cuatrienio": "55"},
+        {"indicador": "220102801", "linea_base": {"valor": "12000", "anio": 2023, "fuente": "MEN - SIMAT"},
+         "meta_cuatrienio": "15000"}]},
+    {"codigo": "4102", "metas": [
+        {"indicador": "R410202", "linea_base": {"valor": "60", "anio": 2022, "fuente": "ICBF - Cuéntame"},
+         "meta_cuatrienio": "75"},
+        {"indicador": "410200101", "linea_base": {"valor": "3000", "anio": 2023, "fuente": "ICBF - Cuéntame"},
+         "meta_cuatrienio": "4200"}]},
+]}]}
+INVESTMENT_PLAN = {"lineas": [
+    {"programa": program, "anio": year, "fuente": "sgp", "valor": 1_500_000_000}
+    for program in ("2201", "4102") for year in range(2024, 2028)]}
 STEPS_2024 = [("iniciar_construccion", date(2024, 1, 20)), ("radicar_ante_ctp", date(2024, 2, 27)),
               ("radicar_ante_corporacion", date(2024, 4, 25))]
 
@@ -123,11 +139,26 @@ def advance(engine: Engine) -> Callable[..., dict[str, object]]:
 
 
 @pytest.fixture
-def plan_in_council(new_plan, file_doc, advance) -> str:  # type: ignore[no-untyped-def]
+def record_strategy(engine: Engine) -> Callable[..., None]:
+    """Record the parte estratégica and the investment plan (defaults: the complete ones above)."""
+
+    def record(plan_id: str, part: object = STRATEGIC_PART, investments: object = INVESTMENT_PLAN) -> None:
+        with UnitOfWork(engine, write=True) as uow:
+            services.record_strategic_part(uow, plan_id=plan_id, data=part, actor="test", legal_date=date(2024, 2, 10))
+        with UnitOfWork(engine, write=True) as uow:
+            services.record_investment_plan(uow, plan_id=plan_id, data=investments, actor="test",
+                                            legal_date=date(2024, 2, 12))
+
+    return record
+
+
+@pytest.fixture
+def plan_in_council(new_plan, file_doc, advance, record_strategy) -> str:  # type: ignore[no-untyped-def]
     """A 2024 plan of Medellín before its concejo, driven through the real service layer."""
     plan_id = new_plan()
     for doc_type in CYCLE_2024:
         file_doc(plan_id, doc_type)
+    record_strategy(plan_id)
     for trigger, legal_date in STEPS_2024:
         advance(plan_id, trigger, legal_date)
     return plan_id

@@ -92,7 +92,7 @@ def test_verify_names_the_first_tampered_event(engine, new_plan, file_doc, kind)
 
 def test_intact_log_verifies_and_replays(engine, plan_in_council):
     report = _verify(engine)
-    assert report.ok and report.events == 1 + len(CYCLE_2024) + len(STEPS_2024)
+    assert report.ok and report.events == 1 + len(CYCLE_2024) + 2 + len(STEPS_2024)  # + strategy, investments
     with UnitOfWork(engine) as uow:
         assert replay.differences(uow.session) == []
 

@@ -79,10 +79,11 @@ def test_council_return_requires_a_new_filing_before_the_council(engine, plan_in
     assert advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))["to"] == "discusion_corporaciones"
 
 
-def test_ctp_silence_counts_only_after_its_month(engine, new_plan, file_doc, advance):
+def test_ctp_silence_counts_only_after_its_month(engine, new_plan, file_doc, advance, record_strategy):
     plan_id = new_plan()
     for doc_type in CYCLE_WITHOUT_CONCEPTS:
         file_doc(plan_id, doc_type)
+    record_strategy(plan_id)
     advance(plan_id, "iniciar_construccion", date(2024, 1, 20))
     advance(plan_id, "radicar_ante_ctp", date(2024, 2, 27))
     # Radicado 2024-02-27: the CTP's month ends 2024-03-27 (both readings); silence opens the step after it.
@@ -125,10 +126,11 @@ def test_one_plan_per_entity_and_period(engine, new_plan):
         new_plan("05", 2025)
 
 
-def test_departments_use_their_own_words(engine, new_plan, file_doc, advance):
+def test_departments_use_their_own_words(engine, new_plan, file_doc, advance, record_strategy):
     plan_id = new_plan("05")
     for doc_type in CYCLE_WITHOUT_CONCEPTS:
         file_doc(plan_id, doc_type)
+    record_strategy(plan_id)
     advance(plan_id, "iniciar_construccion", date(2024, 1, 20))
     advance(plan_id, "radicar_ante_ctp", date(2024, 2, 27))
     status = _status(engine, plan_id, date(2024, 4, 1))

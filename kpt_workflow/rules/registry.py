@@ -41,6 +41,7 @@ class Rule:
     basis: str
     check: Check
     deadlines: tuple[str, ...] = ()
+    reads_strategy: bool = False
 
     def evaluate(self, facts: PlanFacts) -> Outcome:
         verdict = self.check(facts)
@@ -55,23 +56,31 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = ()) -> Rule:
+def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = (),
+             reads_strategy: bool = False) -> Rule:
     """`deadlines` names the definition's deadlines the rule reads, so that the loader can refuse a
-    definition that uses the rule without declaring them."""
+    definition that uses the rule without declaring them; `reads_strategy` says it judges the parte
+    estratégica or the investment plan, which are loaded only when a rule needs them."""
     if name in RULES:
         raise ValueError(f"rule {name!r} registered twice")
-    RULES[name] = Rule(name=name, family=family, basis=basis, check=check, deadlines=deadlines)
+    RULES[name] = Rule(name=name, family=family, basis=basis, check=check, deadlines=deadlines,
+                       reads_strategy=reads_strategy)
     return RULES[name]
 
 
-def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = (),
+         reads_strategy: bool = False) -> Callable[[Check], Check]:
     """Decorator form of `register`: `@rule("mes_corporacion_vencido", family=..., basis=...)`."""
 
     def decorate(check: Check) -> Check:
-        register(name, family, basis, check, deadlines)
+        register(name, family, basis, check, deadlines, reads_strategy)
         return check
 
     return decorate
+
+
+def reads_strategy(rule_names: Iterable[str]) -> bool:
+    return any(RULES[name].reads_strategy for name in rule_names)
 
 
 def evaluate(rule_names: Iterable[str], facts: PlanFacts) -> list[Outcome]:

@@ -1,0 +1,72 @@
+"""The indicator catalog (battery): loaded from CSV, replaceable by the DNP's official file."""
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from kpt_workflow.errors import InvalidInput
+from kpt_workflow.models import Indicator
+
+DATA_DIR = Path(__file__).parent / "data"
+STARTER_CATALOG = DATA_DIR / "indicadores_kpt_ilustrativo.csv"
+MGA_PROGRAMS = DATA_DIR / "mga_sectores_programas.csv"
+CATALOG_COLUMNS = ("codigo", "tipo", "codigo_sector", "sector", "codigo_programa", "programa",
+                   "codigo_producto", "producto", "nombre", "unidad", "fuente", "oficial")
+KINDS = ("resultado", "producto")
+
+
+def read_catalog(path: Path) -> list[Indicator]:
+    """Parse a catalog CSV, refusing the file at the first bad line (named, with the fix)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in CATALOG_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput(f"{path.name}: faltan las columnas {missing}; el catálogo lleva {list(CATALOG_COLUMNS)}.")
+        indicators = [_indicator(path, line, row) for line, row in enumerate(reader, start=2)]
+    codes = [i.code for i in indicators]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:
+        raise InvalidInput(f"{path.name}: códigos de indicador repetidos {repeated}.")
+    return indicators
+
+
+def _indicator(path: Path, line: int, row: dict[str, str]) -> Indicator:
+    where = f"{path.name}, línea {line}"
+    if row["tipo"] not in KINDS:
+        raise InvalidInput(f"{where}: tipo '{row['tipo']}' inválido; use resultado o producto.")
+    if not row["codigo"].strip() or not row["nombre"].strip() or not row["unidad"].strip():
+        raise InvalidInput(f"{where}: el indicador necesita código, nombre y unidad.")
+    if row["tipo"] == "producto" and not row["codigo_producto"].strip():
+        raise InvalidInput(f"{where}: un indicador de producto necesita su código de producto MGA.")
+    return Indicator(
+        code=row["codigo"].strip(), kind=row["tipo"], sector_code=row["codigo_sector"].strip(),
+        sector_name=row["sector"].strip(), program_code=row["codigo_programa"].strip(),
+        program_name=row["programa"].strip(), product_code=row["codigo_producto"].strip() or None,
+        product_name=row["producto"].strip() or None, name=row["nombre"].strip(), unit=row["unidad"].strip(),
+        source=row["fuente"].strip(), official=row["oficial"].strip().lower() in ("si", "sí", "true", "1"),
+    )
+
+
+def import_catalog(session: Session, indicators: list[Indicator]) -> tuple[int, int]:
+    """Upsert by code; codes are never removed (plans may cite them). Returns (added, updated)."""
+    known = {i.code: i for i in session.exec(select(Indicator))}
+    added = updated = 0
+    for indicator in indicators:
+        current = known.get(indicator.code)
+        if current is None:
+            session.add(indicator)
+            added += 1
+        elif current.model_dump() != indicator.model_dump():
+            for key, value in indicator.model_dump().items():
+                setattr(current, key, value)
+            updated += 1
+    return added, updated
+
+
+@lru_cache(maxsize=1)
+def mga_program_names() -> dict[str, str]:
+    """MGA program code (4 digits) → name, from the shipped (illustrative) MGA catalog."""
+    with MGA_PROGRAMS.open(encoding="utf-8", newline="") as handle:
+        return {row["codigo"]: row["nombre"] for row in csv.DictReader(handle) if row["nivel"] == "programa"}

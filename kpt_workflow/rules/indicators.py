@@ -1,0 +1,67 @@
+"""Rules on the parte estratégica and its indicators (the homogeneous battery)."""
+
+from kpt_workflow.facts import GoalFact, PlanFacts
+from kpt_workflow.rules.registry import Verdict, rule
+
+FAMILY = "indicadores"
+BASIS = "Ley 152 de 1994, art. 31; Kit de Planeación Territorial (DNP), batería de indicadores"
+
+
+def _listed(items: list[str], limit: int = 6) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" y {len(items) - limit} más" if len(items) > limit else "")
+
+
+@rule("parte_estrategica_registrada", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
+def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
+    if not facts.programs:
+        return Verdict(False, "La parte estratégica no tiene ejes ni programas registrados.",
+                       "Registre la parte estratégica (kpt strategy set PLAN ARCHIVO).")
+    goals = sum(len(p.goals) for p in facts.programs)
+    return Verdict(True, f"Parte estratégica: {len(facts.programs)} programas, {goals} metas.")
+
+
+@rule("programas_con_indicadores", family=FAMILY, basis=BASIS, reads_strategy=True)
+def programas_con_indicadores(facts: PlanFacts) -> Verdict:
+    """Each program needs at least one outcome and one product indicator."""
+    lacking = [f"{p.code} (sin {' ni '.join(k for k in ('resultado', 'producto') if k not in {g.kind for g in p.goals})})"
+               for p in facts.programs if {"resultado", "producto"} - {g.kind for g in p.goals}]
+    if lacking:
+        return Verdict(False, f"Programas sin indicador de resultado o de producto: {_listed(lacking)}.",
+                       "Agregue a cada programa al menos un indicador de resultado y uno de producto.")
+    return Verdict(True, "Cada programa tiene indicadores de resultado y de producto.")
+
+
+def _baseline_gaps(goal: GoalFact, period: int) -> list[str]:
+    gaps = []
+    if goal.baseline_value is None:
+        gaps.append("valor de línea base")
+    if goal.baseline_year is None or goal.baseline_year > period:
+        gaps.append(f"año de línea base ≤ {period}")
+    if not (goal.baseline_source or "").strip():
+        gaps.append("fuente de la línea base")
+    if goal.meta_cuatrienio is None:
+        gaps.append("meta cuatrienio")
+    return gaps
+
+
+@rule("indicadores_con_linea_base_y_meta", family=FAMILY, basis=BASIS, reads_strategy=True)
+def indicadores_con_linea_base_y_meta(facts: PlanFacts) -> Verdict:
+    """Each indicator needs a baseline (value, year no later than the period's start, source) and a goal."""
+    lacking = [f"{g.indicator_code} ({', '.join(gaps)})" for p in facts.programs for g in p.goals
+               if (gaps := _baseline_gaps(g, facts.period))]
+    if lacking:
+        return Verdict(False, f"Indicadores incompletos: {_listed(lacking, 4)}.",
+                       "Complete la línea base (valor, año y fuente) y la meta cuatrienio de cada indicador.")
+    return Verdict(True, "Todos los indicadores tienen línea base y meta cuatrienio.")
+
+
+@rule("unidades_del_catalogo", family=FAMILY, basis=BASIS, reads_strategy=True)
+def unidades_del_catalogo(facts: PlanFacts) -> Verdict:
+    """A catalog indicator is measured in the catalog's unit, or its series are not comparable."""
+    wrong = [f"{g.indicator_code} ('{g.unit}' en vez de '{g.catalog_unit}')" for p in facts.programs for g in p.goals
+             if not g.custom and g.catalog_unit is not None and g.unit != g.catalog_unit]
+    if wrong:
+        return Verdict(False, f"Unidades distintas de las del catálogo: {_listed(wrong, 4)}.",
+                       "Use la unidad del catálogo, o marque el indicador como personalizado con su propia unidad.")
+    return Verdict(True, "Las unidades coinciden con el catálogo de indicadores.")
