@@ -15,9 +15,9 @@ B. The baseline: a bare `sqlite3` loop on a separate fresh file with the same du
    `INSERT` of a ~600-byte row (about an audit event), `COMMIT`, for the same duration.
 
 It prints both rates with mean/p50/p99 latency, the ratio A/B against the target (>= 50 %), and the
-Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, parte estratégica and plan plurianual, steps to
-`discusion_corporaciones`, all through the service layer) happens in a temporary directory and is
-not timed.
+Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, parte
+estratégica and plan plurianual, steps to `discusion_corporaciones`, all through the service layer)
+happens in a temporary directory and is not timed.
 
 Run from the repository root with the project's virtualenv:
 
@@ -289,7 +289,8 @@ def run_baseline(path: Path, seconds: float) -> Timing:
 
     def insert(i: int) -> None:
         connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT INTO event (plan_id, body) VALUES (?, ?)", (f"{i % 1000:05d}-2024", bodies[i % 1024]))
+        connection.execute("INSERT INTO event (plan_id, body) VALUES (?, ?)",
+                           (f"{i % 1000:05d}-2024", bodies[i % len(bodies)]))
         connection.execute("COMMIT")
 
     try:
