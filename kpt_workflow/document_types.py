@@ -3,11 +3,12 @@
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kpt_workflow.errors import DefinitionError, InvalidInput
+from kpt_workflow.validation import describe
 from kpt_workflow.words import render
+from kpt_workflow.yaml_files import read_yaml
 
 CATALOG_PATH = Path(__file__).parent / "catalogs" / "documentos.yaml"
 DATE_ANCHORS = ("anio_electoral", "eleccion", "inicio_periodo")
@@ -50,11 +51,10 @@ class DocumentCatalog(BaseModel):
 @lru_cache(maxsize=None)
 def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
     try:
-        catalog = DocumentCatalog.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        catalog = DocumentCatalog.model_validate(read_yaml(path))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise DefinitionError(f"{path}: {where}: {first['msg']}") from exc
+        where, message = describe(exc)
+        raise DefinitionError(f"{path}: {where}: {message}.") from exc
     codes = catalog.codes()
     duplicated = sorted({c for c in codes if codes.count(c) > 1})
     if duplicated:

@@ -13,7 +13,7 @@ from threading import Lock
 
 from transitions import Machine, MachineError
 
-from kpt_workflow.errors import NotFound, UnknownTrigger
+from kpt_workflow.errors import DefinitionError, NotFound, UnknownTrigger
 from kpt_workflow.states.loader import load_definition
 from kpt_workflow.states.schema import DefinitionSpec, StateSpec, TransitionSpec
 
@@ -73,10 +73,16 @@ class Workflow:
 
 @lru_cache(maxsize=None)
 def _all_workflows() -> dict[tuple[str, int], Workflow]:
-    workflows = {}
+    workflows: dict[tuple[str, int], Workflow] = {}
+    sources: dict[tuple[str, int], Path] = {}
     for path in sorted(DEFINITIONS_DIR.glob("**/*.yaml")):
         definition = load_definition(path)
-        workflows[definition.name, definition.version] = Workflow.build(definition)
+        key = (definition.name, definition.version)
+        if key in sources:
+            raise DefinitionError(f"{path}: name/version: '{definition.name}' versión {definition.version} ya está "
+                                  f"definida en {sources[key]}; cambie la versión.")
+        sources[key] = path
+        workflows[key] = Workflow.build(definition)
     return workflows
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kpt_workflow.errors import InvalidInput
+from kpt_workflow.validation import describe
 from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
 
 SOURCES = {
@@ -91,9 +92,8 @@ def _validated(model: type[BaseModel], data: Any, what: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(raíz)"
-        raise InvalidInput(f"{what}: {where}: {first['msg']}.", field=where) from exc
+        where, message = describe(exc)
+        raise InvalidInput(f"{what}: {where}: {message}.", field=where) from exc
 
 
 def parse_strategic_part(data: Any) -> StrategicPartInput:

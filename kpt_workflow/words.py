@@ -9,11 +9,11 @@ MUNICIPIO = "municipio"
 
 _DEPARTMENT_WORDS = {
     "acto": "ordenanza", "Acto": "Ordenanza", "corporacion": "asamblea",
-    "la_corporacion": "la asamblea", "ejecutivo": "gobernador",
+    "la_corporacion": "la asamblea", "de_la_corporacion": "de la asamblea", "ejecutivo": "gobernador",
 }
 _MUNICIPAL_WORDS = {
     "acto": "acuerdo", "Acto": "Acuerdo", "corporacion": "concejo",
-    "la_corporacion": "el concejo", "ejecutivo": "alcalde",
+    "la_corporacion": "el concejo", "de_la_corporacion": "del concejo", "ejecutivo": "alcalde",
 }
 
 

@@ -75,7 +75,7 @@ def test_minimal_definition_loads(tmp_path):
 
 
 # (definition, key the message is prefixed with, names it quotes). Schema errors come from pydantic,
-# which spells keys with dots and does not quote the value: see the xfail tests below.
+# translated by kpt_workflow.validation into the same key spelling, quoting the value.
 INVALID = [
     pytest.param(definition(transitions=patched(TRANSITIONS, 1, rules=[PLAIN_RULE, "regla_inventada"])),
                  "transitions[1].rules[1]", ("regla_inventada", "cerrar"), id="unknown-rule"),
@@ -91,7 +91,7 @@ INVALID = [
                  "states.fin", (), id="terminal-state-with-exit"),
     pytest.param(definition(transitions=[*TRANSITIONS, transition("revisar", "inicio", "fin")]),
                  "transitions[2]", ("revisar", "inicio"), id="duplicate-trigger-from-one-source"),
-    pytest.param(definition(states=[*STATES, state("revision")]), "states", ("revision",), id="duplicate-state"),
+    pytest.param(definition(states=[*STATES, state("revision")]), "states[3]", ("revision",), id="duplicate-state"),
     pytest.param(definition(deadlines=patched(DEADLINES, 0, anchor="acta_inventada", terms=[{"months": 1}])),
                  "deadlines[0].anchor", ("acta_inventada",), id="deadline-anchor-not-in-catalog"),
     pytest.param(definition(deadlines=patched(DEADLINES, 0, met_by="acta_inventada")),
@@ -101,21 +101,21 @@ INVALID = [
     pytest.param(definition(deadlines=patched(DEADLINES, 0, terms=[{"months": 2}])),
                  "deadlines[0].terms[0]", ("inicio_periodo",), id="months-from-act-with-period-anchor"),
     pytest.param(definition(transitions=patched(TRANSITIONS, 1, rules=["mes_corporacion_vencido"])),
-                 "transitions[1].rules", ("mes_corporacion_vencido", "decision_corporacion"),
+                 "transitions[1].rules[0]", ("mes_corporacion_vencido", "decision_corporacion"),
                  id="rule-reads-undeclared-deadline"),
     pytest.param(definition(title=None), "title", (), id="missing-top-level-key"),
-    pytest.param(definition(states=[{"name": "inicio"}, *STATES[1:]]), "states.0.label", (), id="missing-nested-key"),
+    pytest.param(definition(states=[{"name": "inicio"}, *STATES[1:]]), "states[0].label", (), id="missing-nested-key"),
     pytest.param(definition(version="uno"), "version", (), id="wrong-type-version"),
     pytest.param(definition(transitions=patched(TRANSITIONS, 1, rules=PLAIN_RULE)),
-                 "transitions.1.rules", (), id="wrong-type-rules-not-a-list"),
+                 "transitions[1].rules", (), id="wrong-type-rules-not-a-list"),
     pytest.param(definition(transitions=patched(TRANSITIONS, 1, rules=[])),
-                 "transitions.1.rules", (), id="transition-without-rules"),
+                 "transitions[1].rules", (), id="transition-without-rules"),
     pytest.param(definition(transitions=patched(TRANSITIONS, 0, trigger="Revisar ya")),
-                 "transitions.0.trigger", (), id="trigger-not-an-identifier"),
+                 "transitions[0].trigger", (), id="trigger-not-an-identifier"),
     pytest.param(definition(deadlines=patched(DEADLINES, 0, terms=[{"months_of_period": 2, "months": 1}])),
-                 "deadlines.0.terms.0", ("months_of_period", "working_days"), id="term-with-two-units"),
+                 "deadlines[0].terms[0]", ("months_of_period", "working_days"), id="term-with-two-units"),
     pytest.param(definition(deadlines=patched(DEADLINES, 0, terms=[{}])),
-                 "deadlines.0.terms.0", ("months_of_period", "working_days"), id="term-without-unit"),
+                 "deadlines[0].terms[0]", ("months_of_period", "working_days"), id="term-without-unit"),
     pytest.param(definition(colour="rojo"), "colour", (), id="unknown-top-level-key"),
 ]
 
@@ -136,8 +136,6 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     assert refusal(path).startswith(f"{path}: línea {broken + 1}: YAML inválido")
 
 
-@pytest.mark.xfail(strict=True, reason="pydantic's message is passed through as is: English, "
-                                       "without the offending value and without the fix")
 @pytest.mark.parametrize(("content", "value"), [
     pytest.param(definition(transitions=patched(TRANSITIONS, 0, trigger="Revisar ya")), "Revisar ya", id="trigger"),
     pytest.param(definition(version="uno"), "uno", id="version"),
@@ -146,22 +144,16 @@ def test_schema_error_quotes_the_offending_value(tmp_path, content, value):
     assert f"'{value}'" in refusal(write(tmp_path, content))
 
 
-@pytest.mark.xfail(strict=True, reason="schema errors spell keys 'transitions.0.trigger' while the loader's "
-                                       "own errors spell them 'transitions[0].trigger'")
 def test_schema_error_spells_the_key_like_the_loader_errors(tmp_path):
     path = write(tmp_path, definition(transitions=patched(TRANSITIONS, 0, trigger="Revisar ya")))
     assert refusal(path).startswith(f"{path}: transitions[0].trigger:")
 
 
-@pytest.mark.xfail(strict=True, reason="deadline codes are not checked for duplicates; status.plan_facts keys "
-                                       "deadlines by code, so the last declaration silently wins for the rules")
 def test_duplicate_deadline_code_is_refused(tmp_path):
     path = write(tmp_path, definition(deadlines=[*DEADLINES, deadline("radicacion_ctp", met_by="diagnostico")]))
     assert "radicacion_ctp" in refusal(path)
 
 
-@pytest.mark.xfail(strict=True, reason="yaml.safe_load keeps the last of two equal keys, so a second "
-                                       "'transitions:' block silently replaces the first")
 def test_duplicate_yaml_key_is_refused(tmp_path):
     text = yaml.safe_dump(definition(), allow_unicode=True, sort_keys=False)
     path = write(tmp_path, text + "title: Otro título\n")
@@ -217,8 +209,6 @@ def definitions_dir(tmp_path, monkeypatch):
     engine._all_workflows.cache_clear()
 
 
-@pytest.mark.xfail(strict=True, reason="engine._all_workflows keys workflows by (name, version): a second "
-                                       "file with the same pair silently replaces the first")
 def test_two_files_with_the_same_name_and_version_are_refused(definitions_dir):
     for filename in ("a.yaml", "b.yaml"):
         (definitions_dir / filename).write_text(PDT_PATH.read_text(encoding="utf-8"), encoding="utf-8")

@@ -10,25 +10,27 @@ from kpt_workflow.rules.registry import Verdict, rule
 FAMILY = "plazos"
 
 
-def _concept_or_silence(facts: PlanFacts, *, body: str, concept: str, filing: str, deadline: str) -> Verdict:
+def _concept_or_silence(facts: PlanFacts, *, body: str, of_body: str, concept: str, filing: str,
+                        deadline: str) -> Verdict:
     """Shared by the CTP and the environmental authority: the concept, or its term elapsed."""
     received = facts.filed(concept)
     if received is not None:
-        return Verdict(True, f"Concepto de {body} radicado ({received.legal_date}).")
+        return Verdict(True, f"Concepto {of_body} radicado ({received.legal_date}).")
     term = facts.deadlines[deadline]
     if term.latest is None:
         return Verdict(False, f"El proyecto no consta radicado ante {body}; su término no ha empezado.",
                        f"Radique '{filing}' con la fecha en que {body} recibió el proyecto.")
     if facts.today > term.latest:
-        return Verdict(True, f"{body} no se pronunció en su término: el requisito se entiende surtido "
-                             f"desde el {term.latest}.")
-    return Verdict(False, f"{body} aún está en su término (hasta el {term.latest}) y no hay concepto.",
+        return Verdict(True, f"{body[0].upper()}{body[1:]} no se pronunció en su término: el requisito se "
+                             f"entiende surtido desde el {term.latest}.")
+    return Verdict(False, f"{body[0].upper()}{body[1:]} aún está en su término (hasta el {term.latest}) y no hay concepto.",
                    f"Radique '{concept}' cuando llegue, o espere a que venza el término (después del {term.latest}).")
 
 
 @rule("concepto_ctp_o_silencio", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",))
 def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
-    return _concept_or_silence(facts, body="el Consejo Territorial de Planeación", concept="concepto_ctp",
+    return _concept_or_silence(facts, body="el Consejo Territorial de Planeación",
+                               of_body="del Consejo Territorial de Planeación", concept="concepto_ctp",
                                filing="radicado_ctp", deadline="concepto_ctp")
 
 
@@ -37,7 +39,8 @@ def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
       deadlines=("concepto_autoridad_ambiental",))
 def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
     """The environmental concept is not binding: only its existence or its term matters."""
-    return _concept_or_silence(facts, body="la autoridad ambiental", concept="concepto_autoridad_ambiental",
+    return _concept_or_silence(facts, body="la autoridad ambiental", of_body="de la autoridad ambiental",
+                               concept="concepto_autoridad_ambiental",
                                filing="radicado_autoridad_ambiental", deadline="concepto_autoridad_ambiental")
 
 
@@ -54,7 +57,12 @@ def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
     if term.latest is None:
         return Verdict(False, f"No consta el radicado ante {w['la_corporacion']}: el mes no ha empezado.",
                        "Radique 'radicado_corporacion' con su fecha.")
+    decree = facts.filed("decreto_adopcion")
+    if decree is not None and decree.legal_date is not None and decree.legal_date <= term.latest:
+        return Verdict(False, f"El decreto de adopción está fechado el {decree.legal_date}, dentro del mes "
+                              f"{w['de_la_corporacion']} (hasta el {term.latest}): sería anulable.",
+                       f"Expida y radique el decreto con fecha posterior al {term.latest}.")
     if facts.today > term.latest:
-        return Verdict(True, f"El mes de {w['la_corporacion']} venció el {term.latest} sin decisión.")
+        return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {term.latest} sin decisión.")
     return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.",
                    f"La adopción por decreto solo procede después del {term.latest}.")

@@ -5,28 +5,23 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.errors import DefinitionError
 from kpt_workflow.rules import RULES
 from kpt_workflow.states.schema import PERIOD_START, DefinitionSpec
+from kpt_workflow.validation import describe
+from kpt_workflow.yaml_files import read_yaml
 
 
 def load_definition(path: Path) -> DefinitionSpec:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"línea {mark.line + 1}" if mark else "sintaxis"
-        raise DefinitionError(f"{path}: {where}: YAML inválido ({getattr(exc, 'problem', exc)}).") from exc
+    raw = read_yaml(path)
     try:
         spec = DefinitionSpec.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(raíz)"
-        raise DefinitionError(f"{path}: {where}: {first['msg']}.") from exc
+        where, message = describe(exc)
+        raise DefinitionError(f"{path}: {where}: {message}.") from exc
     for problem in _problems(spec):
         raise DefinitionError(f"{path}: {problem}")
     return spec
@@ -35,8 +30,9 @@ def load_definition(path: Path) -> DefinitionSpec:
 def _problems(spec: DefinitionSpec) -> Iterable[str]:
     """Yield what is wrong, most basic first (the caller reports the first)."""
     names = [s.name for s in spec.states]
-    for name in sorted({n for n in names if names.count(n) > 1}):
-        yield f"states: el estado '{name}' está declarado dos veces; deje una sola declaración."
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            yield f"states[{i}]: el estado '{name}' ya está declarado en states[{names.index(name)}]; deje una sola declaración."
     known = set(names)
     if spec.initial not in known:
         yield f"initial: estado desconocido '{spec.initial}'; use uno de {names}."
@@ -82,7 +78,10 @@ def _graph_problems(spec: DefinitionSpec) -> Iterable[str]:
 def _deadline_problems(spec: DefinitionSpec) -> Iterable[str]:
     documents = set(load_catalog().codes())
     declared = {d.code for d in spec.deadlines}
+    codes = [d.code for d in spec.deadlines]
     for i, d in enumerate(spec.deadlines):
+        if codes.index(d.code) != i:
+            yield f"deadlines[{i}].code: el plazo '{d.code}' ya está declarado en deadlines[{codes.index(d.code)}]."
         if d.anchor != PERIOD_START and d.anchor not in documents:
             yield (f"deadlines[{i}].anchor: '{d.anchor}' no es '{PERIOD_START}' ni un tipo de documento "
                    f"del catálogo (kpt_workflow/catalogs/documentos.yaml).")
@@ -90,11 +89,11 @@ def _deadline_problems(spec: DefinitionSpec) -> Iterable[str]:
             yield f"deadlines[{i}].met_by: tipo de documento desconocido '{d.met_by}'."
         for j, term in enumerate(d.terms):
             if (term.months_of_period is not None) != (d.anchor == PERIOD_START):
-                yield (f"deadlines[{i}].terms[{j}]: months_of_period va con anchor '{PERIOD_START}', y months o "
-                       f"working_days con un documento como anchor.")
+                yield (f"deadlines[{i}].terms[{j}]: el anchor es '{d.anchor}'; months_of_period va con anchor "
+                       f"'{PERIOD_START}', y months o working_days con un documento como anchor.")
     for i, t in enumerate(spec.transitions):
-        for rule_name in t.rules:
+        for j, rule_name in enumerate(t.rules):
             for needed in getattr(RULES.get(rule_name), "deadlines", ()):
                 if needed not in declared:
-                    yield (f"transitions[{i}].rules: la regla '{rule_name}' lee el plazo '{needed}', que no está "
+                    yield (f"transitions[{i}].rules[{j}]: la regla '{rule_name}' lee el plazo '{needed}', que no está "
                            f"declarado en deadlines; declárelo.")
