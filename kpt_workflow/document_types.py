@@ -64,3 +64,4 @@ def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
             raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
                                   f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")
     return catalog
+

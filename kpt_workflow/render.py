@@ -42,3 +42,9 @@ def render_events(events: list[dict[str, Any]]) -> str:
                      f"{e['actor']}: {e['event_type']} {e['action']}{change}")
         lines += [f"    ✗ {o['rule']}: {o['message']}" for o in e["outcomes"] if not o["passed"]]
     return "\n".join(lines)
+
+
+def render_plan_list(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No hay planes que coincidan."
+    return "\n".join(f"{r['id']}  {r['entity_name']} ({r['kind']})  {r['state']}  v{r['version']}" for r in rows)

@@ -68,3 +68,16 @@ def investment_facts(session: Session, plan_id: str) -> tuple[InvestmentFact, ..
         .where(PlanInvestment.plan_id == plan_id)
         .order_by(PlanInvestment.program_code, PlanInvestment.year, PlanInvestment.source))
     return tuple(InvestmentFact(*row) for row in rows)
+
+
+def list_plans(session: Session, *, department_code: str | None = None, state: str | None = None) -> list[dict[str, object]]:
+    query = (select(Plan.id, Plan.entity_code, Entity.name, Entity.kind, Entity.department_code, Plan.period, Plan.state,
+                    Plan.state_entered_on, Plan.version)
+             .join(Entity, Entity.code == Plan.entity_code).order_by(Plan.id))
+    if department_code:
+        query = query.where(Entity.department_code == department_code)
+    if state:
+        query = query.where(Plan.state == state)
+    return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.name, "kind": r.kind,
+             "department_code": r.department_code, "period": r.period, "state": r.state,
+             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version} for r in session.execute(query)]

@@ -29,10 +29,11 @@ def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def
 
 
 for _document_type in load_catalog().documents:
-    register(presence_rule_name(_document_type.code), FAMILY, _document_type.basis, _presence_check(_document_type))
+    register(presence_rule_name(_document_type.code), FAMILY, _document_type.basis, _presence_check(_document_type),
+             documents=(_document_type.code,))
 
 
-@rule("empalme_cerrado", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP")
+@rule("empalme_cerrado", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP", documents=EMPALME_FORMATS)
 def empalme_cerrado(facts: PlanFacts) -> Verdict:
     """The handover is closed when each of the 10 formats was received or its absence justified."""
     pending = [code for code in EMPALME_FORMATS
@@ -44,7 +45,7 @@ def empalme_cerrado(facts: PlanFacts) -> Verdict:
     return Verdict(True, "Empalme cerrado: los 10 formatos recibidos o con ausencia justificada.")
 
 
-@rule("concepto_recibido", family=FAMILY, basis="Ley 152 de 1994, art. 39")
+@rule("concepto_recibido", family=FAMILY, basis="Ley 152 de 1994, art. 39", documents=CONCEPTS)
 def concepto_recibido(facts: PlanFacts) -> Verdict:
     """Going back to adjust the draft answers a concept, so at least one must be on file."""
     received = [code for code in CONCEPTS if facts.filed(code) is not None]
@@ -54,7 +55,8 @@ def concepto_recibido(facts: PlanFacts) -> Verdict:
     return Verdict(True, f"Conceptos recibidos: {', '.join(received)}.")
 
 
-@rule("radicado_corporacion_vigente", family=FAMILY, basis="Ley 152 de 1994, art. 40")
+@rule("radicado_corporacion_vigente", family=FAMILY, basis="Ley 152 de 1994, art. 40",
+      documents=("radicado_corporacion",))
 def radicado_corporacion_vigente(facts: PlanFacts) -> Verdict:
     """The draft before the council must be the one filed in the current round: after a return for
     changes, a new filing dated on or after the return is needed."""

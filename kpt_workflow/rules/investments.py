@@ -38,7 +38,8 @@ def inversiones_consistentes(facts: PlanFacts) -> Verdict:
     return Verdict(True, f"Plan plurianual consistente: total ${total:,}.".replace(",", "."))
 
 
-@rule("capitulo_sgr_si_hay_regalias", family=FAMILY, basis="Ley 2056 de 2020, art. 30", reads_strategy=True)
+@rule("capitulo_sgr_si_hay_regalias", family=FAMILY, basis="Ley 2056 de 2020, art. 30", reads_strategy=True,
+      documents=("capitulo_sgr",))
 def capitulo_sgr_si_hay_regalias(facts: PlanFacts) -> Verdict:
     """Royalty-funded investment needs the independent chapter 'Inversiones con cargo al SGR'."""
     sgr = sum(line.amount for line in facts.investments if line.source == "sgr")

@@ -42,6 +42,7 @@ class Rule:
     check: Check
     deadlines: tuple[str, ...] = ()
     reads_strategy: bool = False
+    documents: tuple[str, ...] = ()
 
     def evaluate(self, facts: PlanFacts) -> Outcome:
         verdict = self.check(facts)
@@ -57,23 +58,24 @@ RULES: dict[str, Rule] = {}
 
 
 def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = (),
-             reads_strategy: bool = False) -> Rule:
+             reads_strategy: bool = False, documents: tuple[str, ...] = ()) -> Rule:
     """`deadlines` names the definition's deadlines the rule reads, so that the loader can refuse a
     definition that uses the rule without declaring them; `reads_strategy` says it judges the parte
-    estratégica or the investment plan, which are loaded only when a rule needs them."""
+    estratégica or the investment plan, which are loaded only when a rule needs them; `documents`
+    names the document types it can require (the catalog shows which step asks for each)."""
     if name in RULES:
         raise ValueError(f"rule {name!r} registered twice")
     RULES[name] = Rule(name=name, family=family, basis=basis, check=check, deadlines=deadlines,
-                       reads_strategy=reads_strategy)
+                       reads_strategy=reads_strategy, documents=documents)
     return RULES[name]
 
 
-def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = (),
-         reads_strategy: bool = False) -> Callable[[Check], Check]:
+def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = (), reads_strategy: bool = False,
+         documents: tuple[str, ...] = ()) -> Callable[[Check], Check]:
     """Decorator form of `register`: `@rule("mes_corporacion_vencido", family=..., basis=...)`."""
 
     def decorate(check: Check) -> Check:
-        register(name, family, basis, check, deadlines, reads_strategy)
+        register(name, family, basis, check, deadlines, reads_strategy, documents)
         return check
 
     return decorate

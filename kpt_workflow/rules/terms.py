@@ -27,7 +27,8 @@ def _concept_or_silence(facts: PlanFacts, *, body: str, of_body: str, concept: s
                    f"Radique '{concept}' cuando llegue, o espere a que venza el término (después del {term.latest}).")
 
 
-@rule("concepto_ctp_o_silencio", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",))
+@rule("concepto_ctp_o_silencio", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",),
+      documents=("concepto_ctp",))
 def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
     return _concept_or_silence(facts, body="el Consejo Territorial de Planeación",
                                of_body="del Consejo Territorial de Planeación", concept="concepto_ctp",
@@ -36,7 +37,7 @@ def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
 
 @rule("concepto_ambiental_o_silencio", family=FAMILY,
       basis="Decreto 1865 de 1994, art. 3 (Decreto 1076 de 2015, art. 2.2.8.6A.1.2)",
-      deadlines=("concepto_autoridad_ambiental",))
+      deadlines=("concepto_autoridad_ambiental",), documents=("concepto_autoridad_ambiental",))
 def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
     """The environmental concept is not binding: only its existence or its term matters."""
     return _concept_or_silence(facts, body="la autoridad ambiental", of_body="de la autoridad ambiental",
@@ -46,7 +47,7 @@ def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
 
 @rule("mes_corporacion_vencido", family=FAMILY,
       basis="Ley 152 de 1994, art. 40; Consejo de Estado, Sala de Consulta, Concepto 2127 de 2013",
-      deadlines=("decision_corporacion",))
+      deadlines=("decision_corporacion",), documents=("decreto_adopcion",))
 def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
     """Adoption by decree is allowed only once the council's month ran out without a decision."""
     w = facts.words

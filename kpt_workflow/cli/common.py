@@ -1,0 +1,71 @@
+"""What every `kpt` command shares: options, parsing with Spanish errors, the engine, output."""
+
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from sqlalchemy import Engine
+
+from kpt_workflow import calendar
+from kpt_workflow.config import Settings
+from kpt_workflow.db import make_engine
+from kpt_workflow.errors import InvalidInput
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Imprime JSON.")]
+FechaOpt = Annotated[str | None, typer.Option("--fecha", help="Fecha legal del acto (AAAA-MM-DD); por omisión, hoy.")]
+HoyOpt = Annotated[str | None, typer.Option("--hoy", help="Día desde el que se cuentan los plazos (AAAA-MM-DD).")]
+ActorOpt = Annotated[str | None, typer.Option("--as", help="Quién actúa (queda en la auditoría).")]
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Versión del plan que usted leyó (bloqueo optimista).")]
+
+
+def parse_date(text: str | None, field: str = "fecha") -> date | None:
+    if text is None:
+        return None
+    try:
+        return calendar.parse_iso_date(text)
+    except ValueError as exc:
+        raise InvalidInput(f"--{field}: {exc}", field=field) from exc
+
+
+def parse_int(text: str | None, field: str) -> int | None:
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput(f"--{field}: '{text}' no es un número entero.", field=field)
+    return int(text)
+
+
+def actor(name: str | None) -> str:
+    return name or f"cli:{getpass.getuser()}"
+
+
+def engine() -> Engine:
+    settings = Settings()
+    return make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str) if as_json else text)
+
+
+def read_text(path: Path) -> str:
+    if not path.is_file():
+        raise InvalidInput(f"No se encuentra el archivo '{path}'.", field="path")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"'{path}' no es texto UTF-8.", field="path") from exc
+
+
+def read_data_file(path: Path) -> Any:
+    """A YAML or JSON document (JSON is YAML), with a Spanish message when it does not parse."""
+    try:
+        return yaml.safe_load(read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", línea {mark.line + 1}" if mark else ""
+        raise InvalidInput(f"'{path}'{where}: no es YAML ni JSON válido.", field="path") from exc
