@@ -6,6 +6,7 @@ shown to a planning office is the one a guard applies.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from kpt_workflow import calendar
@@ -40,15 +41,18 @@ class Deadline:
         pick = min if self.spec.use == "aviso" else max
         return pick(self.readings, key=lambda r: r.day)
 
+    def is_late(self, today: date, acted_on: date | None = None) -> bool:
+        """Met after its day, or still unmet past it; `acted_on` judges an act not yet recorded."""
+        chosen = self.chosen
+        met_on = acted_on or self.met_on
+        if chosen is None:
+            return False
+        return met_on > chosen.day if met_on is not None else today > chosen.day
+
     def as_status(self, today: date) -> dict[str, object]:
         chosen = self.chosen
         day = chosen.day if chosen else None
-        if day is None:
-            late = False
-        elif self.met_on is not None:
-            late = self.met_on > day
-        else:
-            late = today > day
+        late = self.is_late(today)
         return {
             "code": self.spec.code, "label": self.spec.label, "basis": self.spec.basis,
             "date": day.isoformat() if day else None,
@@ -80,7 +84,13 @@ class Deadline:
 _EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"
 
 
-def _readings(term: TermSpec, anchor_day: date) -> list[Reading]:
+@lru_cache(maxsize=8192)
+def _readings(term: TermSpec, anchor_day: date) -> tuple[Reading, ...]:
+    """Pure and called on every step and status: cached (holiday look-ups are the costly part)."""
+    return tuple(_uncached_readings(term, anchor_day))
+
+
+def _uncached_readings(term: TermSpec, anchor_day: date) -> list[Reading]:
     if term.months_of_period is not None:
         return [Reading(calendar.end_of_month_n(anchor_day, term.months_of_period),
                         f"último día del mes {term.months_of_period} del período, {_EXTENDED}")]

@@ -28,20 +28,26 @@ class _Lifecycle:
 
 @dataclass
 class Workflow:
+    """A definition with its one Machine, which drives one plain lifecycle object: each step sets
+    that object to the plan's state and fires the trigger, under a lock (Machines are not
+    thread-safe, and binding a new model per step costs more than the step)."""
+
     definition: DefinitionSpec
     machine: Machine
+    lifecycle: _Lifecycle
     lock: Lock
 
     @classmethod
     def build(cls, definition: DefinitionSpec) -> "Workflow":
+        lifecycle = _Lifecycle()
         machine = Machine(
-            model=None,
+            model=lifecycle,
             states=[s.name for s in definition.states],
             transitions=[{"trigger": t.trigger, "source": t.source, "dest": t.dest} for t in definition.transitions],
             initial=definition.initial,
             auto_transitions=False,
         )
-        return cls(definition, machine, Lock())
+        return cls(definition, machine, lifecycle, Lock())
 
     def state(self, name: str) -> StateSpec:
         return next(s for s in self.definition.states if s.name == name)
@@ -59,16 +65,13 @@ class Workflow:
 
     def apply(self, state: str, trigger: str) -> str:
         """Fire `trigger` from `state` on the shared Machine and return the new state."""
-        lifecycle = _Lifecycle()
         with self.lock:
-            self.machine.add_model(lifecycle, initial=state)
+            self.lifecycle.state = state
             try:
-                getattr(lifecycle, trigger)()
+                getattr(self.lifecycle, trigger)()
             except (AttributeError, MachineError) as exc:
                 raise UnknownTrigger(f"El paso '{trigger}' no existe desde el estado '{state}'.") from exc
-            finally:
-                self.machine.remove_model(lifecycle)
-        return lifecycle.state
+            return self.lifecycle.state
 
 
 @lru_cache(maxsize=None)

@@ -8,11 +8,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlmodel import SQLModel
 
 from kpt_workflow.audit import as_utc, iter_events
-from kpt_workflow.models import AuditEvent, Document, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.models import Document, Plan, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.strategy import investment_rows, strategic_rows
 
 PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", "definition_name", "definition_version",
@@ -29,49 +32,54 @@ class Projection:
     strategy: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
 
 
-def _apply(projection: Projection, event: AuditEvent) -> None:
-    payload = json.loads(event.payload)
-    if event.event_type == "plan_created":
-        projection.plans[event.plan_id] = {
-            "entity_code": payload["entity_code"], "period": payload["period"], "state": event.to_state,
-            "state_entered_on": event.legal_date, "version": event.plan_version,
+def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
+    payload = json.loads(event["payload"])
+    plan_id, event_type = event["plan_id"], event["event_type"]
+    if event_type == "plan_created":
+        projection.plans[plan_id] = {
+            "entity_code": payload["entity_code"], "period": payload["period"], "state": event["to_state"],
+            "state_entered_on": event["legal_date"], "version": event["plan_version"],
             "definition_name": payload["definition"]["name"], "definition_version": payload["definition"]["version"],
             "declared_investment_total": None,
         }
         return
-    plan = projection.plans[event.plan_id]
-    plan["version"] = event.plan_version
-    if event.event_type == "transition_applied":
-        plan["state"], plan["state_entered_on"] = event.to_state, event.legal_date
-    elif event.event_type == "strategic_part_recorded":
-        programs, goals = strategic_rows(event.plan_id, payload)
-        projection.strategy[event.plan_id, PlanProgram.__tablename__] = [r.model_dump() for r in programs]
-        projection.strategy[event.plan_id, PlanGoal.__tablename__] = [r.model_dump() for r in goals]
-    elif event.event_type == "investment_plan_recorded":
-        projection.strategy[event.plan_id, PlanInvestment.__tablename__] = [
-            r.model_dump() for r in investment_rows(event.plan_id, payload)]
+    plan = projection.plans[plan_id]
+    plan["version"] = event["plan_version"]
+    if event_type == "transition_applied":
+        plan["state"], plan["state_entered_on"] = event["to_state"], event["legal_date"]
+    elif event_type == "strategic_part_recorded":
+        programs, goals = strategic_rows(plan_id, payload)
+        projection.strategy[plan_id, PlanProgram.__tablename__] = [r.model_dump() for r in programs]
+        projection.strategy[plan_id, PlanGoal.__tablename__] = [r.model_dump() for r in goals]
+    elif event_type == "investment_plan_recorded":
+        projection.strategy[plan_id, PlanInvestment.__tablename__] = [
+            r.model_dump() for r in investment_rows(plan_id, payload)]
         plan["declared_investment_total"] = payload["total"]
-    elif event.event_type == "document_filed":
-        key = (event.plan_id, payload["doc_type"], payload["version"])
+    elif event_type == "document_filed":
+        key = (plan_id, payload["doc_type"], payload["version"])
         projection.documents[key] = {
             **{k: payload[k] for k in DOCUMENT_FIELDS if k != "filed_by"},
             "legal_date": date.fromisoformat(payload["legal_date"]) if payload["legal_date"] else None,
-            "filed_by": event.actor, "recorded_at": as_utc(event.recorded_at),
+            "filed_by": event["actor"], "recorded_at": as_utc(event["recorded_at"]),
         }
 
 
-def project(session: Session) -> Projection:
+def project(conn: Connection) -> Projection:
     projection = Projection()
-    for event in iter_events(session):
+    for event in iter_events(conn):
         _apply(projection, event)
     return projection
 
 
-def differences(session: Session) -> list[str]:
+def _rows(conn: Connection, model: type[SQLModel]) -> list[SQLModel]:
+    return [model.model_construct(**row) for row in conn.execute(select(model.__table__)).mappings()]
+
+
+def differences(conn: Connection) -> list[str]:
     """Every way the tables differ from the events' projection (empty when they agree)."""
-    projection = project(session)
+    projection = project(conn)
     found = []
-    tables = {p.id: p for p in session.execute(select(Plan)).scalars()}
+    tables = {p.id: p for p in _rows(conn, Plan)}
     for plan_id in sorted(set(tables) | set(projection.plans)):
         row, rebuilt = tables.get(plan_id), projection.plans.get(plan_id)
         if row is None or rebuilt is None:
@@ -80,7 +88,7 @@ def differences(session: Session) -> list[str]:
         for name in PLAN_FIELDS:
             if getattr(row, name) != rebuilt[name]:
                 found.append(f"plan {plan_id}: {name} es {getattr(row, name)!r} en la tabla y {rebuilt[name]!r} en los eventos")
-    documents = {(d.plan_id, d.doc_type, d.version): d for d in session.execute(select(Document)).scalars()}
+    documents = {(d.plan_id, d.doc_type, d.version): d for d in _rows(conn, Document)}
     for key in sorted(set(documents) | set(projection.documents)):
         row, rebuilt = documents.get(key), projection.documents.get(key)
         label = f"documento {key[1]} v{key[2]} del plan {key[0]}"
@@ -91,15 +99,15 @@ def differences(session: Session) -> list[str]:
             value = as_utc(row.recorded_at) if name == "recorded_at" else getattr(row, name)
             if value != rebuilt[name]:
                 found.append(f"{label}: {name} es {value!r} en la tabla y {rebuilt[name]!r} en los eventos")
-    found += _strategy_differences(session, projection)
+    found += _strategy_differences(conn, projection)
     return found
 
 
-def _strategy_differences(session: Session, projection: Projection) -> list[str]:
+def _strategy_differences(conn: Connection, projection: Projection) -> list[str]:
     found = []
     for table in STRATEGY_TABLES:
         stored: dict[str, list[dict[str, object]]] = {}
-        for row in session.execute(select(table)).scalars():
+        for row in _rows(conn, table):
             stored.setdefault(row.plan_id, []).append(row.model_dump())
         rebuilt_plans = {plan_id for plan_id, name in projection.strategy if name == table.__tablename__}
         for plan_id in sorted(set(stored) | rebuilt_plans):

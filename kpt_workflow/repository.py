@@ -1,14 +1,61 @@
-"""Reads of the plan aggregate that use-cases need, in the caller's transaction."""
+"""Reads of the plan aggregate that use-cases need, in the caller's transaction.
 
+They run as SQLAlchemy Core statements on the unit of work's connection: the write path is hot
+(a guarded step reads a plan, its documents and the chain head), and plain rows cost a fraction of
+ORM objects.
+"""
+
+from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import DocumentFact, GoalFact, InvestmentFact, ProgramFact
 from kpt_workflow.models import Document, Entity, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
+
+PLAN = Plan.__table__
+ENTITY = Entity.__table__
+DOCUMENT = Document.__table__
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan row with the words of its entity: what rules, status and changes read."""
+
+    id: str
+    entity_code: str
+    entity_name: str
+    entity_kind: str
+    department_code: str
+    department_name: str
+    period: int
+    state: str
+    state_entered_on: date
+    version: int
+    definition_name: str
+    definition_version: int
+    declared_investment_total: int | None
+
+
+_PLAN_RECORD = (
+    select(PLAN.c.id, PLAN.c.entity_code, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.department_code,
+           ENTITY.c.department_name, PLAN.c.period, PLAN.c.state, PLAN.c.state_entered_on, PLAN.c.version,
+           PLAN.c.definition_name, PLAN.c.definition_version, PLAN.c.declared_investment_total)
+    .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code)
+)
+# Built once with bound parameters: constructing and cache-keying a statement per call costs more
+# than running it.
+_PLAN_BY_ID = _PLAN_RECORD.where(PLAN.c.id == bindparam("plan_id"))
+_PLAN_BY_ID_FOR_UPDATE = _PLAN_BY_ID.with_for_update(of=PLAN)
+_LATEST_DOCUMENTS = (
+    select(DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date, DOCUMENT.c.number)
+    .where(DOCUMENT.c.plan_id == bindparam("plan_id"))
+    .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
+)
 
 
 def get_entity(session: Session, code: str) -> Entity:
@@ -18,66 +65,63 @@ def get_entity(session: Session, code: str) -> Entity:
     return entity
 
 
-def get_plan(session: Session, plan_id: str, *, for_update: bool = False) -> Plan:
-    """`for_update` locks the row on PostgreSQL (SQLite already holds its write lock)."""
-    statement = select(Plan).where(Plan.id == plan_id)
-    if for_update:
-        statement = statement.with_for_update()
-    plan = session.execute(statement).scalar_one_or_none()
-    if plan is None:
+def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> PlanRecord:
+    """`for_update` locks the plan row on PostgreSQL (SQLite already holds its write lock)."""
+    lock = for_update and conn.dialect.name == "postgresql"
+    row = conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
+    if row is None:
         raise NotFound(f"No existe el plan '{plan_id}'.", plan=plan_id)
-    return plan
+    return PlanRecord(*row)
 
 
-def latest_documents(session: Session, plan_id: str) -> Mapping[str, DocumentFact]:
+def latest_documents(conn: Connection, plan_id: str) -> Mapping[str, DocumentFact]:
     """The newest version of each document type of the plan."""
-    rows = session.execute(
-        select(Document.doc_type, Document.version, Document.status, Document.legal_date, Document.number)
-        .where(Document.plan_id == plan_id)
-        .order_by(Document.doc_type, Document.version)
-    )
+    rows = conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id})
     return MappingProxyType({row.doc_type: DocumentFact(*row) for row in rows})
 
 
-def document_versions(session: Session, plan_id: str) -> list[Document]:
-    return list(session.execute(
-        select(Document).where(Document.plan_id == plan_id).order_by(Document.doc_type, Document.version)
-    ).scalars())
+def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]:
+    rows = conn.execute(select(DOCUMENT).where(DOCUMENT.c.plan_id == plan_id)
+                        .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version))
+    return [dict(row._mapping) for row in rows]
 
 
-def program_facts(session: Session, plan_id: str) -> tuple[ProgramFact, ...]:
+def program_facts(conn: Connection, plan_id: str) -> tuple[ProgramFact, ...]:
     """The parte estratégica with each goal's catalog unit (one query each for programs and goals)."""
+    goal_table, indicator_table = PlanGoal.__table__, Indicator.__table__
     goals: dict[str, list[GoalFact]] = {}
-    rows = session.execute(
-        select(PlanGoal, Indicator.unit).outerjoin(Indicator, Indicator.code == PlanGoal.indicator_code)
-        .where(PlanGoal.plan_id == plan_id).order_by(PlanGoal.indicator_code))
-    for goal, catalog_unit in rows:
+    rows = conn.execute(
+        select(goal_table, indicator_table.c.unit.label("catalog_unit"))
+        .outerjoin(indicator_table, indicator_table.c.code == goal_table.c.indicator_code)
+        .where(goal_table.c.plan_id == plan_id).order_by(goal_table.c.indicator_code))
+    for goal in rows:
         goals.setdefault(goal.program_code, []).append(GoalFact(
             indicator_code=goal.indicator_code, kind=goal.kind, name=goal.name, unit=goal.unit, custom=goal.custom,
-            catalog_unit=None if goal.custom else catalog_unit, baseline_value=goal.baseline_value,
+            catalog_unit=None if goal.custom else goal.catalog_unit, baseline_value=goal.baseline_value,
             baseline_year=goal.baseline_year, baseline_source=goal.baseline_source,
             meta_cuatrienio=goal.meta_cuatrienio))
-    programs = session.execute(select(PlanProgram).where(PlanProgram.plan_id == plan_id).order_by(PlanProgram.position))
+    program_table = PlanProgram.__table__
+    programs = conn.execute(select(program_table).where(program_table.c.plan_id == plan_id)
+                            .order_by(program_table.c.position))
     return tuple(ProgramFact(p.program_code, p.program_name, p.eje, tuple(goals.get(p.program_code, ())))
-                 for p in programs.scalars())
+                 for p in programs)
 
 
-def investment_facts(session: Session, plan_id: str) -> tuple[InvestmentFact, ...]:
-    rows = session.execute(
-        select(PlanInvestment.program_code, PlanInvestment.year, PlanInvestment.source, PlanInvestment.amount)
-        .where(PlanInvestment.plan_id == plan_id)
-        .order_by(PlanInvestment.program_code, PlanInvestment.year, PlanInvestment.source))
+def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ...]:
+    table = PlanInvestment.__table__
+    rows = conn.execute(
+        select(table.c.program_code, table.c.year, table.c.source, table.c.amount)
+        .where(table.c.plan_id == plan_id).order_by(table.c.program_code, table.c.year, table.c.source))
     return tuple(InvestmentFact(*row) for row in rows)
 
 
-def list_plans(session: Session, *, department_code: str | None = None, state: str | None = None) -> list[dict[str, object]]:
-    query = (select(Plan.id, Plan.entity_code, Entity.name, Entity.kind, Entity.department_code, Plan.period, Plan.state,
-                    Plan.state_entered_on, Plan.version)
-             .join(Entity, Entity.code == Plan.entity_code).order_by(Plan.id))
+def list_plans(conn: Connection, *, department_code: str | None = None,
+               state: str | None = None) -> list[dict[str, object]]:
+    query = _PLAN_RECORD.order_by(PLAN.c.id)
     if department_code:
-        query = query.where(Entity.department_code == department_code)
+        query = query.where(ENTITY.c.department_code == department_code)
     if state:
-        query = query.where(Plan.state == state)
+        query = query.where(PLAN.c.state == state)
     return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.name, "kind": r.kind,
              "department_code": r.department_code, "period": r.period, "state": r.state,
-             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version} for r in session.execute(query)]
+             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version} for r in conn.execute(query)]

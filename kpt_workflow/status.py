@@ -3,41 +3,40 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.engine import workflow
 from kpt_workflow.facts import PlanFacts
-from kpt_workflow.models import Entity, Plan
-from kpt_workflow.repository import get_entity, investment_facts, latest_documents, program_facts
+from kpt_workflow.repository import PlanRecord, investment_facts, latest_documents, plan_record, program_facts
 from kpt_workflow.rules import evaluate, reads_strategy
 
 
-def plan_facts(session: Session, plan: Plan, entity: Entity, today: date,
+def plan_facts(conn: Connection, plan: PlanRecord, today: date,
                rule_names: Iterable[str]) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
     """Snapshot the plan for the rules named, with its deadlines computed from the definition's
     data; the parte estratégica and investment plan are read only if one of those rules judges them."""
-    documents = latest_documents(session, plan.id)
+    documents = latest_documents(conn, plan.id)
     definition = workflow(plan.definition_name, plan.definition_version).definition
     terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
     strategy = reads_strategy(rule_names)
     facts = PlanFacts(
-        plan_id=plan.id, entity_code=entity.code, entity_name=entity.name, entity_kind=entity.kind,
+        plan_id=plan.id, entity_code=plan.entity_code, entity_name=plan.entity_name, entity_kind=plan.entity_kind,
         period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,
         documents=documents, deadlines={d.spec.code: d.fact for d in terms},
-        programs=program_facts(session, plan.id) if strategy else (),
-        investments=investment_facts(session, plan.id) if strategy else (),
+        programs=program_facts(conn, plan.id) if strategy else (),
+        investments=investment_facts(conn, plan.id) if strategy else (),
         declared_investment_total=plan.declared_investment_total,
     )
     return facts, terms
 
 
-def plan_status(session: Session, plan: Plan, today: date) -> dict[str, object]:
-    entity = get_entity(session, plan.entity_code)
+def plan_status(conn: Connection, plan_id: str, today: date) -> dict[str, object]:
+    plan = plan_record(conn, plan_id)
     flow = workflow(plan.definition_name, plan.definition_version)
     transitions = flow.transitions_from(plan.state)
-    facts, terms = plan_facts(session, plan, entity, today, (r for t in transitions for r in t.rules))
+    facts, terms = plan_facts(conn, plan, today, [r for t in transitions for r in t.rules])
     catalog = load_catalog()
     next_steps = []
     for transition in transitions:
@@ -48,8 +47,8 @@ def plan_status(session: Session, plan: Plan, today: date) -> dict[str, object]:
         })
     return {
         "id": plan.id,
-        "entity": {"code": entity.code, "name": entity.name, "kind": entity.kind,
-                   "department_code": entity.department_code, "department_name": entity.department_name},
+        "entity": {"code": plan.entity_code, "name": plan.entity_name, "kind": plan.entity_kind,
+                   "department_code": plan.department_code, "department_name": plan.department_name},
         "period": plan.period,
         "state": plan.state,
         "state_label": flow.state(plan.state).label,
@@ -61,7 +60,7 @@ def plan_status(session: Session, plan: Plan, today: date) -> dict[str, object]:
         "next": next_steps,
         "deadlines": [d.as_status(today) for d in terms],
         "documents": [
-            {"doc_type": d.doc_type, "label": catalog.get(d.doc_type).label_for(entity.kind), "version": d.version,
+            {"doc_type": d.doc_type, "label": catalog.get(d.doc_type).label_for(plan.entity_kind), "version": d.version,
              "status": d.status, "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
             for d in facts.documents.values()
         ],

@@ -4,7 +4,7 @@ inversiones: parsed and checked for form here; completeness is for the rules to 
 import csv
 import io
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -16,7 +16,8 @@ SOURCES = {
     "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
     "recursos_propios": "Recursos propios", "credito": "Crédito", "cofinanciacion": "Cofinanciación", "otros": "Otros",
 }
-_SOURCE_ALIASES = {"recursos propios": "recursos_propios", "crédito": "credito", "cofinanciación": "cofinanciacion"}
+_SOURCE_ALIASES = {"recursos propios": "recursos_propios", "crédito": "credito", "cofinanciación": "cofinanciacion",
+                   **{name.lower(): code for code, name in SOURCES.items()}}
 
 
 class _Input(BaseModel):
@@ -32,7 +33,7 @@ class Baseline(_Input):
 class GoalInput(_Input):
     indicador: str = Field(min_length=1)
     personalizado: bool = False
-    tipo: str | None = Field(default=None, pattern="^(resultado|producto)$")
+    tipo: Literal["resultado", "producto"] | None = None
     nombre: str | None = None
     unidad: str | None = None
     linea_base: Baseline = Baseline()
@@ -157,6 +158,9 @@ def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indic
 
 def _normalized_goal(goal: GoalInput, catalog: dict[str, Indicator]) -> dict[str, Any]:
     known = catalog.get(goal.indicador)
+    if known is not None and goal.personalizado:
+        raise InvalidInput(f"Parte estratégica: '{goal.indicador}' es un código del catálogo; un indicador propio "
+                           f"necesita un código que no esté en él.", field="metas.indicador")
     if known is None and not goal.personalizado:
         raise InvalidInput(f"Parte estratégica: el indicador '{goal.indicador}' no está en el catálogo; si es propio "
                            f"de la entidad, márquelo personalizado: true con tipo, nombre y unidad.", field="metas.indicador")

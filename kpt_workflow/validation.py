@@ -22,6 +22,7 @@ _MESSAGES = {
     "model_attributes_type": "debe ser un objeto con campos",
     "string_pattern_mismatch": "no es un identificador válido (minúsculas, dígitos y _, empezando por una letra)",
     "too_short": "no puede estar vacío",
+    "finite_number": "debe ser un número finito",
     "string_too_short": "no puede estar vacío",
 }
 

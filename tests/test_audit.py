@@ -14,7 +14,7 @@ from conftest import CYCLE_2024, STEPS_2024
 
 def _verify(engine: Engine) -> audit.VerifyReport:
     with UnitOfWork(engine) as uow:
-        return audit.verify(uow.session)
+        return audit.verify(uow.connection)
 
 
 def _rows(engine: Engine) -> list[dict[str, object]]:
@@ -56,7 +56,7 @@ def _insert_forged_after_second(rows):  # type: ignore[no-untyped-def]
     """A well-formed forged event, hashed correctly, linked to its predecessor and relinked from its
     successor (UNIQUE(prev_hash) refuses a second link to the same predecessor)."""
     forged = {**rows[1], "seq": 3, "plan_version": 99, "action": "aprobar", "prev_hash": rows[1]["hash"]}
-    forged["hash"] = audit.compute_hash(AuditEvent(**forged))
+    forged["hash"] = audit.compute_hash(forged)
     rest = [{**r, "seq": r["seq"] + 1} for r in rows[2:]]
     rest[0]["prev_hash"] = forged["hash"]
     return rows[:2] + [forged] + rest
@@ -94,18 +94,18 @@ def test_intact_log_verifies_and_replays(engine, plan_in_council):
     report = _verify(engine)
     assert report.ok and report.events == 1 + len(CYCLE_2024) + 2 + len(STEPS_2024)  # + strategy, investments
     with UnitOfWork(engine) as uow:
-        assert replay.differences(uow.session) == []
+        assert replay.differences(uow.connection) == []
 
 
 def test_replay_detects_a_table_edited_behind_the_events(engine, plan_in_council):
     with engine.begin() as conn:
         conn.execute(update(Plan.__table__).where(Plan.__table__.c.id == plan_in_council).values(state="aprobado"))
     with UnitOfWork(engine) as uow:
-        found = replay.differences(uow.session)
+        found = replay.differences(uow.connection)
     assert found == [f"plan {plan_in_council}: state es 'aprobado' en la tabla y 'discusion_corporaciones' en los eventos"]
 
 
 def test_events_survive_the_round_trip_with_identical_hashes(engine, plan_in_council):
     """Canonical JSON + UTC times: the hash computed when appending equals the one recomputed on read."""
     with UnitOfWork(engine) as uow:
-        assert all(audit.compute_hash(e) == e.hash for e in audit.iter_events(uow.session))
+        assert all(audit.compute_hash(e) == e["hash"] for e in audit.iter_events(uow.connection))

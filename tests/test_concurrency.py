@@ -5,7 +5,7 @@ from datetime import date
 
 from kpt_workflow import audit, replay, services
 from kpt_workflow.errors import PlanVersionConflict
-from kpt_workflow.repository import get_plan
+from kpt_workflow.repository import plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
 
 ATTEMPTS = 12
@@ -13,7 +13,7 @@ ATTEMPTS = 12
 
 def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_council):
     with UnitOfWork(engine) as uow:
-        version = get_plan(uow.session, plan_in_council).version
+        version = plan_record(uow.connection, plan_in_council).version
 
     def attempt(_: int) -> str:
         try:
@@ -28,8 +28,8 @@ def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_counci
         results = list(pool.map(attempt, range(ATTEMPTS)))
     assert results.count("applied") == 1 and results.count("conflict") == ATTEMPTS - 1
     with UnitOfWork(engine) as uow:
-        plan = get_plan(uow.session, plan_in_council)
+        plan = plan_record(uow.connection, plan_in_council)
         assert (plan.state, plan.version) == ("tramite_ambiental_y_planeacion", version + 1)
-        assert audit.verify(uow.session).ok
-        assert replay.differences(uow.session) == []
-        assert len(audit.plan_events(uow.session, plan_in_council)) == plan.version
+        assert audit.verify(uow.connection).ok
+        assert replay.differences(uow.connection) == []
+        assert len(audit.plan_events(uow.connection, plan_in_council)) == plan.version

@@ -181,23 +181,17 @@ def test_one_machine_is_shared_by_every_call_for_a_definition():
     pytest.param("discusion_corporaciones", "aprobar", id="applied"),
     pytest.param("alistamiento", "aprobar", id="refused"),
 ])
-def test_apply_leaves_no_model_on_the_shared_machine(state, trigger):
+def test_apply_binds_no_model_per_step_on_the_shared_machine(state, trigger):
     flow = engine.workflow("pdt")
     with contextlib.suppress(UnknownTrigger):
         flow.apply(state, trigger)
-    assert len(flow.machine.models) == 0
+    assert flow.machine.models == [flow.lifecycle]
 
 
 def test_lifecycle_model_has_no_shortcut_to_skip_guards():
-    flow = engine.workflow("pdt")
-    lifecycle = engine._Lifecycle()
-    with flow.lock:
-        flow.machine.add_model(lifecycle, initial="discusion_corporaciones")
-        try:
-            assert hasattr(lifecycle, "aprobar")
-            assert not any(hasattr(lifecycle, f"to_{name}") for name in PDT_STATES)
-        finally:
-            flow.machine.remove_model(lifecycle)
+    lifecycle = engine.workflow("pdt").lifecycle
+    assert hasattr(lifecycle, "aprobar")
+    assert not any(hasattr(lifecycle, f"to_{name}") for name in PDT_STATES)
 
 
 @pytest.fixture

@@ -8,19 +8,18 @@ from sqlmodel import select
 from kpt_workflow import audit, services
 from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
 from kpt_workflow.models import AuditEvent, Plan
-from kpt_workflow.repository import get_plan
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
 def _status(engine, plan_id, today=date(2024, 2, 1)):
     with UnitOfWork(engine) as uow:
-        return plan_status(uow.session, get_plan(uow.session, plan_id), today)
+        return plan_status(uow.connection, plan_id, today)
 
 
 def _events(engine, plan_id):
     with UnitOfWork(engine) as uow:
-        return [(e.event_type, e.action) for e in audit.plan_events(uow.session, plan_id)]
+        return [(e["event_type"], e["action"]) for e in audit.plan_events(uow.connection, plan_id)]
 
 
 def test_new_plan_status_lists_every_missing_requirement(engine, new_plan):

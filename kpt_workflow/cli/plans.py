@@ -7,7 +7,7 @@ import typer
 from kpt_workflow import calendar, services
 from kpt_workflow.cli.common import ActorOpt, FechaOpt, HoyOpt, JsonOpt, VersionOpt, actor, emit, engine, parse_date, parse_int
 from kpt_workflow.render import render_plan_list, render_status
-from kpt_workflow.repository import get_plan, list_plans
+from kpt_workflow.repository import list_plans
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -30,7 +30,7 @@ def status(plan_id: str, hoy: HoyOpt = None, as_json: JsonOpt = False) -> None:
     """Estado, versión, cada paso posible con su lista de requisitos, y los plazos legales."""
     today = parse_date(hoy, "hoy") or calendar.today_in_colombia()
     with UnitOfWork(engine()) as uow:
-        result = plan_status(uow.session, get_plan(uow.session, plan_id), today)
+        result = plan_status(uow.connection, plan_id, today)
     emit(result, as_json, render_status(result))
 
 
@@ -50,5 +50,5 @@ def list_(departamento: Annotated[str | None, typer.Option(help="Código DIVIPOL
           as_json: JsonOpt = False) -> None:
     """Planes registrados, con su estado y versión."""
     with UnitOfWork(engine()) as uow:
-        rows = list_plans(uow.session, department_code=departamento, state=estado)
+        rows = list_plans(uow.connection, department_code=departamento, state=estado)
     emit(rows, as_json, render_plan_list(rows))

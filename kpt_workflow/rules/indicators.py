@@ -63,5 +63,6 @@ def unidades_del_catalogo(facts: PlanFacts) -> Verdict:
              if not g.custom and g.catalog_unit is not None and g.unit != g.catalog_unit]
     if wrong:
         return Verdict(False, f"Unidades distintas de las del catálogo: {_listed(wrong, 4)}.",
-                       "Use la unidad del catálogo, o marque el indicador como personalizado con su propia unidad.")
+                       "Use la unidad del catálogo, o registre un indicador propio (personalizado, con un código "
+                       "fuera del catálogo) con su unidad.")
     return Verdict(True, "Las unidades coinciden con el catálogo de indicadores.")

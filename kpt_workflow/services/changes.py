@@ -1,0 +1,83 @@
+"""What every change to a plan does: lock it at the version the caller read, bump the version
+with an optimistic check, append the audit event in the same transaction, commit explicitly."""
+
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Update, bindparam, update
+from sqlalchemy.exc import IntegrityError
+
+from kpt_workflow import audit, calendar
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import InvalidInput, PlanVersionConflict
+from kpt_workflow.repository import PLAN, PlanRecord, plan_record
+from kpt_workflow.unit_of_work import UnitOfWork
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def check_legal_date(legal_date: date, what: str) -> None:
+    """Deadlines count from legal dates, so one in the future is refused outright."""
+    today = calendar.today_in_colombia()
+    if legal_date > today:
+        raise InvalidInput(f"La fecha legal de {what} ({legal_date}) es posterior a hoy ({today}): "
+                           f"registre el acto con la fecha en que ocurrió.", field="fecha")
+
+
+def conflict(plan_id: str, read: int | None, current: int) -> PlanVersionConflict:
+    return PlanVersionConflict(
+        f"El plan {plan_id} cambió: usted leyó la versión {read} y la vigente es la {current}. "
+        f"Vuelva a consultar su estado.", current_version=current)
+
+
+def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None) -> PlanRecord:
+    """Load the plan for a change: locked, at the version the caller read, and still open."""
+    plan = plan_record(uow.connection, plan_id, for_update=True)
+    if expected_version is not None and expected_version != plan.version:
+        raise conflict(plan.id, expected_version, plan.version)
+    if workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal:
+        raise InvalidInput(f"El plan {plan.id} ya terminó su trámite ({plan.state}); no admite más cambios.")
+    return plan
+
+
+def event(event_type: str, actor: str, action: str, legal_date: date, payload: dict[str, object],
+          recorded_at: datetime | None = None, **fields: Any) -> audit.NewEvent:
+    """A change described by a use-case; `record` fills in the plan and its new version."""
+    return audit.NewEvent(plan_id="", plan_version=0, event_type=event_type, actor=actor, action=action,
+                          recorded_at=recorded_at or now(), legal_date=legal_date, payload=payload, **fields)
+
+
+_BUMP = (update(PLAN).where(PLAN.c.id == bindparam("plan_id"), PLAN.c.version == bindparam("read_version"))
+         .values(version=bindparam("new_version")))
+
+
+@lru_cache(maxsize=None)
+def _bump_statement(fields: tuple[str, ...]) -> Update:
+    """One prepared UPDATE per set of changed columns (built once, not per step)."""
+    return _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
+
+
+def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fields: object) -> tuple[PlanRecord, audit.Appended]:
+    """Bump the plan's version (only if it is still the one read), update `plan_fields`, and
+    append the event that records the change. The caller commits."""
+    version = plan.version + 1
+    statement = _bump_statement(tuple(sorted(plan_fields)))
+    updated = uow.connection.execute(statement, {"plan_id": plan.id, "read_version": plan.version,
+                                                 "new_version": version, **plan_fields})
+    if updated.rowcount != 1:
+        raise conflict(plan.id, plan.version, plan.version + 1)
+    appended = audit.append(uow.connection, replace(change, plan_id=plan.id, plan_version=version))
+    return replace(plan, version=version, **plan_fields), appended
+
+
+def commit(uow: UnitOfWork, plan_id: str) -> None:
+    """UNIQUE(plan_id, plan_version) is the last guard against a concurrent change."""
+    try:
+        uow.commit()
+    except IntegrityError as exc:
+        raise PlanVersionConflict(f"Otro cambio al plan {plan_id} se registró al mismo tiempo; nada se escribió. "
+                                  f"Vuelva a intentarlo.") from exc

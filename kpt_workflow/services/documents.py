@@ -1,0 +1,106 @@
+"""Use-cases on a plan's documents: file a version, justify an absence, withdraw."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from kpt_workflow import calendar
+from kpt_workflow import deadlines as deadline_terms
+from kpt_workflow.blobs import BlobStore
+from kpt_workflow.document_types import load_catalog
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import InvalidInput
+from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
+from kpt_workflow.media import sniff
+from kpt_workflow.repository import DOCUMENT, PlanRecord, latest_documents
+from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
+from kpt_workflow.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What a user files: a file, a justified absence, or a withdrawal of the current version."""
+
+    doc_type: str
+    status: str = FILED
+    content: bytes | None = None
+    filename: str | None = None
+    legal_date: date | None = None
+    number: str | None = None
+    note: str | None = None
+
+
+def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[str, DocumentFact]) -> tuple[date, str] | None:
+    if not_before == "anio_electoral":
+        return date(plan.period - 1, 1, 1), f"el 1 de enero del año electoral ({plan.period - 1})"
+    if not_before == "eleccion":
+        return calendar.election_day(plan.period), f"la elección ({calendar.election_day(plan.period)})"
+    if not_before == "inicio_periodo":
+        return calendar.period_start(plan.period), f"la posesión ({calendar.period_start(plan.period)})"
+    anchor = documents.get(not_before)
+    if anchor is None or anchor.status != FILED or anchor.legal_date is None:
+        return None
+    return anchor.legal_date, f"'{not_before}' ({anchor.legal_date})"
+
+
+def _check_content(filing: Filing, justifiable: bool) -> str | None:
+    """The media type of a filed file (sniffed), after checking the filing's form."""
+    if filing.status == FILED:
+        if not filing.content:
+            raise InvalidInput("El archivo está vacío.", field="file")
+        media_type = sniff(filing.content)
+        if media_type is None:
+            raise InvalidInput("Tipo de archivo no admitido: se aceptan PDF, XLSX, DOCX o CSV (según su contenido).",
+                               field="file")
+        return media_type
+    if filing.status == JUSTIFIED_ABSENCE:
+        if not justifiable:
+            raise InvalidInput(f"'{filing.doc_type}' no admite ausencia justificada: debe radicarse.", field="doc_type")
+        if not (filing.note or "").strip():
+            raise InvalidInput("Indique el motivo de la ausencia.", field="motivo")
+        return None
+    if filing.status != WITHDRAWN:
+        raise InvalidInput(f"Estado de documento desconocido '{filing.status}'.", field="status")
+    return None
+
+
+def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: str,
+                  expected_version: int | None = None) -> dict[str, object]:
+    """Record a new version of a document; older versions are never touched. A filing after the
+    deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
+    document_type = load_catalog().get(filing.doc_type)
+    legal_date = filing.legal_date or calendar.today_in_colombia()
+    check_legal_date(legal_date, f"'{filing.doc_type}'")
+    media_type = _check_content(filing, document_type.justifiable)
+    plan = open_change(uow, plan_id, expected_version)
+    documents = latest_documents(uow.connection, plan.id)
+    earliest = _earliest_plausible(plan, document_type.not_before, documents)
+    if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
+        raise InvalidInput(f"La fecha legal de '{filing.doc_type}' ({legal_date}) es anterior a {earliest[1]}: "
+                           f"no es plausible.", field="fecha")
+    current = documents.get(filing.doc_type)
+    if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
+        raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
+    if filing.status == FILED and document_type.requires_number and not (filing.number or "").strip():
+        raise InvalidInput(f"'{filing.doc_type}' es un acto numerado: indique su número (--numero).", field="numero")
+    stored = filing.content if filing.status == FILED else None
+    document = {
+        "doc_type": filing.doc_type, "version": (current.version if current else 0) + 1, "status": filing.status,
+        "legal_date": legal_date, "number": filing.number, "filename": filing.filename,
+        "sha256": blobs.put(stored) if stored else None, "size": len(stored) if stored else None,
+        "media_type": media_type, "note": filing.note,
+    }
+    recorded_at = now()
+    uow.connection.execute(DOCUMENT.insert().values(plan_id=plan.id, filed_by=actor, recorded_at=recorded_at,
+                                                    **document))
+    late = [d.late_entry(legal_date) for d in _deadlines(plan, documents)
+            if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
+    plan, _ = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
+                                      {**document, "late": late}, recorded_at=recorded_at))
+    commit(uow, plan.id)
+    return {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late}
+
+
+def _deadlines(plan: PlanRecord, documents: Mapping[str, DocumentFact]) -> list[deadline_terms.Deadline]:
+    definition = workflow(plan.definition_name, plan.definition_version).definition
+    return deadline_terms.compute(definition.deadlines, plan.period, documents)

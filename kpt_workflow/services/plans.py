@@ -1,0 +1,83 @@
+"""Use-cases on the plan itself: create it, attempt a step of its lifecycle."""
+
+from datetime import date
+
+from kpt_workflow import calendar
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
+from kpt_workflow.models import Entity, Plan
+from kpt_workflow.repository import PLAN, get_entity
+from kpt_workflow.rules import evaluate
+from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
+from kpt_workflow.status import plan_facts, plan_status
+from kpt_workflow import audit
+from kpt_workflow.unit_of_work import UnitOfWork
+
+WORKFLOW_NAME = "pdt"
+FIRST_PDT_PERIOD = 2004  # four-year periods since Acto Legislativo 02 de 2002
+
+
+def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor: str,
+                legal_date: date | None = None) -> dict[str, object]:
+    session = uow.session
+    entity = get_entity(session, entity_code)
+    if not entity.plans_own_pdt:
+        department = session.get(Entity, entity.department_code)
+        raise PlanNotAllowed(
+            f"{entity.name} ({entity.code}) es {entity.kind.replace('_', ' ')}: no tiene alcalde ni concejo y no "
+            f"formula plan de desarrollo propio; lo cubre el plan del departamento de "
+            f"{department.name if department else entity.department_name} ({entity.department_code}).",
+            department=entity.department_code)
+    if period is None or not calendar.is_period_start_year(period) or period < FIRST_PDT_PERIOD:
+        raise InvalidInput(f"El período {period} no es un período constitucional: los períodos empiezan el 1 de "
+                           f"enero de 2024, 2028, … (cada cuatro años desde {FIRST_PDT_PERIOD}).", field="period")
+    plan_id = f"{entity.code}-{period}"
+    if session.get(Plan, plan_id) is not None:
+        raise PlanExists(f"{entity.name} ya tiene un plan para el período {period}: {plan_id}.", plan=plan_id)
+    definition = workflow(WORKFLOW_NAME).definition
+    started = legal_date or min(calendar.today_in_colombia(), calendar.period_start(period))
+    check_legal_date(started, "la creación del plan")
+    created = now()
+    uow.connection.execute(PLAN.insert().values(
+        id=plan_id, entity_code=entity.code, period=period, state=definition.initial, state_entered_on=started,
+        version=1, definition_name=definition.name, definition_version=definition.version, created_at=created))
+    audit.append(uow.connection, audit.NewEvent(
+        plan_id=plan_id, plan_version=1, event_type="plan_created", actor=actor, action="crear_plan",
+        recorded_at=created, to_state=definition.initial, legal_date=started,
+        payload={"entity_code": entity.code, "period": period,
+                 "definition": {"name": definition.name, "version": definition.version}},
+    ))
+    commit(uow, plan_id)
+    return plan_status(uow.connection, plan_id, calendar.today_in_colombia())
+
+
+def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_date: date | None = None,
+            expected_version: int | None = None) -> dict[str, object]:
+    """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
+    A refusal is committed as an event and then raised as `GuardFailed`."""
+    legal_date = legal_date or calendar.today_in_colombia()
+    check_legal_date(legal_date, "el paso")
+    plan = open_change(uow, plan_id, expected_version)
+    flow = workflow(plan.definition_name, plan.definition_version)
+    transition = flow.transition(plan.state, trigger)
+    if legal_date < plan.state_entered_on:
+        raise InvalidInput(f"La fecha legal del paso ({legal_date}) es anterior a la entrada del plan en "
+                           f"'{plan.state}' ({plan.state_entered_on}).", field="fecha")
+    facts, terms = plan_facts(uow.connection, plan, legal_date, transition.rules)
+    outcomes = [o.as_dict() for o in evaluate(transition.rules, facts)]
+    allowed = all(o["passed"] for o in outcomes)
+    moved = {"state": flow.apply(plan.state, trigger), "state_entered_on": legal_date} if allowed else {}
+    late = [d.spec.code for d in terms if d.is_late(legal_date)]
+    plan, appended = record(uow, plan, event(
+        "transition_applied" if allowed else "transition_blocked", actor, trigger, legal_date,
+        {"trigger": trigger, "late_deadlines": late}, from_state=facts.state, to_state=transition.dest,
+        outcomes=outcomes), **moved)
+    commit(uow, plan.id)
+    if not allowed:
+        failed = [o for o in outcomes if not o["passed"]]
+        raise GuardFailed(
+            f"Paso '{trigger}' rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
+            plan=plan.id, trigger=trigger, version=plan.version, event_seq=appended.seq, checklist=outcomes)
+    return {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
+            "event_seq": appended.seq, "legal_date": legal_date.isoformat(), "late_deadlines": late,
+            "checklist": outcomes}

@@ -1,0 +1,55 @@
+"""Use-cases on the parte estratégica and the plan plurianual de inversiones."""
+
+from datetime import date
+
+from sqlalchemy import Table, delete
+from sqlmodel import SQLModel, select
+
+from kpt_workflow import calendar, indicators, strategy
+from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
+from kpt_workflow.unit_of_work import UnitOfWork
+
+
+def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+                          expected_version: int | None = None) -> dict[str, object]:
+    """Replace the parte estratégica (ejes → programas → metas) with a new complete version."""
+    part = strategy.parse_strategic_part(data)
+    legal_date = legal_date or calendar.today_in_colombia()
+    check_legal_date(legal_date, "la parte estratégica")
+    plan = open_change(uow, plan_id, expected_version)
+    codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
+    catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
+    payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names())
+    programs, goals = strategy.strategic_rows(plan.id, payload)
+    _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
+    _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
+    plan, _ = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
+                                      payload))
+    commit(uow, plan.id)
+    programs = sum(len(e["programas"]) for e in payload["ejes"])
+    return {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
+            "metas": len(codes)}
+
+
+def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+                           expected_version: int | None = None) -> dict[str, object]:
+    """Replace the plan plurianual de inversiones with a new complete version."""
+    legal_date = legal_date or calendar.today_in_colombia()
+    check_legal_date(legal_date, "el plan plurianual")
+    plan = open_change(uow, plan_id, expected_version)
+    payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
+    _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
+    plan, _ = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
+                                      payload), declared_investment_total=payload["total"])
+    commit(uow, plan.id)
+    return {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
+            "total": sum(line["valor"] for line in payload["lineas"])}
+
+
+def _replace_rows(uow: UnitOfWork, plan_id: str, table: Table, rows: list[SQLModel]) -> None:
+    uow.connection.execute(delete(table).where(table.c.plan_id == plan_id))
+    if rows:
+        uow.connection.execute(table.insert(), [row.model_dump() for row in rows])
+
+
