@@ -7,21 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from kpt_workflow.canonical import canonical_json, sha256_hex
 from kpt_workflow.models import AuditEvent
+from kpt_workflow.recorder import recorder
 
 GENESIS_HASH = "0" * 64
 SCHEMA_VERSION = 1
-# pg_advisory_xact_lock key that serialises appends to the one chain on PostgreSQL.
-CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
 EVENTS = AuditEvent.__table__
 HASHED_COLUMNS = ("seq", "plan_id", "plan_version", "event_type", "schema_version", "actor", "action", "from_state",
                   "to_state", "legal_date", "outcomes", "payload", "prev_hash")
-_HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
-_INSERT = EVENTS.insert()
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -65,10 +61,9 @@ def append(conn: Connection, new: NewEvent) -> Appended:
     """Link `new` after the chain head. The caller's transaction holds the write lock (SQLite's
     BEGIN IMMEDIATE; on PostgreSQL the advisory lock taken here), and UNIQUE(prev_hash) makes a
     race fail rather than fork the chain."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
-    head = conn.execute(_HEAD).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    store = recorder(conn)
+    head = store.chain_head()
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
     row: dict[str, Any] = {
         "seq": seq, "plan_id": new.plan_id, "plan_version": new.plan_version, "event_type": new.event_type,
         "schema_version": SCHEMA_VERSION, "recorded_at": as_utc(new.recorded_at), "actor": new.actor,
@@ -76,7 +71,7 @@ def append(conn: Connection, new: NewEvent) -> Appended:
         "outcomes": canonical_json(list(new.outcomes)), "payload": canonical_json(new.payload), "prev_hash": prev_hash,
     }
     row["hash"] = compute_hash(row)
-    conn.execute(_INSERT, row)
+    store.insert_event(row)
     return Appended(seq, row["hash"])
 
 

@@ -1,26 +1,20 @@
 """Reads of the plan aggregate that use-cases need, in the caller's transaction.
 
-They run as SQLAlchemy Core statements on the unit of work's connection: the write path is hot
-(a guarded step reads a plan, its documents and the chain head), and plain rows cost a fraction of
-ORM objects.
+They run on the unit of work's connection as Core statements, or through the database's recorder
+for the statements of the hot path (a guarded step).
 """
 
 from dataclasses import dataclass
 from datetime import date
-from types import MappingProxyType
 from typing import Mapping
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import DocumentFact, GoalFact, InvestmentFact, ProgramFact
-from kpt_workflow.models import Document, Entity, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
-
-PLAN = Plan.__table__
-ENTITY = Entity.__table__
-DOCUMENT = Document.__table__
-
+from kpt_workflow.models import Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
 
 @dataclass(frozen=True)
 class PlanRecord:
@@ -41,23 +35,6 @@ class PlanRecord:
     declared_investment_total: int | None
 
 
-_PLAN_RECORD = (
-    select(PLAN.c.id, PLAN.c.entity_code, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.department_code,
-           ENTITY.c.department_name, PLAN.c.period, PLAN.c.state, PLAN.c.state_entered_on, PLAN.c.version,
-           PLAN.c.definition_name, PLAN.c.definition_version, PLAN.c.declared_investment_total)
-    .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code)
-)
-# Built once with bound parameters: constructing and cache-keying a statement per call costs more
-# than running it.
-_PLAN_BY_ID = _PLAN_RECORD.where(PLAN.c.id == bindparam("plan_id"))
-_PLAN_BY_ID_FOR_UPDATE = _PLAN_BY_ID.with_for_update(of=PLAN)
-_LATEST_DOCUMENTS = (
-    select(DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date, DOCUMENT.c.number)
-    .where(DOCUMENT.c.plan_id == bindparam("plan_id"))
-    .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
-)
-
-
 def get_entity(session: Session, code: str) -> Entity:
     entity = session.get(Entity, code)
     if entity is None:
@@ -67,8 +44,7 @@ def get_entity(session: Session, code: str) -> Entity:
 
 def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> PlanRecord:
     """`for_update` locks the plan row on PostgreSQL (SQLite already holds its write lock)."""
-    lock = for_update and conn.dialect.name == "postgresql"
-    row = conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
+    row = recorder(conn).plan_row(plan_id, for_update)
     if row is None:
         raise NotFound(f"No existe el plan '{plan_id}'.", plan=plan_id)
     return PlanRecord(*row)
@@ -76,8 +52,7 @@ def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> 
 
 def latest_documents(conn: Connection, plan_id: str) -> Mapping[str, DocumentFact]:
     """The newest version of each document type of the plan."""
-    rows = conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id})
-    return MappingProxyType({row.doc_type: DocumentFact(*row) for row in rows})
+    return recorder(conn).latest_documents(plan_id)
 
 
 def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]:
@@ -117,7 +92,7 @@ def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ..
 
 def list_plans(conn: Connection, *, department_code: str | None = None,
                state: str | None = None) -> list[dict[str, object]]:
-    query = _PLAN_RECORD.order_by(PLAN.c.id)
+    query = PLAN_RECORD.order_by(PLAN.c.id)
     if department_code:
         query = query.where(ENTITY.c.department_code == department_code)
     if state:

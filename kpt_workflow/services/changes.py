@@ -3,16 +3,15 @@ with an optimistic check, append the audit event in the same transaction, commit
 
 from dataclasses import replace
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, update
 from sqlalchemy.exc import IntegrityError
 
 from kpt_workflow import audit, calendar
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput, PlanVersionConflict
-from kpt_workflow.repository import PLAN, PlanRecord, plan_record
+from kpt_workflow.recorder import recorder
+from kpt_workflow.repository import PlanRecord, plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
@@ -51,24 +50,11 @@ def event(event_type: str, actor: str, action: str, legal_date: date, payload: d
                           recorded_at=recorded_at or now(), legal_date=legal_date, payload=payload, **fields)
 
 
-_BUMP = (update(PLAN).where(PLAN.c.id == bindparam("plan_id"), PLAN.c.version == bindparam("read_version"))
-         .values(version=bindparam("new_version")))
-
-
-@lru_cache(maxsize=None)
-def _bump_statement(fields: tuple[str, ...]) -> Update:
-    """One prepared UPDATE per set of changed columns (built once, not per step)."""
-    return _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
-
-
 def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fields: object) -> tuple[PlanRecord, audit.Appended]:
     """Bump the plan's version (only if it is still the one read), update `plan_fields`, and
     append the event that records the change. The caller commits."""
     version = plan.version + 1
-    statement = _bump_statement(tuple(sorted(plan_fields)))
-    updated = uow.connection.execute(statement, {"plan_id": plan.id, "read_version": plan.version,
-                                                 "new_version": version, **plan_fields})
-    if updated.rowcount != 1:
+    if not recorder(uow.connection).bump(plan.id, plan.version, version, plan_fields):
         raise conflict(plan.id, plan.version, plan.version + 1)
     appended = audit.append(uow.connection, replace(change, plan_id=plan.id, plan_version=version))
     return replace(plan, version=version, **plan_fields), appended

@@ -6,7 +6,8 @@ from kpt_workflow import calendar
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.models import Entity, Plan
-from kpt_workflow.repository import PLAN, get_entity
+from kpt_workflow.recorder import PLAN
+from kpt_workflow.repository import get_entity
 from kpt_workflow.rules import evaluate
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.status import plan_facts, plan_status

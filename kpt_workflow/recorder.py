@@ -1,0 +1,134 @@
+"""The statements of a guarded step, one implementation per database (as eventsourcing's
+recorders): read the plan and its documents, bump its version, read the chain head, insert the
+event. PostgreSQL (and any other database) runs them as prepared SQLAlchemy Core statements; on
+SQLite they go straight to the driver's cursor on the same connection and transaction, because
+there the statements cost more in the layers above the driver than in the database.
+
+Both implementations pass the same test suite (the tests run on each backend).
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, select, text, update
+
+from kpt_workflow.facts import DocumentFact
+from kpt_workflow.models import AuditEvent, Document, Entity, Plan
+
+PLAN, ENTITY, DOCUMENT, EVENTS = Plan.__table__, Entity.__table__, Document.__table__, AuditEvent.__table__
+PLAN_COLUMNS = ("id", "entity_code", "entity_name", "entity_kind", "department_code", "department_name", "period",
+                "state", "state_entered_on", "version", "definition_name", "definition_version",
+                "declared_investment_total")
+# pg_advisory_xact_lock key that serialises appends to the one chain on PostgreSQL.
+CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
+
+
+class Recorder(Protocol):
+    def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None: ...
+    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]: ...
+    def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool: ...
+    def chain_head(self) -> tuple[int, str] | None: ...
+    def insert_event(self, row: Mapping[str, Any]) -> None: ...
+
+
+PLAN_RECORD = (
+    select(PLAN.c.id, PLAN.c.entity_code, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.department_code,
+           ENTITY.c.department_name, PLAN.c.period, PLAN.c.state, PLAN.c.state_entered_on, PLAN.c.version,
+           PLAN.c.definition_name, PLAN.c.definition_version, PLAN.c.declared_investment_total)
+    .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code)
+)
+_PLAN_BY_ID = PLAN_RECORD.where(PLAN.c.id == bindparam("plan_id"))
+_PLAN_BY_ID_FOR_UPDATE = _PLAN_BY_ID.with_for_update(of=PLAN)
+_LATEST_DOCUMENTS = (
+    select(DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date, DOCUMENT.c.number)
+    .where(DOCUMENT.c.plan_id == bindparam("plan_id")).order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
+)
+_BUMP = (update(PLAN).where(PLAN.c.id == bindparam("plan_id"), PLAN.c.version == bindparam("read_version"))
+         .values(version=bindparam("new_version")))
+_HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+class CoreRecorder:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
+        lock = for_update and self.conn.dialect.name == "postgresql"
+        row = self.conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
+        return None if row is None else tuple(row)
+
+    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
+        rows = self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id})
+        return MappingProxyType({row.doc_type: DocumentFact(*row) for row in rows})
+
+    def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
+        statement = _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
+        result = self.conn.execute(statement, {"plan_id": plan_id, "read_version": read_version,
+                                               "new_version": new_version, **fields})
+        return result.rowcount == 1
+
+    def chain_head(self) -> tuple[int, str] | None:
+        if self.conn.dialect.name == "postgresql":
+            self.conn.execute(_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
+        head = self.conn.execute(_HEAD).first()
+        return None if head is None else (head.seq, head.hash)
+
+    def insert_event(self, row: Mapping[str, Any]) -> None:
+        self.conn.execute(EVENTS.insert(), dict(row))
+
+
+class SqliteRecorder:
+    """The same statements in SQLite's own SQL, with values in the text forms SQLAlchemy stores
+    (ISO dates, 'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote."""
+
+    _PLAN_SQL = ("SELECT plan.id, plan.entity_code, entity.name, entity.kind, entity.department_code, "
+                 "entity.department_name, plan.period, plan.state, plan.state_entered_on, plan.version, "
+                 "plan.definition_name, plan.definition_version, plan.declared_investment_total "
+                 "FROM plan JOIN entity ON entity.code = plan.entity_code WHERE plan.id = ?")
+    _DOCUMENTS_SQL = ("SELECT doc_type, version, status, legal_date, number FROM document WHERE plan_id = ? "
+                      "ORDER BY doc_type, version")
+    _HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+    _INSERT_SQL = (f"INSERT INTO audit_event ({', '.join(c.name for c in EVENTS.columns)}) "
+                   f"VALUES ({', '.join('?' for _ in EVENTS.columns)})")
+
+    def __init__(self, conn: Connection) -> None:
+        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
+        row = self.cursor.execute(self._PLAN_SQL, (plan_id,)).fetchone()
+        if row is None:
+            return None
+        return (*row[:8], date.fromisoformat(row[8]), *row[9:])
+
+    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
+        rows = self.cursor.execute(self._DOCUMENTS_SQL, (plan_id,)).fetchall()
+        return MappingProxyType({doc_type: DocumentFact(doc_type, version, status,
+                                                        date.fromisoformat(legal) if legal else None, number)
+                                 for doc_type, version, status, legal, number in rows})
+
+    def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
+        names = ["version", *fields]
+        sql = f"UPDATE plan SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ? AND version = ?"
+        values = [new_version, *(_sqlite_value(v) for v in fields.values()), plan_id, read_version]
+        return self.cursor.execute(sql, values).rowcount == 1
+
+    def chain_head(self) -> tuple[int, str] | None:
+        return self.cursor.execute(self._HEAD_SQL).fetchone()
+
+    def insert_event(self, row: Mapping[str, Any]) -> None:
+        self.cursor.execute(self._INSERT_SQL, [_sqlite_value(row[c.name]) for c in EVENTS.columns])
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def recorder(conn: Connection) -> Recorder:
+    return SqliteRecorder(conn) if conn.dialect.name == "sqlite" else CoreRecorder(conn)
