@@ -50,3 +50,43 @@ class DefinitionError(KptError):
     """A workflow definition file is invalid: the message names the file, the key and the fix."""
 
     code = "definition_invalid"
+
+
+class AlreadyExists(KptError):
+    code = "already_exists"
+
+
+class Unauthorized(KptError):
+    """No valid credentials were given."""
+
+    code = "unauthorized"
+
+
+class Forbidden(KptError):
+    """The actor sees the object but its role may not do this to it."""
+
+    code = "forbidden"
+
+
+class IdempotencyKeyReused(KptError):
+    """The same Idempotency-Key came with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class EmptyFile(InvalidInput):
+    code = "empty_file"
+
+
+class FileTooLarge(InvalidInput):
+    code = "file_too_large"
+
+
+class UnsupportedFile(InvalidInput):
+    code = "unsupported_media_type"
+
+
+class ArchiveRejected(InvalidInput):
+    """An XLSX/DOCX whose compression looks like a zip bomb."""
+
+    code = "archive_rejected"

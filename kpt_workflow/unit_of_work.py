@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from kpt_workflow.db import WRITE_OPTION
+from kpt_workflow.idempotency import Claim, insert_claim
 
 
 class UnitOfWork:
@@ -16,9 +17,11 @@ class UnitOfWork:
     ones); a Session joined to that same transaction is made only when a use-case asks for it.
     """
 
-    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+    def __init__(self, engine: Engine, *, write: bool = False, claim: Claim | None = None) -> None:
+        """`claim`: an idempotency key to record in the same transaction as the change it guards."""
         self.engine = engine
         self.write = write
+        self.claim = claim
         self._connection: Connection | None = None
         self._session: Session | None = None
 
@@ -47,6 +50,9 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._session is not None:
             self._session.flush()
+        if self.claim is not None:
+            insert_claim(self.connection, self.claim)
+            self.claim = None
         self.connection.commit()
         self._release()  # a later read opens a new transaction
 

@@ -14,12 +14,12 @@ from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.db import make_engine
-from kpt_workflow.models import SQLModel
+from kpt_workflow.schema import metadata
 from kpt_workflow.unit_of_work import UnitOfWork
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 # What a test may write: everything but the reference data loaded by init (registry, indicator battery).
-PLAN_TABLES = [t.name for t in SQLModel.metadata.sorted_tables if t.name not in ("entity", "indicator")]
+PLAN_TABLES = [t.name for t in metadata.sorted_tables if t.name not in ("entity", "indicator")]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # Every document a plan needs to reach `discusion_corporaciones`, with the legal dates of a tidy 2024 cycle.
@@ -96,7 +96,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         return
     pg = request.getfixturevalue("_pg_engine")
     with pg.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(PLAN_TABLES)}"))
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in PLAN_TABLES)))
     yield pg
 
 

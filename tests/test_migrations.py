@@ -3,12 +3,12 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from kpt_workflow.models import SQLModel
+from kpt_workflow.schema import metadata
 
 
 def test_migrated_schema_matches_the_models(engine):
     with engine.connect() as conn:
-        drift = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        drift = compare_metadata(MigrationContext.configure(conn), metadata)
     assert drift == []
 
 

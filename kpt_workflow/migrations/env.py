@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from kpt_workflow.models import SQLModel
+from kpt_workflow.schema import metadata
 
-target_metadata = SQLModel.metadata
+target_metadata = metadata
 config = context.config
 
 

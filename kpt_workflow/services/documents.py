@@ -46,13 +46,7 @@ def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[st
 def _check_content(filing: Filing, justifiable: bool) -> str | None:
     """The media type of a filed file (sniffed), after checking the filing's form."""
     if filing.status == FILED:
-        if not filing.content:
-            raise InvalidInput("El archivo está vacío.", field="file")
-        media_type = sniff(filing.content)
-        if media_type is None:
-            raise InvalidInput("Tipo de archivo no admitido: se aceptan PDF, XLSX, DOCX o CSV (según su contenido).",
-                               field="file")
-        return media_type
+        return sniff(filing.content or b"")
     if filing.status == JUSTIFIED_ABSENCE:
         if not justifiable:
             raise InvalidInput(f"'{filing.doc_type}' no admite ausencia justificada: debe radicarse.", field="doc_type")
@@ -68,11 +62,19 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
                   expected_version: int | None = None) -> dict[str, object]:
     """Record a new version of a document; older versions are never touched. A filing after the
     deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
+    plan = open_change(uow, plan_id, expected_version)
+    plan, result = file_in(uow, blobs, plan, filing, actor)
+    commit(uow, plan.id)
+    return result
+
+
+def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
+            actor: str) -> tuple[PlanRecord, dict[str, object]]:
+    """`file_document` inside a larger change: the caller opened the plan and commits."""
     document_type = load_catalog().get(filing.doc_type)
     legal_date = filing.legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, f"'{filing.doc_type}'")
     media_type = _check_content(filing, document_type.justifiable)
-    plan = open_change(uow, plan_id, expected_version)
     documents = latest_documents(uow.connection, plan.id)
     earliest = _earliest_plausible(plan, document_type.not_before, documents)
     if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
@@ -97,8 +99,7 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
             if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan, _ = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                       {**document, "late": late}, recorded_at=recorded_at))
-    commit(uow, plan.id)
-    return {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late}
+    return plan, {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late}
 
 
 def _deadlines(plan: PlanRecord, documents: Mapping[str, DocumentFact]) -> list[deadline_terms.Deadline]:

@@ -2,20 +2,22 @@
 
 from datetime import date
 
-from kpt_workflow import calendar
+from kpt_workflow import audit, calendar
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.models import Entity, Plan
 from kpt_workflow.recorder import PLAN
-from kpt_workflow.repository import get_entity
+from kpt_workflow.repository import PlanRecord, get_entity
 from kpt_workflow.rules import evaluate
+from kpt_workflow.blobs import BlobStore
+from kpt_workflow.services.documents import Filing, file_in
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.status import plan_facts, plan_status
-from kpt_workflow import audit
 from kpt_workflow.unit_of_work import UnitOfWork
 
 WORKFLOW_NAME = "pdt"
 FIRST_PDT_PERIOD = 2004  # four-year periods since Acto Legislativo 02 de 2002
+COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}
 
 
 def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor: str,
@@ -56,9 +58,27 @@ def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_da
             expected_version: int | None = None) -> dict[str, object]:
     """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
     A refusal is committed as an event and then raised as `GuardFailed`."""
+    plan = open_change(uow, plan_id, expected_version)
+    return _attempt(uow, plan, trigger, actor, legal_date)
+
+
+def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, decision: str, actor: str,
+                            legal_date: date | None = None, number: str | None = None, content: bytes | None = None,
+                            filename: str | None = None, expected_version: int | None = None) -> dict[str, object]:
+    """The concejo or asamblea approves (filing its acuerdo/ordenanza and applying the step in one
+    transaction) or returns the draft for changes."""
+    if decision not in COUNCIL_DECISIONS:
+        raise InvalidInput(f"Decisión desconocida '{decision}': use aprobar o devolver.", field="decision")
+    plan = open_change(uow, plan_id, expected_version)
+    if decision == "aprobar":
+        plan, _ = file_in(uow, blobs, plan, Filing(doc_type="acto_aprobacion", content=content, filename=filename,
+                                                   legal_date=legal_date, number=number), actor)
+    return _attempt(uow, plan, COUNCIL_DECISIONS[decision], actor, legal_date)
+
+
+def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None) -> dict[str, object]:
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "el paso")
-    plan = open_change(uow, plan_id, expected_version)
     flow = workflow(plan.definition_name, plan.definition_version)
     transition = flow.transition(plan.state, trigger)
     if legal_date < plan.state_entered_on:

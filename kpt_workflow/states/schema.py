@@ -20,11 +20,14 @@ class StateSpec(_Frozen):
 
 
 class TransitionSpec(_Frozen):
+    """`by`: whose act the step records: the entity's planning office, or its council/assembly."""
+
     trigger: str = Field(pattern=IDENTIFIER)
     label: str
     source: str
     dest: str
     rules: tuple[str, ...] = Field(min_length=1)
+    by: Literal["planeacion", "corporacion"] = "planeacion"
 
 
 class TermSpec(_Frozen):

@@ -1,0 +1,7 @@
+"""Every table of the application, in one metadata (what Alembic migrates and tests compare)."""
+
+from sqlmodel import SQLModel
+
+from kpt_workflow import accounts, idempotency, models  # noqa: F401  (table registration)
+
+metadata = SQLModel.metadata
