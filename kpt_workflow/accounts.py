@@ -65,6 +65,7 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
     user = User(username=username, role=role, entity_code=entity_code, created_at=now,
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
+    session.flush()  # the token's foreign key needs the user row first
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=token_hash(token), username=username, created_at=now))
     return user, token

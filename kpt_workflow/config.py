@@ -13,3 +13,4 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./kpt.db"
     data_dir: Path = Path("./kpt-data")
     sqlite_busy_timeout_ms: int = 30_000
+    max_upload_bytes: int = 25 * 1024 * 1024

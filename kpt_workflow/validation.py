@@ -50,7 +50,10 @@ def _message(error: ErrorDetails) -> str:
 
 def describe(exc: ValidationError) -> tuple[str, str]:
     """(key, Spanish message with the offending value) for the first error."""
-    first = exc.errors()[0]
-    value = first.get("input")
-    shown = "" if first["type"] == "missing" or isinstance(value, (dict, list)) else f" (valor: {value!r})"
-    return _where(tuple(first["loc"])), f"{_message(first)}{shown}"
+    return describe_error(exc.errors()[0])
+
+
+def describe_error(error: ErrorDetails) -> tuple[str, str]:
+    value = error.get("input")
+    shown = "" if error["type"] == "missing" or isinstance(value, (dict, list, bytes)) else f" (valor: {value!r})"
+    return _where(tuple(error["loc"])), f"{_message(error)}{shown}"

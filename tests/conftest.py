@@ -14,50 +14,15 @@ from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.db import make_engine
+from kpt_workflow.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
 from kpt_workflow.schema import metadata
 from kpt_workflow.unit_of_work import UnitOfWork
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 # What a test may write: everything but the reference data loaded by init (registry, indicator battery).
 PLAN_TABLES = [t.name for t in metadata.sorted_tables if t.name not in ("entity", "indicator")]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-# Every document a plan needs to reach `discusion_corporaciones`, with the legal dates of a tidy 2024 cycle.
-CYCLE_2024: dict[str, tuple[date, str | None]] = {
-    **{f"formato_empalme_{n:02d}": (date(2023, 12, 15), None) for n in range(1, 11)},
-    "acta_informe_gestion": (date(2024, 1, 10), None),
-    "acto_equipo_formulador": (date(2024, 1, 5), "Decreto 012"),
-    "programa_gobierno": (date(2023, 7, 28), None),
-    "diagnostico": (date(2024, 2, 5), None),
-    "diagnostico_infancia": (date(2024, 2, 5), None),
-    "parte_estrategica": (date(2024, 2, 10), None),
-    "plan_plurianual_inversiones": (date(2024, 2, 12), None),
-    "acta_consejo_gobierno": (date(2024, 2, 20), "Acta 03"),
-    "radicado_ctp": (date(2024, 2, 27), "CTP-2024-001"),
-    "radicado_autoridad_ambiental": (date(2024, 2, 27), "CAR-2024-077"),
-    "concepto_ctp": (date(2024, 3, 20), None),
-    "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
-    "radicado_corporacion": (date(2024, 4, 25), "PA-045"),
-}
-# A small but complete parte estratégica (catalog indicators of the illustrative battery) and its funding.
-STRATEGIC_PART = {"ejes": [{"nombre": "Territorio que aprende", "programas": [
-    {"codigo": "2201", "metas": [
-        {"indicador": "R220101", "linea_base": {"valor": "45.2", "anio": 2023, "fuente": "MEN - SIMAT"},
-         "meta_cuatrienio": "55"},
-        {"indicador": "220102801", "linea_base": {"valor": "12000", "anio": 2023, "fuente": "MEN - SIMAT"},
-         "meta_cuatrienio": "15000"}]},
-    {"codigo": "4102", "metas": [
-        {"indicador": "R410202", "linea_base": {"valor": "60", "anio": 2022, "fuente": "ICBF - Cuéntame"},
-         "meta_cuatrienio": "75"},
-        {"indicador": "410200101", "linea_base": {"valor": "3000", "anio": 2023, "fuente": "ICBF - Cuéntame"},
-         "meta_cuatrienio": "4200"}]},
-]}]}
-INVESTMENT_PLAN = {"lineas": [
-    {"programa": program, "anio": year, "fuente": "sgp", "valor": 1_500_000_000}
-    for program in ("2201", "4102") for year in range(2024, 2028)]}
-STEPS_2024 = [("iniciar_construccion", date(2024, 1, 20)), ("radicar_ante_ctp", date(2024, 2, 27)),
-              ("radicar_ante_corporacion", date(2024, 4, 25))]
-
+# The tidy synthetic cycle, under the names the tests use.
+CYCLE_2024 = DOCUMENTS_2024
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -147,10 +112,10 @@ def record_strategy(engine: Engine) -> Callable[..., None]:
 
     def record(plan_id: str, part: object = STRATEGIC_PART, investments: object = INVESTMENT_PLAN) -> None:
         with UnitOfWork(engine, write=True) as uow:
-            services.record_strategic_part(uow, plan_id=plan_id, data=part, actor="test", legal_date=date(2024, 2, 10))
+            services.record_strategic_part(uow, plan_id=plan_id, data=part, actor="test", legal_date=STRATEGY_DATES[0])
         with UnitOfWork(engine, write=True) as uow:
             services.record_investment_plan(uow, plan_id=plan_id, data=investments, actor="test",
-                                            legal_date=date(2024, 2, 12))
+                                            legal_date=STRATEGY_DATES[1])
 
     return record
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, select, update
 from kpt_workflow import audit, replay
 from kpt_workflow.models import AuditEvent, Plan
 from kpt_workflow.unit_of_work import UnitOfWork
-from conftest import CYCLE_2024, STEPS_2024
+from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, STEPS_2024
 
 
 def _verify(engine: Engine) -> audit.VerifyReport:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kpt_workflow.cli import main
-from conftest import PDF
+from kpt_workflow.sample import PDF
 
 STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
 

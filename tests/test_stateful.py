@@ -28,7 +28,7 @@ from kpt_workflow.repository import get_plan
 from kpt_workflow.rules.documents import CONCEPTS, EMPALME_FORMATS, presence_rule_name
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
-from conftest import CYCLE_2024, PDF
+from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, PDF
 
 FLOW = workflow(services.WORKFLOW_NAME)
 CATALOG = load_catalog()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from conftest import CYCLE_2024, INVESTMENT_PLAN, STEPS_2024, STRATEGIC_PART
+from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, STEPS_2024, STRATEGIC_PART
 from kpt_workflow import replay, services, strategy
 from kpt_workflow.errors import GuardFailed, InvalidInput
 from kpt_workflow.models import AuditEvent, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram

@@ -1,0 +1,47 @@
+"""One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from kpt_workflow.errors import KptError
+from kpt_workflow.validation import describe_error
+
+STATUS_BY_CODE = {
+    "not_found": 404, "unauthorized": 401, "forbidden": 403,
+    "plan_exists": 409, "already_exists": 409, "plan_version_conflict": 409,
+    "unknown_trigger": 409, "guard_failed": 422, "idempotency_key_reused": 422,
+    "file_too_large": 413, "unsupported_media_type": 415,
+}
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               413: "file_too_large", 415: "unsupported_media_type"}
+_HTTP_DETAILS = {401: "Falta un token válido (Authorization: Bearer …).", 404: "No existe ese recurso.",
+                 405: "Método no permitido en este recurso."}
+
+
+def status_for(error: KptError) -> int:
+    return STATUS_BY_CODE.get(error.code, 422)
+
+
+def error_body(error: KptError) -> dict[str, object]:
+    return {"code": error.code, "detail": error.message, **error.details}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(KptError)
+    async def _kpt_error(_: Request, error: KptError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.code == "unauthorized" else None
+        return JSONResponse(error_body(error), status_code=status_for(error), headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        field, message = describe_error(error.errors()[0])
+        return JSONResponse({"code": "validation_error", "detail": f"{field}: {message}.", "field": field},
+                            status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(error.status_code, "http_error")
+        detail = _HTTP_DETAILS.get(error.status_code, str(error.detail))
+        return JSONResponse({"code": code, "detail": detail}, status_code=error.status_code)

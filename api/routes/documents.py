@@ -1,0 +1,93 @@
+"""A plan's documents: versions, filing with upload, justified absence, withdrawal, download."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+
+from api.deps import CurrentActor, RuntimeDep, VisiblePlan
+from api.idempotent import run_once
+from api.runtime import Runtime
+from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from api.schemas import AbsenceRequest, WithdrawalRequest
+from api.uploads import content_hash, read_upload
+from kpt_workflow import services
+from kpt_workflow.access import PLANEACION, Actor, require_own_entity
+from kpt_workflow.document_types import load_catalog
+from kpt_workflow.errors import NotFound
+from kpt_workflow.facts import JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.repository import document_versions
+from kpt_workflow.requirements import document_requirements
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["documentos"])
+DocType = Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+@router.get("/document-types", summary="Catálogo de tipos de documento y qué paso exige cada uno")
+def document_types(_: CurrentActor, kind: str = "municipio") -> list[dict[str, Any]]:
+    return document_requirements("departamento" if kind == "departamento" else "municipio")
+
+
+@router.get("/plans/{plan_id}/documents", summary="Todas las versiones de los documentos del plan")
+def list_documents(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
+    with UnitOfWork(rt.engine) as uow:
+        return document_versions(uow.connection, plan.id)
+
+
+@router.post("/plans/{plan_id}/documents", status_code=201, summary="Radicar una nueva versión (con archivo)")
+def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
+                  file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
+                  fecha: Annotated[date | None, Form()] = None,
+                  numero: Annotated[str | None, Form(max_length=64)] = None,
+                  version: Annotated[int | None, Form(ge=1)] = None,
+                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    require_own_entity(actor, plan.entity_code, PLANEACION, "radicar documentos")
+    load_catalog().get(doc_type)
+    content, filename = read_upload(file, rt.limits)
+    expected = expected_version(if_match, version)
+    filing = services.Filing(doc_type=doc_type, content=content, filename=filename, legal_date=fecha, number=numero)
+    request = {"path": f"/plans/{plan.id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
+               "version": expected, "file": content_hash(content)}
+    return run_once(rt, actor, key, request, lambda uow: services.file_document(
+        uow, rt.blobs, plan_id=plan.id, filing=filing, actor=actor.username, expected_version=expected), 201)
+
+
+@router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,
+             summary="Justificar la ausencia de un formato de empalme")
+def justify(plan: VisiblePlan, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
+            key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    return _file_status(plan.id, plan.entity_code, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
+                        expected_version(if_match, body.version), rt, actor, key)
+
+
+@router.post("/plans/{plan_id}/documents/{doc_type}/withdrawal", status_code=201,
+             summary="Retirar la versión vigente (queda registrada; nada se borra)")
+def withdraw(plan: VisiblePlan, doc_type: str, body: WithdrawalRequest, rt: RuntimeDep, actor: CurrentActor,
+             key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    return _file_status(plan.id, plan.entity_code, doc_type, WITHDRAWN, body.motivo, body.fecha,
+                        expected_version(if_match, body.version), rt, actor, key)
+
+
+def _file_status(plan_id: str, entity_code: str, doc_type: str, status: str, note: str | None, fecha: date | None,
+                 expected: int | None, rt: Runtime, actor: Actor, key: str | None) -> JSONResponse:
+    require_own_entity(actor, entity_code, PLANEACION, "registrar documentos")
+    filing = services.Filing(doc_type=doc_type, status=status, note=note, legal_date=fecha)
+    request = {"path": f"/plans/{plan_id}/documents/{doc_type}/{status}", "note": note, "fecha": fecha,
+               "version": expected}
+    return run_once(rt, actor, key, request, lambda uow: services.file_document(
+        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor.username, expected_version=expected), 201)
+
+
+@router.get("/plans/{plan_id}/documents/{doc_type}/versions/{version}/content", summary="Descargar un archivo",
+            response_class=FileResponse)
+def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep) -> FileResponse:
+    with UnitOfWork(rt.engine) as uow:
+        rows = [d for d in document_versions(uow.connection, plan.id)
+                if d["doc_type"] == doc_type and d["version"] == version and d["sha256"]]
+    if not rows:
+        raise NotFound(f"El plan {plan.id} no tiene archivo para '{doc_type}' versión {version}.")
+    document = rows[0]
+    return FileResponse(rt.blobs.path_for(document["sha256"]), media_type=document["media_type"],
+                        filename=document["filename"] or f"{doc_type}-v{version}")

@@ -1,0 +1,110 @@
+"""Plans: create, list, status (the shape of DESIGN.md), history, steps and council decisions."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentActor, RuntimeDep, VisiblePlan
+from api.idempotent import run_once
+from api.schemas import PlanCreate, TransitionRequest
+from api.uploads import content_hash, read_upload
+from kpt_workflow import audit, calendar, services
+from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import InvalidInput, NotFound, UnknownTrigger
+from kpt_workflow.models import Entity
+from kpt_workflow.recorder import ENTITY, PLAN, PLAN_RECORD
+from kpt_workflow.status import plan_status
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["planes"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=32)]
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> int | None:
+    """The version the caller read: the If-Match header (an ETag like "5" or W/"5") or a body field."""
+    header = None
+    if if_match is not None:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isdigit():
+            raise InvalidInput(f"If-Match '{if_match}' no es una versión del plan.", field="If-Match")
+        header = int(text)
+    if header is not None and body_version is not None and header != body_version:
+        raise InvalidInput("If-Match y version no coinciden.", field="version")
+    return header if header is not None else body_version
+
+
+@router.post("/plans", status_code=201, summary="Crear el plan de la propia entidad")
+def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: IdempotencyKey = None) -> JSONResponse:
+    with UnitOfWork(rt.engine) as uow:
+        entity = uow.session.get(Entity, body.entity_code)
+    if entity is None or not actor.sees_entity(entity.code, entity.department_code):
+        raise NotFound(f"No existe una entidad territorial con código DIVIPOLA '{body.entity_code}'.")
+    require_own_entity(actor, entity.code, PLANEACION, "crear el plan de esta entidad")
+    return run_once(rt, actor, key, {"path": "/plans", **body.model_dump(mode="json")},
+                    lambda uow: services.create_plan(uow, entity_code=body.entity_code, period=body.period,
+                                                     actor=actor.username, legal_date=body.fecha), 201)
+
+
+@router.get("/plans", summary="Planes que el usuario puede ver")
+def list_plans(rt: RuntimeDep, actor: CurrentActor,
+               department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+               state: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
+    query = PLAN_RECORD.where(actor.visible_entities()).order_by(PLAN.c.id)
+    if department:
+        query = query.where(ENTITY.c.department_code == department)
+    if state:
+        query = query.where(PLAN.c.state == state)
+    with UnitOfWork(rt.engine) as uow:
+        return [{"id": r.id, "entity": {"code": r.entity_code, "name": r.name, "kind": r.kind},
+                 "department_code": r.department_code, "period": r.period, "state": r.state,
+                 "state_entered_on": r.state_entered_on, "version": r.version} for r in uow.connection.execute(query)]
+
+
+@router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
+def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None) -> JSONResponse:
+    with UnitOfWork(rt.engine) as uow:
+        status = plan_status(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+    return JSONResponse(status, headers={"ETag": f'"{status["version"]}"'})
+
+
+@router.get("/plans/{plan_id}/history", summary="Historia del plan (también los intentos rechazados)")
+def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
+    with UnitOfWork(rt.engine) as uow:
+        return [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
+
+
+@router.post("/plans/{plan_id}/transitions", summary="Intentar un paso del ciclo de vida")
+def fire(plan: VisiblePlan, body: TransitionRequest, rt: RuntimeDep, actor: CurrentActor,
+         key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    declared = [t for t in workflow(plan.definition_name, plan.definition_version).definition.transitions
+                if t.trigger == body.trigger]
+    if not declared:
+        raise UnknownTrigger(f"El paso '{body.trigger}' no existe en el ciclo de vida.", trigger=body.trigger)
+    require_own_entity(actor, plan.entity_code, declared[0].by, f"registrar el paso '{body.trigger}'")
+    version = expected_version(if_match, body.version)
+    return run_once(rt, actor, key, {"path": f"/plans/{plan.id}/transitions", **body.model_dump(mode="json"),
+                                     "version": version},
+                    lambda uow: services.advance(uow, plan_id=plan.id, trigger=body.trigger, actor=actor.username,
+                                                 legal_date=body.fecha, expected_version=version))
+
+
+@router.post("/plans/{plan_id}/council-decision", summary="Decisión del concejo o la asamblea")
+def council_decision(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor,
+                     decision: Annotated[str, Form(pattern="^(aprobar|devolver)$")],
+                     fecha: Annotated[date, Form()],
+                     numero: Annotated[str | None, Form(max_length=64)] = None,
+                     version: Annotated[int | None, Form(ge=1)] = None,
+                     file: Annotated[UploadFile | None, File(description="El acuerdo u ordenanza (PDF)")] = None,
+                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    require_own_entity(actor, plan.entity_code, CORPORACION, "registrar la decisión de la corporación")
+    content, filename = read_upload(file, rt.limits) if file is not None else (None, None)
+    expected = expected_version(if_match, version)
+    request = {"path": f"/plans/{plan.id}/council-decision", "decision": decision, "fecha": fecha.isoformat(),
+               "numero": numero, "version": expected, "file": content_hash(content)}
+    return run_once(rt, actor, key, request, lambda uow: services.record_council_decision(
+        uow, rt.blobs, plan_id=plan.id, decision=decision, actor=actor.username, legal_date=fecha, number=numero,
+        content=content, filename=filename, expected_version=expected))

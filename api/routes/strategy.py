@@ -1,0 +1,60 @@
+"""The parte estratégica (ejes → programas → metas) and the plan plurianual de inversiones."""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import CurrentActor, RuntimeDep, VisiblePlan
+from api.idempotent import run_once
+from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from kpt_workflow import services
+from kpt_workflow.access import PLANEACION, require_own_entity
+from kpt_workflow.repository import investment_facts, program_facts
+from kpt_workflow.strategy import InvestmentPlanInput, StrategicPartInput
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["parte estratégica e inversiones"])
+LegalDate = Annotated[date | None, Query(description="Fecha legal del registro")]
+
+
+@router.get("/plans/{plan_id}/strategy", summary="Parte estratégica vigente")
+def get_strategy(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
+    with UnitOfWork(rt.engine) as uow:
+        return [asdict(program) for program in program_facts(uow.connection, plan.id)]
+
+
+@router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
+def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
+                 fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
+                 key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    require_own_entity(actor, plan.entity_code, PLANEACION, "registrar la parte estratégica")
+    expected = expected_version(if_match, version)
+    request = {"path": f"/plans/{plan.id}/strategy", "body": body.model_dump(mode="json"), "fecha": fecha,
+               "version": expected}
+    return run_once(rt, actor, key, request, lambda uow: services.record_strategic_part(
+        uow, plan_id=plan.id, data=body.model_dump(mode="json"), actor=actor.username, legal_date=fecha,
+        expected_version=expected))
+
+
+@router.get("/plans/{plan_id}/investments", summary="Plan plurianual de inversiones vigente")
+def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
+    with UnitOfWork(rt.engine) as uow:
+        lines = investment_facts(uow.connection, plan.id)
+    return {"total_declarado": plan.declared_investment_total, "total": sum(line.amount for line in lines),
+            "lineas": [asdict(line) for line in lines]}
+
+
+@router.put("/plans/{plan_id}/investments", summary="Registrar (reemplazar) el plan plurianual de inversiones")
+def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
+                    fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
+                    key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
+    require_own_entity(actor, plan.entity_code, PLANEACION, "registrar el plan plurianual")
+    expected = expected_version(if_match, version)
+    request = {"path": f"/plans/{plan.id}/investments", "body": body.model_dump(mode="json"), "fecha": fecha,
+               "version": expected}
+    return run_once(rt, actor, key, request, lambda uow: services.record_investment_plan(
+        uow, plan_id=plan.id, data=body.model_dump(mode="json"), actor=actor.username, legal_date=fecha,
+        expected_version=expected))

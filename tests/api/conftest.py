@@ -1,0 +1,56 @@
+"""An app per test on the test database, and signed-in clients for every role, for an own
+entity (Medellín, 05001, in Antioquia) and a foreign one (Bogotá, 11001)."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from kpt_workflow.accounts import create_user
+from kpt_workflow.config import Settings
+from kpt_workflow.unit_of_work import UnitOfWork
+
+OWN, FOREIGN = "05001", "11001"
+# role -> (own entity, foreign entity) each user of that role belongs to
+ROLE_ENTITIES = {"planeacion": (OWN, FOREIGN), "corporacion": (OWN, FOREIGN), "departamento": ("05", "25"),
+                 "dnp": (None, None), "admin": (None, None)}
+
+
+@pytest.fixture
+def app(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data",
+                        max_upload_bytes=1024 * 1024)
+    return create_app(settings)
+
+
+@pytest.fixture
+def tokens(engine: Engine) -> dict[tuple[str, str], str]:
+    """(role, 'own'|'foreign') -> bearer token."""
+    found = {}
+    with UnitOfWork(engine, write=True) as uow:
+        for role, entities in ROLE_ENTITIES.items():
+            for side, entity in zip(("own", "foreign"), entities):
+                _, token = create_user(uow.session, username=f"{role}-{side}", role=role, entity_code=entity,
+                                       password="contraseña-de-prueba")
+                found[role, side] = token
+        uow.commit()
+    return found
+
+
+@pytest.fixture
+def client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def as_user(client: TestClient, tokens) -> Callable[[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Headers for a role on one side: as_user("planeacion") -> own planning office."""
+
+    def headers(role: str, side: str = "own") -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[role, side]}"}
+
+    return headers
