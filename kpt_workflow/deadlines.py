@@ -116,10 +116,13 @@ def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str
         if anchor_day is not None:
             for term in spec.terms:
                 readings.extend(_readings(term, anchor_day))
-        result.append(Deadline(spec, tuple(readings), _filed_on(documents, spec.met_by)))
+        met = documents.get(spec.met_by)
+        met_on = met.first_filed_on if met is not None and met.status == FILED else None
+        result.append(Deadline(spec, tuple(readings), met_on))
     return result
 
 
 def _filed_on(documents: Mapping[str, DocumentFact], doc_type: str) -> date | None:
+    """The legal date a term runs from: the current filing (a new filing restarts the term)."""
     document = documents.get(doc_type)
     return document.legal_date if document is not None and document.status == FILED else None

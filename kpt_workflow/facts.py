@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
+from collections.abc import Iterable
 from typing import Mapping
 
 from kpt_workflow.words import words_for
@@ -15,13 +16,15 @@ WITHDRAWN = "retirado"
 
 @dataclass(frozen=True)
 class DocumentFact:
-    """The latest version of one document type."""
+    """The latest version of one document type, and when it was first filed (a deadline is met by
+    the first filing; a term that runs from the act restarts with the latest one)."""
 
     doc_type: str
     version: int
     status: str
     legal_date: date | None = None
     number: str | None = None
+    first_filed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,15 @@ class PlanFacts:
         """The document if its latest version is filed (not withdrawn, not only justified)."""
         document = self.documents.get(doc_type)
         return document if document is not None and document.status == FILED else None
+
+
+def latest_per_type(rows: Iterable[tuple[str, int, str, date | None, str | None]]) -> Mapping[str, DocumentFact]:
+    """Fold every version (ordered by type and version) into the facts of each type."""
+    facts: dict[str, DocumentFact] = {}
+    for doc_type, version, status, legal_date, number in rows:
+        earlier = facts.get(doc_type)
+        first = earlier.first_filed_on if earlier is not None else None
+        if first is None and status == FILED:
+            first = legal_date
+        facts[doc_type] = DocumentFact(doc_type, version, status, legal_date, number, first)
+    return MappingProxyType(facts)

@@ -152,3 +152,13 @@ class PlanInvestment(SQLModel, table=True):
     year: int = Field(primary_key=True)
     source: str = Field(primary_key=True)
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class DatasetMarker(SQLModel, table=True):
+    """Says what kind of data the database holds (e.g. the synthetic demo), so every page can say so."""
+
+    __tablename__ = "dataset_marker"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -9,12 +9,11 @@ Both implementations pass the same test suite (the tests run on each backend).
 
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from types import MappingProxyType
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select, text, update
 
-from kpt_workflow.facts import DocumentFact
+from kpt_workflow.facts import DocumentFact, latest_per_type
 from kpt_workflow.models import AuditEvent, Document, Entity, Plan
 
 PLAN, ENTITY, DOCUMENT, EVENTS = Plan.__table__, Entity.__table__, Document.__table__, AuditEvent.__table__
@@ -61,8 +60,7 @@ class CoreRecorder:
         return None if row is None else tuple(row)
 
     def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
-        rows = self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id})
-        return MappingProxyType({row.doc_type: DocumentFact(*row) for row in rows})
+        return latest_per_type(tuple(row) for row in self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id}))
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         statement = _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
@@ -105,9 +103,8 @@ class SqliteRecorder:
 
     def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
         rows = self.cursor.execute(self._DOCUMENTS_SQL, (plan_id,)).fetchall()
-        return MappingProxyType({doc_type: DocumentFact(doc_type, version, status,
-                                                        date.fromisoformat(legal) if legal else None, number)
-                                 for doc_type, version, status, legal, number in rows})
+        return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
+                               for doc_type, version, status, legal, number in rows)
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         names = ["version", *fields]

@@ -79,6 +79,16 @@ def test_council_return_requires_a_new_filing_before_the_council(engine, plan_in
     assert advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))["to"] == "discusion_corporaciones"
 
 
+def test_refiling_after_a_return_keeps_the_first_filing_date_and_restarts_the_council_month(
+        engine, plan_in_council, file_doc, advance):
+    advance(plan_in_council, "devolver_para_ajustes", date(2024, 5, 10))
+    file_doc(plan_in_council, "radicado_corporacion", date(2024, 5, 15), "PA-045-B")
+    advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))
+    deadlines = {d["code"]: d for d in _status(engine, plan_in_council, date(2024, 5, 20))["deadlines"]}
+    assert (deadlines["radicacion_corporacion"]["met_on"], deadlines["radicacion_corporacion"]["late"]) == ("2024-04-25", False)
+    assert deadlines["decision_corporacion"]["date"] == "2024-06-17"  # 15 June is a Saturday, 17 June a Monday
+
+
 def test_ctp_silence_counts_only_after_its_month(engine, new_plan, file_doc, advance, record_strategy):
     plan_id = new_plan()
     for doc_type in CYCLE_WITHOUT_CONCEPTS:

@@ -27,6 +27,7 @@ app.add_typer(reference.indicators_app, name="indicators")
 app.add_typer(service.users_app, name="user")
 app.command()(reference.init)
 app.command()(service.serve)
+app.command()(service.demo)
 app.command()(reference.diagram)
 
 

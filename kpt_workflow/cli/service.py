@@ -1,11 +1,20 @@
-"""`kpt serve` (the API and pages under uvicorn) and `kpt user create`."""
+"""`kpt serve` (the API and pages under uvicorn), `kpt user create` and `kpt demo`."""
 
+import sys
+import time
 from typing import Annotated
 
 import typer
+from sqlmodel import select
 
 from kpt_workflow.accounts import ROLES, create_user
+from kpt_workflow.blobs import BlobStore
+from kpt_workflow.bootstrap import init_database
 from kpt_workflow.cli.common import JsonOpt, emit, engine
+from kpt_workflow.config import Settings
+from kpt_workflow.db import make_engine
+from kpt_workflow.demo import run_demo
+from kpt_workflow.models import Entity
 from kpt_workflow.unit_of_work import UnitOfWork
 
 users_app = typer.Typer(help="Usuarios y tokens de API.", no_args_is_help=True)
@@ -34,3 +43,20 @@ def user_create(username: str,
     emit({"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}, as_json,
          f"Usuario {user.username} ({user.role}{', ' + user.entity_code if user.entity_code else ''}) creado.\n"
          f"Token de API (guárdelo; no se vuelve a mostrar):\n{token}")
+
+
+def demo(seed: Annotated[int, typer.Option(help="Semilla: la misma semilla da los mismos datos.")] = 2024,
+         as_json: JsonOpt = False) -> None:
+    """Llena la base con un ciclo 2024 SINTÉTICO de todo el país, a través del motor real."""
+    settings = Settings()
+    bulk = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms, bulk_load=True)
+    init_database(bulk)
+    with UnitOfWork(bulk) as uow:
+        total = len(list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt))))
+    started = time.perf_counter()
+    with typer.progressbar(length=total, label="Demostración sintética", file=sys.stderr) as bar:
+        summary = run_demo(bulk, BlobStore(settings.data_dir), seed, bar.update)
+    result = {**summary.as_dict(), "seed": seed, "seconds": round(time.perf_counter() - started, 1)}
+    states = ", ".join(f"{n} {state}" for state, n in result["states"].items())
+    emit(result, as_json, f"Demostración SINTÉTICA lista en {result['seconds']} s: {summary.plans} planes, "
+                          f"{summary.actions} actos ({summary.refused} intentos rechazados). Estados: {states}.")
