@@ -5,10 +5,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
+from api.pages import auth, general
+from api.pages import plans as plan_pages
+from api.pages.web import page_error, session_secret
 from api.routes import admin, documents, entities, plans, strategy
 from api.runtime import Runtime
+from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
 from kpt_workflow.config import Settings
 
@@ -26,9 +32,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="kpt-workflow", version=__version__, lifespan=lifespan,
                   description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).")
     app.state.runtime = runtime
-    errors.install(app)
+    errors.install(app, page_error)
     for module in (entities, plans, documents, strategy, admin):
         app.include_router(module.router, prefix=API_PREFIX)
+    for page in (auth, general, plan_pages):
+        app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(runtime.settings.data_dir,
+                                                                    runtime.settings.session_secret),
+                       session_cookie="kpt_sesion", same_site="lax", https_only=runtime.settings.secure_cookies)
 
     @app.get(f"{API_PREFIX}/health", tags=["salud"], summary="El servicio responde")
     def health() -> dict[str, str]:

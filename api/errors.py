@@ -1,8 +1,10 @@
 """One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from kpt_workflow.errors import KptError
@@ -12,7 +14,7 @@ STATUS_BY_CODE = {
     "not_found": 404, "unauthorized": 401, "forbidden": 403,
     "plan_exists": 409, "already_exists": 409, "plan_version_conflict": 409,
     "unknown_trigger": 409, "guard_failed": 422, "idempotency_key_reused": 422,
-    "file_too_large": 413, "unsupported_media_type": 415,
+    "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
 }
 _HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}
@@ -28,9 +30,17 @@ def error_body(error: KptError) -> dict[str, object]:
     return {"code": error.code, "detail": error.message, **error.details}
 
 
-def install(app: FastAPI) -> None:
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Response]) -> None:
+    """JSON for the API; pages get `page_error` (an HTML page, or the login redirect)."""
+
     @app.exception_handler(KptError)
-    async def _kpt_error(_: Request, error: KptError) -> JSONResponse:
+    async def _kpt_error(request: Request, error: KptError) -> Response:
+        if _is_page(request):
+            return page_error(request, error, status_for(error))
         headers = {"WWW-Authenticate": "Bearer"} if error.code == "unauthorized" else None
         return JSONResponse(error_body(error), status_code=status_for(error), headers=headers)
 

@@ -14,3 +14,5 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./kpt-data")
     sqlite_busy_timeout_ms: int = 30_000
     max_upload_bytes: int = 25 * 1024 * 1024
+    session_secret: str | None = None  # default: a key generated once under data_dir
+    secure_cookies: bool = False  # set true behind HTTPS

@@ -2,6 +2,6 @@
 
 from sqlmodel import SQLModel
 
-from kpt_workflow import accounts, idempotency, models  # noqa: F401  (table registration)
+from kpt_workflow import accounts, categories, idempotency, models  # noqa: F401  (table registration)
 
 metadata = SQLModel.metadata

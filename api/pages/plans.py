@@ -1,0 +1,146 @@
+"""The planning office's page ("¿Dónde está nuestro plan?") and the council's completeness report."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import RuntimeDep
+from api.pages.report_pdf import completeness_pdf
+from api.pages.web import CsrfChecked, PageActor, flash, render
+from api.uploads import read_upload
+from kpt_workflow import audit, calendar, services
+from kpt_workflow.access import CORPORACION, PLANEACION, Actor, require_own_entity, visible_plan
+from kpt_workflow.completeness import completeness_report
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import GuardFailed, KptError
+from kpt_workflow.recorder import ENTITY, PLAN, PLAN_RECORD
+from kpt_workflow.repository import PlanRecord, document_versions, plan_record, program_facts
+from kpt_workflow.requirements import document_requirements
+from kpt_workflow.status import plan_status
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(include_in_schema=False)
+
+
+def _plan(rt: RuntimeDep, actor: Actor, plan_id: str) -> PlanRecord:
+    with UnitOfWork(rt.engine) as uow:
+        return visible_plan(actor, plan_record(uow.connection, plan_id))
+
+
+def _back(plan_id: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/planes/{plan_id}{anchor}", status_code=303)
+
+
+def _refusal(request: Request, error: KptError) -> None:
+    flash(request, "error", error.message)
+    if isinstance(error, GuardFailed):
+        for outcome in error.details["checklist"]:
+            if not outcome["passed"]:
+                flash(request, "error", f"✗ {outcome['message']} → {outcome['remedy']} ({outcome['basis']})")
+
+
+@router.get("/planes", response_class=HTMLResponse)
+def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", departamento: str = "") -> HTMLResponse:
+    query = PLAN_RECORD.where(actor.visible_entities()).order_by(PLAN.c.id)
+    if estado:
+        query = query.where(PLAN.c.state == estado)
+    if departamento:
+        query = query.where(ENTITY.c.department_code == departamento)
+    with UnitOfWork(rt.engine) as uow:
+        rows = list(uow.connection.execute(query.limit(2000)))
+    states = workflow("pdt").definition.states
+    return render(request, rt, "plans.html", actor, rows=rows, states=states, estado=estado, departamento=departamento,
+                  labels={s.name: s.label for s in states})
+
+
+@router.get("/planes/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> HTMLResponse:
+    plan = _plan(rt, actor, plan_id)
+    today = hoy or calendar.today_in_colombia()
+    with UnitOfWork(rt.engine) as uow:
+        status = plan_status(uow.connection, plan.id, today)
+        versions = document_versions(uow.connection, plan.id)
+        programs = program_facts(uow.connection, plan.id)
+        history = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
+    definition = workflow(plan.definition_name, plan.definition_version).definition
+    can_change = actor.role == PLANEACION and actor.entity_code == plan.entity_code
+    return render(request, rt, "plan.html", actor, status=status, versions=versions, programs=programs,
+                  history=list(reversed(history)), states=definition.states, can_change=can_change,
+                  requirements=document_requirements(plan.entity_kind), today=today,
+                  passed={s.name for s in definition.states[: [x.name for x in definition.states].index(plan.state)]})
+
+
+@router.post("/planes/{plan_id}/pasos", dependencies=[CsrfChecked])
+def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+            trigger: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
+            version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+    plan = _plan(rt, actor, plan_id)
+    try:
+        require_own_entity(actor, plan.entity_code, PLANEACION, f"registrar el paso '{trigger}'")
+        with UnitOfWork(rt.engine, write=True) as uow:
+            result = services.advance(uow, plan_id=plan.id, trigger=trigger, actor=actor.username, legal_date=fecha,
+                                      expected_version=version)
+        flash(request, "success", f"Paso aplicado: el plan pasó a «{result['to']}».")
+    except KptError as error:
+        _refusal(request, error)
+    return _back(plan.id)
+
+
+@router.post("/planes/{plan_id}/documentos", dependencies=[CsrfChecked])
+def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+           doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
+           file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1)],
+           numero: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
+    plan = _plan(rt, actor, plan_id)
+    try:
+        require_own_entity(actor, plan.entity_code, PLANEACION, "radicar documentos")
+        content, filename = read_upload(file, rt.limits)
+        with UnitOfWork(rt.engine, write=True) as uow:
+            result = services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor.username,
+                                            expected_version=version, filing=services.Filing(
+                                                doc_type=doc_type, content=content, filename=filename,
+                                                legal_date=fecha, number=numero or None))
+        late = " Radicado fuera de término." if result["late"] else ""
+        flash(request, "success", f"Documento radicado: {doc_type}, versión {result['version']}.{late}")
+    except KptError as error:
+        _refusal(request, error)
+    return _back(plan.id, "#documentos")
+
+
+@router.get("/planes/{plan_id}/informe", response_class=HTMLResponse)
+def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> HTMLResponse:
+    plan = _plan(rt, actor, plan_id)
+    with UnitOfWork(rt.engine) as uow:
+        data = completeness_report(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+    can_decide = actor.role == CORPORACION and actor.entity_code == plan.entity_code
+    return render(request, rt, "report.html", actor, report=data, can_decide=can_decide)
+
+
+@router.get("/planes/{plan_id}/informe.pdf")
+def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> Response:
+    plan = _plan(rt, actor, plan_id)
+    with UnitOfWork(rt.engine) as uow:
+        data = completeness_report(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+    return Response(completeness_pdf(data), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="informe-{plan.id}.pdf"'})
+
+
+@router.post("/planes/{plan_id}/decision", dependencies=[CsrfChecked])
+def decision(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+             decision: Annotated[str, Form(pattern="^(aprobar|devolver)$")], fecha: Annotated[date, Form()],
+             version: Annotated[int, Form(ge=1)], numero: Annotated[str, Form(max_length=64)] = "",
+             file: Annotated[UploadFile | None, File()] = None) -> RedirectResponse:
+    plan = _plan(rt, actor, plan_id)
+    try:
+        require_own_entity(actor, plan.entity_code, CORPORACION, "registrar la decisión de la corporación")
+        content, filename = read_upload(file, rt.limits) if file is not None and file.filename else (None, None)
+        with UnitOfWork(rt.engine, write=True) as uow:
+            result = services.record_council_decision(uow, rt.blobs, plan_id=plan.id, decision=decision,
+                                                      actor=actor.username, legal_date=fecha, number=numero or None,
+                                                      content=content, filename=filename, expected_version=version)
+        flash(request, "success", f"Decisión registrada: el plan pasó a «{result['to']}».")
+    except KptError as error:
+        _refusal(request, error)
+    return RedirectResponse(f"/planes/{plan.id}/informe", status_code=303)

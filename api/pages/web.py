@@ -1,0 +1,94 @@
+"""What every page shares: templates, the login session, CSRF tokens, flash messages, the actor."""
+
+import hmac
+import secrets
+from urllib.parse import quote
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SESSION_USER, RuntimeDep
+from kpt_workflow.access import Actor
+from kpt_workflow.accounts import User
+from kpt_workflow.demo import MARKER_KEY
+from kpt_workflow.errors import Forbidden, KptError
+from kpt_workflow.models import DatasetMarker
+from kpt_workflow.unit_of_work import UnitOfWork
+from templates import TEMPLATES_DIR
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+CSRF_KEY = "csrf"
+
+
+class LoginRequired(KptError):
+    """Raised by page dependencies; the app turns it into a redirect to the login page."""
+
+    code = "login_required"
+
+
+def session_secret(data_dir: Path, configured: str | None) -> str:
+    """A configured secret, or one generated once and kept beside the data (shared by all workers)."""
+    if configured:
+        return configured
+    path = data_dir / "session.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_KEY)
+    if token is None:
+        token = request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "") -> None:
+    """Every form post carries the session's token (double submit through the signed session)."""
+    expected = request.session.get(CSRF_KEY, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token_field):
+        raise Forbidden("El formulario venció o no es de esta sesión; vuelva a cargar la página.")
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def page_actor(request: Request, rt: RuntimeDep) -> Actor:
+    username = request.session.get(SESSION_USER)
+    if username is not None:
+        with UnitOfWork(rt.engine) as uow:
+            user = uow.session.get(User, username)
+        if user is not None and user.active:
+            return Actor(user.username, user.role, user.entity_code)
+    raise LoginRequired("Inicie sesión.", next=str(request.url.path))
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    request.session.setdefault("flashes", []).append([kind, text])
+
+
+def render(request: Request, rt: RuntimeDep, template: str, actor: Actor | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    with UnitOfWork(rt.engine) as uow:
+        synthetic = uow.session.get(DatasetMarker, MARKER_KEY) is not None
+    return templates.TemplateResponse(request, template, {
+        "actor": actor, "csrf_token": csrf_token(request), "synthetic": synthetic,
+        "flashes": request.session.pop("flashes", []), **context}, status_code=status_code)
+
+
+def page_error(request: Request, error: KptError, status_code: int) -> Response:
+    """A refusal on a page: the login form when signed out, else an error page in Spanish."""
+    if isinstance(error, LoginRequired) or error.code == "unauthorized":
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    runtime = request.app.state.runtime
+    actor = None
+    title = {404: "No encontrado", 403: "No permitido"}.get(status_code, "No se pudo completar")
+    return render(request, runtime, "error.html", actor, status_code=status_code, title=title, detail=error.message)
