@@ -20,13 +20,13 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     pdf.set_font(FONT, "B", 14)
-    pdf.multi_cell(0, 8, _text(f"Informe de completitud para {report['words']['la_corporacion']} - plan {plan['id']}"))
+    pdf.multi_cell(0, 8, new_x="LMARGIN", new_y="NEXT", text=_text(f"Informe de completitud para {report['words']['la_corporacion']} - plan {plan['id']}"))
     pdf.set_font(FONT, size=10)
-    pdf.multi_cell(0, 6, _text(f"{plan['entity']['name']} ({plan['entity']['code']}), período {plan['period']}. "
+    pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text(f"{plan['entity']['name']} ({plan['entity']['code']}), período {plan['period']}. "
                                f"Estado: {plan['state_label']}. Corte: {report['today']}. "
                                f"{'COMPLETO' if report['complete'] else 'INCOMPLETO: documentos faltantes: ' + str(report['missing'])}."))
     if synthetic:
-        pdf.multi_cell(0, 6, _text("Datos SINTÉTICOS de demostración."))
+        pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text("Datos SINTÉTICOS de demostración."))
     pdf.ln(2)
     widths = (78, 22, 26, 34, 40, 77)
     pdf.set_font(FONT, "B", 9)
@@ -47,6 +47,6 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     pdf.ln(3)
     pdf.set_font(FONT, size=9)
     for deadline in report["council_deadlines"]:
-        pdf.multi_cell(0, 5, _text(f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
+        pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
                                    f"{' (vencido)' if deadline['late'] else ''}. {deadline['basis']}."))
     return bytes(pdf.output())

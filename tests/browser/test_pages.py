@@ -1,0 +1,95 @@
+"""The three users' pages in Chromium: a blocked step fixed and applied, a council decision, roles."""
+
+from datetime import date
+from pathlib import Path
+
+from conftest import assert_accessible, screenshot
+from kpt_workflow.sample import DOCUMENTS_2024, PDF
+
+
+def _plan_missing_programa(new_plan, file_doc) -> str:  # type: ignore[no-untyped-def]
+    plan_id = new_plan("05001")
+    for doc_type in ("acta_informe_gestion", "acto_equipo_formulador", *(f"formato_empalme_{n:02d}" for n in range(1, 11))):
+        file_doc(plan_id, doc_type)
+    return plan_id
+
+
+def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_server, new_plan, file_doc, tmp_path: Path):
+    plan_id = _plan_missing_programa(new_plan, file_doc)
+    page = signed_in("ana")
+    assert page.url.endswith(f"/planes/{plan_id}")  # the office lands on its own plan
+    assert page.locator("li[aria-current=step]").inner_text().startswith("Alistamiento")
+    screenshot(page, "oficina-plan-inicial")
+    assert_accessible(page)
+
+    page.fill("#fecha-iniciar_construccion", "2024-01-20")
+    page.click("text=Intentar: Iniciar la construcción articulada")
+    assert "rechazado" in page.locator(".notice.error").first.inner_text()
+    assert "Programa de gobierno inscrito" in page.locator("main").inner_text()
+    screenshot(page, "oficina-paso-rechazado")
+
+    pdf = tmp_path / "programa.pdf"
+    pdf.write_bytes(PDF)
+    page.select_option("#doc_type", "programa_gobierno")
+    page.fill("#fecha-doc", DOCUMENTS_2024["programa_gobierno"][0].isoformat())
+    page.set_input_files("#file", str(pdf))
+    page.click("text=Radicar nueva versión")
+    assert "Documento radicado: programa_gobierno" in page.locator(".notice.success").inner_text()
+
+    page.fill("#fecha-iniciar_construccion", "2024-01-20")
+    page.click("text=Intentar: Iniciar la construcción articulada")
+    assert "Paso aplicado" in page.locator(".notice.success").inner_text()
+    assert page.locator("li[aria-current=step]").inner_text().startswith("Construcción articulada")
+    history = page.locator("#historia + .table-wrap").inner_text()
+    assert "Intento rechazado: iniciar_construccion" in history and "Paso iniciar_construccion" in history
+    screenshot(page, "oficina-paso-aplicado")
+
+
+def test_council_records_its_decision(signed_in, plan_in_council, tmp_path: Path):
+    page = signed_in("concejo")
+    page.goto(page.url.split("/planes")[0] + f"/planes/{plan_in_council}/informe")
+    assert "El proyecto llegó completo." in page.locator("main").inner_text()
+    assert_accessible(page)
+    screenshot(page, "concejo-informe")
+    acuerdo = tmp_path / "acuerdo.pdf"
+    acuerdo.write_bytes(PDF)
+    page.fill("#fecha", "2024-05-20")
+    page.fill("#numero", "Acuerdo 05 de 2024")
+    page.set_input_files("#file", str(acuerdo))
+    page.click("text=Registrar decisión")
+    assert "Decisión registrada" in page.locator(".notice.success").inner_text()
+    assert "Aprobado" in page.locator("main").inner_text()
+    with page.expect_download() as download:
+        page.click("text=Descargar PDF")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    screenshot(page, "concejo-decision")
+
+
+def test_roles_see_only_their_plans_on_every_page(signed_in, live_server, new_plan):
+    own, foreign = new_plan("05001"), new_plan("11001")
+    office = signed_in("ana")
+    assert office.goto(f"{live_server}/planes/{foreign}").status == 404
+    assert "No encontrado" in office.locator("h1").inner_text()
+    department = signed_in("antioquia")
+    assert department.goto(f"{live_server}/planes/{own}").status == 200
+    assert department.goto(f"{live_server}/planes/{foreign}").status == 404
+    listing = signed_in("dnp")
+    listing.goto(f"{live_server}/planes")
+    assert own in listing.locator("table").inner_text() and foreign in listing.locator("table").inner_text()
+    for path, name in (("/planes", "planes"), ("/ciclo", "ciclo")):
+        listing.goto(f"{live_server}{path}")
+        assert_accessible(listing)
+        screenshot(listing, f"dnp-{name}")
+
+
+def test_pages_work_at_phone_width_and_login_is_required(browser, signed_in, live_server, new_plan):
+    plan_id = new_plan("05001")
+    anonymous = browser.new_page()
+    anonymous.goto(f"{live_server}/planes/{plan_id}")
+    assert "/login" in anonymous.url
+    assert_accessible(anonymous)
+    screenshot(anonymous, "login")
+    anonymous.close()
+    phone = signed_in("ana", narrow=True)
+    screenshot(phone, "oficina-telefono")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
