@@ -60,6 +60,8 @@ from kpt_workflow.bootstrap import init_database  # noqa: E402
 from kpt_workflow.db import make_engine  # noqa: E402
 from kpt_workflow.errors import GuardFailed  # noqa: E402
 from kpt_workflow.models import AuditEvent, Entity  # noqa: E402
+from kpt_workflow.sample import (DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024,  # noqa: E402
+                                  STRATEGIC_PART, STRATEGY_DATES)
 from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
 from kpt_workflow.words import MUNICIPIO  # noqa: E402
 
@@ -68,51 +70,12 @@ ACTOR = "bench"
 BUSY_TIMEOUT_MS = 30_000  # make_engine's default, used for both parts
 TARGET_RATIO = 0.50
 BASELINE_ROW_BYTES = 600  # about one audit event (JSON outcomes + payload + hashes)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
 # The one legal day of the council round: date of `radicado_corporacion`, of the step that puts the
 # plan before the council, and of every timed step, so the back edge never needs a new filing.
 LEGAL_DAY = date(2024, 5, 6)
-
-# Every document a plan needs to reach `discusion_corporaciones` (a tidy 2024 cycle): legal date, number.
-DOCUMENTS: dict[str, tuple[date, str | None]] = {
-    **{f"formato_empalme_{n:02d}": (date(2023, 12, 15), None) for n in range(1, 11)},
-    "acta_informe_gestion": (date(2024, 1, 10), None),
-    "acto_equipo_formulador": (date(2024, 1, 5), "Decreto 012"),
-    "programa_gobierno": (date(2023, 7, 28), None),
-    "diagnostico": (date(2024, 2, 5), None),
-    "diagnostico_infancia": (date(2024, 2, 5), None),
-    "parte_estrategica": (date(2024, 2, 10), None),
-    "plan_plurianual_inversiones": (date(2024, 2, 12), None),
-    "acta_consejo_gobierno": (date(2024, 2, 20), "Acta 03"),
-    "radicado_ctp": (date(2024, 2, 27), "CTP-2024-001"),
-    "radicado_autoridad_ambiental": (date(2024, 2, 27), "CAR-2024-077"),
-    "concepto_ctp": (date(2024, 3, 20), None),
-    "concepto_autoridad_ambiental": (date(2024, 3, 22), None),
-    "radicado_corporacion": (LEGAL_DAY, "PA-045"),
-}
-# A small but complete parte estratégica (catalog indicators) and its funding, recorded on these legal dates.
-STRATEGIC_PART: dict[str, object] = {"ejes": [{"nombre": "Territorio que aprende", "programas": [
-    {"codigo": "2201", "metas": [
-        {"indicador": "R220101", "linea_base": {"valor": "45.2", "anio": 2023, "fuente": "MEN - SIMAT"},
-         "meta_cuatrienio": "55"},
-        {"indicador": "220102801", "linea_base": {"valor": "12000", "anio": 2023, "fuente": "MEN - SIMAT"},
-         "meta_cuatrienio": "15000"}]},
-    {"codigo": "4102", "metas": [
-        {"indicador": "R410202", "linea_base": {"valor": "60", "anio": 2022, "fuente": "ICBF - Cuéntame"},
-         "meta_cuatrienio": "75"},
-        {"indicador": "410200101", "linea_base": {"valor": "3000", "anio": 2023, "fuente": "ICBF - Cuéntame"},
-         "meta_cuatrienio": "4200"}]},
-]}]}
-INVESTMENT_PLAN: dict[str, object] = {"lineas": [
-    {"programa": program, "anio": year, "fuente": "sgp", "valor": 1_500_000_000}
-    for program in ("2201", "4102") for year in range(2024, 2028)]}
-STRATEGY_DATES = (date(2024, 2, 10), date(2024, 2, 12))  # parte estratégica, plan plurianual
-SETUP_STEPS: list[tuple[str, date]] = [
-    ("iniciar_construccion", date(2024, 1, 20)),
-    ("radicar_ante_ctp", date(2024, 2, 27)),
-    ("radicar_ante_corporacion", LEGAL_DAY),
-]
+# The synthetic sample cycle, with the council round moved to that day.
+DOCUMENTS: dict[str, tuple[date, str | None]] = {**DOCUMENTS_2024, "radicado_corporacion": (LEGAL_DAY, "PA-045")}
+SETUP_STEPS: list[tuple[str, date]] = [*STEPS_2024[:-1], ("radicar_ante_corporacion", LEGAL_DAY)]
 # The back edge: from each state, the step that leads to the other one.
 BACK_EDGE: dict[str, str] = {
     "discusion_corporaciones": "devolver_para_ajustes",

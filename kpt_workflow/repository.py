@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
@@ -90,13 +90,15 @@ def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ..
     return tuple(InvestmentFact(*row) for row in rows)
 
 
-def list_plans(conn: Connection, *, department_code: str | None = None,
-               state: str | None = None) -> list[dict[str, object]]:
+def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, department_code: str | None = None,
+               state: str | None = None, limit: int | None = None) -> list[dict[str, object]]:
+    """Plans with their entity, filtered by an access condition (see access.Actor) and by department or state."""
     query = PLAN_RECORD.order_by(PLAN.c.id)
-    if department_code:
-        query = query.where(ENTITY.c.department_code == department_code)
-    if state:
-        query = query.where(PLAN.c.state == state)
+    for condition in (visible, ENTITY.c.department_code == department_code if department_code else None,
+                      PLAN.c.state == state if state else None):
+        if condition is not None:
+            query = query.where(condition)
     return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.name, "kind": r.kind,
              "department_code": r.department_code, "period": r.period, "state": r.state,
-             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version} for r in conn.execute(query)]
+             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version}
+            for r in conn.execute(query.limit(limit))]

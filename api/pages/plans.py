@@ -15,13 +15,13 @@ from kpt_workflow.access import CORPORACION, PLANEACION, Actor, require_own_enti
 from kpt_workflow.completeness import completeness_report
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, KptError
-from kpt_workflow.recorder import ENTITY, PLAN, PLAN_RECORD
-from kpt_workflow.repository import PlanRecord, document_versions, plan_record, program_facts
+from kpt_workflow.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
 from kpt_workflow.requirements import document_requirements
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
+LIST_LIMIT = 2000
 
 
 def _plan(rt: RuntimeDep, actor: Actor, plan_id: str) -> PlanRecord:
@@ -43,13 +43,9 @@ def _refusal(request: Request, error: KptError) -> None:
 
 @router.get("/planes", response_class=HTMLResponse)
 def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", departamento: str = "") -> HTMLResponse:
-    query = PLAN_RECORD.where(actor.visible_entities()).order_by(PLAN.c.id)
-    if estado:
-        query = query.where(PLAN.c.state == estado)
-    if departamento:
-        query = query.where(ENTITY.c.department_code == departamento)
     with UnitOfWork(rt.engine) as uow:
-        rows = list(uow.connection.execute(query.limit(2000)))
+        rows = list_plans(uow.connection, visible=actor.visible_entities(), department_code=departamento or None,
+                          state=estado or None, limit=LIST_LIMIT)
     states = workflow("pdt").definition.states
     return render(request, rt, "plans.html", actor, rows=rows, states=states, estado=estado, departamento=departamento,
                   labels={s.name: s.label for s in states})

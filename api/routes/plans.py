@@ -15,7 +15,7 @@ from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput, NotFound, UnknownTrigger
 from kpt_workflow.models import Entity
-from kpt_workflow.recorder import ENTITY, PLAN, PLAN_RECORD
+from kpt_workflow import repository
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -53,15 +53,9 @@ def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: Idem
 def list_plans(rt: RuntimeDep, actor: CurrentActor,
                department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                state: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
-    query = PLAN_RECORD.where(actor.visible_entities()).order_by(PLAN.c.id)
-    if department:
-        query = query.where(ENTITY.c.department_code == department)
-    if state:
-        query = query.where(PLAN.c.state == state)
     with UnitOfWork(rt.engine) as uow:
-        return [{"id": r.id, "entity": {"code": r.entity_code, "name": r.name, "kind": r.kind},
-                 "department_code": r.department_code, "period": r.period, "state": r.state,
-                 "state_entered_on": r.state_entered_on, "version": r.version} for r in uow.connection.execute(query)]
+        return repository.list_plans(uow.connection, visible=actor.visible_entities(), department_code=department,
+                                     state=state)
 
 
 @router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
