@@ -26,7 +26,7 @@ CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
 
 class Recorder(Protocol):
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None: ...
-    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]: ...
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]: ...
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool: ...
     def chain_head(self) -> tuple[int, str] | None: ...
     def insert_event(self, row: Mapping[str, Any]) -> None: ...
@@ -42,8 +42,10 @@ _PLAN_BY_ID = PLAN_RECORD.where(PLAN.c.id == bindparam("plan_id"))
 _PLAN_BY_ID_FOR_UPDATE = _PLAN_BY_ID.with_for_update(of=PLAN)
 _LATEST_DOCUMENTS = (
     select(DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date, DOCUMENT.c.number)
-    .where(DOCUMENT.c.plan_id == bindparam("plan_id")).order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
+    .where(DOCUMENT.c.plan_id == bindparam("plan_id"), DOCUMENT.c.legal_date <= bindparam("as_of"))
+    .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
 )
+FAR_FUTURE = date(9999, 12, 31)
 _BUMP = (update(PLAN).where(PLAN.c.id == bindparam("plan_id"), PLAN.c.version == bindparam("read_version"))
          .values(version=bindparam("new_version")))
 _HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
@@ -59,8 +61,9 @@ class CoreRecorder:
         row = self.conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
         return None if row is None else tuple(row)
 
-    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
-        return latest_per_type(tuple(row) for row in self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id}))
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
+        rows = self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id, "as_of": as_of or FAR_FUTURE})
+        return latest_per_type(tuple(row) for row in rows)
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         statement = _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
@@ -86,8 +89,8 @@ class SqliteRecorder:
                  "entity.department_name, plan.period, plan.state, plan.state_entered_on, plan.version, "
                  "plan.definition_name, plan.definition_version, plan.declared_investment_total "
                  "FROM plan JOIN entity ON entity.code = plan.entity_code WHERE plan.id = ?")
-    _DOCUMENTS_SQL = ("SELECT doc_type, version, status, legal_date, number FROM document WHERE plan_id = ? "
-                      "ORDER BY doc_type, version")
+    _DOCUMENTS_SQL = ("SELECT doc_type, version, status, legal_date, number FROM document "
+                      "WHERE plan_id = ? AND legal_date <= ? ORDER BY doc_type, version")
     _HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
     _INSERT_SQL = (f"INSERT INTO audit_event ({', '.join(c.name for c in EVENTS.columns)}) "
                    f"VALUES ({', '.join('?' for _ in EVENTS.columns)})")
@@ -101,8 +104,8 @@ class SqliteRecorder:
             return None
         return (*row[:8], date.fromisoformat(row[8]), *row[9:])
 
-    def latest_documents(self, plan_id: str) -> Mapping[str, DocumentFact]:
-        rows = self.cursor.execute(self._DOCUMENTS_SQL, (plan_id,)).fetchall()
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
+        rows = self.cursor.execute(self._DOCUMENTS_SQL, (plan_id, (as_of or FAR_FUTURE).isoformat())).fetchall()
         return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
                                for doc_type, version, status, legal, number in rows)
 

@@ -50,9 +50,10 @@ def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> 
     return PlanRecord(*row)
 
 
-def latest_documents(conn: Connection, plan_id: str) -> Mapping[str, DocumentFact]:
-    """The newest version of each document type of the plan."""
-    return recorder(conn).latest_documents(plan_id)
+def latest_documents(conn: Connection, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
+    """The newest version of each document type of the plan, among acts legally dated by `as_of`
+    (an act dated after a step cannot have made that step lawful)."""
+    return recorder(conn).latest_documents(plan_id, as_of)
 
 
 def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]:

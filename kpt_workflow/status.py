@@ -17,7 +17,7 @@ def plan_facts(conn: Connection, plan: PlanRecord, today: date,
                rule_names: Iterable[str]) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
     """Snapshot the plan for the rules named, with its deadlines computed from the definition's
     data; the parte estratégica and investment plan are read only if one of those rules judges them."""
-    documents = latest_documents(conn, plan.id)
+    documents = latest_documents(conn, plan.id, as_of=today)
     definition = workflow(plan.definition_name, plan.definition_version).definition
     terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
     strategy = reads_strategy(rule_names)

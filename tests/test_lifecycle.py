@@ -103,6 +103,17 @@ def test_ctp_silence_counts_only_after_its_month(engine, new_plan, file_doc, adv
     assert advance(plan_id, "radicar_ante_corporacion", date(2024, 4, 2))["to"] == "discusion_corporaciones"
 
 
+def test_acts_dated_after_a_step_do_not_make_it_lawful(engine, new_plan, file_doc, advance):
+    plan_id = new_plan()
+    for doc_type in ("acta_informe_gestion", "acto_equipo_formulador", "programa_gobierno",
+                     *(f"formato_empalme_{n:02d}" for n in range(1, 11))):
+        file_doc(plan_id, doc_type)  # the acta is dated 2024-01-10
+    with pytest.raises(GuardFailed) as refused:
+        advance(plan_id, "iniciar_construccion", date(2024, 1, 9))
+    assert [c["rule"] for c in refused.value.details["checklist"] if not c["passed"]] == ["documento_acta_informe_gestion"]
+    assert advance(plan_id, "iniciar_construccion", date(2024, 1, 10))["to"] == "construccion_articulada"
+
+
 def test_stale_version_writes_nothing(engine, new_plan, advance):
     plan_id = new_plan()
     with pytest.raises(PlanVersionConflict):
