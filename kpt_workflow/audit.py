@@ -90,7 +90,7 @@ class VerifyReport:
 
 def iter_events(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
     """Every event in chain order, streamed."""
-    yield from conn.execution_options(yield_per=batch).execute(select(EVENTS).order_by(EVENTS.c.seq)).mappings()
+    yield from conn.execute(select(EVENTS).order_by(EVENTS.c.seq).execution_options(yield_per=batch)).mappings()
 
 
 def verify(conn: Connection) -> VerifyReport:
