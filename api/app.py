@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
-from api.pages import auth, general
+from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, session_secret
 from api.routes import admin, documents, entities, plans, strategy
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, page_error)
     for module in (entities, plans, documents, strategy, admin):
         app.include_router(module.router, prefix=API_PREFIX)
-    for page in (auth, general, plan_pages):
+    for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
     app.add_middleware(SessionMiddleware, secret_key=session_secret(runtime.settings.data_dir,

@@ -1,10 +1,15 @@
 """The three users' pages in Chromium: a blocked step fixed and applied, a council decision, roles."""
 
-from datetime import date
 from pathlib import Path
 
+from openpyxl import load_workbook
+from sqlmodel import select
+
 from conftest import assert_accessible, screenshot
+from kpt_workflow.demo import run_demo
+from kpt_workflow.models import Entity
 from kpt_workflow.sample import DOCUMENTS_2024, PDF
+from kpt_workflow.unit_of_work import UnitOfWork
 
 
 def _plan_missing_programa(new_plan, file_doc) -> str:  # type: ignore[no-untyped-def]
@@ -93,3 +98,34 @@ def test_pages_work_at_phone_width_and_login_is_required(browser, signed_in, liv
     phone = signed_in("ana", narrow=True)
     screenshot(phone, "oficina-telefono")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+
+
+def test_dnp_filters_the_dashboard_and_exports_the_same_rows(signed_in, live_server, engine, blobs, tmp_path: Path):
+    with UnitOfWork(engine) as uow:
+        codes = list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt,
+                                                               Entity.department_code.in_(["91", "94", "05"]))))
+    run_demo(engine, blobs, seed=3, entity_codes=[c for c in codes if not c.startswith("05")] + codes[:12])
+    page = signed_in("dnp")
+    assert page.url.endswith("/tablero")
+    page.fill("#departamento", "91")
+    page.fill("#hoy", "2024-06-28")
+    page.click("text=Aplicar")
+    shown = [row.split("\t")[0] for row in page.locator("#tabla-planes tbody").inner_text().splitlines() if row.strip()]
+    assert shown and all(plan_id.startswith("91") for plan_id in shown)
+    assert_accessible(page)
+    screenshot(page, "dnp-tablero-amazonas")
+    with page.expect_download() as download:
+        page.click("#exportar-xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    sheet = load_workbook(saved).active
+    exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert exported == shown
+
+
+def test_department_sees_only_its_municipalities_on_the_dashboard(signed_in, new_plan):
+    new_plan("05001"), new_plan("11001")
+    page = signed_in("antioquia")
+    table = page.locator("#tabla-planes").inner_text()
+    assert "05001-2024" in table and "11001-2024" not in table
+    assert page.locator("#departamento").get_attribute("readonly") is not None

@@ -1,0 +1,68 @@
+"""The DNP's (and a department's) bottleneck dashboard, with CSV and XLSX exports of its table."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import RuntimeDep
+from api.pages.charts import bar_chart
+from api.pages.web import PageActor, render
+from kpt_workflow import calendar
+from kpt_workflow.access import ADMIN, DEPARTAMENTO, DNP, Actor, require_role
+from kpt_workflow.reports import ReportFilters, export_rows_csv, export_rows_xlsx, national_report
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(include_in_schema=False)
+PAGE_ROWS = 100
+Department = Annotated[str | None, Query(alias="departamento", max_length=2)]
+Category = Annotated[str | None, Query(alias="categoria", max_length=8)]
+
+
+def _filters(actor: Actor, department: str | None, category: str | None, hoy: date | None) -> ReportFilters:
+    """A department sees its own plan and its municipalities', whatever it asks for."""
+    require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
+    scope = actor.entity_code if actor.role == DEPARTAMENTO else (department or None)
+    return ReportFilters(department_code=scope, category=category or None, as_of=hoy or calendar.today_in_colombia())
+
+
+def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[type-arg]
+    with UnitOfWork(rt.engine) as uow:
+        return national_report(uow.connection, filters)
+
+
+@router.get("/tablero", response_class=HTMLResponse)
+def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: Department = None,
+              categoria: Category = None, hoy: date | None = None,
+              pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
+    filters = _filters(actor, departamento, categoria, hoy)
+    report = _report(rt, filters)
+    charts = {
+        "states": bar_chart("Planes por estado", [(s["label"], s["count"]) for s in report["plans_by_state"]]),
+        "dwell": bar_chart("Mediana de días en cada estado",
+                           [(s["label"], s["median_days"] or 0) for s in report["dwell_by_state"]], " d"),
+    }
+    rows = report["plan_rows"]
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    query = request.url.query
+    return render(request, rt, "dashboard.html", actor, report=report, charts=charts, filters=filters,
+                  rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS], page=pagina, pages=pages,
+                  export_query=query, locked_department=actor.role == DEPARTAMENTO)
+
+
+@router.get("/tablero.csv")
+def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
+                  hoy: date | None = None) -> Response:
+    report = _report(rt, _filters(actor, departamento, categoria, hoy))
+    return Response("\ufeff" + export_rows_csv(report["plan_rows"]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="planes.csv"'})
+
+
+@router.get("/tablero.xlsx")
+def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
+                   hoy: date | None = None) -> Response:
+    report = _report(rt, _filters(actor, departamento, categoria, hoy))
+    return Response(export_rows_xlsx(report["plan_rows"]),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="planes.xlsx"'})

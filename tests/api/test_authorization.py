@@ -1,0 +1,239 @@
+"""The authorisation matrix, generated from the app's own OpenAPI schema: every operation, every
+role, own entity and foreign. A route the tables below do not know fails the matrix, so a new route
+forces a decision about who may call it."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from kpt_workflow.sample import INVESTMENT_PLAN, PDF, STRATEGIC_PART
+
+API = "/api/v1"
+PUBLIC = {("get", f"{API}/health")}
+ROLES = ("planeacion", "corporacion", "departamento", "dnp", "admin")
+ENTITY_ROLES = ("planeacion", "corporacion", "departamento")
+PLAN_ID, FOREIGN_PLAN_ID, MISSING_PLAN_ID = "05001-2024", "11001-2024", "05002-2024"
+FILED_DOC_TYPE = "formato_empalme_01"  # filed in the setup, so its download exists
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+
+Who = tuple[str, str]  # (role, "own" | "foreign") as in tests/api/conftest.py
+# Everyone but the foreign entity users sees the own entity's plan (DNP and admin see everything).
+EVERYONE = [(role, side) for side in ("own", "foreign") for role in ROLES]
+FOREIGN = [(role, "foreign") for role in ENTITY_ROLES]
+SEES_OWN_PLAN = [who for who in EVERYONE if who not in FOREIGN]
+
+# Values for path parameters other than plan_id; a new parameter name needs a value here.
+PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001"}
+
+# What a plausible call sends beyond its path (None: nothing). A new operation needs an entry.
+Request = dict[str, Any] | Callable[[Who], dict[str, Any]]
+REQUESTS: dict[tuple[str, str], Request | None] = {
+    ("get", f"{API}/health"): None,
+    ("get", f"{API}/entities"): None,
+    ("get", f"{API}/entities/{{code}}"): None,
+    ("get", f"{API}/indicators"): None,
+    ("get", f"{API}/document-types"): None,
+    ("get", f"{API}/audit/verify"): None,
+    ("get", f"{API}/me"): None,
+    ("get", f"{API}/plans"): None,
+    ("post", f"{API}/plans"): {"json": {"entity_code": "05001", "period": 2024}},
+    ("post", f"{API}/users"): lambda who: {"json": {"username": f"nuevo-{who[0]}-{who[1]}", "role": "dnp"}},
+    ("get", f"{API}/plans/{{plan_id}}"): None,
+    ("get", f"{API}/plans/{{plan_id}}/history"): None,
+    ("get", f"{API}/plans/{{plan_id}}/documents"): None,
+    ("get", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/versions/{{version}}/content"): None,
+    ("get", f"{API}/plans/{{plan_id}}/strategy"): None,
+    ("get", f"{API}/plans/{{plan_id}}/investments"): None,
+    ("post", f"{API}/plans/{{plan_id}}/transitions"): {"json": {"trigger": "iniciar_construccion",
+                                                              "fecha": "2024-01-20"}},
+    ("post", f"{API}/plans/{{plan_id}}/council-decision"): {"data": {"decision": "devolver", "fecha": "2024-05-10"}},
+    ("post", f"{API}/plans/{{plan_id}}/documents"): {
+        "data": {"doc_type": "formato_empalme_02", "fecha": "2023-12-15"},
+        "files": {"file": ("formato.pdf", PDF, "application/pdf")}},
+    ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/absence"): {
+        "json": {"motivo": "El gobierno saliente no lo entregó.", "fecha": "2024-01-10"}},
+    ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/withdrawal"): {"json": {"motivo": "Radicado por error."}},
+    ("put", f"{API}/plans/{{plan_id}}/strategy"): {"params": {"fecha": "2024-02-10"}, "json": STRATEGIC_PART},
+    ("put", f"{API}/plans/{{plan_id}}/investments"): {"params": {"fecha": "2024-02-12"}, "json": INVESTMENT_PLAN},
+}
+
+# Who may change a plan: the one role of the plan's own entity; every other user who sees it gets 403.
+WRITERS = {
+    ("post", f"{API}/plans/{{plan_id}}/transitions"): "planeacion",  # iniciar_construccion is the office's step
+    ("post", f"{API}/plans/{{plan_id}}/council-decision"): "corporacion",
+    ("post", f"{API}/plans/{{plan_id}}/documents"): "planeacion",
+    ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/absence"): "planeacion",
+    ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/withdrawal"): "planeacion",
+    ("put", f"{API}/plans/{{plan_id}}/strategy"): "planeacion",
+    ("put", f"{API}/plans/{{plan_id}}/investments"): "planeacion",
+}
+# What the writer may get: applied, or refused on the merits (conflict, guard, invalid input), never 403/404.
+ON_THE_MERITS = {200, 201, 409, 422}
+
+
+def _plan_creation(who: Who) -> int:
+    role, side = who
+    if role in ENTITY_ROLES and side == "foreign":
+        return 404  # another entity's territory does not exist for them
+    return 409 if who == ("planeacion", "own") else 403  # the plan exists already; only its office creates it
+
+
+# Operations not scoped to a plan: the status each user gets, stated one by one.
+NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
+    ("get", f"{API}/health"): lambda who: 200,
+    ("get", f"{API}/entities"): lambda who: 200,  # DIVIPOLA is public reference data
+    ("get", f"{API}/entities/{{code}}"): lambda who: 200,
+    ("get", f"{API}/indicators"): lambda who: 200,
+    ("get", f"{API}/document-types"): lambda who: 200,
+    ("get", f"{API}/audit/verify"): lambda who: 200,
+    ("get", f"{API}/me"): lambda who: 200,
+    ("get", f"{API}/plans"): lambda who: 200,  # its contents: test_plan_list_shows_only_visible_plans
+    ("post", f"{API}/plans"): _plan_creation,
+    ("post", f"{API}/users"): lambda who: 201 if who[0] == "admin" else 403,
+}
+
+
+def _operations(app) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    for path, operations in app.openapi()["paths"].items():
+        for method in operations:
+            yield method, path
+
+
+def _url(path: str, plan_id: str = PLAN_ID) -> str:
+    names = {name: value for name, value in PATH_VALUES.items() if f"{{{name}}}" in path}
+    url = path.replace("{plan_id}", plan_id).format(**names)
+    assert "{" not in url, f"{path}: falta un valor de ejemplo en PATH_VALUES para {url}"
+    return url
+
+
+def _call(client: TestClient, operation: tuple[str, str], who: Who | None, headers: dict[str, str],
+          plan_id: str = PLAN_ID) -> Response:
+    request = REQUESTS[operation]
+    kwargs = (request(who or ("anon", "none")) if callable(request) else request) or {}
+    method, path = operation
+    return client.request(method.upper(), _url(path, plan_id), headers=headers, **kwargs)
+
+
+def _is_error(response: Response, status: int, code: str) -> bool:
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    return response.status_code == status and body.get("code") == code and bool(body.get("detail"))
+
+
+def _undecided(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """Operations the tables cannot exercise: each needs a decision before it ships."""
+    found = []
+    for method, path in _operations(app):
+        operation = (method, path)
+        if operation not in REQUESTS:
+            found.append(f"{method.upper()} {path}: sin solicitud de ejemplo en REQUESTS")
+        if "{plan_id}" in path:
+            if method in WRITE_METHODS and operation not in WRITERS:
+                found.append(f"{method.upper()} {path}: escritura sin rol autorizado en WRITERS")
+            elif method not in WRITE_METHODS | {"get"}:
+                found.append(f"{method.upper()} {path}: método {method} sin regla de autorización")
+        elif operation not in NOT_PLAN_SCOPED:
+            found.append(f"{method.upper()} {path}: no depende de un plan y no tiene estado esperado por rol")
+        for name in (p.strip("{}") for p in path.split("/") if p.startswith("{")):
+            if name != "plan_id" and name not in PATH_VALUES:
+                found.append(f"{method.upper()} {path}: sin valor de ejemplo para {{{name}}}")
+    return found
+
+
+@pytest.fixture
+def plans(new_plan, file_doc, app) -> str:  # type: ignore[no-untyped-def]
+    """The own entity's plan (with one filed document, so a download exists) and a foreign one."""
+    plan_id = new_plan("05001")
+    file_doc(plan_id, FILED_DOC_TYPE)
+    new_plan("11001")
+    assert app.state.runtime.blobs.root.is_dir()  # the fixtures' store is the app's
+    return plan_id
+
+
+def test_every_operation_in_the_schema_has_an_authorisation_decision(app):
+    undecided = _undecided(app)
+    assert not undecided, "\n".join(undecided)
+
+
+def test_every_operation_but_health_refuses_a_caller_without_credentials(app, client, plans):
+    problems = []
+    for operation in _operations(app):
+        if operation in PUBLIC:
+            continue
+        for headers in ({}, {"Authorization": "Bearer no-es-un-token"}, {"Authorization": "Basic dXNlcjpwYXNz"}):
+            response = _call(client, operation, None, headers)
+            if not _is_error(response, 401, "unauthorized") or response.headers.get("WWW-Authenticate") != "Bearer":
+                problems.append(f"{operation[0].upper()} {operation[1]} {headers}: {response.status_code} "
+                                f"{response.text[:200]}")
+    assert not problems, "\n".join(problems)
+    assert client.get(f"{API}/health").json() == {"status": "ok"}
+
+
+def test_foreign_users_find_no_plan_of_another_entity_on_any_route(app, client, as_user, plans):
+    """Every route with {plan_id}: a foreign user gets the very 404 of a plan that does not exist,
+    and nothing is written; the writer role of the own entity is the only one not refused."""
+    test_every_operation_in_the_schema_has_an_authorisation_decision(app)  # else REQUESTS has no entry
+    problems = []
+    for operation in (op for op in _operations(app) if "{plan_id}" in op[1]):
+        label = f"{operation[0].upper()} {operation[1]}"
+        before = client.get(f"{API}/plans/{PLAN_ID}/history", headers=as_user("dnp")).json()
+        for who in FOREIGN:
+            response = _call(client, operation, who, as_user(*who))
+            missing = _call(client, operation, who, as_user(*who), plan_id=MISSING_PLAN_ID)
+            if not _is_error(response, 404, "not_found"):
+                problems.append(f"{label} como {who}: {response.status_code} {response.text[:200]}")
+            elif response.json() != {k: v.replace(MISSING_PLAN_ID, PLAN_ID) if isinstance(v, str) else v
+                                     for k, v in missing.json().items()}:
+                problems.append(f"{label} como {who}: el 404 difiere del de un plan inexistente "
+                                f"({response.json()} vs {missing.json()})")
+        writer = WRITERS.get(operation)
+        for who in SEES_OWN_PLAN:
+            if who == (writer, "own"):
+                continue  # last: the one call that may change the plan
+            response = _call(client, operation, who, as_user(*who))
+            expected = (200, "") if writer is None else (403, "forbidden")
+            if response.status_code != expected[0] or (expected[1] and response.json().get("code") != expected[1]):
+                problems.append(f"{label} como {who}: {response.status_code} (se esperaba {expected[0]}) "
+                                f"{response.text[:200]}")
+        after = client.get(f"{API}/plans/{PLAN_ID}/history", headers=as_user("dnp")).json()
+        if after != before:
+            problems.append(f"{label}: los intentos rechazados escribieron {len(after) - len(before)} eventos")
+        if writer is not None:
+            response = _call(client, operation, (writer, "own"), as_user(writer))
+            if response.status_code not in ON_THE_MERITS:
+                problems.append(f"{label} como ({writer}, own): {response.status_code} {response.text[:200]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_operations_without_a_plan_answer_each_role_as_declared(app, client, as_user, plans):
+    problems = []
+    for operation in (op for op in _operations(app) if "{plan_id}" not in op[1]):
+        for who in EVERYONE:
+            expected = NOT_PLAN_SCOPED[operation](who)
+            response = _call(client, operation, who, as_user(*who))
+            body = response.json()
+            if response.status_code != expected or (expected >= 400 and not {"code", "detail"} <= set(body)):
+                problems.append(f"{operation[0].upper()} {operation[1]} como {who}: {response.status_code} "
+                                f"(se esperaba {expected}) {response.text[:200]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_plan_list_shows_only_visible_plans(client, as_user, plans):
+    for who in EVERYONE:
+        for query in ({}, {"department": "05"}, {"state": "alistamiento"}):
+            listed = _listed(client, as_user(*who), **query)
+            if who in FOREIGN:
+                assert PLAN_ID not in listed, (who, query, listed)
+            else:
+                assert PLAN_ID in listed, (who, query, listed)
+    # Bogotá's own users see Bogotá's plan; Cundinamarca's department does not (Bogotá is its own, 11).
+    assert _listed(client, as_user("planeacion", "foreign")) == {FOREIGN_PLAN_ID}
+    assert _listed(client, as_user("departamento", "foreign")) == set()
+    assert _listed(client, as_user("departamento")) == {PLAN_ID}
+    assert _listed(client, as_user("dnp")) == {PLAN_ID, FOREIGN_PLAN_ID}
+
+
+def _listed(client: TestClient, headers: dict[str, str], **query: str) -> set[str]:
+    return {plan["id"] for plan in client.get(f"{API}/plans", headers=headers, params=query).json()}

@@ -1,0 +1,84 @@
+"""Fifty clients fire the same step at the same version through a real server (uvicorn on a socket,
+its worker threads, the app's own engine): one applies, the others learn the plan changed, and the
+audit chain neither forks nor loses nor repeats an event."""
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine, func, select
+
+from kpt_workflow import audit, replay
+from kpt_workflow.recorder import PLAN
+
+API = "/api/v1"
+CLIENTS = 50
+
+
+@pytest.fixture
+def server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served by uvicorn in a background thread on a free port of 127.0.0.1; its base URL."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))  # the port is ours from here on: no race with another process
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=CLIENTS * 2)
+    uvicorn_server = uvicorn.Server(config)
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uvicorn_server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn no arrancó"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        uvicorn_server.should_exit = True
+        thread.join(timeout=15)
+        listener.close()
+    assert not thread.is_alive(), "uvicorn no se detuvo"
+
+
+def _fire_together(url: str, headers: dict[str, str], body: dict[str, object]) -> list[httpx.Response]:
+    """CLIENTS requests, each on its own connection, released at the same instant."""
+    start = threading.Barrier(CLIENTS)
+
+    def fire(_: int) -> httpx.Response:
+        with httpx.Client(timeout=60) as client:
+            start.wait()
+            return client.post(url, headers=headers, json=body)
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        return list(pool.map(fire, range(CLIENTS)))
+
+
+def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
+        server, engine: Engine, tokens, plan_in_council):  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
+        events_before = audit.verify(conn).events
+    headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"'}
+
+    responses = _fire_together(f"{server}{API}/plans/{plan_in_council}/transitions", headers,
+                               {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
+
+    outcomes = Counter((r.status_code, r.json().get("code")) for r in responses)
+    assert outcomes == {(200, None): 1, (409, "plan_version_conflict"): CLIENTS - 1}, outcomes
+    [applied] = [r.json() for r in responses if r.status_code == 200]
+    assert applied["version"] == version + 1 and applied["to"] == "tramite_ambiental_y_planeacion"
+    with engine.connect() as conn:
+        report = audit.verify(conn)
+        assert report.ok, report.problem
+        assert report.events == events_before + 1
+        assert replay.differences(conn) == []
+        plan_version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
+        versions = [e["plan_version"] for e in audit.plan_events(conn, plan_in_council)]
+        assert plan_version == version + 1
+        assert versions == list(range(1, plan_version + 1))  # one event per version: none lost, none repeated
+        assert conn.execute(select(func.count()).select_from(audit.EVENTS)
+                            .where(audit.EVENTS.c.action == "devolver_para_ajustes")).scalar_one() == 1
