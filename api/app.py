@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app, page_error)
     for module in (entities, plans, documents, strategy, admin):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")

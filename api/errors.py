@@ -1,10 +1,12 @@
 """One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from kpt_workflow.errors import KptError
@@ -16,10 +18,28 @@ STATUS_BY_CODE = {
     "unknown_trigger": 409, "guard_failed": 422, "idempotency_key_reused": 422,
     "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
 }
-_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}
-_HTTP_DETAILS = {401: "Falta un token válido (Authorization: Bearer …).", 404: "No existe ese recurso.",
+_HTTP_DETAILS = {400: "La solicitud está mal formada (cuerpo o formulario ilegible).", 401: "Falta un token válido (Authorization: Bearer …).", 404: "No existe ese recurso.",
                  405: "Método no permitido en este recurso."}
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers: a stable code, a Spanish detail, and sometimes more (the field,
+    the current version, the failing checklist)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description} for status, description in (
+        (400, "Solicitud mal formada"), (401, "Sin credenciales válidas"), (403, "El rol no puede hacer esto"), (404, "No existe (o no es visible)"),
+        (409, "Conflicto: versión vencida, paso imposible o recurso existente"), (413, "Archivo demasiado grande"),
+        (415, "Tipo de archivo no admitido"), (422, "Entrada inválida o requisitos sin cumplir"))
+}
 
 
 def status_for(error: KptError) -> int:

@@ -24,8 +24,8 @@ def read_upload(upload: UploadFile, limits: UploadLimits) -> tuple[bytes, str]:
 
 def display_name(name: str) -> str:
     """'../../etc/passwd' → 'passwd'; a name for people to read, nothing more."""
-    base = PureWindowsPath(PurePosixPath(name).name).name
-    return _UNSAFE.sub("", base)[:200] or "archivo"
+    base = _UNSAFE.sub("", PureWindowsPath(PurePosixPath(name).name).name)[:200]
+    return base if base.strip(". ") else "archivo"
 
 
 def content_hash(content: bytes | None) -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kpt_workflow.errors import DefinitionError, InvalidInput
-from kpt_workflow.validation import describe
+from kpt_workflow.validation import IDENTIFIER, describe
 from kpt_workflow.words import render
 from kpt_workflow.yaml_files import read_yaml
 
@@ -17,7 +17,7 @@ DATE_ANCHORS = ("anio_electoral", "eleccion", "inicio_periodo")
 class DocumentType(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    code: str = Field(pattern=IDENTIFIER)
     label: str
     description: str
     basis: str

@@ -3,6 +3,8 @@
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # the pattern of codes in definitions and catalogs
+
 _MESSAGES = {
     "missing": "falta este campo",
     "extra_forbidden": "campo desconocido; quítelo o corrija su nombre",
@@ -20,7 +22,7 @@ _MESSAGES = {
     "dict_type": "debe ser un objeto con campos",
     "model_type": "debe ser un objeto con campos",
     "model_attributes_type": "debe ser un objeto con campos",
-    "string_pattern_mismatch": "no es un identificador válido (minúsculas, dígitos y _, empezando por una letra)",
+    "json_invalid": "el cuerpo no es JSON válido",
     "too_short": "no puede estar vacío",
     "finite_number": "debe ser un número finito",
     "string_too_short": "no puede estar vacío",
@@ -40,6 +42,11 @@ def _message(error: ErrorDetails) -> str:
     context = error.get("ctx") or {}
     if kind == "value_error":
         return str(context.get("error", error["msg"]))
+    if kind == "string_pattern_mismatch":
+        pattern = context.get("pattern", "")
+        if pattern == IDENTIFIER:
+            return "no es un identificador válido (minúsculas, dígitos y _, empezando por una letra)"
+        return f"no tiene el formato esperado (expresión {pattern})"
     if kind == "literal_error":
         return f"debe ser uno de {context.get('expected')}"
     if kind in ("greater_than_equal", "less_than_equal"):

@@ -4,7 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+from kpt_workflow.validation import IDENTIFIER
+
 PERIOD_START = "inicio_periodo"
 
 

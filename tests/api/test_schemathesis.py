@@ -113,10 +113,6 @@ def test_every_operation_answers_without_5xx_and_as_the_schema_says(operations, 
     assert not any(problems), "\n\n".join(p for p in problems if p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the OpenAPI schema does not describe the error responses: every operation with parameters documents 422 "
-    "as FastAPI's HTTPValidationError (detail: array of ValidationError) while api/errors.py answers "
-    "{code, detail: str, field}; 401/403/404/409/413/415 are not documented at all"))
 @pytest.mark.parametrize("caller", ["dnp"], indirect=True)
 def test_error_responses_are_documented_in_the_schema(operations, caller):
     checks = [schemathesis.checks.response_schema_conformance, schemathesis.checks.status_code_conformance]
@@ -124,10 +120,6 @@ def test_error_responses_are_documented_in_the_schema(operations, caller):
     assert not any(problems), "\n\n".join(p for p in problems if p)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kpt_workflow/validation.py maps every string_pattern_mismatch to the message for YAML identifiers "
-    "('minúsculas, dígitos y _, empezando por una letra'), so a DIVIPOLA code or a decision is refused with "
-    "a description of another pattern"))
 @pytest.mark.parametrize("caller", ["planeacion"], indirect=True)
 def test_a_refused_pattern_is_described_as_the_field_expects(client, caller):
     response = client.post("/api/v1/plans", headers=caller, json={"entity_code": "5001", "period": 2024})
