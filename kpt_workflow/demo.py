@@ -230,7 +230,7 @@ def _populations() -> dict[str, int]:
 
 def _catalog_programs(engine: Engine) -> dict[str, dict[str, list[Indicator]]]:
     with UnitOfWork(engine) as uow:
-        indicators = list(uow.session.exec(select(Indicator)).scalars())
+        indicators = list(uow.session.exec(select(Indicator).order_by(Indicator.code)).scalars())
     programs: dict[str, dict[str, list[Indicator]]] = {}
     for indicator in indicators:
         programs.setdefault(indicator.program_code, {"resultado": [], "producto": []})[indicator.kind].append(indicator)
@@ -261,6 +261,9 @@ def run_demo(engine: Engine, blobs: BlobStore, seed: int, progress: Callable[[in
         summary.actions += len(actions) + 1
         progress(1)
     _mark(engine, seed)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # fresh statistics after a bulk load, or the planner guesses
+            conn.exec_driver_sql("ANALYZE")
     with UnitOfWork(engine) as uow:
         summary.states.update(state for (state,) in uow.connection.execute(select(PLAN.c.state)))
     return summary

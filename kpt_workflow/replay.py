@@ -71,24 +71,24 @@ def project(conn: Connection) -> Projection:
     return projection
 
 
-def _rows(conn: Connection, model: type[SQLModel]) -> list[SQLModel]:
-    return [model.model_construct(**row) for row in conn.execute(select(model.__table__)).mappings()]
+def _rows(conn: Connection, model: type[SQLModel]) -> list[dict[str, Any]]:
+    return [dict(row) for row in conn.execute(select(model.__table__)).mappings()]
 
 
 def differences(conn: Connection) -> list[str]:
     """Every way the tables differ from the events' projection (empty when they agree)."""
     projection = project(conn)
     found = []
-    tables = {p.id: p for p in _rows(conn, Plan)}
+    tables = {p["id"]: p for p in _rows(conn, Plan)}
     for plan_id in sorted(set(tables) | set(projection.plans)):
         row, rebuilt = tables.get(plan_id), projection.plans.get(plan_id)
         if row is None or rebuilt is None:
             found.append(f"plan {plan_id}: {'solo en los eventos' if row is None else 'sin eventos que lo creen'}")
             continue
         for name in PLAN_FIELDS:
-            if getattr(row, name) != rebuilt[name]:
-                found.append(f"plan {plan_id}: {name} es {getattr(row, name)!r} en la tabla y {rebuilt[name]!r} en los eventos")
-    documents = {(d.plan_id, d.doc_type, d.version): d for d in _rows(conn, Document)}
+            if row[name] != rebuilt[name]:
+                found.append(f"plan {plan_id}: {name} es {row[name]!r} en la tabla y {rebuilt[name]!r} en los eventos")
+    documents = {(d["plan_id"], d["doc_type"], d["version"]): d for d in _rows(conn, Document)}
     for key in sorted(set(documents) | set(projection.documents)):
         row, rebuilt = documents.get(key), projection.documents.get(key)
         label = f"documento {key[1]} v{key[2]} del plan {key[0]}"
@@ -96,7 +96,7 @@ def differences(conn: Connection) -> list[str]:
             found.append(f"{label}: {'solo en los eventos' if row is None else 'sin evento que lo registre'}")
             continue
         for name in (*DOCUMENT_FIELDS, "recorded_at"):
-            value = as_utc(row.recorded_at) if name == "recorded_at" else getattr(row, name)
+            value = as_utc(row[name]) if name == "recorded_at" else row[name]
             if value != rebuilt[name]:
                 found.append(f"{label}: {name} es {value!r} en la tabla y {rebuilt[name]!r} en los eventos")
     found += _strategy_differences(conn, projection)
@@ -108,7 +108,7 @@ def _strategy_differences(conn: Connection, projection: Projection) -> list[str]
     for table in STRATEGY_TABLES:
         stored: dict[str, list[dict[str, object]]] = {}
         for row in _rows(conn, table):
-            stored.setdefault(row.plan_id, []).append(row.model_dump())
+            stored.setdefault(row["plan_id"], []).append(row)
         rebuilt_plans = {plan_id for plan_id, name in projection.strategy if name == table.__tablename__}
         for plan_id in sorted(set(stored) | rebuilt_plans):
             rows = sorted(stored.get(plan_id, []), key=_row_key)

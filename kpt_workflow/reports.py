@@ -34,7 +34,7 @@ from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.facts import latest_per_type
 from kpt_workflow.recorder import DOCUMENT, ENTITY, EVENTS, PLAN
-from kpt_workflow.states.schema import DeadlineSpec
+from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec
 
 WORKFLOW_NAME = "pdt"
 # The drill-down table's columns with their Spanish headers (CSV and XLSX exports).
@@ -137,7 +137,7 @@ def planning_entities(conn: Connection, filters: ReportFilters) -> int:
 def plans_by_state(conn: Connection, filters: ReportFilters) -> list[dict[str, object]]:
     """How many plans are in each state as of `as_of`, in lifecycle order (zeros included)."""
     plans = _plans(filters)
-    counts = dict(conn.execute(select(plans.c.state, func.count()).group_by(plans.c.state)).tuples().all())
+    counts = dict(conn.execute(select(plans.c.state, func.count()).group_by(plans.c.state)).all())
     labels = _state_labels()
     states = [*labels, *sorted(set(counts) - set(labels))]  # a state only older definitions had goes last
     return [{"state": s, "label": labels.get(s, s), "count": int(counts.get(s, 0))} for s in states]
@@ -184,23 +184,24 @@ PlanDeadlines = dict[str, list[deadline_terms.Deadline]]
 
 def _deadlines(conn: Connection, filters: ReportFilters) -> PlanDeadlines:
     """Each plan's deadlines as of `as_of`, from `deadlines.compute` (the status view's computation)
-    over the documents whose legal date is on or before `as_of`, folded as `latest_documents` folds
-    them (with `as_of` after every legal date, they are the same documents). One query for all plans."""
+    over the documents whose legal date is on or before `as_of`, folded by `facts.latest_per_type`
+    as `repository.latest_documents` folds them: with `as_of` after every legal date, these are the
+    documents it returns (only the types a deadline reads). One query for all plans, not one per plan."""
     plans = _plans(filters)
-    heads = {r.id: r for r in conn.execute(select(plans.c.id, plans.c.period, plans.c.definition_name,
-                                                  plans.c.definition_version))}
+    heads = conn.execute(select(plans.c.id, plans.c.period, plans.c.definition_name, plans.c.definition_version)).all()
+    specs = {(h.definition_name, h.definition_version): workflow(h.definition_name, h.definition_version)
+             .definition.deadlines for h in heads}
+    read = {doc for group in specs.values() for s in group for doc in (s.anchor, s.met_by)} - {PERIOD_START}
     versions = conn.execute(
         select(DOCUMENT.c.plan_id, DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date,
                DOCUMENT.c.number)
-        .where(DOCUMENT.c.plan_id.in_(select(plans.c.id)), DOCUMENT.c.legal_date <= filters.as_of)
+        .where(DOCUMENT.c.plan_id.in_(select(plans.c.id)), DOCUMENT.c.doc_type.in_(sorted(read)),
+               DOCUMENT.c.legal_date <= filters.as_of)
         .order_by(DOCUMENT.c.plan_id, DOCUMENT.c.doc_type, DOCUMENT.c.version))
     documents = {plan_id: latest_per_type(tuple(r)[1:] for r in rows)
                  for plan_id, rows in groupby(versions, key=lambda r: r.plan_id)}
-    result: PlanDeadlines = {}
-    for plan_id, head in heads.items():
-        specs = workflow(head.definition_name, head.definition_version).definition.deadlines
-        result[plan_id] = deadline_terms.compute(specs, head.period, documents.get(plan_id, {}))
-    return result
+    return {h.id: deadline_terms.compute(specs[h.definition_name, h.definition_version], h.period,
+                                         documents.get(h.id, {})) for h in heads}
 
 
 def _late_codes(terms: Iterable[deadline_terms.Deadline], as_of: date) -> list[str]:
@@ -315,11 +316,11 @@ def export_rows_xlsx(rows: Iterable[Mapping[str, object]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     date_column = [key for key, _ in ROW_HEADERS].index("state_entered_on")
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
         cells = _cells(row)
         cells[date_column] = date.fromisoformat(str(cells[date_column]))
         sheet.append(cells)
-        sheet.cell(sheet.max_row, date_column + 1).number_format = "yyyy-mm-dd"
+        sheet.cell(line, date_column + 1).number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     for letter, width in zip("ABCDEFGHIJK", (12, 10, 28, 12, 24, 12, 30, 30, 14, 10, 40)):

@@ -1,8 +1,11 @@
 """The `kpt` command as a planning office meets it: JSON everywhere, Spanish refusals, no tracebacks."""
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,20 @@ def test_audit_commands_and_diagram(kpt):
     code, out, _ = kpt("diagram")
     assert "stateDiagram-v2" in out and "discusion_corporaciones --> adoptado_por_decreto: adoptar_por_decreto" in out
     assert "mes_corporacion_vencido" in out
+
+
+def test_commands_work_in_fresh_processes(tmp_path):
+    """Each command as its own process, like a user's shell (no state left by other tests)."""
+    env = {**os.environ, "KPT_DATABASE_URL": f"sqlite:///{tmp_path / 'kpt.db'}", "KPT_DATA_DIR": str(tmp_path / "data")}
+
+    def kpt(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from kpt_workflow.cli import main; main()", *args],
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    assert kpt("init").returncode == 0
+    assert kpt("plan", "create", "05001", "--period", "2024").stdout.strip() == "05001-2024"
+    refused = kpt("plan", "advance", "05001-2024", "iniciar_construccion", "--fecha", "2024-01-20")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    for command in (("audit", "verify"), ("audit", "replay", "--check"), ("plan", "status", "05001-2024", "--json")):
+        result = kpt(*command)
+        assert result.returncode == 0, result.stderr

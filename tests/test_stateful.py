@@ -103,8 +103,6 @@ class PlanModel:
             return f"a legal date before {document_type.not_before} is implausible"
         if filing.status == WITHDRAWN and (current is None or current[0] == WITHDRAWN):
             return "nothing in force to withdraw"
-        if filing.status == FILED and document_type.requires_number and not (filing.number or "").strip():
-            return "a numbered act needs its number"
         return ""
 
     def _plausible_from(self, anchor: str) -> date | None:
@@ -228,7 +226,8 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
             self._step(plan, COUNCIL_DECISIONS[decision], legal_date, decide)
             return
         filing = services.Filing(doc_type="acto_aprobacion", content=PDF, legal_date=legal_date, number=number)
-        refusal = model.filing_refusal(filing) or ("" if "aprobar" in model.possible_steps() else "not before council")
+        refusal = ("" if "aprobar" in model.possible_steps() else "not before council") or \
+            ("" if number else "the approving act needs its number") or model.filing_refusal(filing)
         try:
             with UnitOfWork(self.engine, write=True) as uow:
                 result = decide(uow)

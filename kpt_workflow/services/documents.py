@@ -83,8 +83,6 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
         raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
-    if filing.status == FILED and document_type.requires_number and not (filing.number or "").strip():
-        raise InvalidInput(f"'{filing.doc_type}' es un acto numerado: indique su número (--numero).", field="numero")
     stored = filing.content if filing.status == FILED else None
     document = {
         "doc_type": filing.doc_type, "version": (current.version if current else 0) + 1, "status": filing.status,

@@ -71,6 +71,8 @@ def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, 
         raise InvalidInput(f"Decisión desconocida '{decision}': use aprobar o devolver.", field="decision")
     plan = open_change(uow, plan_id, expected_version)
     workflow(plan.definition_name, plan.definition_version).transition(plan.state, COUNCIL_DECISIONS[decision])
+    if decision == "aprobar" and not (number or "").strip():
+        raise InvalidInput("Indique el número del acuerdo u ordenanza que aprueba el plan.", field="numero")
     if decision == "aprobar":
         plan, _ = file_in(uow, blobs, plan, Filing(doc_type="acto_aprobacion", content=content, filename=filename,
                                                    legal_date=legal_date, number=number), actor)

@@ -1,0 +1,250 @@
+"""The DNP / department bottleneck reports: counts, dwell times, late deadlines and blocking rules,
+filtered by department and category, as of a legal date; and their CSV / XLSX exports."""
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter, defaultdict
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from kpt_workflow.categories import import_categories, read_categories
+from kpt_workflow.db import is_sqlite, make_engine
+from kpt_workflow.demo import DEMO_END, EMPALME, run_demo
+from kpt_workflow.engine import workflow
+from kpt_workflow.errors import GuardFailed, InvalidInput
+from kpt_workflow.models import Entity
+from kpt_workflow.recorder import EVENTS, PLAN
+from kpt_workflow.reports import (ROW_HEADERS, ReportFilters, dwell_by_state, export_rows_csv, export_rows_xlsx,
+                                  national_report, past_deadlines, plan_rows, planning_entities, plans_by_state,
+                                  top_blocking_rules)
+from kpt_workflow.rules import RULES
+from kpt_workflow.status import plan_status
+from kpt_workflow.unit_of_work import UnitOfWork
+
+LIFECYCLE = [s.name for s in workflow("pdt").definition.states]
+
+
+@pytest.fixture
+def categories(engine):  # type: ignore[no-untyped-def]
+    """The shipped categories (loaded by init; the PostgreSQL fixture empties every non-registry table)."""
+    with UnitOfWork(engine, write=True) as uow:
+        import_categories(uow.session, read_categories())
+        uow.commit()
+
+
+@pytest.fixture
+def demo_country(engine, blobs, categories) -> list[str]:  # type: ignore[no-untyped-def]
+    """The synthetic demo for 60 entities: Antioquia and its first municipalities, and a spread of the rest."""
+    with UnitOfWork(engine) as uow:
+        codes = list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt).order_by(Entity.code)))
+    antioquia = [c for c in codes if c[:2] == "05"][:12]
+    others = [c for c in codes if c[:2] != "05"]
+    sample = antioquia + others[:: len(others) // 48][:48]
+    # As `kpt demo` does, SQLite loads it without an fsync per commit (the test's engine keeps FULL).
+    loader = (make_engine(engine.url.render_as_string(hide_password=False), bulk_load=True)
+              if is_sqlite(engine) else engine)
+    run_demo(loader, blobs, seed=3, entity_codes=sample)
+    if loader is not engine:
+        loader.dispose()
+    return sample
+
+
+def _report(engine, function, **filters):  # type: ignore[no-untyped-def]
+    with UnitOfWork(engine) as uow:
+        return function(uow.connection, ReportFilters(**filters))
+
+
+def _ids(rows: list[dict[str, object]]) -> list[object]:
+    return [r["id"] for r in rows]
+
+
+def _count(report: list[dict[str, object]], state: str) -> object:
+    return next(r["count"] for r in report if r["state"] == state)
+
+
+def _dwell(report: list[dict[str, object]]) -> dict[object, tuple[object, ...]]:
+    return {r["state"]: (r["plans"], r["median_days"], r["p90_days"]) for r in report}
+
+
+def _late(report: list[dict[str, object]], code: str) -> tuple[object, ...]:
+    row = next(r for r in report if r["code"] == code)
+    return row["late_plans"], row["late_unmet"], row["late_met"]
+
+
+# --- hand-made plans, exact expectations -------------------------------------------------------
+
+def test_a_blocked_attempt_counts_its_failing_rule_from_its_legal_date(engine, new_plan, file_doc, advance):
+    plan_id = new_plan("05021")
+    for doc_type in (*EMPALME, "acto_equipo_formulador", "programa_gobierno"):
+        file_doc(plan_id, doc_type)
+    for day in (date(2024, 1, 8), date(2024, 1, 9)):  # the outgoing mayor's report never arrived
+        with pytest.raises(GuardFailed):
+            advance(plan_id, "iniciar_construccion", day)
+    rule = "documento_acta_informe_gestion"
+    expected = {"rule": rule, "basis": RULES[rule].basis, "blocked_attempts": 2, "plans": 1}
+    assert _report(engine, top_blocking_rules, as_of=date(2024, 6, 30)) == [expected]
+    assert _report(engine, top_blocking_rules, as_of=date(2024, 1, 8)) == [{**expected, "blocked_attempts": 1}]
+    assert _report(engine, top_blocking_rules, as_of=date(2024, 1, 7)) == []
+    assert _report(engine, top_blocking_rules, department_code="05", as_of=date(2024, 6, 30)) == [expected]
+    assert _report(engine, top_blocking_rules, department_code="08", as_of=date(2024, 6, 30)) == []
+
+
+def test_department_filter_shows_its_own_plan_and_its_municipalities(engine, new_plan, categories):
+    for code in ("05", "05001", "05021", "08", "11001"):
+        new_plan(code)
+    as_of = date(2024, 2, 1)
+    assert _ids(_report(engine, plan_rows, as_of=as_of)) == ["05-2024", "05001-2024", "05021-2024", "08-2024",
+                                                              "11001-2024"]
+    assert _ids(_report(engine, plan_rows, department_code="05", as_of=as_of)) == ["05-2024", "05001-2024",
+                                                                                  "05021-2024"]
+    assert _ids(_report(engine, plan_rows, department_code="11", as_of=as_of)) == ["11001-2024"]
+    assert [_report(engine, planning_entities, department_code=d, as_of=as_of) for d in ("05", "08", "11", "99")] \
+        == [126, 24, 1, 5]
+    assert _report(engine, planning_entities, as_of=as_of) == 1134
+
+
+def test_category_filter_uses_the_latest_category_of_each_entity(engine, new_plan, categories):
+    for code in ("05", "05001", "05021", "08", "11001"):
+        new_plan(code)
+    as_of = date(2024, 2, 1)
+    rows = _report(engine, plan_rows, as_of=as_of)
+    assert {r["id"]: r["category"] for r in rows} == {"05-2024": "Especial", "05001-2024": "Especial",
+                                                      "05021-2024": "6", "08-2024": "1", "11001-2024": "Especial"}
+    assert _ids(_report(engine, plan_rows, category="Especial", as_of=as_of)) == ["05-2024", "05001-2024",
+                                                                                 "11001-2024"]
+    assert _ids(_report(engine, plan_rows, category="6", department_code="05", as_of=as_of)) == ["05021-2024"]
+    assert _ids(_report(engine, plan_rows, category="6", department_code="08", as_of=as_of)) == []
+    assert [_report(engine, planning_entities, category=c, as_of=as_of) for c in ("6", "Especial", "1")] == [967, 9, 35]
+
+
+def test_as_of_before_a_transition_shows_the_earlier_state(engine, plan_in_council, categories):
+    before = _report(engine, plan_rows, as_of=date(2024, 2, 26))
+    assert [(r["state"], r["state_label"], r["state_entered_on"]) for r in before] == [
+        ("construccion_articulada", "Construcción articulada", "2024-01-20")]
+    after = _report(engine, plan_rows, as_of=date(2024, 4, 25))
+    assert [(r["state"], r["state_entered_on"], r["version"]) for r in after] == [
+        ("discusion_corporaciones", "2024-04-25", before[0]["version"])]  # the current version, whatever as_of
+    counts = _report(engine, plans_by_state, as_of=date(2024, 2, 26))
+    assert [r["state"] for r in counts] == LIFECYCLE
+    assert _count(counts, "construccion_articulada") == 1 and sum(r["count"] for r in counts) == 1
+    assert _report(engine, plan_rows, as_of=date(2023, 12, 31)) == []  # created on 1 January 2024
+    empty = _report(engine, national_report, as_of=date(2023, 12, 31))
+    assert (empty["plans"], empty["planning_entities"]) == (0, 1134)
+    assert all(r["count"] == 0 for r in empty["plans_by_state"])
+
+
+def test_dwell_days_follow_the_legal_dates_of_the_steps(engine, plan_in_council):
+    # created 1 Jan; construcción 20 Jan; CTP 27 Feb; concejo 25 Apr (conftest's tidy cycle)
+    assert _dwell(_report(engine, dwell_by_state, as_of=date(2024, 5, 10))) == {
+        "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 38.0, 38.0),
+        "tramite_ambiental_y_planeacion": (1, 58.0, 58.0), "discusion_corporaciones": (1, 15.0, 15.0)}
+    assert _dwell(_report(engine, dwell_by_state, as_of=date(2024, 2, 26))) == {
+        "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 37.0, 37.0),
+        "tramite_ambiental_y_planeacion": (0, None, None), "discusion_corporaciones": (0, None, None)}
+
+
+def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_council):
+    # The environmental concept (aviso: 15 working days from 27 Feb = 19 Mar) was filed on 22 Mar.
+    on_21_march = _report(engine, plan_rows, as_of=date(2024, 3, 21))
+    assert on_21_march[0]["late_deadlines"] == ["concepto_autoridad_ambiental"]
+    assert _late(_report(engine, past_deadlines, as_of=date(2024, 3, 21)), "concepto_autoridad_ambiental") == (1, 1, 0)
+    assert _late(_report(engine, past_deadlines, as_of=date(2024, 5, 10)), "concepto_autoridad_ambiental") == (1, 0, 1)
+    assert _report(engine, plan_rows, as_of=date(2024, 3, 18))[0]["late_deadlines"] == []
+    # The council's month from the 25 April filing has run out by 30 June without an approving act.
+    late = _report(engine, plan_rows, as_of=date(2024, 6, 30))[0]["late_deadlines"]
+    assert late == ["concepto_autoridad_ambiental", "decision_corporacion"]
+    with UnitOfWork(engine) as uow:
+        status = plan_status(uow.connection, plan_in_council, date(2024, 6, 30))
+    assert late == [d["code"] for d in status["deadlines"] if d["late"]]  # the status view's own computation
+
+
+def test_filters_are_checked():
+    with pytest.raises(InvalidInput, match="departamento '5'"):
+        ReportFilters(department_code="5", as_of=date(2024, 6, 1))
+    with pytest.raises(InvalidInput, match="Categoría '7'"):
+        ReportFilters(category="7", as_of=date(2024, 6, 1))
+
+
+def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_plan, categories):
+    for code in ("05021", "08"):
+        new_plan(code)
+    rows = _report(engine, plan_rows, as_of=date(2024, 6, 30))
+    assert len(rows) == 3 and len(rows[0]["late_deadlines"]) == 2  # 05001-2024 (one cell, two deadlines)
+    keys = [key for key, _ in ROW_HEADERS]
+    expected = [[str(r[k]) if k != "late_deadlines" else "; ".join(r[k]) for k in keys] for r in rows]
+    table = list(csv.reader(io.StringIO(export_rows_csv(rows))))
+    assert table[0] == [header for _, header in ROW_HEADERS] and table[0][1] == "Código DIVIPOLA"
+    assert table[1:] == expected
+    sheet = load_workbook(io.BytesIO(export_rows_xlsx(rows))).active
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert cells[0] == table[0]
+    as_text = [[c.date().isoformat() if hasattr(c, "date") else ("" if c is None else str(c)) for c in r]
+               for r in cells[1:]]
+    assert as_text == expected
+
+
+# --- the synthetic demo, checked against the plans and the audit trail ------------------------
+
+def test_demo_report_agrees_with_the_plans_their_status_and_their_events(engine, demo_country):
+    with UnitOfWork(engine) as uow:
+        conn = uow.connection
+        report = national_report(conn, ReportFilters(as_of=DEMO_END))
+        plans = {r.id: r for r in conn.execute(select(PLAN))}
+        statuses = {plan_id: plan_status(conn, plan_id, DEMO_END) for plan_id in plans}
+        events = [dict(e._mapping) for e in conn.execute(select(EVENTS).order_by(EVENTS.c.seq))]
+    rows = report["plan_rows"]
+    assert report["planning_entities"] == 1134 and report["plans"] == len(rows) == len(demo_country) == 60
+    assert sum(r["count"] for r in report["plans_by_state"]) == 60
+    assert {r["state"]: r["count"] for r in report["plans_by_state"] if r["count"]} == \
+        dict(Counter(p.state for p in plans.values()))
+    for row in rows:  # as of the demo's last day, the events say what the projection says
+        plan = plans[row["id"]]
+        assert (row["state"], row["state_entered_on"], row["version"]) == \
+            (plan.state, plan.state_entered_on.isoformat(), plan.version)
+        assert row["late_deadlines"] == [d["code"] for d in statuses[row["id"]]["deadlines"] if d["late"]]
+        assert row["category"] is not None
+    for entry in report["past_deadlines"]:
+        late = [r for r in rows if entry["code"] in r["late_deadlines"]]
+        assert entry["late_plans"] == entry["late_unmet"] + entry["late_met"] == len(late)
+
+    failed: dict[str, list[str]] = defaultdict(list)
+    stays: dict[tuple[str, str], int] = defaultdict(int)
+    entered: dict[str, tuple[str, date]] = {}
+    for event in events:
+        if event["event_type"] == "transition_blocked":
+            for outcome in json.loads(event["outcomes"]):
+                if not outcome["passed"]:
+                    failed[outcome["rule"]].append(event["plan_id"])
+        if event["event_type"] in ("plan_created", "transition_applied"):
+            if event["plan_id"] in entered:
+                state, since = entered[event["plan_id"]]
+                stays[event["plan_id"], state] += (event["legal_date"] - since).days
+            entered[event["plan_id"]] = (event["to_state"], event["legal_date"])
+    for plan_id, (state, since) in entered.items():
+        stays[plan_id, state] += (DEMO_END - since).days
+    assert {r["rule"]: (r["blocked_attempts"], r["plans"]) for r in report["top_blocking_rules"]} == \
+        {rule: (len(ids), len(set(ids))) for rule, ids in failed.items()}
+    attempts = [r["blocked_attempts"] for r in report["top_blocking_rules"]]
+    assert attempts == sorted(attempts, reverse=True)
+    for dwell in report["dwell_by_state"]:
+        days = [n for (_, state), n in stays.items() if state == dwell["state"]]
+        assert dwell["plans"] == len(days) and dwell["median_days"] == statistics.median(days)
+        assert min(days) <= dwell["p90_days"] <= max(days)
+
+
+def test_department_report_of_the_demo_holds_only_its_plans(engine, demo_country):
+    national = _report(engine, national_report, as_of=DEMO_END)
+    antioquia = _report(engine, national_report, department_code="05", as_of=DEMO_END)
+    assert _ids(antioquia["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["department_code"] == "05"]
+    assert antioquia["plans"] == 12 and antioquia["planning_entities"] == 126
+    assert {r["department_code"] for r in antioquia["plan_rows"]} == {"05"}
+    assert antioquia["plan_rows"][0]["id"] == "05-2024"  # the department's own plan heads its table
+    sixth = _report(engine, national_report, category="6", as_of=DEMO_END)
+    assert _ids(sixth["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["category"] == "6"]
+    march = _report(engine, national_report, as_of=date(2024, 3, 1))
+    assert _count(march["plans_by_state"], "aprobado") == 0 < _count(national["plans_by_state"], "aprobado")
