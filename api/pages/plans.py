@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import RuntimeDep
@@ -21,7 +21,7 @@ from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
-LIST_LIMIT = 2000
+PAGE_ROWS = 200  # pages stay light on slow links
 
 
 def _plan(rt: RuntimeDep, actor: Actor, plan_id: str) -> PlanRecord:
@@ -42,12 +42,15 @@ def _refusal(request: Request, error: KptError) -> None:
 
 
 @router.get("/planes", response_class=HTMLResponse)
-def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", departamento: str = "") -> HTMLResponse:
+def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", departamento: str = "",
+          pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
         rows = list_plans(uow.connection, visible=actor.visible_entities(), department_code=departamento or None,
-                          state=estado or None, limit=LIST_LIMIT)
+                          state=estado or None)
     states = workflow("pdt").definition.states
-    return render(request, rt, "plans.html", actor, rows=rows, states=states, estado=estado, departamento=departamento,
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    return render(request, rt, "plans.html", actor, rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS],
+                  total=len(rows), page=pagina, pages=pages, states=states, estado=estado, departamento=departamento,
                   labels={s.name: s.label for s in states})
 
 

@@ -22,7 +22,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "screenshots"
 PASSWORD = "clave-de-prueba-123"
 USERS = {"ana": ("planeacion", "05001"), "concejo": ("corporacion", "05001"), "antioquia": ("departamento", "05"),
-         "dnp": ("dnp", None)}
+         "dnp": ("dnp", None), "admin": ("admin", None)}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

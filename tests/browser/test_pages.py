@@ -78,6 +78,8 @@ def test_roles_see_only_their_plans_on_every_page(signed_in, live_server, new_pl
     department = signed_in("antioquia")
     assert department.goto(f"{live_server}/planes/{own}").status == 200
     assert department.goto(f"{live_server}/planes/{foreign}").status == 404
+    administrator = signed_in("admin")
+    assert administrator.url.endswith("/planes") and own in administrator.locator("table").inner_text()
     listing = signed_in("dnp")
     listing.goto(f"{live_server}/planes")
     assert own in listing.locator("table").inner_text() and foreign in listing.locator("table").inner_text()
