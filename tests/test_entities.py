@@ -4,6 +4,7 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlmodel import select
 
 from kpt_workflow.bootstrap import init_database
@@ -38,10 +39,15 @@ def test_newer_divipola_adds_codes_and_keeps_existing_plans(engine, new_plan, tm
         writer = csv.DictWriter(handle, fieldnames=DIVIPOLA_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    result = init_database(engine, newer)
-    assert (result["added"], result["updated"]) == (1, 1)
-    entities = _entities(engine)
-    assert entities["05999"].plans_own_pdt and entities["05001"].name == "MEDELLÍN (NOMBRE ACTUALIZADO)"
-    with UnitOfWork(engine) as uow:
-        assert uow.session.get(Plan, plan_id) is not None
-    assert init_database(engine, newer)["added"] == 0  # idempotent
+    try:
+        result = init_database(engine, newer)
+        assert (result["added"], result["updated"]) == (1, 1)
+        entities = _entities(engine)
+        assert entities["05999"].plans_own_pdt and entities["05001"].name == "MEDELLÍN (NOMBRE ACTUALIZADO)"
+        with UnitOfWork(engine) as uow:
+            assert uow.session.get(Plan, plan_id) is not None
+        assert init_database(engine, newer)["added"] == 0  # idempotent
+    finally:  # the PostgreSQL database is shared by the session's tests: leave the registry as found
+        init_database(engine)
+        with engine.begin() as conn:
+            conn.execute(delete(Entity.__table__).where(Entity.__table__.c.code == "05999"))

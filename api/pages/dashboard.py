@@ -40,8 +40,10 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
     report = _report(rt, filters)
     charts = {
         "states": bar_chart("Planes por estado", [(s["label"], s["count"]) for s in report["plans_by_state"]]),
-        "dwell": bar_chart("Mediana de días en cada estado",
-                           [(s["label"], s["median_days"] or 0) for s in report["dwell_by_state"]], " d"),
+        "dwell": bar_chart("Días en cada estado: mediana y percentil 90",
+                           [bar for s in report["dwell_by_state"]
+                            for bar in ((f"{s['label']} · mediana", s["median_days"] or 0),
+                                        (f"{s['label']} · p90", s["p90_days"] or 0))], " d"),
     }
     rows = report["plan_rows"]
     pages = max(1, -(-len(rows) // PAGE_ROWS))
