@@ -6,7 +6,7 @@ for the statements of the hot path (a guarded step).
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
@@ -64,23 +64,30 @@ def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]
 
 def program_facts(conn: Connection, plan_id: str) -> tuple[ProgramFact, ...]:
     """The parte estratégica with each goal's catalog unit (one query each for programs and goals)."""
-    goal_table, indicator_table = PlanGoal.__table__, Indicator.__table__
-    goals: dict[str, list[GoalFact]] = {}
-    rows = conn.execute(
-        select(goal_table, indicator_table.c.unit.label("catalog_unit"))
-        .outerjoin(indicator_table, indicator_table.c.code == goal_table.c.indicator_code)
-        .where(goal_table.c.plan_id == plan_id).order_by(goal_table.c.indicator_code))
-    for goal in rows:
-        goals.setdefault(goal.program_code, []).append(GoalFact(
-            indicator_code=goal.indicator_code, kind=goal.kind, name=goal.name, unit=goal.unit, custom=goal.custom,
-            catalog_unit=None if goal.custom else goal.catalog_unit, baseline_value=goal.baseline_value,
-            baseline_year=goal.baseline_year, baseline_source=goal.baseline_source,
-            meta_cuatrienio=goal.meta_cuatrienio))
-    program_table = PlanProgram.__table__
-    programs = conn.execute(select(program_table).where(program_table.c.plan_id == plan_id)
-                            .order_by(program_table.c.position))
-    return tuple(ProgramFact(p.program_code, p.program_name, p.eje, tuple(goals.get(p.program_code, ())))
-                 for p in programs)
+    goal_table, program_table = PlanGoal.__table__, PlanProgram.__table__
+    goals = conn.execute(select(goal_table).where(goal_table.c.plan_id == plan_id)).mappings()
+    programs = conn.execute(select(program_table).where(program_table.c.plan_id == plan_id)).mappings()
+    return assemble_programs(conn, list(programs), list(goals))
+
+
+def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]],
+                      goals: list[Mapping[str, Any]]) -> tuple[ProgramFact, ...]:
+    """Programs and goals (table rows, or rows rebuilt from an event) as facts, with each catalog
+    indicator's unit from the battery."""
+    indicator_table = Indicator.__table__
+    codes = [g["indicator_code"] for g in goals]
+    rows = conn.execute(select(indicator_table.c.code, indicator_table.c.unit)
+                        .where(indicator_table.c.code.in_(codes))) if codes else []
+    units = {code: unit for code, unit in rows}
+    by_program: dict[str, list[GoalFact]] = {}
+    for goal in sorted(goals, key=lambda g: g["indicator_code"]):
+        by_program.setdefault(goal["program_code"], []).append(GoalFact(
+            indicator_code=goal["indicator_code"], kind=goal["kind"], name=goal["name"], unit=goal["unit"],
+            custom=goal["custom"], catalog_unit=None if goal["custom"] else units.get(goal["indicator_code"]),
+            baseline_value=goal["baseline_value"], baseline_year=goal["baseline_year"],
+            baseline_source=goal["baseline_source"], meta_cuatrienio=goal["meta_cuatrienio"]))
+    return tuple(ProgramFact(p["program_code"], p["program_name"], p["eje"], tuple(by_program.get(p["program_code"], ())))
+                 for p in sorted(programs, key=lambda p: p["position"]))
 
 
 def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ...]:

@@ -11,12 +11,14 @@ from kpt_workflow.engine import workflow
 from kpt_workflow.facts import PlanFacts
 from kpt_workflow.repository import PlanRecord, investment_facts, latest_documents, plan_record, program_facts
 from kpt_workflow.rules import evaluate, reads_strategy
+from kpt_workflow.time_travel import Snapshot, snapshot
 
 
-def plan_facts(conn: Connection, plan: PlanRecord, today: date,
-               rule_names: Iterable[str]) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
+def plan_facts(conn: Connection, plan: PlanRecord, today: date, rule_names: Iterable[str],
+               past: Snapshot | None = None) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
     """Snapshot the plan for the rules named, with its deadlines computed from the definition's
-    data; the parte estratégica and investment plan are read only if one of those rules judges them."""
+    data; the parte estratégica and investment plan are read only if one of those rules judges them
+    (from `past`, the plan rebuilt from its events, when looking back in time)."""
     documents = latest_documents(conn, plan.id, as_of=today)
     definition = workflow(plan.definition_name, plan.definition_version).definition
     terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
@@ -25,18 +27,22 @@ def plan_facts(conn: Connection, plan: PlanRecord, today: date,
         plan_id=plan.id, entity_code=plan.entity_code, entity_name=plan.entity_name, entity_kind=plan.entity_kind,
         period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,
         documents=documents, deadlines={d.spec.code: d.fact for d in terms},
-        programs=program_facts(conn, plan.id) if strategy else (),
-        investments=investment_facts(conn, plan.id) if strategy else (),
+        programs=(past.programs if past else program_facts(conn, plan.id)) if strategy else (),
+        investments=(past.investments if past else investment_facts(conn, plan.id)) if strategy else (),
         declared_investment_total=plan.declared_investment_total,
     )
     return facts, terms
 
 
-def plan_status(conn: Connection, plan_id: str, today: date) -> dict[str, object]:
-    plan = plan_record(conn, plan_id)
+def plan_status(conn: Connection, plan_id: str, today: date, as_of: date | None = None) -> dict[str, object]:
+    """The status with deadlines counted to `today`; with `as_of`, the plan as it was on that day
+    (state, version, documents, strategy and deadlines), rebuilt from its events."""
+    past = snapshot(conn, plan_id, as_of) if as_of is not None else None
+    plan = past.plan if past else plan_record(conn, plan_id)
+    today = as_of or today
     flow = workflow(plan.definition_name, plan.definition_version)
     transitions = flow.transitions_from(plan.state)
-    facts, terms = plan_facts(conn, plan, today, [r for t in transitions for r in t.rules])
+    facts, terms = plan_facts(conn, plan, today, [r for t in transitions for r in t.rules], past)
     catalog = load_catalog()
     next_steps = []
     for transition in transitions:
@@ -57,6 +63,7 @@ def plan_status(conn: Connection, plan_id: str, today: date) -> dict[str, object
         "version": plan.version,
         "definition": {"name": plan.definition_name, "version": plan.definition_version},
         "today": today.isoformat(),
+        "as_of": as_of.isoformat() if as_of else None,
         "next": next_steps,
         "deadlines": [d.as_status(today) for d in terms],
         "documents": [

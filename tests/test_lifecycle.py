@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from kpt_workflow import audit, services
-from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
+from kpt_workflow.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
 from kpt_workflow.models import AuditEvent, Plan
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -175,3 +175,26 @@ CYCLE_WITHOUT_CONCEPTS = [d for d in (
     *(f"formato_empalme_{n:02d}" for n in range(1, 11)), "acta_informe_gestion", "acto_equipo_formulador",
     "programa_gobierno", "diagnostico", "diagnostico_infancia", "parte_estrategica", "plan_plurianual_inversiones",
     "acta_consejo_gobierno", "radicado_ctp", "radicado_autoridad_ambiental")]
+
+
+def test_status_as_of_a_past_date_is_rebuilt_from_the_events(engine, plan_in_council):
+    with UnitOfWork(engine) as uow:
+        then = plan_status(uow.connection, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 1))
+        now = plan_status(uow.connection, plan_in_council, date(2024, 6, 1))
+    assert (then["state"], then["state_entered_on"], then["as_of"]) == ("construccion_articulada", "2024-01-20", "2024-02-01")
+    assert then["version"] < now["version"] and now["state"] == "discusion_corporaciones"
+    [to_ctp] = then["next"]
+    failing = {c["rule"] for c in to_ctp["checklist"] if not c["passed"]}
+    # Filed later (diagnóstico 2024-02-05, parte estratégica 2024-02-10, radicado 2024-02-27): missing then.
+    assert {"documento_diagnostico", "documento_radicado_ctp", "parte_estrategica_registrada"} <= failing
+    with UnitOfWork(engine) as uow:
+        later = plan_status(uow.connection, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 12))
+    failing_later = {c["rule"] for c in later["next"][0]["checklist"] if not c["passed"]}
+    assert "documento_diagnostico" not in failing_later and "parte_estrategica_registrada" not in failing_later
+    ctp = next(d for d in then["deadlines"] if d["code"] == "radicacion_ctp")
+    assert (ctp["days_left"], ctp["met_on"]) == (28, None)
+
+
+def test_a_plan_did_not_exist_before_its_creation_date(engine, plan_in_council):
+    with UnitOfWork(engine) as uow, pytest.raises(NotFound):
+        plan_status(uow.connection, plan_in_council, date(2024, 6, 1), as_of=date(2023, 12, 31))

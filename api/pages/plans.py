@@ -55,20 +55,21 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
 
 
 @router.get("/planes/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> HTMLResponse:
+def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None,
+              as_of: date | None = None) -> HTMLResponse:
     plan = _plan(rt, actor, plan_id)
-    today = hoy or calendar.today_in_colombia()
+    today = as_of or hoy or calendar.today_in_colombia()
     with UnitOfWork(rt.engine) as uow:
-        status = plan_status(uow.connection, plan.id, today)
+        status = plan_status(uow.connection, plan.id, today, as_of=as_of)
         versions = document_versions(uow.connection, plan.id)
         programs = program_facts(uow.connection, plan.id)
         history = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
     definition = workflow(plan.definition_name, plan.definition_version).definition
-    can_change = actor.role == PLANEACION and actor.entity_code == plan.entity_code
+    can_change = actor.role == PLANEACION and actor.entity_code == plan.entity_code and as_of is None
     return render(request, rt, "plan.html", actor, status=status, versions=versions, programs=programs,
                   history=list(reversed(history)), states=definition.states, can_change=can_change,
                   requirements=document_requirements(plan.entity_kind), today=today,
-                  passed={s.name for s in definition.states[: [x.name for x in definition.states].index(plan.state)]})
+                  passed={s.name for s in definition.states[: [x.name for x in definition.states].index(status["state"])]})
 
 
 @router.post("/planes/{plan_id}/pasos", dependencies=[CsrfChecked])

@@ -59,9 +59,10 @@ def list_plans(rt: RuntimeDep, actor: CurrentActor,
 
 
 @router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
-def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None) -> JSONResponse:
+def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None, as_of: date | None = None) -> JSONResponse:
+    """`hoy`: the day deadlines are counted to; `as_of`: the plan as it was that day, from its events."""
     with UnitOfWork(rt.engine) as uow:
-        status = plan_status(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+        status = plan_status(uow.connection, plan.id, hoy or calendar.today_in_colombia(), as_of=as_of)
     return JSONResponse(status, headers={"ETag": f'"{status["version"]}"'})
 
 

@@ -26,11 +26,13 @@ def create(entity_code: str,
 
 
 @app.command("status")
-def status(plan_id: str, hoy: HoyOpt = None, as_json: JsonOpt = False) -> None:
+def status(plan_id: str, hoy: HoyOpt = None,
+           as_of: Annotated[str | None, typer.Option("--as-of", help="El plan como estaba ese día (AAAA-MM-DD).")] = None,
+           as_json: JsonOpt = False) -> None:
     """Estado, versión, cada paso posible con su lista de requisitos, y los plazos legales."""
     today = parse_date(hoy, "hoy") or calendar.today_in_colombia()
     with UnitOfWork(engine()) as uow:
-        result = plan_status(uow.connection, plan_id, today)
+        result = plan_status(uow.connection, plan_id, today, as_of=parse_date(as_of, "as-of"))
     emit(result, as_json, render_status(result))
 
 
