@@ -4,10 +4,11 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.models import Entity
+from kpt_workflow.upsert import upsert
 from kpt_workflow.words import DEPARTAMENTO, MUNICIPIO
 
 DIVIPOLA_PATH = Path(__file__).parent / "data" / "divipola_2023.csv"
@@ -56,18 +57,4 @@ def _departments(municipal: Iterable[Entity]) -> list[Entity]:
 def refresh_registry(session: Session, entities: list[Entity]) -> tuple[int, int]:
     """Insert new codes and update known ones in place; no code is ever removed, so plans keep
     their entity. Returns (added, updated)."""
-    known = {e.code: e for e in session.exec(select(Entity))}
-    added = updated = 0
-    for entity in entities:
-        current = known.get(entity.code)
-        if current is None:
-            session.add(entity)
-            added += 1
-            continue
-        fields = entity.model_dump()
-        if current.model_dump() != fields:
-            for key, value in fields.items():
-                setattr(current, key, value)
-            updated += 1
-    return added, updated
-
+    return upsert(session, Entity, entities, key=lambda entity: entity.code)

@@ -4,10 +4,11 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.models import Indicator
+from kpt_workflow.upsert import upsert
 
 DATA_DIR = Path(__file__).parent / "data"
 STARTER_CATALOG = DATA_DIR / "indicadores_kpt_ilustrativo.csv"
@@ -51,18 +52,7 @@ def _indicator(path: Path, line: int, row: dict[str, str]) -> Indicator:
 
 def import_catalog(session: Session, indicators: list[Indicator]) -> tuple[int, int]:
     """Upsert by code; codes are never removed (plans may cite them). Returns (added, updated)."""
-    known = {i.code: i for i in session.exec(select(Indicator))}
-    added = updated = 0
-    for indicator in indicators:
-        current = known.get(indicator.code)
-        if current is None:
-            session.add(indicator)
-            added += 1
-        elif current.model_dump() != indicator.model_dump():
-            for key, value in indicator.model_dump().items():
-                setattr(current, key, value)
-            updated += 1
-    return added, updated
+    return upsert(session, Indicator, indicators, key=lambda indicator: indicator.code)
 
 
 @lru_cache(maxsize=1)
