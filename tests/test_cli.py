@@ -139,3 +139,25 @@ def test_commands_work_in_fresh_processes(tmp_path):
     for command in (("audit", "verify"), ("audit", "replay", "--check"), ("plan", "status", "05001-2024", "--json")):
         result = kpt(*command)
         assert result.returncode == 0, result.stderr
+
+
+def test_a_signed_checkpoint_catches_a_truncated_tail(kpt, tmp_path):
+    kpt("plan", "create", "05001", "--period", "2024")
+    kpt("plan", "create", "11001", "--period", "2024")
+    assert kpt("audit", "keygen", "--out", str(tmp_path / "llaves"))[0] == 0
+    code, out, _ = kpt("audit", "checkpoint", "--key", str(tmp_path / "llaves" / "kpt-checkpoint.key"), "--json")
+    signed = tmp_path / "punto.json"
+    signed.write_text(out, encoding="utf-8")
+    check = ("audit", "verify", "--checkpoint", str(signed), "--public-key", str(tmp_path / "llaves" / "kpt-checkpoint.pub"))
+    assert kpt(*check)[0] == 0
+    kpt("plan", "create", "76001", "--period", "2024")
+    assert kpt(*check)[0] == 0  # the log extends what was signed
+    with sqlite3.connect(tmp_path / "kpt.db") as conn:
+        conn.execute("DELETE FROM audit_event WHERE seq >= 2")  # truncation: the plain chain still verifies
+    assert kpt("audit", "verify")[0] == 0
+    code, _, err = kpt(*check)
+    assert code == 1 and "se truncó" in err + _
+    forged = json.loads(out) | {"size": 1}
+    signed.write_text(json.dumps(forged), encoding="utf-8")
+    code, out2, _ = kpt(*check, "--json")
+    assert code == 1 and "firma" in json.loads(out2)["checkpoint_problem"]

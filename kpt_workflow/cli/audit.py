@@ -1,11 +1,15 @@
 """`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history."""
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kpt_workflow import audit, replay
-from kpt_workflow.cli.common import JsonOpt, emit, engine
+from kpt_workflow.checkpoints import check_checkpoint, generate_keys, make_checkpoint
+from kpt_workflow.cli.common import JsonOpt, emit, engine, read_text
+from kpt_workflow.errors import InvalidInput
 from kpt_workflow.render import render_events
 from kpt_workflow.repository import plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -14,15 +18,51 @@ app = typer.Typer(help="Traza de auditoría encadenada.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify(as_json: JsonOpt = False) -> None:
-    """Verifica la cadena de hashes; sale con error nombrando el primer evento alterado."""
+def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Punto de control firmado (JSON).")] = None,
+           public_key: Annotated[Path | None, typer.Option("--public-key", help="Llave pública Ed25519 (PEM).")] = None,
+           as_json: JsonOpt = False) -> None:
+    """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió)."""
     with UnitOfWork(engine()) as uow:
         report = audit.verify(uow.connection)
+        against = None
+        if checkpoint is not None:
+            if public_key is None:
+                raise InvalidInput("--checkpoint necesita --public-key.", field="public-key")
+            against = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
+    ok = report.ok and against is None
     text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
-    emit(report.as_dict(), as_json, text)
-    if not report.ok:
+    if checkpoint is not None:
+        text += " Punto de control: " + ("la cadena lo extiende." if against is None else f"FALLA: {against}.")
+    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": against}, as_json, text)
+    if not ok:
         raise typer.Exit(1)
+
+
+def _read_checkpoint(path: Path) -> dict[str, object]:
+    try:
+        signed = json.loads(read_text(path))
+    except ValueError as exc:
+        raise InvalidInput(f"'{path}' no es un punto de control (JSON).", field="checkpoint") from exc
+    if not isinstance(signed, dict) or not isinstance(signed.get("size"), int):
+        raise InvalidInput(f"'{path}' no es un punto de control: falta su tamaño.", field="checkpoint")
+    return signed
+
+
+@app.command("keygen")
+def keygen(out: Annotated[Path, typer.Option("--out", help="Carpeta para el par de llaves.")]) -> None:
+    """Crea el par de llaves Ed25519 para firmar puntos de control (guárdelas fuera de la base)."""
+    private, public = generate_keys(out)
+    typer.echo(f"Llave privada: {private} (no la comparta)\nLlave pública: {public}")
+
+
+@app.command("checkpoint")
+def checkpoint(key: Annotated[Path, typer.Option("--key", help="Llave privada Ed25519 (PEM).")],
+               as_json: JsonOpt = False) -> None:
+    """Firma el tamaño y la cabeza actuales de la cadena: un punto de control para entregar a terceros."""
+    with UnitOfWork(engine()) as uow:
+        signed = make_checkpoint(uow.connection, key)
+    emit(signed, as_json, json.dumps(signed, ensure_ascii=False))
 
 
 @app.command("replay")
