@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from kpt_workflow.canonical import canonical_json, sha256_hex
+from kpt_workflow.canonical import canonical_json, sha256_hex, utc_text
 from kpt_workflow.models import AuditEvent
 from kpt_workflow.recorder import recorder
 
@@ -26,8 +26,11 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def event_body(event: Mapping[str, Any]) -> dict[str, object]:
-    """What the hash covers: every column but the hash itself."""
-    return {**{name: event[name] for name in HASHED_COLUMNS}, "recorded_at": as_utc(event["recorded_at"])}
+    """What the hash covers: every column but the hash itself (times and dates already as their
+    canonical text, which is what canonical JSON would make of them, only faster)."""
+    legal = event["legal_date"]
+    return {**{name: event[name] for name in HASHED_COLUMNS}, "recorded_at": utc_text(as_utc(event["recorded_at"])),
+            "legal_date": legal.isoformat() if legal is not None else None}
 
 
 def compute_hash(event: Mapping[str, Any]) -> str:

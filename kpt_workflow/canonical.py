@@ -7,11 +7,18 @@ from decimal import Decimal
 from uuid import UUID
 
 
+def utc_text(moment: datetime) -> str:
+    """An aware datetime as UTC text with microseconds, e.g. 2024-01-20T15:04:05.000123Z."""
+    if moment.tzinfo is None:
+        raise ValueError("canonical JSON needs aware datetimes (UTC)")
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+            f".{m.microsecond:06d}Z")
+
+
 def _encode(value: object) -> object:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("canonical JSON needs aware datetimes (UTC)")
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -21,9 +28,13 @@ def _encode(value: object) -> object:
     raise TypeError(f"no canonical encoding for {type(value).__name__}")
 
 
+# Built once: json.dumps with these arguments would build an encoder per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode)
+
+
 def canonical_json(obj: object) -> str:
     """Sorted keys, no spaces, UTF-8 text: what the audit hashes are computed over."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode)
+    return _ENCODER.encode(obj)
 
 
 def sha256_hex(text: str) -> str:
