@@ -161,3 +161,9 @@ def test_a_signed_checkpoint_catches_a_truncated_tail(kpt, tmp_path):
     signed.write_text(json.dumps(forged), encoding="utf-8")
     code, out2, _ = kpt(*check, "--json")
     assert code == 1 and "firma" in json.loads(out2)["checkpoint_problem"]
+
+
+def test_demo_refuses_a_database_that_has_plans(kpt):
+    kpt("plan", "create", "05001", "--period", "2024")
+    code, _, err = kpt("demo")
+    assert code == 1 and "ya tiene planes" in err
