@@ -35,14 +35,19 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
+# bench/transitions.py shares its name with the `transitions` library the engine is built on; run as
+# a script from bench/, this directory is sys.path[0] and would shadow the library, so leave it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
-from kpt_workflow import audit, replay
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.db import WRITE_OPTION, make_engine
-from kpt_workflow.demo import DEMO_END, run_demo
-from kpt_workflow.recorder import CHAIN_LOCK_KEY, EVENTS, PLAN
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update  # noqa: E402
+
+from kpt_workflow import audit, replay  # noqa: E402
+from kpt_workflow.blobs import BlobStore  # noqa: E402
+from kpt_workflow.bootstrap import init_database  # noqa: E402
+from kpt_workflow.db import WRITE_OPTION, make_engine  # noqa: E402
+from kpt_workflow.demo import DEMO_END, run_demo  # noqa: E402
+from kpt_workflow.recorder import CHAIN_LOCK_KEY, EVENTS, PLAN  # noqa: E402
 
 MAX_EVENTS = 1_000_000
 FIRST_DAY = date(2024, 1, 1)

@@ -15,6 +15,7 @@ from kpt_workflow.access import CORPORACION, PLANEACION, Actor, require_own_enti
 from kpt_workflow.completeness import completeness_report
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, KptError
+from kpt_workflow.facts import JUSTIFIED_ABSENCE
 from kpt_workflow.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
 from kpt_workflow.requirements import document_requirements
 from kpt_workflow.status import plan_status
@@ -104,6 +105,23 @@ def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
                                                 legal_date=fecha, number=numero or None))
         late = " Radicado fuera de término." if result["late"] else ""
         flash(request, "success", f"Documento radicado: {doc_type}, versión {result['version']}.{late}")
+    except KptError as error:
+        _refusal(request, error)
+    return _back(plan.id, "#documentos")
+
+
+@router.post("/planes/{plan_id}/ausencias", dependencies=[CsrfChecked])
+def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+            doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
+            motivo: Annotated[str, Form(max_length=2000)], version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+    plan = _plan(rt, actor, plan_id)
+    try:
+        require_own_entity(actor, plan.entity_code, PLANEACION, "registrar documentos")
+        with UnitOfWork(rt.engine, write=True) as uow:
+            services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor.username, expected_version=version,
+                                   filing=services.Filing(doc_type=doc_type, status=JUSTIFIED_ABSENCE, note=motivo,
+                                                          legal_date=fecha))
+        flash(request, "success", f"Ausencia justificada registrada: {doc_type}.")
     except KptError as error:
         _refusal(request, error)
     return _back(plan.id, "#documentos")

@@ -41,7 +41,7 @@ def empalme_cerrado(facts: PlanFacts) -> Verdict:
                and getattr(facts.documents.get(code), "status", None) != JUSTIFIED_ABSENCE]
     if pending:
         return Verdict(False, f"Empalme abierto: faltan {len(pending)} de 10 formatos ({', '.join(pending)}).",
-                       "Radique cada formato recibido o justifique su ausencia (kpt doc justify).")
+                       "Radique cada formato recibido o registre la ausencia justificada de los que no se entregaron.")
     return Verdict(True, "Empalme cerrado: los 10 formatos recibidos o con ausencia justificada.")
 
 

@@ -13,8 +13,9 @@ from kpt_workflow.unit_of_work import UnitOfWork
 
 
 def _plan_missing_programa(new_plan, file_doc) -> str:  # type: ignore[no-untyped-def]
+    """Everything for the first step but the programa de gobierno and empalme format 10."""
     plan_id = new_plan("05001")
-    for doc_type in ("acta_informe_gestion", "acto_equipo_formulador", *(f"formato_empalme_{n:02d}" for n in range(1, 11))):
+    for doc_type in ("acta_informe_gestion", "acto_equipo_formulador", *(f"formato_empalme_{n:02d}" for n in range(1, 10))):
         file_doc(plan_id, doc_type)
     return plan_id
 
@@ -40,6 +41,12 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
     page.set_input_files("#file", str(pdf))
     page.click("text=Radicar nueva versión")
     assert "Documento radicado: programa_gobierno" in page.locator(".notice.success").inner_text()
+
+    page.select_option("#doc_type-ausencia", "formato_empalme_10")
+    page.fill("#fecha-ausencia", "2023-12-20")
+    page.fill("#motivo", "El mandatario saliente no lo entregó; se pidió por oficio.")
+    page.click("text=Registrar ausencia justificada")
+    assert "Ausencia justificada registrada" in page.locator(".notice.success").inner_text()
 
     page.fill("#fecha-iniciar_construccion", "2024-01-20")
     page.click("text=Intentar: Iniciar la construcción articulada")
