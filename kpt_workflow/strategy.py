@@ -6,6 +6,7 @@ import io
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kpt_workflow.errors import InvalidInput
@@ -129,6 +130,21 @@ def parse_investment_plan(data: Any, period: int) -> InvestmentPlanInput:
                                f"repetida.", field="lineas")
         cells.add(key)
     return plan
+
+
+def parse_data_text(text: str, source: str) -> Any:
+    """A YAML or JSON document (JSON is YAML), with a Spanish message when it does not parse."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", línea {mark.line + 1}" if mark else ""
+        raise InvalidInput(f"'{source}'{where}: no es YAML ni JSON válido.", field="file") from exc
+
+
+def investment_input(text: str, source: str) -> Any:
+    """The plan plurianual from a CSV (by its name) or a YAML/JSON document."""
+    return investment_lines_from_csv(text) if source.lower().endswith(".csv") else parse_data_text(text, source)
 
 
 def investment_lines_from_csv(text: str) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def test_complete_plan_passes_every_rule_of_both_families():
 def test_plan_without_programs_has_no_strategic_part():
     result = judge("parte_estrategica_registrada", replace(plan(), programs=(), investments=()))
     assert not result.passed
-    assert "kpt strategy set" in result.remedy
+    assert "Registre la parte estratégica" in result.remedy
 
 
 def test_registered_strategic_part_counts_its_programs_and_goals():
@@ -176,7 +176,7 @@ def test_catalog_units_pass():
 def test_no_investment_plan_leaves_programs_without_resources():
     result = judge("programas_con_recursos", plan(investments=()))
     assert not result.passed
-    assert "No hay plan plurianual" in result.message and "kpt investments set" in result.remedy
+    assert "No hay plan plurianual" in result.message and "Registre el plan plurianual" in result.remedy
 
 
 def test_program_with_goals_and_zero_resources_fails_naming_it():

@@ -10,11 +10,11 @@ from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
-from kpt_workflow import audit, calendar, services
+from kpt_workflow import audit, calendar, services, strategy
 from kpt_workflow.access import CORPORACION, PLANEACION, Actor, require_own_entity, visible_plan
 from kpt_workflow.completeness import completeness_report
 from kpt_workflow.engine import workflow
-from kpt_workflow.errors import GuardFailed, KptError
+from kpt_workflow.errors import GuardFailed, InvalidInput, KptError
 from kpt_workflow.facts import JUSTIFIED_ABSENCE
 from kpt_workflow.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
 from kpt_workflow.requirements import document_requirements
@@ -125,6 +125,37 @@ def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
     except KptError as error:
         _refusal(request, error)
     return _back(plan.id, "#documentos")
+
+
+def _text(upload: UploadFile, rt: RuntimeDep) -> str:
+    content, _ = read_upload(upload, rt.limits)
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("El archivo no es texto UTF-8 (YAML, JSON o CSV).", field="file") from exc
+
+
+@router.post("/planes/{plan_id}/estrategia", dependencies=[CsrfChecked])
+def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, kind: Annotated[str, Form(
+        pattern="^(parte_estrategica|plan_plurianual)$")], fecha: Annotated[date, Form()],
+                    file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+    """The parte estratégica (YAML/JSON) or the plan plurianual (CSV, YAML or JSON), as the CLI takes them."""
+    plan = _plan(rt, actor, plan_id)
+    try:
+        require_own_entity(actor, plan.entity_code, PLANEACION, "registrar la parte estratégica")
+        text, name = _text(file, rt), file.filename or "archivo"
+        with UnitOfWork(rt.engine, write=True) as uow:
+            if kind == "parte_estrategica":
+                services.record_strategic_part(uow, plan_id=plan.id, data=strategy.parse_data_text(text, name),
+                                               actor=actor.username, legal_date=fecha, expected_version=version)
+            else:
+                services.record_investment_plan(uow, plan_id=plan.id, data=strategy.investment_input(text, name),
+                                                actor=actor.username, legal_date=fecha, expected_version=version)
+        flash(request, "success", "Registrado: " + ("parte estratégica." if kind == "parte_estrategica"
+                                                    else "plan plurianual de inversiones."))
+    except KptError as error:
+        _refusal(request, error)
+    return _back(plan.id, "#estrategia")
 
 
 @router.get("/planes/{plan_id}/informe", response_class=HTMLResponse)

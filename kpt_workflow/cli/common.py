@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from sqlalchemy import Engine
 
 from kpt_workflow import calendar
@@ -59,13 +58,3 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"'{path}' no es texto UTF-8.", field="path") from exc
-
-
-def read_data_file(path: Path) -> Any:
-    """A YAML or JSON document (JSON is YAML), with a Spanish message when it does not parse."""
-    try:
-        return yaml.safe_load(read_text(path))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", línea {mark.line + 1}" if mark else ""
-        raise InvalidInput(f"'{path}'{where}: no es YAML ni JSON válido.", field="path") from exc

@@ -6,7 +6,7 @@ import typer
 
 from kpt_workflow import services, strategy
 from kpt_workflow.cli.common import (ActorOpt, FechaOpt, JsonOpt, VersionOpt, actor, emit, engine, parse_date,
-                                     parse_int, read_data_file, read_text)
+                                     parse_int, read_text)
 from kpt_workflow.unit_of_work import UnitOfWork
 
 strategy_app = typer.Typer(help="Parte estratégica: ejes → programas → metas con indicadores.", no_args_is_help=True)
@@ -18,7 +18,8 @@ def strategy_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: ActorOpt
                  as_json: JsonOpt = False) -> None:
     """Registra (reemplaza) la parte estratégica desde un archivo YAML o JSON."""
     with UnitOfWork(engine(), write=True) as uow:
-        result = services.record_strategic_part(uow, plan_id=plan_id, data=read_data_file(path), actor=actor(who),
+        result = services.record_strategic_part(uow, plan_id=plan_id, data=strategy.parse_data_text(read_text(path), path.name),
+                                                actor=actor(who),
                                                 legal_date=parse_date(fecha),
                                                 expected_version=parse_int(version, "version"))
     emit(result, as_json, f"Parte estratégica registrada en {plan_id}: {result['ejes']} ejes, "
@@ -29,7 +30,7 @@ def strategy_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: ActorOpt
 def investments_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: ActorOpt = None, version: VersionOpt = None,
                     as_json: JsonOpt = False) -> None:
     """Registra (reemplaza) el plan plurianual desde un CSV (programa,anio,fuente,valor) o YAML/JSON."""
-    data = strategy.investment_lines_from_csv(read_text(path)) if path.suffix.lower() == ".csv" else read_data_file(path)
+    data = strategy.investment_input(read_text(path), path.name)
     with UnitOfWork(engine(), write=True) as uow:
         result = services.record_investment_plan(uow, plan_id=plan_id, data=data, actor=actor(who),
                                                  legal_date=parse_date(fecha),

@@ -16,7 +16,7 @@ def _listed(items: list[str], limit: int = 6) -> str:
 def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
     if not facts.programs:
         return Verdict(False, "La parte estratégica no tiene ejes ni programas registrados.",
-                       "Registre la parte estratégica (kpt strategy set PLAN ARCHIVO).")
+                       "Registre la parte estratégica: ejes, programas y metas con sus indicadores.")
     goals = sum(len(p.goals) for p in facts.programs)
     return Verdict(True, f"Parte estratégica: {len(facts.programs)} programas, {goals} metas.")
 

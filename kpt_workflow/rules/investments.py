@@ -13,7 +13,7 @@ def programas_con_recursos(facts: PlanFacts) -> Verdict:
     unfunded = [p.code for p in facts.programs if p.goals and p.code not in funded]
     if not facts.investments:
         return Verdict(False, "No hay plan plurianual de inversiones registrado.",
-                       "Registre el plan plurianual por programa, año y fuente (kpt investments set PLAN ARCHIVO).")
+                       "Registre el plan plurianual por programa, año y fuente.")
     if unfunded:
         return Verdict(False, f"Programas con metas y sin recursos: {', '.join(unfunded)}.",
                        "Asigne recursos a cada programa con metas en el plan plurianual.")

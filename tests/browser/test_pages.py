@@ -1,5 +1,7 @@
 """The three users' pages in Chromium: a blocked step fixed and applied, a council decision, roles."""
 
+import json
+
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -8,7 +10,7 @@ from sqlmodel import select
 from conftest import assert_accessible, screenshot
 from kpt_workflow.demo import run_demo
 from kpt_workflow.models import Entity
-from kpt_workflow.sample import DOCUMENTS_2024, PDF
+from kpt_workflow.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
@@ -138,3 +140,24 @@ def test_department_sees_only_its_municipalities_on_the_dashboard(signed_in, new
     table = page.locator("#tabla-planes").inner_text()
     assert "05001-2024" in table and "11001-2024" not in table
     assert page.locator("#departamento").get_attribute("readonly") is not None
+
+
+def test_planning_office_uploads_its_strategic_part_and_investment_plan(signed_in, new_plan, tmp_path: Path):
+    plan_id = new_plan("05001")
+    part = tmp_path / "parte.json"
+    part.write_text(json.dumps(STRATEGIC_PART), encoding="utf-8")
+    lines = tmp_path / "plurianual.csv"
+    lines.write_text("programa,anio,fuente,valor\n" + "".join(
+        f"{line['programa']},{line['anio']},{line['fuente']},{line['valor']}\n" for line in INVESTMENT_PLAN["lineas"]),
+        encoding="utf-8")
+    page = signed_in("ana")
+    for kind, upload in (("parte_estrategica", part), ("plan_plurianual", lines)):
+        page.select_option("#kind", kind)
+        page.fill("#fecha-estrategia", "2024-02-10")
+        page.set_input_files("#file-estrategia", str(upload))
+        page.click("text=Registrar (reemplaza la versión vigente)")
+        assert "Registrado" in page.locator(".notice.success").inner_text(), page.locator("main").inner_text()[:500]
+    section = page.locator("#estrategia ~ section").first.inner_text()
+    assert "2201" in section and "R220101" in section
+    screenshot(page, "oficina-parte-estrategica")
+    assert plan_id in page.url
