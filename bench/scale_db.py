@@ -35,10 +35,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-# bench/transitions.py shares its name with the `transitions` library the engine is built on; run as
-# a script from bench/, this directory is sys.path[0] and would shadow the library, so leave it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, text, update  # noqa: E402
 

@@ -45,10 +45,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-# This file shares its name with the `transitions` library the engine is built on; run as a script,
-# its directory is sys.path[0] and would shadow the library, so it leaves the path before any import.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, func  # noqa: E402
