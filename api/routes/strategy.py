@@ -1,18 +1,21 @@
 """The parte estratégica (ejes → programas → metas) and the plan plurianual de inversiones."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
+from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, expected_version
 from kpt_workflow import services
-from kpt_workflow.access import PLANEACION, require_own_entity
-from kpt_workflow.repository import investment_facts, program_facts
+from kpt_workflow.access import PLANEACION, Actor, require_own_entity
+from kpt_workflow.repository import PlanRecord, investment_facts, program_facts
 from kpt_workflow.strategy import InvestmentPlanInput, StrategicPartInput
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -26,17 +29,26 @@ def get_strategy(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
         return [asdict(program) for program in program_facts(uow.connection, plan.id)]
 
 
+Record = Callable[..., dict[str, Any]]
+
+
+def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, what: str, path: str, record: Record,
+             fecha: date | None, version: int | None, key: str | None, if_match: str | None) -> JSONResponse:
+    """Both documents are replaced whole by the planning office, once per Idempotency-Key."""
+    require_own_entity(actor, plan.entity_code, PLANEACION, f"registrar {what}")
+    expected = expected_version(if_match, version)
+    data = body.model_dump(mode="json")
+    request = {"path": f"/plans/{plan.id}/{path}", "body": data, "fecha": fecha, "version": expected}
+    return run_once(rt, actor, key, request, lambda uow: record(
+        uow, plan_id=plan.id, data=data, actor=actor.username, legal_date=fecha, expected_version=expected))
+
+
 @router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
 def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
                  fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    require_own_entity(actor, plan.entity_code, PLANEACION, "registrar la parte estratégica")
-    expected = expected_version(if_match, version)
-    request = {"path": f"/plans/{plan.id}/strategy", "body": body.model_dump(mode="json"), "fecha": fecha,
-               "version": expected}
-    return run_once(rt, actor, key, request, lambda uow: services.record_strategic_part(
-        uow, plan_id=plan.id, data=body.model_dump(mode="json"), actor=actor.username, legal_date=fecha,
-        expected_version=expected))
+    return _replace(plan, body, rt, actor, "la parte estratégica", "strategy", services.record_strategic_part,
+                    fecha, version, key, if_match)
 
 
 @router.get("/plans/{plan_id}/investments", summary="Plan plurianual de inversiones vigente")
@@ -51,10 +63,5 @@ def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
 def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
                     fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    require_own_entity(actor, plan.entity_code, PLANEACION, "registrar el plan plurianual")
-    expected = expected_version(if_match, version)
-    request = {"path": f"/plans/{plan.id}/investments", "body": body.model_dump(mode="json"), "fecha": fecha,
-               "version": expected}
-    return run_once(rt, actor, key, request, lambda uow: services.record_investment_plan(
-        uow, plan_id=plan.id, data=body.model_dump(mode="json"), actor=actor.username, legal_date=fecha,
-        expected_version=expected))
+    return _replace(plan, body, rt, actor, "el plan plurianual", "investments", services.record_investment_plan,
+                    fecha, version, key, if_match)
