@@ -1,11 +1,11 @@
 """The registry of territorial entities, built from DANE's DIVIPOLA and refreshable from a newer file."""
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlmodel import Session
 
+from kpt_workflow.csv_rows import numbered_rows
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.models import Entity
 from kpt_workflow.upsert import upsert
@@ -21,12 +21,8 @@ _KIND_BY_TIPO = {"Municipio": MUNICIPIO, "Área no municipalizada": "area_no_mun
 
 def read_divipola(path: Path = DIVIPOLA_PATH) -> list[Entity]:
     """Every municipal-level code of the file plus one row per department, kinds taken from DIVIPOLA."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in DIVIPOLA_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput(f"{path}: faltan las columnas {missing}; el archivo DIVIPOLA debe traer {list(DIVIPOLA_COLUMNS)}.")
-        municipal = [_municipal_entity(path, line, row) for line, row in enumerate(reader, start=2)]
+    municipal = [_municipal_entity(path, line, row)
+                 for line, row in numbered_rows(path, DIVIPOLA_COLUMNS, "el archivo DIVIPOLA")]
     return _departments(municipal) + municipal
 
 

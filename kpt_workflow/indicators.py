@@ -1,11 +1,13 @@
 """The indicator catalog (battery): loaded from CSV, replaceable by the DNP's official file."""
 
 import csv
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
 from sqlmodel import Session
 
+from kpt_workflow.csv_rows import numbered_rows
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.models import Indicator
 from kpt_workflow.upsert import upsert
@@ -20,14 +22,9 @@ KINDS = ("resultado", "producto")
 
 def read_catalog(path: Path) -> list[Indicator]:
     """Parse a catalog CSV, refusing the file at the first bad line (named, with the fix)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CATALOG_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput(f"{path.name}: faltan las columnas {missing}; el catálogo lleva {list(CATALOG_COLUMNS)}.")
-        indicators = [_indicator(path, line, row) for line, row in enumerate(reader, start=2)]
-    codes = [i.code for i in indicators]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    indicators = [_indicator(path, line, row)
+                  for line, row in numbered_rows(path, CATALOG_COLUMNS, "el catálogo de indicadores")]
+    repeated = sorted(code for code, n in Counter(i.code for i in indicators).items() if n > 1)
     if repeated:
         raise InvalidInput(f"{path.name}: códigos de indicador repetidos {repeated}.")
     return indicators
