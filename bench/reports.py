@@ -6,15 +6,21 @@ What it measures, in one run:
 A. `reports.national_report(conn, ReportFilters(as_of=...))` with no department or category filter,
    in a read `UnitOfWork` (one transaction, as the dashboard runs it): one warm-up call, then the
    median of `--repeat` timed calls.
-B. The baseline, timed the same way in the same kind of transaction: the two bare SQL aggregations
-   the report's headline figures rest on,
+B. The baseline, timed the same way in the same kind of transaction: the SAME SQL statements the
+   report executes, with the same parameters (captured as SQLAlchemy hands them to the driver
+   during the warm-up call, so compiled once), run straight through the DB-API cursor and fetched
+   whole, with no Python assembly. A/B is the report's overhead over its own SQL (target <= 2x).
+C. For context only, the former floor: the two minimal aggregations a national report's headline
+   rests on,
        SELECT state, count(*) FROM plan GROUP BY state
        SELECT count(*) FROM audit_event WHERE event_type = 'transition_blocked'
-   (current states from the plan table, no as-of, no join, no per-plan deadlines or drill-down rows:
-   the least any national report must do).
+   (current states, no as-of, no join, no deadlines or drill-down rows), timed the same way. Since
+   migration 0006 dropped the index on `event_type` (every append paid for it), the second one
+   scans the whole log: it grows with the events, which the report no longer does.
 
-It prints both medians, the ratio A/B (target <= 2x) and whether A meets the absolute target
-(< 300 ms warm); then it times one full `audit.verify` (after the runs above, so the cache is warm)
+It prints the three medians, A/B against its target (and, for a machine shared with other load,
+the ratio of the minimums), whether A meets the absolute target (< 300 ms warm), at the database's
+event count; then it times one full `audit.verify` (after the runs above, so the cache is warm)
 and prints events/s (target >= 200,000/s).
 
     python bench/reports.py --url sqlite:////tmp/scale.db
@@ -33,10 +39,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
-from sqlalchemy import Connection, Engine, text  # noqa: E402
+from sqlalchemy import Connection, Engine, event, text  # noqa: E402
 
 from kpt_workflow import audit  # noqa: E402
 from kpt_workflow.db import make_engine  # noqa: E402
@@ -47,8 +54,10 @@ from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
 TARGET_RATIO = 2.0
 TARGET_REPORT_MS = 300.0
 TARGET_VERIFY_PER_S = 200_000
-BASELINE_SQL = ("SELECT state, count(*) FROM plan GROUP BY state",
-                "SELECT count(*) FROM audit_event WHERE event_type = 'transition_blocked'")
+FLOOR_SQL = ("SELECT state, count(*) FROM plan GROUP BY state",
+             "SELECT count(*) FROM audit_event WHERE event_type = 'transition_blocked'")
+
+Statement = tuple[str, Any]
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,37 @@ def timed(engine: Engine, repeat: int, work: Callable[[Connection], object]) -> 
     return Timing(repeats=repeat, median_ms=statistics.median(ms), min_ms=min(ms), max_ms=max(ms))
 
 
-def baseline(conn: Connection) -> object:
-    return [conn.execute(text(sql)).all() for sql in BASELINE_SQL]
+def captured_statements(engine: Engine, work: Callable[[Connection], object]) -> list[Statement]:
+    """Run `work` once in a read transaction and return every statement it sent to the driver, as
+    the driver received it (SQL text and bound parameters); the transaction's BEGIN is left out."""
+    sent: list[Statement] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.strip().upper() != "BEGIN":
+            sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with UnitOfWork(engine) as uow:
+            work(uow.connection)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return sent
+
+
+def bare(statements: Sequence[Statement]) -> Callable[[Connection], object]:
+    """The statements straight through the DB-API cursor of the transaction, every row fetched."""
+    def run(conn: Connection) -> object:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return [cursor.execute(sql, parameters).fetchall() for sql, parameters in statements]
+        finally:
+            cursor.close()
+    return run
+
+
+def floor(conn: Connection) -> object:
+    return [conn.execute(text(sql)).all() for sql in FLOOR_SQL]
 
 
 def time_verify(engine: Engine) -> VerifyTiming:
@@ -115,19 +153,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         with UnitOfWork(engine) as uow:
             events = int(uow.connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one())
             plans = int(uow.connection.execute(text("SELECT count(*) FROM plan")).scalar_one())
-        report = timed(engine, args.repeat, lambda conn: national_report(conn, filters))
-        bare = timed(engine, args.repeat, baseline)
+        def work(conn: Connection) -> object:
+            return national_report(conn, filters)
+
+        statements = captured_statements(engine, work)
+        report = timed(engine, args.repeat, work)
+        sql = timed(engine, args.repeat, bare(statements))
+        least = timed(engine, args.repeat, floor)
         verify = time_verify(engine)
     finally:
         engine.dispose()
-    ratio = report.median_ms / bare.median_ms
+    ratio = report.median_ms / sql.median_ms
+    ratio_of_minimums = report.min_ms / sql.min_ms  # less sensitive to other load on a shared machine
     out = {
-        "benchmark": "national_report vs bare SQL aggregation; audit.verify throughput",
+        "benchmark": "national_report vs the bare SQL it executes; audit.verify throughput",
         "config": {"url": args.url, "repeat": args.repeat, "as_of": args.as_of.isoformat(),
-                   "baseline_sql": list(BASELINE_SQL)},
+                   "floor_sql": list(FLOOR_SQL)},
         "database": {"plans": plans, "events": events},
-        "national_report": asdict(report), "baseline": asdict(bare),
-        "ratio": ratio, "ratio_target": TARGET_RATIO, "ratio_met": ratio <= TARGET_RATIO,
+        "national_report": asdict(report), "baseline": asdict(sql), "statements": len(statements),
+        "floor": asdict(least),
+        "ratio": ratio, "ratio_of_minimums": ratio_of_minimums, "ratio_target": TARGET_RATIO,
+        "ratio_met": ratio <= TARGET_RATIO,
         "report_target_ms": TARGET_REPORT_MS, "report_target_met": report.median_ms < TARGET_REPORT_MS,
         "verify": asdict(verify), "verify_target_per_s": TARGET_VERIFY_PER_S,
         "verify_target_met": verify.per_second >= TARGET_VERIFY_PER_S,
@@ -137,14 +183,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         def met(flag: object) -> str:
             return "met" if flag else "NOT met"
+        def line(label: str, timing: Timing, note: str) -> str:
+            return (f"{label:<34} median {timing.median_ms:8.1f} ms  (min {timing.min_ms:.1f}, "
+                    f"max {timing.max_ms:.1f}){note}")
         print(f"kpt reports benchmark: {args.url} ({plans} plans, {events} events), as of {args.as_of}, "
               f"median of {args.repeat} warm runs")
-        print(f"A  national_report        median {report.median_ms:9.1f} ms  (min {report.min_ms:.1f}, "
-              f"max {report.max_ms:.1f})")
-        print(f"B  bare SQL aggregation   median {bare.median_ms:9.1f} ms  (min {bare.min_ms:.1f}, "
-              f"max {bare.max_ms:.1f})")
-        print(f"A/B = {ratio:.1f}x (target <= {TARGET_RATIO:.0f}x): {met(out['ratio_met'])}; "
-              f"A < {TARGET_REPORT_MS:.0f} ms: {met(out['report_target_met'])}")
+        print(line("A  national_report", report, ""))
+        print(line(f"B  its {len(statements)} SQL statements, bare", sql, "  DB-API cursor, every row fetched"))
+        print(line("C  former floor: 2 minimal queries", least, "  context only (scans the log since 0006)"))
+        print(f"at {events} events: A/B = {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x): {met(out['ratio_met'])} "
+              f"[of minimums {ratio_of_minimums:.2f}x]; A < {TARGET_REPORT_MS:.0f} ms: {met(out['report_target_met'])}")
         print(f"audit.verify: ok={verify.ok}, {verify.events} events in {verify.seconds:.2f} s = "
               f"{verify.per_second:,.0f} events/s (target >= {TARGET_VERIFY_PER_S:,}/s): "
               f"{met(out['verify_target_met'])}" + (f"; {verify.problem}" if verify.problem else ""))

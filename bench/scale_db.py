@@ -8,7 +8,9 @@
    list, payload) with a legal date between the plan's entry in its state (at the earliest
    2024-01-01) and the demo's end (2024-06-28). Events are made day by day, so the appended part of
    the chain is in legal order. `plan_version` continues each plan's sequence and the plan's
-   `version` is updated in the same transaction, so replay still agrees with the tables.
+   `version` is updated in the same transaction, so replay still agrees with the tables; so are
+   the `blocked_rule_day` counts of the appended refusals (`projections.count_refusal`, the fold
+   the application's append uses, summed over the transaction and upserted once at its end).
    `prev_hash`/`hash` come from `kpt_workflow.audit.compute_hash` in chain order; rows go in with
    executemany batches (`--batch`) inside large transactions (`--commit-every`), holding the write
    lock (BEGIN IMMEDIATE on SQLite, the chain's advisory lock on PostgreSQL).
@@ -32,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,7 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, text, update  # noqa: E402
 
-from kpt_workflow import audit, replay  # noqa: E402
+from kpt_workflow import audit, projections, replay  # noqa: E402
 from kpt_workflow.blobs import BlobStore  # noqa: E402
 from kpt_workflow.bootstrap import init_database  # noqa: E402
 from kpt_workflow.db import WRITE_OPTION, make_engine  # noqa: E402
@@ -155,6 +158,7 @@ def bulk_append(engine: Engine, plans: Sequence[StuckPlan], count: int, seed: in
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
             seq, prev_hash = chain_head(conn)  # read under the write lock
             changed: dict[str, int] = {}
+            blocked: dict[projections.RuleDay, projections.Blocked] = {}
             in_transaction = 0
             while in_transaction < commit_every and written < count:
                 rows = []
@@ -172,14 +176,22 @@ def bulk_append(engine: Engine, plans: Sequence[StuckPlan], count: int, seed: in
                     row["hash"] = prev_hash = audit.compute_hash(row)
                     rows.append(row)
                     changed[plan.id] = plan.version
+                    projections.count_refusal(blocked, plan.id, day, _outcomes(template.outcomes))
                 if not rows:
                     raise SystemExit("internal error: the synthetic event stream ran dry")
                 conn.execute(EVENTS.insert(), rows)
                 in_transaction += len(rows)
                 written += len(rows)
             conn.execute(set_version, [{"plan_id": p, "new_version": v} for p, v in changed.items()])
+            projections.add_blocked(conn, blocked)
             touched.update(changed)
     return written, time.perf_counter() - start, len(touched)
+
+
+@lru_cache(maxsize=None)
+def _outcomes(text: str) -> list[dict[str, object]]:
+    """A template's outcomes, decoded once (templates are few, their copies many)."""
+    return json.loads(text)
 
 
 def _take(events: Iterator[Any], n: int) -> list[Any]:
@@ -204,8 +216,10 @@ def build(args: argparse.Namespace, blobs: Path) -> Result:
         appended, seconds, touched = (bulk_append(engine, plans, wanted, args.seed, args.batch, args.commit_every)
                                       if wanted else (0, 0.0, 0))
         if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:  # fresh statistics after the bulk load, as the demo does
-                conn.exec_driver_sql("ANALYZE")
+            # Fresh statistics after the bulk load, as the demo does, and the visibility map that
+            # index-only scans need: what autovacuum would do in time (it may be off in a test cluster).
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
         with engine.connect() as conn:
             total = event_count(conn)
             start = time.perf_counter()

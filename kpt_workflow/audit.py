@@ -9,12 +9,17 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from kpt_workflow import chain_check
+from kpt_workflow import projections
 from kpt_workflow.canonical import canonical_json, sha256_hex, utc_text
 from kpt_workflow.models import AuditEvent
 from kpt_workflow.recorder import recorder
 
 GENESIS_HASH = "0" * 64
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""How an event's hash covers it (each event keeps the version it was written with). Both hash the
+canonical JSON of its columns; 1 holds `outcomes` and `payload` as strings of JSON text, 2 embeds
+them as the JSON values they are, so that neither writing nor verifying escapes the two long texts."""
 EVENTS = AuditEvent.__table__
 HASHED_COLUMNS = ("seq", "plan_id", "plan_version", "event_type", "schema_version", "actor", "action", "from_state",
                   "to_state", "legal_date", "outcomes", "payload", "prev_hash")
@@ -33,8 +38,24 @@ def event_body(event: Mapping[str, Any]) -> dict[str, object]:
             "legal_date": legal.isoformat() if legal is not None else None}
 
 
+# The body's keys that sort before "outcomes" and after "payload" (its two embedded values).
+_BEFORE_EMBEDDED = ("action", "actor", "event_type", "from_state", "legal_date")
+_AFTER_EMBEDDED = ("plan_id", "plan_version", "prev_hash", "recorded_at", "schema_version", "seq", "to_state")
+
+
+def hashed_text(event: Mapping[str, Any]) -> str:
+    """The text the hash covers, in the event's `schema_version` (any but 1 reads as 2, so a
+    forged version still hashes to something other than what was stored)."""
+    body = event_body(event)
+    if body["schema_version"] == 1:
+        return canonical_json(body)
+    before = canonical_json({name: body[name] for name in _BEFORE_EMBEDDED})
+    after = canonical_json({name: body[name] for name in _AFTER_EMBEDDED})
+    return f'{before[:-1]},"outcomes":{body["outcomes"]},"payload":{body["payload"]},{after[1:]}'
+
+
 def compute_hash(event: Mapping[str, Any]) -> str:
-    return sha256_hex(canonical_json(event_body(event)))
+    return sha256_hex(hashed_text(event))
 
 
 @dataclass(frozen=True)
@@ -62,8 +83,8 @@ class Appended:
 
 def append(conn: Connection, new: NewEvent) -> Appended:
     """Link `new` after the chain head. The caller's transaction holds the write lock (SQLite's
-    BEGIN IMMEDIATE; on PostgreSQL the advisory lock taken here), and UNIQUE(prev_hash) makes a
-    race fail rather than fork the chain."""
+    BEGIN IMMEDIATE; on PostgreSQL the advisory lock taken here), under which the head's seq and hash
+    are read together; seq is the primary key, so a race fails rather than forks the chain."""
     store = recorder(conn)
     head = store.chain_head()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
@@ -75,6 +96,7 @@ def append(conn: Connection, new: NewEvent) -> Appended:
     }
     row["hash"] = compute_hash(row)
     store.insert_event(row)
+    projections.apply(conn, new)
     return Appended(seq, row["hash"])
 
 
@@ -96,23 +118,41 @@ def iter_events(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, An
     yield from conn.execute(select(EVENTS).order_by(EVENTS.c.seq).execution_options(yield_per=batch)).mappings()
 
 
-def verify(conn: Connection) -> VerifyReport:
+def verify(conn: Connection, workers: int = 1) -> VerifyReport:
     """Walk the chain from the genesis: contiguous positions, each link pointing at the previous
-    hash, each hash matching its content. Reports the first event that breaks."""
+    hash, each hash matching its content. Reports the first event that breaks.
+
+    `chain_check` reads and hashes the events in seq ranges; with `workers` > 1 a large log is split
+    over forked processes (for the command line, not inside a threaded server). The ranges are
+    joined here in chain order, each one's first event checked against the end of the one before."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    for event in iter_events(conn):
-        seq = event["seq"]
-        if seq != expected_seq:
-            return VerifyReport(False, count, prev_hash, seq,
-                                f"falta el evento {expected_seq}: la secuencia salta al {seq} (borrado o reordenado)")
-        if event["prev_hash"] != prev_hash:
-            return VerifyReport(False, count, prev_hash, seq,
-                                f"el evento {seq} no enlaza con el anterior (borrado, insertado o reordenado)")
-        if compute_hash(event) != event["hash"]:
-            return VerifyReport(False, count, prev_hash, seq,
-                                f"el contenido del evento {seq} no corresponde a su hash (editado)")
-        expected_seq, prev_hash, count = seq + 1, event["hash"], count + 1
+    for stretch in chain_check.scan_ranges(conn, workers, _reference_hash):
+        if stretch.first_seq is None:
+            continue
+        if stretch.first_seq != expected_seq:
+            flaw: chain_check.Flaw | None = chain_check.Flaw("gap", stretch.first_seq)
+        elif stretch.first_prev_hash != prev_hash:
+            flaw = chain_check.Flaw("link", stretch.first_seq)
+        else:
+            expected_seq, prev_hash, count = stretch.next_seq, stretch.head_hash, count + stretch.intact
+            flaw = stretch.flaw
+        if flaw is not None:
+            return VerifyReport(False, count, prev_hash, flaw.seq,
+                                _PROBLEMS[flaw.kind].format(seq=flaw.seq, expected=expected_seq))
     return VerifyReport(True, count, prev_hash)
+
+
+_PROBLEMS = {
+    "gap": "falta el evento {expected}: la secuencia salta al {seq} (borrado o reordenado)",
+    "link": "el evento {seq} no enlaza con el anterior (borrado, insertado o reordenado)",
+    "content": "el contenido del evento {seq} no corresponde a su hash (editado)",
+}
+
+
+def _reference_hash(conn: Connection, seq: int) -> str:
+    """The hash `append` computes, for event `seq` as stored: the arbiter when the fast walk's
+    hash disagrees (a value stored in a form its template does not write, or a real edit)."""
+    return compute_hash(conn.execute(select(EVENTS).where(EVENTS.c.seq == seq)).mappings().one())
 
 
 def plan_events(conn: Connection, plan_id: str) -> list[Mapping[str, Any]]:

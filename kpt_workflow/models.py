@@ -1,9 +1,10 @@
-"""The tables. `plan` and `document` are a projection of `audit_event`: replay rebuilds them."""
+"""The tables. `plan`, `document` and `blocked_rule_day` are projections of `audit_event`: replay
+rebuilds them."""
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -28,7 +29,7 @@ class Plan(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=16)
     entity_code: str = Field(foreign_key="entity.code", index=True)
     period: int
-    state: str = Field(index=True)
+    state: str
     state_entered_on: date = Field(description="legal date of the act that put the plan in its state")
     version: int
     definition_name: str
@@ -59,16 +60,36 @@ class Document(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+# The events that put a plan in a state. Each type has a partial index holding only its events
+# (a few per plan, however many refused attempts the log holds), covering what the reports read;
+# a query must repeat the index's predicate, with the literal, for either database to use it.
+CREATED, APPLIED = "plan_created", "transition_applied"
+MOVE_INDEXES = {CREATED: "ix_audit_event_created", APPLIED: "ix_audit_event_step"}
+
+
+def _move_index(event_type: str) -> Index:
+    where = text(f"event_type = '{event_type}'")
+    return Index(MOVE_INDEXES[event_type], "plan_id", "seq", "to_state", "legal_date",
+                 sqlite_where=where, postgresql_where=where)
+
+
 class AuditEvent(SQLModel, table=True):
-    """One link of the global hash chain; the application only ever inserts these rows."""
+    """One link of the global hash chain; the application only ever inserts these rows.
+
+    Indexes are kept few, each one costs every append: UNIQUE(plan_id, plan_version) also serves
+    lookups by plan, and the two partial indexes of `MOVE_INDEXES` are written only for the events
+    they hold. `hash` and `prev_hash` are not UNIQUE: the chain cannot fork because `seq` is the
+    primary key and an append reads the head's `seq` and `hash` together under the write lock
+    (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock in `recorder.chain_head`), so a racing
+    append fails on the key; `audit.verify` checks the links."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("plan_id", "plan_version"),)
+    __table_args__ = (UniqueConstraint("plan_id", "plan_version"), _move_index(CREATED), _move_index(APPLIED))
 
     seq: int = Field(primary_key=True, description="position in the global chain, from 1")
-    plan_id: str = Field(foreign_key="plan.id", index=True)
+    plan_id: str = Field(foreign_key="plan.id")
     plan_version: int
-    event_type: str = Field(index=True)
+    event_type: str
     schema_version: int
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     actor: str
@@ -78,8 +99,26 @@ class AuditEvent(SQLModel, table=True):
     legal_date: date | None = None
     outcomes: str = Field(description="canonical JSON list of rule outcomes")
     payload: str = Field(description="canonical JSON object")
-    prev_hash: str = Field(unique=True, max_length=64)
-    hash: str = Field(unique=True, max_length=64)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class BlockedRuleDay(SQLModel, table=True):
+    """Refused attempts of a plan that a rule blocked on one legal day: the failed outcomes of the
+    `transition_blocked` events, counted in the transaction of each event (`projections.py`), so
+    the reports sum a small table instead of unpacking the JSON of every refused attempt.
+
+    The key leads with the rule, the reports' grouping; on SQLite the rows are stored in key
+    order (WITHOUT ROWID), so a report reads them in that order and an upsert writes one B-tree."""
+
+    __tablename__ = "blocked_rule_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    rule: str = Field(primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    legal_date: date = Field(primary_key=True)
+    attempts: int
+    basis: str = Field(description="the legal basis the outcomes recorded (the greatest, should it ever differ)")
 
 
 class DecimalText(TypeDecorator[Decimal]):

@@ -1,4 +1,5 @@
-"""Rebuild plans and documents from the audit events alone, and compare with the tables.
+"""Rebuild plans, documents and the refused-attempt counts from the audit events alone, and
+compare with the tables.
 
 Replay is a pure fold: it never re-runs the rules (the recorded outcomes are the record) and takes
 time and actor from the events.
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlmodel import SQLModel
 
+from kpt_workflow import projections
 from kpt_workflow.audit import as_utc, iter_events
 from kpt_workflow.models import Document, Plan, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.strategy import investment_rows, strategic_rows
@@ -30,6 +32,7 @@ class Projection:
     plans: dict[str, dict[str, object]] = field(default_factory=dict)
     documents: dict[tuple[str, str, int], dict[str, object]] = field(default_factory=dict)
     strategy: dict[tuple[str, str], list[dict[str, object]]] = field(default_factory=dict)
+    blocked: dict[projections.RuleDay, projections.Blocked] = field(default_factory=dict)
 
 
 def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
@@ -47,6 +50,8 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
     plan["version"] = event["plan_version"]
     if event_type == "transition_applied":
         plan["state"], plan["state_entered_on"] = event["to_state"], event["legal_date"]
+    elif event_type == projections.BLOCKED:
+        projections.count_refusal(projection.blocked, plan_id, event["legal_date"], json.loads(event["outcomes"]))
     elif event_type == "strategic_part_recorded":
         programs, goals = strategic_rows(plan_id, payload)
         projection.strategy[plan_id, PlanProgram.__tablename__] = [r.model_dump() for r in programs]
@@ -100,6 +105,7 @@ def differences(conn: Connection) -> list[str]:
             if value != rebuilt[name]:
                 found.append(f"{label}: {name} es {value!r} en la tabla y {rebuilt[name]!r} en los eventos")
     found += _strategy_differences(conn, projection)
+    found += _blocked_differences(conn, projection)
     return found
 
 
@@ -117,6 +123,22 @@ def _strategy_differences(conn: Connection, projection: Projection) -> list[str]
                 found.append(f"{table.__tablename__} del plan {plan_id}: {len(rows)} filas en la tabla y "
                              f"{len(rebuilt)} en los eventos, o con valores distintos")
     return found
+
+
+def _blocked_differences(conn: Connection, projection: Projection) -> list[str]:
+    found = []
+    stored, rebuilt = projections.stored_blocked(conn), projection.blocked
+    for key in sorted(set(stored) | set(rebuilt)):
+        row, folded = stored.get(key), rebuilt.get(key)
+        if row != folded:
+            plan_id, rule, day = key
+            found.append(f"intentos rechazados del plan {plan_id} por {rule} el {day.isoformat()}: "
+                         f"{_attempts(row)} en la tabla y {_attempts(folded)} en los eventos")
+    return found
+
+
+def _attempts(counted: projections.Blocked | None) -> str:
+    return "ninguno" if counted is None else f"{counted.attempts} ({counted.basis})"
 
 
 def _row_key(row: dict[str, object]) -> str:

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, delete, select, update
 
 from kpt_workflow import audit, replay
 from kpt_workflow.canonical import canonical_json, sha256_hex
-from kpt_workflow.models import AuditEvent, Plan
+from kpt_workflow.errors import GuardFailed
+from kpt_workflow.models import AuditEvent, BlockedRuleDay, Plan
 from kpt_workflow.unit_of_work import UnitOfWork
 from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, STEPS_2024
 
@@ -58,7 +59,7 @@ def _swap_third_and_fourth(rows):  # type: ignore[no-untyped-def]
 
 def _insert_forged_after_second(rows):  # type: ignore[no-untyped-def]
     """A well-formed forged event, hashed correctly, linked to its predecessor and relinked from its
-    successor (UNIQUE(prev_hash) refuses a second link to the same predecessor)."""
+    successor (a second link to the same predecessor would be a fork, which verify reports too)."""
     forged = {**rows[1], "seq": 3, "plan_version": 99, "action": "aprobar", "prev_hash": rows[1]["hash"]}
     forged["hash"] = audit.compute_hash(forged)
     rest = [{**r, "seq": r["seq"] + 1} for r in rows[2:]]
@@ -109,6 +110,56 @@ def test_replay_detects_a_table_edited_behind_the_events(engine, plan_in_council
     assert found == [f"plan {plan_in_council}: state es 'aprobado' en la tabla y 'discusion_corporaciones' en los eventos"]
 
 
+@pytest.fixture
+def refused_twice(new_plan, advance) -> str:  # type: ignore[no-untyped-def]
+    """A new plan whose first step was refused twice on 15 January and once on 16 January."""
+    plan_id = new_plan()
+    for day in (date(2024, 1, 15), date(2024, 1, 15), date(2024, 1, 16)):
+        with pytest.raises(GuardFailed):
+            advance(plan_id, "iniciar_construccion", day)
+    return plan_id
+
+
+def _blocked_rows(engine: Engine) -> dict[tuple[str, date], int]:
+    table = BlockedRuleDay.__table__
+    with engine.connect() as conn:
+        return {(r.rule, r.legal_date): r.attempts for r in conn.execute(select(table))}
+
+
+def test_refused_steps_are_counted_per_rule_and_day_in_their_transaction(engine, refused_twice):
+    rows = _blocked_rows(engine)
+    rules = {rule for rule, _ in rows}
+    assert "documento_acta_informe_gestion" in rules and "empalme_cerrado" in rules
+    assert {day: n for (rule, day), n in rows.items() if rule == "empalme_cerrado"} == {
+        date(2024, 1, 15): 2, date(2024, 1, 16): 1}
+    with UnitOfWork(engine) as uow:
+        assert replay.differences(uow.connection) == []
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete", "insert"])
+def test_replay_detects_refusal_counts_edited_behind_the_events(engine, refused_twice, tamper):
+    table = BlockedRuleDay.__table__
+    key = (table.c.plan_id == refused_twice, table.c.rule == "empalme_cerrado")
+    with engine.begin() as conn:
+        if tamper == "edit":
+            conn.execute(update(table).where(*key, table.c.legal_date == date(2024, 1, 15)).values(attempts=1))
+        elif tamper == "delete":
+            conn.execute(delete(table).where(*key, table.c.legal_date == date(2024, 1, 16)))
+        else:
+            conn.execute(table.insert().values(plan_id=refused_twice, rule="empalme_cerrado",
+                                               legal_date=date(2024, 1, 17), attempts=3, basis="inventada"))
+    with UnitOfWork(engine) as uow:
+        found = replay.differences(uow.connection)
+    expected = {
+        "edit": f"intentos rechazados del plan {refused_twice} por empalme_cerrado el 2024-01-15: 1 (",
+        "delete": f"intentos rechazados del plan {refused_twice} por empalme_cerrado el 2024-01-16: ninguno en la "
+                  f"tabla y 1 (",
+        "insert": f"intentos rechazados del plan {refused_twice} por empalme_cerrado el 2024-01-17: 3 (inventada) en "
+                  f"la tabla y ninguno en los eventos",
+    }[tamper]
+    assert len(found) == 1 and found[0].startswith(expected)
+
+
 def test_events_survive_the_round_trip_with_identical_hashes(engine, plan_in_council):
     """Canonical JSON + UTC times: the hash computed when appending equals the one recomputed on read."""
     with UnitOfWork(engine) as uow:
@@ -123,3 +174,39 @@ def test_event_hash_equals_the_canonical_json_of_the_plain_event(moment, legal, 
              "recorded_at": moment, "actor": text, "action": text, "from_state": None, "to_state": text,
              "legal_date": legal, "outcomes": "[]", "payload": canonical_json({"t": text}), "prev_hash": text}
     assert audit.compute_hash(event) == sha256_hex(canonical_json(event))
+
+
+@given(moment=st.datetimes(timezones=st.just(timezone.utc)), legal=st.none() | st.dates(), text=st.text(),
+       number=st.integers(min_value=0, max_value=10**12),
+       outcomes=st.lists(st.dictionaries(st.text(), st.text() | st.booleans() | st.none())),
+       payload=st.dictionaries(st.text(), st.text() | st.integers() | st.lists(st.text())))
+def test_version_2_hash_is_the_canonical_json_with_the_json_columns_embedded(moment, legal, text, number, outcomes,
+                                                                             payload):
+    """Version 2 hashes the same object with `outcomes` and `payload` as JSON values, not strings."""
+    event = {"seq": number, "plan_id": text, "plan_version": number, "event_type": text, "schema_version": 2,
+             "recorded_at": moment, "actor": text, "action": text, "from_state": text, "to_state": None,
+             "legal_date": legal, "outcomes": canonical_json(outcomes), "payload": canonical_json(payload),
+             "prev_hash": text}
+    assert audit.compute_hash(event) == sha256_hex(canonical_json({**event, "outcomes": outcomes, "payload": payload}))
+
+
+def test_events_of_version_1_still_verify_beside_version_2(engine, plan_in_council):
+    """A log written before version 2 keeps verifying: each event is hashed in its own version."""
+    events = AuditEvent.__table__
+    with UnitOfWork(engine, write=True) as uow:
+        first = uow.connection.execute(select(events).order_by(events.c.seq).limit(1)).mappings().one()
+        as_v1 = {**first, "schema_version": 1}
+        uow.connection.execute(update(events).where(events.c.seq == first["seq"])
+                               .values(schema_version=1, hash=audit.compute_hash(as_v1)))
+        rest = uow.connection.execute(select(events).where(events.c.seq > first["seq"]).order_by(events.c.seq))
+        previous = audit.compute_hash(as_v1)
+        for event in rest.mappings().all():  # relink the chain after the rewritten first event
+            relinked = {**event, "prev_hash": previous}
+            previous = audit.compute_hash(relinked)
+            uow.connection.execute(update(events).where(events.c.seq == event["seq"])
+                                   .values(prev_hash=relinked["prev_hash"], hash=previous))
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        assert audit.verify(uow.connection).ok
+        versions = {e["schema_version"] for e in audit.iter_events(uow.connection)}
+    assert versions == {1, 2}

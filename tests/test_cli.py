@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kpt_workflow.cli import main
+from kpt_workflow.rules import RULES
 from kpt_workflow.sample import PDF
 
 STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
@@ -122,6 +123,19 @@ def test_audit_commands_and_diagram(kpt):
     code, out, _ = kpt("diagram")
     assert "stateDiagram-v2" in out and "discusion_corporaciones --> adoptado_por_decreto: adoptar_por_decreto" in out
     assert "mes_corporacion_vencido" in out
+
+
+def test_replay_check_exits_non_zero_when_the_refusal_counts_were_edited(kpt, tmp_path):
+    kpt("plan", "create", "05001", "--period", "2024")
+    code, _, _ = kpt("plan", "advance", "05001-2024", "iniciar_construccion", "--fecha", "2024-01-20")
+    assert code == 1 and kpt("audit", "replay", "--check")[0] == 0
+    with sqlite3.connect(tmp_path / "kpt.db") as conn:
+        conn.execute("UPDATE blocked_rule_day SET attempts = 5 WHERE rule = 'empalme_cerrado'")
+    code, out, _ = kpt("audit", "replay", "--check", "--json")
+    found, basis = json.loads(out), RULES["empalme_cerrado"].basis
+    assert code == 1 and not found["ok"]
+    assert found["differences"] == [f"intentos rechazados del plan 05001-2024 por empalme_cerrado el 2024-01-20: "
+                                    f"5 ({basis}) en la tabla y 1 ({basis}) en los eventos"]
 
 
 def test_commands_work_in_fresh_processes(tmp_path):

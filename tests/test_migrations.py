@@ -1,9 +1,19 @@
-"""Alembic creates exactly the schema the models declare (no drift between the two)."""
+"""Alembic creates exactly the schema the models declare (no drift between the two), and a
+migration that adds a projection fills it from the events already recorded."""
 
+from datetime import date
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
 
+from kpt_workflow import projections, replay
+from kpt_workflow.errors import GuardFailed
+from kpt_workflow.migrate import alembic_config
 from kpt_workflow.schema import metadata
+from kpt_workflow.unit_of_work import UnitOfWork
 
 
 def test_migrated_schema_matches_the_models(engine):
@@ -12,9 +22,50 @@ def test_migrated_schema_matches_the_models(engine):
     assert drift == []
 
 
-def test_audit_chain_constraints_exist(engine):
-    """The database itself refuses a forked chain or two events for one plan version."""
+def test_audit_chain_keeps_only_the_constraints_that_guard_it(engine):
+    """The database refuses two events for one plan version and two events at one chain position
+    (`seq`, the primary key, read with the head's hash under the write lock). `hash` and
+    `prev_hash` carry no UNIQUE constraint: it would cost every append a random-page B-tree write
+    and guard nothing the key does not."""
+    inspector = inspect(engine)
+    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("audit_event")}
+    unique_indexes = {tuple(i["column_names"]) for i in inspector.get_indexes("audit_event") if i["unique"]}
+    assert ("plan_id", "plan_version") in uniques
+    assert inspector.get_pk_constraint("audit_event")["constrained_columns"] == ["seq"]
+    assert not {("hash",), ("prev_hash",)} & (uniques | unique_indexes)
+    indexes = {i["name"] for i in inspector.get_indexes("audit_event") if not i["unique"]}
+    assert indexes == {"ix_audit_event_created", "ix_audit_event_step"}  # partial: creations, applied steps
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_0006_backfills_the_refusal_counts_from_the_events(engine, new_plan, file_doc, advance):
+    """Below 0006 there is no `blocked_rule_day`; upgrading fills it from the outcomes of the refused
+    steps already in the log: exactly what the appends keep (replay agrees), on either database."""
+    plan_id = new_plan("05001")
+    other = new_plan("08")
+    for day in (date(2024, 1, 8), date(2024, 1, 8), date(2024, 1, 9)):
+        for plan in (plan_id, other):
+            with pytest.raises(GuardFailed):
+                advance(plan, "iniciar_construccion", day)
+    file_doc(plan_id, "acta_informe_gestion")
+    with pytest.raises(GuardFailed):
+        advance(plan_id, "iniciar_construccion", date(2024, 1, 10))
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn)
-        uniques = {tuple(u["column_names"]) for u in context.bind.dialect.get_unique_constraints(conn, "audit_event")}
-    assert {("prev_hash",), ("hash",), ("plan_id", "plan_version")} <= uniques
+        kept = projections.stored_blocked(conn)
+    assert sum(n.attempts for (p, _, _), n in kept.items() if p == plan_id) > 0
+    try:
+        _migrate(engine, "0005", down=True)
+        assert "blocked_rule_day" not in inspect(engine).get_table_names()
+    finally:
+        _migrate(engine, "head")
+    with engine.connect() as conn:
+        assert projections.stored_blocked(conn) == kept
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    with UnitOfWork(engine) as uow:
+        assert replay.differences(uow.connection) == []

@@ -1,6 +1,7 @@
 """`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history."""
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,10 +21,12 @@ app = typer.Typer(help="Traza de auditoría encadenada.", no_args_is_help=True)
 @app.command("verify")
 def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Punto de control firmado (JSON).")] = None,
            public_key: Annotated[Path | None, typer.Option("--public-key", help="Llave pública Ed25519 (PEM).")] = None,
+           workers: Annotated[int, typer.Option("--workers", min=1, help="Procesos para un registro grande "
+                                                "(por omisión, uno por núcleo).")] = os.cpu_count() or 1,
            as_json: JsonOpt = False) -> None:
     """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió)."""
     with UnitOfWork(engine()) as uow:
-        report = audit.verify(uow.connection)
+        report = audit.verify(uow.connection, workers=workers)
         against = None
         if checkpoint is not None:
             if public_key is None:
