@@ -6,8 +6,8 @@ shown to a planning office is the one a guard applies.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import cached_property, lru_cache
 
 from kpt_workflow import calendar
 from kpt_workflow.facts import FILED, DeadlineFact, DocumentFact
@@ -28,12 +28,12 @@ class Deadline:
     readings: tuple[Reading, ...]
     met_on: date | None
 
-    @property
+    @cached_property
     def fact(self) -> DeadlineFact:
         days = [r.day for r in self.readings]
         return DeadlineFact(self.spec.code, min(days, default=None), max(days, default=None), self.met_on)
 
-    @property
+    @cached_property
     def chosen(self) -> Reading | None:
         """`aviso`: the earliest reading (nobody is late by surprise); `permiso`: the latest."""
         if not self.readings:
@@ -84,13 +84,7 @@ class Deadline:
 _EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"
 
 
-@lru_cache(maxsize=8192)
-def _readings(term: TermSpec, anchor_day: date) -> tuple[Reading, ...]:
-    """Pure and called on every step and status: cached (holiday look-ups are the costly part)."""
-    return tuple(_uncached_readings(term, anchor_day))
-
-
-def _uncached_readings(term: TermSpec, anchor_day: date) -> list[Reading]:
+def _readings(term: TermSpec, anchor_day: date) -> list[Reading]:
     if term.months_of_period is not None:
         return [Reading(calendar.end_of_month_n(anchor_day, term.months_of_period),
                         f"último día del mes {term.months_of_period} del período, {_EXTENDED}")]
@@ -112,14 +106,18 @@ def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str
     result = []
     for spec in specs:
         anchor_day = calendar.period_start(period) if spec.anchor == PERIOD_START else _filed_on(documents, spec.anchor)
-        readings: list[Reading] = []
-        if anchor_day is not None:
-            for term in spec.terms:
-                readings.extend(_readings(term, anchor_day))
         met = documents.get(spec.met_by)
         met_on = met.first_filed_on if met is not None and met.status == FILED else None
-        result.append(Deadline(spec, tuple(readings), met_on))
+        result.append(_deadline(spec, anchor_day, met_on))
     return result
+
+
+@lru_cache(maxsize=65536)
+def _deadline(spec: DeadlineSpec, anchor_day: date | None, met_on: date | None) -> Deadline:
+    """Pure and asked for on every step and status, mostly with the same dates: cached (holiday
+    look-ups are the costly part; a `Deadline` is immutable, so sharing one is safe)."""
+    readings = [] if anchor_day is None else [r for term in spec.terms for r in _readings(term, anchor_day)]
+    return Deadline(spec, tuple(readings), met_on)
 
 
 def _filed_on(documents: Mapping[str, DocumentFact], doc_type: str) -> date | None:

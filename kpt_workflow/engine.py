@@ -75,8 +75,10 @@ class Workflow:
 
 
 @lru_cache(maxsize=None)
-def _all_workflows() -> dict[tuple[str, int], Workflow]:
-    workflows: dict[tuple[str, int], Workflow] = {}
+def _all_workflows() -> dict[tuple[str, int | None], Workflow]:
+    """Every definition by (name, version), and by (name, None) the newest of each name: asked for
+    on every step, so one dictionary look-up."""
+    workflows: dict[tuple[str, int | None], Workflow] = {}
     sources: dict[tuple[str, int], Path] = {}
     for path in sorted(DEFINITIONS_DIR.glob("**/*.yaml")):
         definition = load_definition(path)
@@ -86,15 +88,17 @@ def _all_workflows() -> dict[tuple[str, int], Workflow]:
                                   f"definida en {sources[key]}; cambie la versión.")
         sources[key] = path
         workflows[key] = Workflow.build(definition)
+    for name, version in sorted(sources):  # ascending versions: the newest is set last
+        workflows[name, None] = workflows[name, version]
     return workflows
 
 
 def workflow(name: str, version: int | None = None) -> Workflow:
     """The definition `name` at `version` (the newest when None): plans keep the one they started under."""
-    versions = {v: w for (n, v), w in _all_workflows().items() if n == name}
-    if not versions:
+    workflows = _all_workflows()
+    found = workflows.get((name, version))
+    if found is not None:
+        return found
+    if (name, None) not in workflows:
         raise NotFound(f"No hay una definición de flujo llamada '{name}'.")
-    chosen = max(versions) if version is None else version
-    if chosen not in versions:
-        raise NotFound(f"La definición '{name}' no tiene la versión {version}.")
-    return versions[chosen]
+    raise NotFound(f"La definición '{name}' no tiene la versión {version}.")

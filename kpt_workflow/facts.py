@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 from collections.abc import Iterable
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from kpt_workflow.words import words_for
 
@@ -14,10 +14,10 @@ JUSTIFIED_ABSENCE = "ausencia_justificada"
 WITHDRAWN = "retirado"
 
 
-@dataclass(frozen=True)
-class DocumentFact:
+class DocumentFact(NamedTuple):
     """The latest version of one document type, and when it was first filed (a deadline is met by
-    the first filing; a term that runs from the act restarts with the latest one)."""
+    the first filing; a term that runs from the act restarts with the latest one). A named tuple:
+    every step builds one per document type, and a tuple is the cheapest immutable record."""
 
     doc_type: str
     version: int

@@ -92,20 +92,27 @@ class SqliteRecorder:
     _DOCUMENTS_SQL = ("SELECT doc_type, version, status, legal_date, number FROM document "
                       "WHERE plan_id = ? AND legal_date <= ? ORDER BY doc_type, version")
     _HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
-    _INSERT_SQL = (f"INSERT INTO audit_event ({', '.join(c.name for c in EVENTS.columns)}) "
-                   f"VALUES ({', '.join('?' for _ in EVENTS.columns)})")
+    _EVENT_COLUMNS = tuple(c.name for c in EVENTS.columns)
+    _INSERT_SQL = (f"INSERT INTO audit_event ({', '.join(_EVENT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})")
 
     def __init__(self, conn: Connection) -> None:
         self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
+    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """Every row, so the statement is finished: a half-read one would hold its read snapshot
+        (and block WAL checkpoints) while the pooled connection sits idle."""
+        return self.cursor.execute(sql, parameters).fetchall()
+
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
-        row = self.cursor.execute(self._PLAN_SQL, (plan_id,)).fetchone()
-        if row is None:
+        rows = self._rows(self._PLAN_SQL, (plan_id,))
+        if not rows:
             return None
+        row = rows[0]
         return (*row[:8], date.fromisoformat(row[8]), *row[9:])
 
     def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
-        rows = self.cursor.execute(self._DOCUMENTS_SQL, (plan_id, (as_of or FAR_FUTURE).isoformat())).fetchall()
+        rows = self._rows(self._DOCUMENTS_SQL, (plan_id, (as_of or FAR_FUTURE).isoformat()))
         return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
                                for doc_type, version, status, legal, number in rows)
 
@@ -116,10 +123,11 @@ class SqliteRecorder:
         return self.cursor.execute(sql, values).rowcount == 1
 
     def chain_head(self) -> tuple[int, str] | None:
-        return self.cursor.execute(self._HEAD_SQL).fetchone()
+        rows = self._rows(self._HEAD_SQL)
+        return rows[0] if rows else None
 
     def insert_event(self, row: Mapping[str, Any]) -> None:
-        self.cursor.execute(self._INSERT_SQL, [_sqlite_value(row[c.name]) for c in EVENTS.columns])
+        self.cursor.execute(self._INSERT_SQL, [_sqlite_value(row[name]) for name in self._EVENT_COLUMNS])
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -130,5 +138,15 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+_SQLITE_RECORDER = "kpt_sqlite_recorder"
+
+
 def recorder(conn: Connection) -> Recorder:
-    return SqliteRecorder(conn) if conn.dialect.name == "sqlite" else CoreRecorder(conn)
+    """On SQLite, one recorder (with its cursor) per DB-API connection, kept in the connection's
+    `info`, which lives as long as that connection does in the pool."""
+    if conn.dialect.name != "sqlite":
+        return CoreRecorder(conn)
+    store = conn.info.get(_SQLITE_RECORDER)
+    if store is None:
+        store = conn.info[_SQLITE_RECORDER] = SqliteRecorder(conn)
+    return store
