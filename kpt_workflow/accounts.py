@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, DateTime
-from sqlmodel import Field, Session, SQLModel, select
+from sqlalchemy import Column, Connection, DateTime, bindparam, select
+from sqlmodel import Field, Session, SQLModel
 
+from kpt_workflow.access import Actor
 from kpt_workflow.errors import AlreadyExists, InvalidInput, NotFound
 from kpt_workflow.models import Entity
 
@@ -71,9 +72,25 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
     return user, token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.exec(select(User).join(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
-    return row if row is not None and row.active else None
+_USER, _TOKEN = User.__table__, ApiToken.__table__
+# Every request resolves its actor: the statements are built once and run as Core, which costs
+# a fraction of the same query through an ORM Session.
+_ACTOR = select(_USER.c.username, _USER.c.role, _USER.c.entity_code).where(_USER.c.active)
+_ACTOR_BY_TOKEN = (_ACTOR.join(_TOKEN, _TOKEN.c.username == _USER.c.username)
+                   .where(_TOKEN.c.token_hash == bindparam("token_hash")))
+_ACTOR_BY_NAME = _ACTOR.where(_USER.c.username == bindparam("username"))
+
+
+def actor_for_token(conn: Connection, token: str) -> Actor | None:
+    """The active user holding this API token."""
+    row = conn.execute(_ACTOR_BY_TOKEN, {"token_hash": token_hash(token)}).first()
+    return None if row is None else Actor(*row)
+
+
+def actor_named(conn: Connection, username: str) -> Actor | None:
+    """The active user of a login session."""
+    row = conn.execute(_ACTOR_BY_NAME, {"username": username}).first()
+    return None if row is None else Actor(*row)
 
 
 def user_for_password(session: Session, username: str, password: str) -> User | None:

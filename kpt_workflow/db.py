@@ -5,14 +5,66 @@ a power loss), and write transactions opened with BEGIN IMMEDIATE so that two wr
 busy timeout instead of failing with SQLITE_BUSY (SQLAlchemy's documented pysqlite recipe).
 """
 
+import threading
+from collections import deque
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
 WRITE_OPTION = "kpt_write"
 
 
+class WriterLock:
+    """One writer at a time among the threads of a process, on one SQLite engine, in arrival order.
+
+    SQLite's busy handler makes a waiting writer sleep (1 ms, then longer, up to 100 ms) and look
+    again, so under many threads a writer can sleep long after the lock is free. Here the threads
+    queue, and each ending writer hands the turn straight to the oldest waiting one (a plain Lock
+    would let a newcomer overtake the threads already waiting, some of them many times over).
+    Other processes on the same file still meet at BEGIN IMMEDIATE, under the busy timeout, which
+    also bounds the wait here.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._guard = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()  # one held lock per waiting writer, oldest first
+        self._taken = False
+
+    def acquire(self) -> None:
+        with self._guard:
+            if not self._taken:
+                self._taken = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        if turn.acquire(timeout=self.timeout_s):
+            return  # released by `release`: the turn is ours
+        with self._guard:
+            if turn in self._waiting:  # else it was handed over just as the wait ran out: ours
+                self._waiting.remove(turn)
+                raise TimeoutError(f"no turn to write to the database within {self.timeout_s:g} s")
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()  # the turn passes on without ever being free
+            else:
+                self._taken = False
+
+
+_WRITER_LOCKS: "WeakKeyDictionary[Engine, WriterLock]" = WeakKeyDictionary()
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The lock a write transaction takes before BEGIN IMMEDIATE (SQLite engines of `make_engine`)."""
+    return _WRITER_LOCKS.get(engine)
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = False) -> Engine:
@@ -25,6 +77,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms, "NORMAL" if bulk_load else "FULL")
+        _WRITER_LOCKS[engine] = WriterLock(busy_timeout_ms / 1000)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -43,4 +96,5 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) ->
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: SQLAlchemy's execution layer would cost more than the BEGIN.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # type: ignore[union-attr]

@@ -1,20 +1,24 @@
-"""Idempotency keys for POSTs that change state (Stripe's design): the first response is kept
-with the key; a retry with the same request gets it back and writes nothing; the same key with
-another request is refused.
+"""Idempotency keys for POSTs that change state (Stripe's design): the first answer is kept with
+the key; a retry with the same request gets it back and writes nothing; the same key with another
+request is refused.
 
-The key is claimed in the same transaction as the change it guards (so a change can never be
-applied twice), and the response is attached right after that transaction commits.
+The key lives and dies with the change it guards: it is looked up inside the write transaction
+(on SQLite after BEGIN IMMEDIATE has taken the write lock, so a concurrent duplicate waits and then
+finds it; on PostgreSQL the primary key makes a duplicate racing past the lookup fail at commit),
+and it is stored together with its answer in the commit of the change. So a change is never
+applied twice, and never committed without the answer a retry will get. A refused step is a
+committed change too (its event), so its refusal is stored and replayed the same way.
 """
 
-import hashlib
-import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Engine, Text, select, update
+from sqlalchemy import Column, Connection, DateTime, Text, bindparam, select
 from sqlmodel import Field, SQLModel
 
-from kpt_workflow.errors import IdempotencyKeyReused
+from kpt_workflow.errors import IdempotencyKeyReused, KptError
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -30,41 +34,48 @@ class IdempotencyRecord(SQLModel, table=True):
 
 TABLE = IdempotencyRecord.__table__
 
+Outcome = Mapping[str, Any] | KptError
+"""How a use-case ends: its result, or the refusal it committed (a blocked step) and then raises."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the entry point answered: its status and its JSON body, as the text that was sent."""
+
+    status_code: int | None  # None: a key claimed before answers were stored with the change (no answer kept)
+    body: str | None
+
 
 @dataclass(frozen=True)
 class Claim:
+    """An Idempotency-Key of a user for one request (`request_hash`), and how the entry point
+    answers an outcome (`answer`): the unit of work stores that answer when the change commits."""
+
     username: str
     key: str
     request_hash: str
+    answer: Callable[[Outcome], Answer]
 
 
-@dataclass(frozen=True)
-class StoredResponse:
-    status_code: int | None  # None: the change committed but its response was not stored
-    body: object
+# Built once: building a statement costs more than running it on SQLite.
+_LOOKUP = select(TABLE.c.request_hash, TABLE.c.status_code, TABLE.c.response_body).where(
+    TABLE.c.username == bindparam("username"), TABLE.c.key == bindparam("key"))
+_INSERT = TABLE.insert()
 
 
-def request_hash(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
-
-
-def previous(conn: Connection, claim: Claim) -> StoredResponse | None:
-    """The stored response for this key, if any; a different request under it is refused."""
-    row = conn.execute(select(TABLE).where(TABLE.c.username == claim.username, TABLE.c.key == claim.key)).first()
+def previous(conn: Connection, claim: Claim) -> Answer | None:
+    """The stored answer for this key, if any; a different request under it is refused."""
+    row = conn.execute(_LOOKUP, {"username": claim.username, "key": claim.key}).first()
     if row is None:
         return None
     if row.request_hash != claim.request_hash:
         raise IdempotencyKeyReused("Esta Idempotency-Key ya se usó con otra solicitud; use una clave nueva.",
                                    field="Idempotency-Key")
-    return StoredResponse(row.status_code, json.loads(row.response_body) if row.response_body else None)
+    return Answer(row.status_code, row.response_body)
 
 
-def insert_claim(conn: Connection, claim: Claim) -> None:
-    conn.execute(TABLE.insert().values(username=claim.username, key=claim.key, request_hash=claim.request_hash,
-                                       created_at=datetime.now(timezone.utc)))
-
-
-def attach_response(engine: Engine, claim: Claim, status_code: int, body: object) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(TABLE).where(TABLE.c.username == claim.username, TABLE.c.key == claim.key)
-                     .values(status_code=status_code, response_body=json.dumps(body, ensure_ascii=False, default=str)))
+def record(conn: Connection, claim: Claim, answer: Answer) -> None:
+    """Store the key with its answer, in the caller's transaction (the change's)."""
+    conn.execute(_INSERT, {"username": claim.username, "key": claim.key, "request_hash": claim.request_hash,
+                           "status_code": answer.status_code, "response_body": answer.body,
+                           "created_at": datetime.now(timezone.utc)})

@@ -5,25 +5,29 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from kpt_workflow.db import WRITE_OPTION
-from kpt_workflow.idempotency import Claim, insert_claim
+from kpt_workflow.db import WRITE_OPTION, WriterLock, writer_lock
+from kpt_workflow.idempotency import Answer, Claim, Outcome, record
 
 
 class UnitOfWork:
     """Open with `write=True` for use-cases that change data: on SQLite it takes the write lock
-    at BEGIN, so the facts a guard reads cannot change before the commit.
+    at BEGIN (after the process's writer lock, see db.WriterLock), so the facts a guard reads
+    cannot change before the commit.
 
     The transaction lives on a Connection (Core statements on the hot path cost a fraction of ORM
     ones); a Session joined to that same transaction is made only when a use-case asks for it.
     """
 
     def __init__(self, engine: Engine, *, write: bool = False, claim: Claim | None = None) -> None:
-        """`claim`: an idempotency key to record in the same transaction as the change it guards."""
+        """`claim`: an idempotency key to store, with the answer to the use-case's outcome, in the
+        same transaction as the change it guards."""
         self.engine = engine
         self.write = write
         self.claim = claim
+        self.answer: Answer | None = None  # what the commit stored under the claim
         self._connection: Connection | None = None
         self._session: Session | None = None
+        self._writer_lock: WriterLock | None = None
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -36,6 +40,7 @@ class UnitOfWork:
     @property
     def connection(self) -> Connection:
         if self._connection is None:
+            self._take_turn()
             self._connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
             self._connection.begin()
         return self._connection
@@ -47,19 +52,39 @@ class UnitOfWork:
                                     join_transaction_mode="create_savepoint")
         return self._session
 
-    def commit(self) -> None:
+    def commit(self, outcome: Outcome | None = None) -> None:
+        """`outcome`: the use-case's result, or the refusal it commits and then raises; under a
+        claim, the answer to it is stored with the key in this transaction."""
         if self._session is not None:
             self._session.flush()
         if self.claim is not None:
-            insert_claim(self.connection, self.claim)
+            if outcome is None:
+                raise ValueError("a use-case under an idempotency claim commits with its outcome")
+            self.answer = self.claim.answer(outcome)
+            record(self.connection, self.claim, self.answer)
             self.claim = None
         self.connection.commit()
         self._release()  # a later read opens a new transaction
 
+    def _take_turn(self) -> None:
+        """On SQLite a writer first waits for its turn among the process's threads (see
+        db.WriterLock), then BEGIN IMMEDIATE takes SQLite's lock; `_release` gives the turn back,
+        however the unit of work ends."""
+        lock = writer_lock(self.engine) if self.write else None
+        if lock is not None:
+            lock.acquire()
+            self._writer_lock = lock
+
     def _release(self) -> None:
-        """Close without committing: whatever was not committed is rolled back."""
-        if self._session is not None:
-            self._session.close()
-        if self._connection is not None:
-            self._connection.close()
-        self._session = self._connection = None
+        """Close without committing: whatever was not committed is rolled back; then let the next
+        writer in (even if closing failed: a turn never given back would stop every writer)."""
+        try:
+            if self._session is not None:
+                self._session.close()
+            if self._connection is not None:
+                self._connection.close()
+        finally:
+            self._session = self._connection = None
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+                self._writer_lock = None

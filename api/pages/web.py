@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_USER, RuntimeDep
 from kpt_workflow.access import Actor
-from kpt_workflow.accounts import User
+from kpt_workflow.accounts import actor_named
 from kpt_workflow.demo import MARKER_KEY
 from kpt_workflow.errors import Forbidden, KptError
 from kpt_workflow.models import DatasetMarker
@@ -62,9 +62,9 @@ def page_actor(request: Request, rt: RuntimeDep) -> Actor:
     username = request.session.get(SESSION_USER)
     if username is not None:
         with UnitOfWork(rt.engine) as uow:
-            user = uow.session.get(User, username)
-        if user is not None and user.active:
-            return Actor(user.username, user.role, user.entity_code)
+            actor = actor_named(uow.connection, username)
+        if actor is not None:
+            return actor
     raise LoginRequired("Inicie sesión.", next=str(request.url.path))
 
 

@@ -26,8 +26,10 @@ def serve(host: Annotated[str, typer.Option(help="Dirección en la que escucha."
     """Sirve la API (/api/v1, documentación en /docs) con uvicorn."""
     import uvicorn  # imported here: the other commands do not need the web stack
 
+    from api.http_protocol import HTTP_PROTOCOL
+
     typer.echo(f"kpt-workflow en http://{host}:{port}/  (API: /api/v1, documentación: /docs)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, http=HTTP_PROTOCOL)
 
 
 @users_app.command("create")

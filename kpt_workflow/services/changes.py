@@ -1,5 +1,6 @@
 """What every change to a plan does: lock it at the version the caller read, bump the version
-with an optimistic check, append the audit event in the same transaction, commit explicitly."""
+with an optimistic check, append the audit event in the same transaction, commit explicitly with
+the outcome the caller will get (stored there with its Idempotency-Key, if it came with one)."""
 
 from dataclasses import replace
 from datetime import date, datetime, timezone
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from kpt_workflow import audit, calendar
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput, PlanVersionConflict
+from kpt_workflow.idempotency import Outcome
 from kpt_workflow.recorder import recorder
 from kpt_workflow.repository import PlanRecord, plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -60,10 +62,11 @@ def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fie
     return replace(plan, version=version, **plan_fields), appended
 
 
-def commit(uow: UnitOfWork, plan_id: str) -> None:
-    """UNIQUE(plan_id, plan_version) is the last guard against a concurrent change."""
+def commit(uow: UnitOfWork, plan_id: str, outcome: Outcome) -> None:
+    """`outcome`: the result the use-case returns, or the refusal it raises after committing.
+    UNIQUE(plan_id, plan_version) is the last guard against a concurrent change."""
     try:
-        uow.commit()
+        uow.commit(outcome)
     except IntegrityError as exc:
         raise PlanVersionConflict(f"Otro cambio al plan {plan_id} se registró al mismo tiempo; nada se escribió. "
                                   f"Vuelva a intentarlo.") from exc

@@ -64,7 +64,7 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
     deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
     plan = open_change(uow, plan_id, expected_version)
     plan, result = file_in(uow, blobs, plan, filing, actor)
-    commit(uow, plan.id)
+    commit(uow, plan.id, result)
     return result
 
 

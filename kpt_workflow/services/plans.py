@@ -50,14 +50,16 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
         payload={"entity_code": entity.code, "period": period,
                  "definition": {"name": definition.name, "version": definition.version}},
     ))
-    commit(uow, plan_id)
-    return plan_status(uow.connection, plan_id, calendar.today_in_colombia())
+    status = plan_status(uow.connection, plan_id, calendar.today_in_colombia())
+    commit(uow, plan_id, status)
+    return status
 
 
 def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_date: date | None = None,
             expected_version: int | None = None) -> dict[str, object]:
     """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
-    A refusal is committed as an event and then raised as `GuardFailed`."""
+    A refusal is committed as an event (with its answer, under an Idempotency-Key) and then
+    raised as `GuardFailed`."""
     plan = open_change(uow, plan_id, expected_version)
     return _attempt(uow, plan, trigger, actor, legal_date)
 
@@ -96,12 +98,15 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
         "transition_applied" if allowed else "transition_blocked", actor, trigger, legal_date,
         {"trigger": trigger, "late_deadlines": late}, from_state=facts.state, to_state=transition.dest,
         outcomes=outcomes), **moved)
-    commit(uow, plan.id)
     if not allowed:
         failed = [o for o in outcomes if not o["passed"]]
-        raise GuardFailed(
+        refusal = GuardFailed(
             f"Paso '{trigger}' rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
             plan=plan.id, trigger=trigger, version=plan.version, event_seq=appended.seq, checklist=outcomes)
-    return {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
-            "event_seq": appended.seq, "legal_date": legal_date.isoformat(), "late_deadlines": late,
-            "checklist": outcomes}
+        commit(uow, plan.id, refusal)
+        raise refusal
+    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
+              "event_seq": appended.seq, "legal_date": legal_date.isoformat(), "late_deadlines": late,
+              "checklist": outcomes}
+    commit(uow, plan.id, result)
+    return result

@@ -26,10 +26,11 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
     plan, _ = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
                                       payload))
-    commit(uow, plan.id)
     programs = sum(len(e["programas"]) for e in payload["ejes"])
-    return {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
-            "metas": len(codes)}
+    result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
+              "metas": len(codes)}
+    commit(uow, plan.id, result)
+    return result
 
 
 def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
@@ -42,9 +43,10 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
     plan, _ = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
                                       payload), declared_investment_total=payload["total"])
-    commit(uow, plan.id)
-    return {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
-            "total": sum(line["valor"] for line in payload["lineas"])}
+    result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
+              "total": sum(line["valor"] for line in payload["lineas"])}
+    commit(uow, plan.id, result)
+    return result
 
 
 def _replace_rows(uow: UnitOfWork, plan_id: str, table: Table, rows: list[SQLModel]) -> None:

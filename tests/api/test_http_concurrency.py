@@ -82,3 +82,30 @@ def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
         assert versions == list(range(1, plan_version + 1))  # one event per version: none lost, none repeated
         assert conn.execute(select(func.count()).select_from(audit.EVENTS)
                             .where(audit.EVENTS.c.action == "devolver_para_ajustes")).scalar_one() == 1
+
+
+def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answer(
+        server, engine: Engine, tokens, plan_in_council):  # type: ignore[no-untyped-def]
+    """A client that retries while its first attempt is still running: one change is applied; the
+    others get its answer back (or, on PostgreSQL, a retry that raced past the key's lookup is
+    refused by the plan's version), never a second change."""
+    with engine.connect() as conn:
+        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
+        events_before = audit.verify(conn).events
+    headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"',
+               "Idempotency-Key": "reintento-concurrente"}
+
+    responses = _fire_together(f"{server}{API}/plans/{plan_in_council}/transitions", headers,
+                               {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
+
+    statuses = Counter(r.status_code for r in responses)
+    assert set(statuses) <= {200, 409}, statuses
+    assert all(r.json()["code"] == "plan_version_conflict" for r in responses if r.status_code == 409)
+    answered = [r for r in responses if r.status_code == 200]
+    assert len({r.content for r in answered}) == 1
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in answered) == len(answered) - 1
+    if engine.dialect.name == "sqlite":  # the key is looked up under the write lock: every retry finds it
+        assert statuses == {200: CLIENTS}
+    with engine.connect() as conn:
+        assert audit.verify(conn).events == events_before + 1
+        assert replay.differences(conn) == []

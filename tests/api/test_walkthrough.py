@@ -71,6 +71,27 @@ def test_idempotent_retry_returns_the_first_response_and_writes_nothing(client, 
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
 
+def test_a_refused_step_under_a_key_is_replayed_as_refused_and_recorded_once(client, as_user, new_plan):
+    plan_id = new_plan("05001")
+    office = {**as_user("planeacion"), "Idempotency-Key": "intento-1"}
+    body = {"trigger": "iniciar_construccion", "fecha": "2024-01-20"}
+    first = client.post(f"{API}/plans/{plan_id}/transitions", headers=office, json=body)
+    again = client.post(f"{API}/plans/{plan_id}/transitions", headers=office, json=body)
+    assert first.status_code == again.status_code == 422 and first.json()["code"] == "guard_failed"
+    assert again.content == first.content and again.headers["Idempotent-Replayed"] == "true"
+    history = client.get(f"{API}/plans/{plan_id}/history", headers=office).json()
+    assert [e["event_type"] for e in history].count("transition_blocked") == 1
+
+
+def test_a_replay_sends_the_very_bytes_of_the_first_answer(client, as_user, plan_in_council):
+    council = {**as_user("corporacion"), "Idempotency-Key": "devolucion-bytes"}
+    body = {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"}
+    first = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
+    again = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
+    assert first.status_code == again.status_code == 200 and "Idempotent-Replayed" not in first.headers
+    assert again.content == first.content and again.headers["content-type"] == first.headers["content-type"]
+
+
 def test_requests_never_assign_state_or_version_fields(client, as_user):
     response = client.post(f"{API}/plans", headers=as_user("planeacion"),
                            json={"entity_code": "05001", "period": 2024, "state": "aprobado"})

@@ -1,0 +1,133 @@
+"""The baseline app of bench/http.py: a bare FastAPI endpoint that writes one row per request.
+
+`POST /rows/{key}` takes the same small JSON body as a transition request, validates it with a
+pydantic model, writes one ~600-byte row (about an audit event) in its own transaction and answers
+a small JSON object. Like the real route it is a plain `def`, so it runs in the same thread pool.
+
+SQLite: plain `sqlite3`, one connection per worker thread, the PRAGMAs of `kpt_workflow.db` (passed
+by bench/http.py, which also creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL:
+`psycopg`, one connection per worker thread, one autocommitted INSERT per request.
+
+Configured by environment variables that bench/http.py sets; served with uvicorn as the real app:
+
+    KPT_BENCH_BASELINE_URL=/tmp/x/baseline.db KPT_BENCH_SQLITE_PRAGMAS='PRAGMA …;…' KPT_BENCH_ROW_BYTES=600 \\
+        python -m uvicorn bench._bare_app:create_app --factory --app-dir .
+"""
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, ConfigDict
+
+URL_VAR = "KPT_BENCH_BASELINE_URL"  # a SQLite file path, or a postgresql:// conninfo
+PRAGMAS_VAR = "KPT_BENCH_SQLITE_PRAGMAS"  # ";"-separated, applied to every SQLite connection
+ROW_BYTES_VAR = "KPT_BENCH_ROW_BYTES"
+TABLE = "bench_http_baseline_row"
+INSERT = f"INSERT INTO {TABLE} (plan_id, body) VALUES ({{0}}, {{0}})"
+Connect = Callable[[], Any]
+Write = Callable[[Any, str, str], int]
+
+
+class RowRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: str
+    fecha: date | None = None
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def create_table(url: str, pragmas: list[str]) -> None:
+    """Made by bench/http.py before the server starts, so that workers never race to make it; on
+    SQLite the connection also sets WAL, which the file keeps."""
+    if is_postgres(url):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            connection.execute(f"CREATE TABLE {TABLE} (seq BIGSERIAL PRIMARY KEY, plan_id TEXT NOT NULL, "
+                               f"body TEXT NOT NULL)")
+        return
+    connection = sqlite3.connect(url, isolation_level=None)
+    try:
+        for pragma in pragmas:
+            connection.execute(pragma)
+        connection.execute(f"CREATE TABLE {TABLE} (seq INTEGER PRIMARY KEY, plan_id TEXT NOT NULL, body TEXT NOT NULL)")
+    finally:
+        connection.close()
+
+
+def drop_table(url: str) -> None:
+    """PostgreSQL only: the SQLite file goes with its temporary directory."""
+    if is_postgres(url):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def _sqlite_writer(path: str, pragmas: list[str]) -> tuple[Connect, Write]:
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in pragmas:
+            connection.execute(pragma)
+        return connection
+
+    statement = INSERT.format("?")
+
+    def write(connection: sqlite3.Connection, key: str, body: str) -> int:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = connection.execute(statement, (key, body))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return int(cursor.lastrowid or 0)
+
+    return connect, write
+
+
+def _postgres_writer(conninfo: str) -> tuple[Connect, Write]:
+    import psycopg  # only the PostgreSQL baseline needs it
+
+    statement = INSERT.format("%s") + " RETURNING seq"
+
+    def write(connection: "psycopg.Connection[Any]", key: str, body: str) -> int:
+        """Autocommit: the INSERT is its own transaction, one round trip."""
+        return int(connection.execute(statement, (key, body)).fetchone()[0])
+
+    return (lambda: psycopg.connect(conninfo, autocommit=True)), write
+
+
+def create_app() -> FastAPI:
+    url = os.environ[URL_VAR]
+    if is_postgres(url):
+        connect, write = _postgres_writer(url)
+    else:
+        connect, write = _sqlite_writer(url, [p for p in os.environ.get(PRAGMAS_VAR, "").split(";") if p.strip()])
+    padding = "x" * int(os.environ.get(ROW_BYTES_VAR, "600"))
+    local = threading.local()
+
+    app = FastAPI(title="bare baseline")
+
+    @app.post("/rows/{key}")
+    def insert_row(key: str, body: RowRequest) -> dict[str, object]:
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = connect()
+        row = f"{body.trigger}|{body.fecha}|{padding}"[:len(padding)]
+        return {"key": key, "seq": write(connection, key, row)}
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,23 @@
+"""bench/http.py end to end, in a few seconds: both servers start, every request is authorised and
+applied, and the invariants it checks hold (the figures themselves mean nothing at this size)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "http.py"
+
+
+def test_http_benchmark_run_is_valid_and_reports_both_parts_as_json(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--plans", "4", "--clients", "4", "--seconds", "0.5",
+                           "--warmup", "0.2", "--json", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["valid"] and report["invariants"]["ok"]
+    for part in ("transitions", "baseline"):
+        assert report[part]["operations"] > 0 and report[part]["failures"] == {}
+    assert report["invariants"]["transitions_applied"] == report["transitions"]["answered_ok"]
+    assert report["ratio"] > 0
