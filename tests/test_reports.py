@@ -19,9 +19,9 @@ from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput
 from kpt_workflow.models import Entity
 from kpt_workflow.recorder import EVENTS, PLAN
-from kpt_workflow.reports import (ROW_HEADERS, ReportFilters, dwell_by_state, export_rows_csv, export_rows_xlsx,
-                                  national_report, past_deadlines, plan_rows, planning_entities, plans_by_state,
-                                  top_blocking_rules)
+from kpt_workflow.report_export import ROW_HEADERS, export_rows_csv, export_rows_xlsx
+from kpt_workflow.reports import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
+                                  planning_entities, plans_by_state, top_blocking_rules)
 from kpt_workflow.rules import RULES
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork

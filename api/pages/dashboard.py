@@ -11,7 +11,8 @@ from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
 from kpt_workflow import calendar
 from kpt_workflow.access import ADMIN, DEPARTAMENTO, DNP, Actor, require_role
-from kpt_workflow.reports import ReportFilters, export_rows_csv, export_rows_xlsx, national_report
+from kpt_workflow.report_export import export_rows_csv, export_rows_xlsx
+from kpt_workflow.reports import ReportFilters, national_report
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
