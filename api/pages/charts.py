@@ -5,7 +5,9 @@ from html import escape
 
 def bar_chart(title: str, bars: list[tuple[str, float]], unit: str = "", width: int = 640) -> str:
     """Horizontal bars with their values written out (the numbers are readable without the bars)."""
-    label_width, bar_height, gap = 270, 22, 8
+    bar_height, gap = 22, 8
+    # Room for the longest label at ~7 units a character of the 13-unit font, kept under half the chart.
+    label_width = min(width // 2, 16 + 7 * max((len(label) for label, _ in bars), default=0))
     top = max((value for _, value in bars), default=0) or 1
     height = len(bars) * (bar_height + gap) + gap
     rows = []
