@@ -62,6 +62,7 @@ from kpt_workflow import services  # noqa: E402
 from kpt_workflow.blobs import BlobStore  # noqa: E402
 from kpt_workflow.bootstrap import init_database  # noqa: E402
 from kpt_workflow.db import make_engine  # noqa: E402
+from kpt_workflow.engine import workflow  # noqa: E402
 from kpt_workflow.errors import GuardFailed  # noqa: E402
 from kpt_workflow.models import AuditEvent, Entity  # noqa: E402
 from kpt_workflow.recorder import SqliteRecorder  # noqa: E402
@@ -86,9 +87,6 @@ BACK_EDGE: dict[str, str] = {
     "discusion_corporaciones": "devolver_para_ajustes",
     "tramite_ambiental_y_planeacion": "radicar_ante_corporacion",
 }
-# Where the back edge leads from each of its two states.
-OTHER_STATE = {"discusion_corporaciones": "tramite_ambiental_y_planeacion",
-               "tramite_ambiental_y_planeacion": "discusion_corporaciones"}
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
                   f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
@@ -257,11 +255,12 @@ def run_statements_alone(path: Path, plan_ids: Sequence[str], seconds: float) ->
         f"ORDER BY seq DESC LIMIT 1", (plan_id,)).fetchone()) for plan_id in plan_ids}
     position = {name: i for i, name in enumerate(columns)}
     legal_day = LEGAL_DAY.isoformat()
+    flow = workflow("pdt")  # where each back-edge step leads (looked up before timing starts)
 
     def step(i: int) -> None:
         row = plans[plan_ids[i % len(plan_ids)]]
         plan_id, version, state = row[position["plan_id"]], row[position["plan_version"]], row[position["to_state"]]
-        moved = OTHER_STATE[state]
+        moved = flow.transition(state, BACK_EDGE[state]).dest
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(SqliteRecorder._PLAN_SQL, (plan_id,)).fetchall()
         connection.execute(SqliteRecorder._DOCUMENTS_SQL, (plan_id, legal_day)).fetchall()
