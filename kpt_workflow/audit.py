@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -13,7 +14,7 @@ from kpt_workflow import chain_check
 from kpt_workflow import projections
 from kpt_workflow.canonical import canonical_json, sha256_hex, utc_text
 from kpt_workflow.models import AuditEvent
-from kpt_workflow.recorder import recorder
+from kpt_workflow.recorder import EventRow, recorder
 
 GENESIS_HASH = "0" * 64
 SCHEMA_VERSION = 2
@@ -84,20 +85,25 @@ class Appended:
 def append(conn: Connection, new: NewEvent) -> Appended:
     """Link `new` after the chain head. The caller's transaction holds the write lock (SQLite's
     BEGIN IMMEDIATE; on PostgreSQL the advisory lock taken here), under which the head's seq and hash
-    are read together; seq is the primary key, so a race fails rather than forks the chain."""
+    are read together; seq is the primary key, so a race fails rather than forks the chain.
+
+    The hash is taken over the body `chain_check` builds for verifying, from the same texts
+    (`hashed_text` gives the same bytes, more slowly: tests hold the two equal)."""
     store = recorder(conn)
     head = store.chain_head()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-    row: dict[str, Any] = {
-        "seq": seq, "plan_id": new.plan_id, "plan_version": new.plan_version, "event_type": new.event_type,
-        "schema_version": SCHEMA_VERSION, "recorded_at": as_utc(new.recorded_at), "actor": new.actor,
-        "action": new.action, "from_state": new.from_state, "to_state": new.to_state, "legal_date": new.legal_date,
-        "outcomes": canonical_json(list(new.outcomes)), "payload": canonical_json(new.payload), "prev_hash": prev_hash,
-    }
-    row["hash"] = compute_hash(row)
-    store.insert_event(row)
+    recorded_at = as_utc(new.recorded_at)
+    outcomes, payload = canonical_json(list(new.outcomes)), canonical_json(new.payload)
+    legal = new.legal_date.isoformat() if new.legal_date is not None else None
+    digest = sha256(chain_check.body((
+        seq, prev_hash, None, new.action, new.actor, new.event_type, new.from_state, legal, outcomes.encode(),
+        payload.encode(), new.plan_id, new.plan_version, utc_text(recorded_at), SCHEMA_VERSION, new.to_state,
+    ))).hexdigest()
+    store.insert_event(EventRow(seq, new.plan_id, new.plan_version, new.event_type, SCHEMA_VERSION, recorded_at,
+                                new.actor, new.action, new.from_state, new.to_state, new.legal_date, outcomes,
+                                payload, prev_hash, digest))
     projections.apply(conn, new)
-    return Appended(seq, row["hash"])
+    return Appended(seq, digest)
 
 
 @dataclass(frozen=True)

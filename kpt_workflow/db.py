@@ -7,7 +7,6 @@ busy timeout instead of failing with SQLITE_BUSY (SQLAlchemy's documented pysqli
 
 import threading
 from collections import deque
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
@@ -55,16 +54,54 @@ class WriterLock:
                 self._taken = False
 
 
-_WRITER_LOCKS: "WeakKeyDictionary[Engine, WriterLock]" = WeakKeyDictionary()
+class SqliteWriter:
+    """The writing side of one SQLite engine in this process. SQLite lets one writer in at a time
+    anyway, so the writers take turns (`turns`) and share one connection kept open for them: a
+    write unit of work then neither checks a connection out of the pool nor gives it back, which
+    costs more than the statements of a guarded step (bench/transitions.py)."""
+
+    def __init__(self, engine: Engine, timeout_s: float) -> None:
+        self.turns = WriterLock(timeout_s)
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        """The shared connection, for the writer whose turn it is; opened again if it was lost."""
+        if self._connection is None or self._connection.closed or self._connection.invalidated:
+            self._connection = self._engine.connect().execution_options(**{WRITE_OPTION: True})
+        return self._connection
+
+    def finish(self) -> None:
+        """End the turn's work on the connection: roll back what was not committed (closing the
+        connection, to be opened again, if even that fails)."""
+        connection = self._connection
+        if connection is None or not connection.in_transaction():
+            return
+        try:
+            connection.rollback()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the file for good (not back into the pool, which `Engine.dispose` has already
+        emptied by the time it tells us): the last connection to close folds the WAL into it."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.invalidate()
+            connection.close()
+
+
+_WRITER = "_kpt_sqlite_writer"  # an attribute of the engine: engine and writer are collected together
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def writer_lock(engine: Engine) -> WriterLock | None:
-    """The lock a write transaction takes before BEGIN IMMEDIATE (SQLite engines of `make_engine`)."""
-    return _WRITER_LOCKS.get(engine)
+def sqlite_writer(engine: Engine) -> SqliteWriter | None:
+    """Where a write transaction goes on a SQLite engine of `make_engine` (None elsewhere)."""
+    return engine.__dict__.get(_WRITER)
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = False) -> Engine:
@@ -77,7 +114,9 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms, "NORMAL" if bulk_load else "FULL")
-        _WRITER_LOCKS[engine] = WriterLock(busy_timeout_ms / 1000)
+        writer = SqliteWriter(engine, busy_timeout_ms / 1000)
+        setattr(engine, _WRITER, writer)
+        event.listen(engine, "engine_disposed", lambda _engine: writer.close())
         return engine
     return create_engine(url, pool_pre_ping=True)
 

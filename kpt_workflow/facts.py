@@ -1,11 +1,11 @@
 """The immutable snapshot of a plan that rules judge: no rule ever reads the database."""
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from collections.abc import Iterable
-from typing import Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from kpt_workflow.words import words_for
 
@@ -25,6 +25,43 @@ class DocumentFact(NamedTuple):
     legal_date: date | None = None
     number: str | None = None
     first_filed_on: date | None = None
+
+
+class DocumentFacts(Mapping[str, DocumentFact]):
+    """The latest version of each document type: immutable, and hashable so that what is computed
+    from it (the deadlines) can be cached by it."""
+
+    __slots__ = ("_facts", "_hash")
+
+    def __init__(self, facts: dict[str, DocumentFact]) -> None:
+        self._facts = facts
+        self._hash = hash(frozenset(facts.items()))
+
+    def __getitem__(self, doc_type: str) -> DocumentFact:
+        return self._facts[doc_type]
+
+    def get(self, doc_type: str, default: Any = None) -> Any:  # the rules' look-up, without Mapping's detour
+        return self._facts.get(doc_type, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._facts)
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocumentFacts):
+            return self._hash == other._hash and self._facts == other._facts
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        return f"DocumentFacts({self._facts!r})"
+
+
+NO_DOCUMENTS = DocumentFacts({})
 
 
 @dataclass(frozen=True)
@@ -82,7 +119,7 @@ class PlanFacts:
     state: str
     today: date
     state_entered_on: date | None = None
-    documents: Mapping[str, DocumentFact] = field(default_factory=lambda: MappingProxyType({}))
+    documents: Mapping[str, DocumentFact] = NO_DOCUMENTS
     deadlines: Mapping[str, DeadlineFact] = field(default_factory=lambda: MappingProxyType({}))
     programs: tuple[ProgramFact, ...] = ()
     investments: tuple[InvestmentFact, ...] = ()
@@ -99,7 +136,7 @@ class PlanFacts:
         return document if document is not None and document.status == FILED else None
 
 
-def latest_per_type(rows: Iterable[tuple[str, int, str, date | None, str | None]]) -> Mapping[str, DocumentFact]:
+def latest_per_type(rows: Iterable[tuple[str, int, str, date | None, str | None]]) -> DocumentFacts:
     """Fold every version (ordered by type and version) into the facts of each type."""
     facts: dict[str, DocumentFact] = {}
     for doc_type, version, status, legal_date, number in rows:
@@ -108,4 +145,4 @@ def latest_per_type(rows: Iterable[tuple[str, int, str, date | None, str | None]
         if first is None and status == FILED:
             first = legal_date
         facts[doc_type] = DocumentFact(doc_type, version, status, legal_date, number, first)
-    return MappingProxyType(facts)
+    return DocumentFacts(facts)

@@ -9,11 +9,12 @@ Both implementations pass the same test suite (the tests run on each backend).
 
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, bindparam, select, text, update
 
-from kpt_workflow.facts import DocumentFact, latest_per_type
+from kpt_workflow.facts import DocumentFacts, latest_per_type
 from kpt_workflow.models import AuditEvent, Document, Entity, Plan
 
 PLAN, ENTITY, DOCUMENT, EVENTS = Plan.__table__, Entity.__table__, Document.__table__, AuditEvent.__table__
@@ -26,10 +27,10 @@ CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
 
 class Recorder(Protocol):
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None: ...
-    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]: ...
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts: ...
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool: ...
     def chain_head(self) -> tuple[int, str] | None: ...
-    def insert_event(self, row: Mapping[str, Any]) -> None: ...
+    def insert_event(self, row: "EventRow") -> None: ...
 
 
 PLAN_RECORD = (
@@ -52,6 +53,29 @@ _HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(
 _CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
+class EventRow(NamedTuple):
+    """An `audit_event` row, its columns in the table's order."""
+
+    seq: int
+    plan_id: str
+    plan_version: int
+    event_type: str
+    schema_version: int
+    recorded_at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    legal_date: date | None
+    outcomes: str
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+assert EventRow._fields == tuple(c.name for c in EVENTS.columns), "EventRow must follow audit_event's columns"
+
+
 class CoreRecorder:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -61,7 +85,7 @@ class CoreRecorder:
         row = self.conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
         return None if row is None else tuple(row)
 
-    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
         rows = self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id, "as_of": as_of or FAR_FUTURE})
         return latest_per_type(tuple(row) for row in rows)
 
@@ -77,8 +101,8 @@ class CoreRecorder:
         head = self.conn.execute(_HEAD).first()
         return None if head is None else (head.seq, head.hash)
 
-    def insert_event(self, row: Mapping[str, Any]) -> None:
-        self.conn.execute(EVENTS.insert(), dict(row))
+    def insert_event(self, row: EventRow) -> None:
+        self.conn.execute(EVENTS.insert(), row._asdict())
 
 
 class SqliteRecorder:
@@ -111,10 +135,9 @@ class SqliteRecorder:
         row = rows[0]
         return (*row[:8], date.fromisoformat(row[8]), *row[9:])
 
-    def latest_documents(self, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
-        rows = self._rows(self._DOCUMENTS_SQL, (plan_id, (as_of or FAR_FUTURE).isoformat()))
-        return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
-                               for doc_type, version, status, legal, number in rows)
+    def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
+        return _folded_sqlite_documents(tuple(self._rows(self._DOCUMENTS_SQL,
+                                                         (plan_id, (as_of or FAR_FUTURE).isoformat()))))
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         names = ["version", *fields]
@@ -126,8 +149,18 @@ class SqliteRecorder:
         rows = self._rows(self._HEAD_SQL)
         return rows[0] if rows else None
 
-    def insert_event(self, row: Mapping[str, Any]) -> None:
-        self.cursor.execute(self._INSERT_SQL, [_sqlite_value(row[name]) for name in self._EVENT_COLUMNS])
+    def insert_event(self, row: EventRow) -> None:
+        self.cursor.execute(self._INSERT_SQL, row._replace(recorded_at=_sqlite_value(row.recorded_at),
+                                                           legal_date=_sqlite_value(row.legal_date)))
+
+
+@lru_cache(maxsize=4096)
+def _folded_sqlite_documents(rows: tuple[tuple[str, int, str, str | None, str | None], ...]) -> DocumentFacts:
+    """The facts of a plan's document rows as SQLite stores them (dates as ISO text). A step reads
+    the same rows as the step before it, so the fold is kept by the rows themselves: a pure
+    function of its key, it can never answer for other rows."""
+    return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
+                           for doc_type, version, status, legal, number in rows)
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
-from kpt_workflow.facts import DocumentFact, GoalFact, InvestmentFact, ProgramFact
+from kpt_workflow.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
 from kpt_workflow.models import Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
 
@@ -50,7 +50,7 @@ def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> 
     return PlanRecord(*row)
 
 
-def latest_documents(conn: Connection, plan_id: str, as_of: date | None = None) -> Mapping[str, DocumentFact]:
+def latest_documents(conn: Connection, plan_id: str, as_of: date | None = None) -> DocumentFacts:
     """The newest version of each document type of the plan, among acts legally dated by `as_of`
     (an act dated after a step cannot have made that step lawful)."""
     return recorder(conn).latest_documents(plan_id, as_of)

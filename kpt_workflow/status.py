@@ -2,26 +2,40 @@
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection
 
 from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.engine import workflow
-from kpt_workflow.facts import PlanFacts
+from kpt_workflow.facts import DocumentFacts, PlanFacts
 from kpt_workflow.repository import PlanRecord, investment_facts, latest_documents, plan_record, program_facts
 from kpt_workflow.rules import evaluate, reads_strategy
 from kpt_workflow.time_travel import Snapshot, snapshot
 
 
+def plan_deadlines(plan: PlanRecord, documents: DocumentFacts) -> tuple[deadline_terms.Deadline, ...]:
+    """The plan's legal terms under its definition, given its documents."""
+    return _deadlines(plan.definition_name, plan.definition_version, plan.period, documents)
+
+
+@lru_cache(maxsize=4096)
+def _deadlines(definition_name: str, definition_version: int, period: int,
+               documents: DocumentFacts) -> tuple[deadline_terms.Deadline, ...]:
+    """Every step and status asks again for the same plan with the same documents: cached by them
+    (a `Deadline` is immutable, so sharing one is safe)."""
+    definition = workflow(definition_name, definition_version).definition
+    return tuple(deadline_terms.compute(definition.deadlines, period, documents))
+
+
 def plan_facts(conn: Connection, plan: PlanRecord, today: date, rule_names: Iterable[str],
-               past: Snapshot | None = None) -> tuple[PlanFacts, list[deadline_terms.Deadline]]:
+               past: Snapshot | None = None) -> tuple[PlanFacts, tuple[deadline_terms.Deadline, ...]]:
     """Snapshot the plan for the rules named, with its deadlines computed from the definition's
     data; the parte estratégica and investment plan are read only if one of those rules judges them
     (from `past`, the plan rebuilt from its events, when looking back in time)."""
     documents = latest_documents(conn, plan.id, as_of=today)
-    definition = workflow(plan.definition_name, plan.definition_version).definition
-    terms = deadline_terms.compute(definition.deadlines, plan.period, documents)
+    terms = plan_deadlines(plan, documents)
     strategy = reads_strategy(rule_names)
     facts = PlanFacts(
         plan_id=plan.id, entity_code=plan.entity_code, entity_name=plan.entity_name, entity_kind=plan.entity_kind,

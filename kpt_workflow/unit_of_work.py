@@ -5,14 +5,14 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from kpt_workflow.db import WRITE_OPTION, WriterLock, writer_lock
+from kpt_workflow.db import WRITE_OPTION, SqliteWriter, sqlite_writer
 from kpt_workflow.idempotency import Answer, Claim, Outcome, record
 
 
 class UnitOfWork:
     """Open with `write=True` for use-cases that change data: on SQLite it takes the write lock
-    at BEGIN (after the process's writer lock, see db.WriterLock), so the facts a guard reads
-    cannot change before the commit.
+    at BEGIN (after its turn among the process's writers, on their shared connection: see
+    db.SqliteWriter), so the facts a guard reads cannot change before the commit.
 
     The transaction lives on a Connection (Core statements on the hot path cost a fraction of ORM
     ones); a Session joined to that same transaction is made only when a use-case asks for it.
@@ -27,7 +27,7 @@ class UnitOfWork:
         self.answer: Answer | None = None  # what the commit stored under the claim
         self._connection: Connection | None = None
         self._session: Session | None = None
-        self._writer_lock: WriterLock | None = None
+        self._writer: SqliteWriter | None = None  # whose turn this unit holds, on SQLite
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -40,9 +40,14 @@ class UnitOfWork:
     @property
     def connection(self) -> Connection:
         if self._connection is None:
-            self._take_turn()
-            self._connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
-            self._connection.begin()
+            writer = sqlite_writer(self.engine) if self.write else None
+            if writer is None:
+                connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
+            else:
+                self._take_turn(writer)
+                connection = writer.connection()
+            connection.begin()
+            self._connection = connection
         return self._connection
 
     @property
@@ -66,25 +71,26 @@ class UnitOfWork:
         self.connection.commit()
         self._release()  # a later read opens a new transaction
 
-    def _take_turn(self) -> None:
+    def _take_turn(self, writer: SqliteWriter) -> None:
         """On SQLite a writer first waits for its turn among the process's threads (see
         db.WriterLock), then BEGIN IMMEDIATE takes SQLite's lock; `_release` gives the turn back,
         however the unit of work ends."""
-        lock = writer_lock(self.engine) if self.write else None
-        if lock is not None:
-            lock.acquire()
-            self._writer_lock = lock
+        writer.turns.acquire()
+        self._writer = writer
 
     def _release(self) -> None:
-        """Close without committing: whatever was not committed is rolled back; then let the next
-        writer in (even if closing failed: a turn never given back would stop every writer)."""
+        """End without committing: whatever was not committed is rolled back; then let the next
+        writer in (even if that failed: a turn never given back would stop every writer)."""
+        connection, self._connection = self._connection, None
         try:
             if self._session is not None:
                 self._session.close()
-            if self._connection is not None:
-                self._connection.close()
+            if self._writer is not None:
+                self._writer.finish()  # the shared connection stays open for the next writer
+            elif connection is not None:
+                connection.close()
         finally:
-            self._session = self._connection = None
-            if self._writer_lock is not None:
-                self._writer_lock.release()
-                self._writer_lock = None
+            self._session = None
+            if self._writer is not None:
+                self._writer.turns.release()
+                self._writer = None

@@ -5,6 +5,7 @@ next writer."""
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -104,3 +105,40 @@ def test_waiting_writers_get_the_turn_in_the_order_they_came():
     for thread in threads:
         thread.join(timeout=5)
     assert order == [0, 1, 2, 3, 4]
+
+
+def _driver_connection(uow: UnitOfWork) -> object:
+    return uow.connection.connection.driver_connection
+
+
+def test_writers_share_one_connection_and_readers_never_get_it(sqlite_engine):
+    with UnitOfWork(sqlite_engine, write=True) as first:
+        writing = _driver_connection(first)
+        first.commit()
+    with UnitOfWork(sqlite_engine, write=True) as second:
+        assert _driver_connection(second) is writing
+    with UnitOfWork(sqlite_engine) as reader:
+        assert _driver_connection(reader) is not writing
+
+
+def test_what_a_writer_left_uncommitted_is_gone_for_the_next_one(sqlite_engine):
+    with pytest.raises(RuntimeError):
+        with UnitOfWork(sqlite_engine, write=True) as failed:
+            failed.connection.execute(text("CREATE TABLE borrador (x INTEGER)"))
+            raise RuntimeError("el caso de uso falló")
+    with UnitOfWork(sqlite_engine, write=True) as next_writer:
+        tables = next_writer.connection.execute(text("SELECT name FROM sqlite_master WHERE name = 'borrador'")).all()
+    assert tables == []
+
+
+def test_dispose_closes_the_writers_connection_so_the_file_is_whole(sqlite_engine, tmp_path):
+    """The last connection to close folds the WAL into the file: a copy of the file alone, as the
+    tests' template is copied, holds what was committed."""
+    with UnitOfWork(sqlite_engine, write=True) as uow:
+        uow.connection.execute(text("CREATE TABLE escrito (x INTEGER)"))
+        uow.commit()
+    sqlite_engine.dispose()
+    copy = tmp_path / "copia.db"
+    copy.write_bytes(Path(sqlite_engine.url.database).read_bytes())
+    found = sqlite3.connect(copy).execute("SELECT name FROM sqlite_master WHERE name = 'escrito'").fetchall()
+    assert found == [("escrito",)]

@@ -5,15 +5,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpt_workflow import calendar
-from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.document_types import load_catalog
-from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
 from kpt_workflow.media import sniff
 from kpt_workflow.repository import DOCUMENT, PlanRecord, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
+from kpt_workflow.status import plan_deadlines
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
@@ -93,13 +92,8 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     recorded_at = now()
     uow.connection.execute(DOCUMENT.insert().values(plan_id=plan.id, filed_by=actor, recorded_at=recorded_at,
                                                     **document))
-    late = [d.late_entry(legal_date) for d in _deadlines(plan, documents)
+    late = [d.late_entry(legal_date) for d in plan_deadlines(plan, documents)
             if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan, _ = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                       {**document, "late": late}, recorded_at=recorded_at))
     return plan, {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late}
-
-
-def _deadlines(plan: PlanRecord, documents: Mapping[str, DocumentFact]) -> list[deadline_terms.Deadline]:
-    definition = workflow(plan.definition_name, plan.definition_version).definition
-    return deadline_terms.compute(definition.deadlines, plan.period, documents)
