@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from hashlib import sha256
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -59,8 +59,7 @@ def compute_hash(event: Mapping[str, Any]) -> str:
     return sha256_hex(hashed_text(event))
 
 
-@dataclass(frozen=True)
-class NewEvent:
+class NewEvent(NamedTuple):
     """An event as a use-case describes it; `append` places it in the chain."""
 
     plan_id: str

@@ -7,7 +7,7 @@ Machine only applies a step whose checklist passed.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from threading import Lock
 
@@ -49,16 +49,29 @@ class Workflow:
         )
         return cls(definition, machine, lifecycle, Lock())
 
+    @cached_property
+    def _states(self) -> dict[str, StateSpec]:
+        return {s.name: s for s in self.definition.states}
+
+    @cached_property
+    def _steps(self) -> dict[str, dict[str, TransitionSpec]]:
+        """Each state's steps by trigger, in the definition's order (the loader refuses a trigger
+        declared twice from one state)."""
+        steps: dict[str, dict[str, TransitionSpec]] = {s.name: {} for s in self.definition.states}
+        for t in self.definition.transitions:
+            steps[t.source][t.trigger] = t
+        return steps
+
     def state(self, name: str) -> StateSpec:
-        return next(s for s in self.definition.states if s.name == name)
+        return self._states[name]
 
     def transitions_from(self, state: str) -> list[TransitionSpec]:
-        return [t for t in self.definition.transitions if t.source == state]
+        return list(self._steps[state].values())
 
     def transition(self, state: str, trigger: str) -> TransitionSpec:
-        for t in self.transitions_from(state):
-            if t.trigger == trigger:
-                return t
+        found = self._steps[state].get(trigger)
+        if found is not None:
+            return found
         possible = ", ".join(t.trigger for t in self.transitions_from(state)) or "ninguno (estado terminal)"
         raise UnknownTrigger(f"El paso '{trigger}' no existe desde el estado '{state}'. Pasos posibles: {possible}.",
                              state=state, trigger=trigger)

@@ -4,9 +4,8 @@ They run on the unit of work's connection as Core statements, or through the dat
 for the statements of the hot path (a guarded step).
 """
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
@@ -16,9 +15,9 @@ from kpt_workflow.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramF
 from kpt_workflow.models import Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
 
-@dataclass(frozen=True)
-class PlanRecord:
-    """A plan row with the words of its entity: what rules, status and changes read."""
+class PlanRecord(NamedTuple):
+    """A plan row with the words of its entity: what rules, status and changes read (a named
+    tuple: every step reads one and makes its successor)."""
 
     id: str
     entity_code: str

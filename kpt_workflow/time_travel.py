@@ -3,7 +3,7 @@ recorded by then (acts legally dated up to that day). Status, API and pages read
 `plan_status(..., as_of=…)`."""
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection
@@ -40,7 +40,7 @@ def snapshot(conn: Connection, plan_id: str, as_of: date) -> Snapshot:
             total = investments["total"]
     programs, goals = strategic_rows(plan_id, strategic) if strategic else ([], [])
     return Snapshot(
-        plan=replace(current, state=state, state_entered_on=entered, version=len(events),
+        plan=current._replace(state=state, state_entered_on=entered, version=len(events),
                      declared_investment_total=total),
         programs=assemble_programs(conn, [p.model_dump() for p in programs], [g.model_dump() for g in goals]),
         investments=tuple(InvestmentFact(r.program_code, r.year, r.source, r.amount)

@@ -2,7 +2,6 @@
 with an optimistic check, append the audit event in the same transaction, commit explicitly with
 the outcome the caller will get (stored there with its Idempotency-Key, if it came with one)."""
 
-from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -58,8 +57,8 @@ def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fie
     version = plan.version + 1
     if not recorder(uow.connection).bump(plan.id, plan.version, version, plan_fields):
         raise conflict(plan.id, plan.version, plan.version + 1)
-    appended = audit.append(uow.connection, replace(change, plan_id=plan.id, plan_version=version))
-    return replace(plan, version=version, **plan_fields), appended
+    appended = audit.append(uow.connection, change._replace(plan_id=plan.id, plan_version=version))
+    return plan._replace(version=version, **plan_fields), appended
 
 
 def commit(uow: UnitOfWork, plan_id: str, outcome: Outcome) -> None:
