@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import Connection, bindparam, select, text, update
 
+from kpt_workflow.canonical import utc_text
 from kpt_workflow.facts import DocumentFacts, latest_per_type
 from kpt_workflow.models import AuditEvent, Document, Entity, Plan
 
@@ -165,7 +166,8 @@ def _folded_sqlite_documents(rows: tuple[tuple[str, int, str, str | None, str | 
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = utc_text(value.astimezone(timezone.utc))  # 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (strftime is slower)
+        return f"{text[:10]} {text[11:26]}"
     if isinstance(value, date):
         return value.isoformat()
     return value
