@@ -79,10 +79,18 @@ _ACTOR = select(_USER.c.username, _USER.c.role, _USER.c.entity_code).where(_USER
 _ACTOR_BY_TOKEN = (_ACTOR.join(_TOKEN, _TOKEN.c.username == _USER.c.username)
                    .where(_TOKEN.c.token_hash == bindparam("token_hash")))
 _ACTOR_BY_NAME = _ACTOR.where(_USER.c.username == bindparam("username"))
+# On SQLite, as recorder.SqliteRecorder's statements: straight to the driver.
+_SQLITE_ACTOR_BY_TOKEN = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
+                          'JOIN api_token ON api_token.username = "user".username '
+                          'WHERE "user".active AND api_token.token_hash = ?')
 
 
 def actor_for_token(conn: Connection, token: str) -> Actor | None:
     """The active user holding this API token."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            _SQLITE_ACTOR_BY_TOKEN, (token_hash(token),)).fetchall()
+        return Actor(*rows[0]) if rows else None
     row = conn.execute(_ACTOR_BY_TOKEN, {"token_hash": token_hash(token)}).first()
     return None if row is None else Actor(*row)
 

@@ -57,25 +57,43 @@ class Claim:
     answer: Callable[[Outcome], Answer]
 
 
-# Built once: building a statement costs more than running it on SQLite.
+# Built once: building a statement costs more than running it on SQLite. There the same statements
+# go straight to the driver, as recorder.SqliteRecorder's do (a keyed step runs both: SQLAlchemy's
+# layers cost more than the database).
 _LOOKUP = select(TABLE.c.request_hash, TABLE.c.status_code, TABLE.c.response_body).where(
     TABLE.c.username == bindparam("username"), TABLE.c.key == bindparam("key"))
 _INSERT = TABLE.insert()
+_SQLITE_LOOKUP = ("SELECT request_hash, status_code, response_body FROM idempotency_record "
+                  "WHERE username = ? AND key = ?")
+_SQLITE_INSERT = ("INSERT INTO idempotency_record (username, key, request_hash, status_code, response_body, "
+                  "created_at) VALUES (?, ?, ?, ?, ?, ?)")
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a (UTC) DateTime in SQLite
 
 
 def previous(conn: Connection, claim: Claim) -> Answer | None:
     """The stored answer for this key, if any; a different request under it is refused."""
-    row = conn.execute(_LOOKUP, {"username": claim.username, "key": claim.key}).first()
+    if conn.dialect.name == "sqlite":
+        rows = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            _SQLITE_LOOKUP, (claim.username, claim.key)).fetchall()
+        row = rows[0] if rows else None
+    else:
+        row = conn.execute(_LOOKUP, {"username": claim.username, "key": claim.key}).first()
     if row is None:
         return None
-    if row.request_hash != claim.request_hash:
+    request_hash, status_code, body = row
+    if request_hash != claim.request_hash:
         raise IdempotencyKeyReused("Esta Idempotency-Key ya se usó con otra solicitud; use una clave nueva.",
                                    field="Idempotency-Key")
-    return Answer(row.status_code, row.response_body)
+    return Answer(status_code, body)
 
 
 def record(conn: Connection, claim: Claim, answer: Answer) -> None:
     """Store the key with its answer, in the caller's transaction (the change's)."""
+    created = datetime.now(timezone.utc)
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute(_SQLITE_INSERT, (  # type: ignore[union-attr]
+            claim.username, claim.key, claim.request_hash, answer.status_code, answer.body,
+            created.strftime(_SQLITE_DATETIME)))
+        return
     conn.execute(_INSERT, {"username": claim.username, "key": claim.key, "request_hash": claim.request_hash,
-                           "status_code": answer.status_code, "response_body": answer.body,
-                           "created_at": datetime.now(timezone.utc)})
+                           "status_code": answer.status_code, "response_body": answer.body, "created_at": created})
