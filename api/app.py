@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        runtime.db_threads.shutdown()
         runtime.engine.dispose()
 
     app = FastAPI(title="kpt-workflow", version=__version__, lifespan=lifespan,

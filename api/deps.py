@@ -1,10 +1,13 @@
 """Dependencies every route states in its signature: the runtime, the acting user, and objects
 loaded through the access policy (so a route cannot forget the check: a foreign plan is not found).
 
-Only `_access` does I/O: it reads the actor and, on a plan's routes, the plan, in one read
-transaction. The others are `async def` because FastAPI sends a plain `def` dependency to the
-thread pool, a trip that costs more than their work; so a request's dependencies take one trip
-and one pooled connection.
+None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
+reads the actor and, on a plan's routes, the plan, on a connection it is given. A plain `def`
+route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
+an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
+threads, so reading the access and making the change take one hand-off (api/db_threads.py). The
+dependencies are `async def` because FastAPI sends a plain `def` one to the thread pool, a trip
+that costs more than their work.
 """
 
 from dataclasses import dataclass
@@ -12,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
 
 from api.runtime import Runtime
 from kpt_workflow.access import Actor, visible_plan
@@ -21,7 +25,7 @@ from kpt_workflow.repository import PlanRecord, plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
 
 SESSION_USER = "username"
-_bearer = HTTPBearer(auto_error=False, description="Token de API entregado por `kpt user create`.")
+bearer = HTTPBearer(auto_error=False, description="Token de API entregado por `kpt user create`.")
 
 
 async def runtime(request: Request) -> Runtime:
@@ -43,21 +47,45 @@ class Access:
     plan: PlanRecord | None
 
 
-def _access(request: Request,
-            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Access:
-    """A bearer token (API) or the login session (pages); then the path's plan, never before the
-    actor (a caller without credentials learns nothing about which plans exist)."""
-    plan_id = request.path_params.get("plan_id")
-    with UnitOfWork(_runtime_of(request).engine) as uow:
-        actor: Actor | None = None
-        if credentials is not None:
-            actor = actor_for_token(uow.connection, credentials.credentials)
-        elif SESSION_USER in request.scope.get("session", {}):
-            actor = actor_named(uow.connection, request.session[SESSION_USER])
+@dataclass(frozen=True)
+class Caller:
+    """What the request presents to be let in: a bearer token (API) or a login session (pages)."""
+
+    runtime: Runtime
+    token: str | None
+    session_user: str | None
+
+    def access(self, conn: Connection, plan_id: str | None) -> Access:
+        """The actor, then the plan `plan_id` names, never before the actor (a caller without
+        valid credentials learns nothing about which plans exist). Blocking: off the event loop."""
+        if self.token is not None:
+            actor = actor_for_token(conn, self.token)
+        else:
+            actor = actor_named(conn, self.session_user) if self.session_user is not None else None
         if actor is None:
-            raise Unauthorized("Falta un token válido (Authorization: Bearer …) o una sesión iniciada.")
-        plan = visible_plan(actor, plan_record(uow.connection, plan_id)) if plan_id is not None else None
-    return Access(actor, plan)
+            raise _unauthorized()
+        return Access(actor, visible_plan(actor, plan_record(conn, plan_id)) if plan_id is not None else None)
+
+
+def _unauthorized() -> Unauthorized:
+    return Unauthorized("Falta un token válido (Authorization: Bearer …) o una sesión iniciada.")
+
+
+async def caller(request: Request,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    """A request that presents nothing is refused here, before its body is validated."""
+    session_user = request.scope.get("session", {}).get(SESSION_USER)
+    if credentials is None and session_user is None:
+        raise _unauthorized()
+    return Caller(_runtime_of(request), credentials.credentials if credentials is not None else None, session_user)
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def _access(request: Request, presented: CallerDep) -> Access:
+    with UnitOfWork(presented.runtime.engine) as uow:
+        return presented.access(uow.connection, request.path_params.get("plan_id"))
 
 
 AccessDep = Annotated[Access, Depends(_access)]

@@ -21,19 +21,27 @@ JSON = "application/json"
 
 def run_once(rt: Runtime, actor: Actor, key: str | None, request: dict[str, Any],
              use_case: Callable[[UnitOfWork], dict[str, Any]], status_code: int = 200) -> Response:
+    """`once` in a write unit of work of its own."""
+    with UnitOfWork(rt.engine, write=True) as uow:
+        return once(uow, actor, key, request, use_case, status_code)
+
+
+def once(uow: UnitOfWork, actor: Actor, key: str | None, request: dict[str, Any],
+         use_case: Callable[[UnitOfWork], dict[str, Any]], status_code: int = 200) -> Response:
     """`request` is what identifies the call (path and parsed body): the same key with another
     request is refused; with the same one, the first answer comes back and nothing is written.
 
-    One write transaction does it all: the key's lookup, the change, and the key stored with the
-    answer (see kpt_workflow.idempotency); a refusal the use-case committed (a blocked step) is
-    stored by the unit of work and then raised, for the app's error handler to answer alike."""
+    One write transaction, `uow`'s, does it all: the key's lookup, the change, and the key stored
+    with the answer (see kpt_workflow.idempotency); a refusal the use-case committed (a blocked
+    step) is stored by the unit of work and then raised, for the app's error handler to answer
+    alike. `uow` may have read already (the caller's access), never written."""
     answer = partial(_answer, status_code)
-    claim = Claim(actor.username, key, sha256_hex(canonical_json(request)), answer) if key else None
-    with UnitOfWork(rt.engine, write=True, claim=claim) as uow:
-        stored = previous(uow.connection, claim) if claim is not None else None
+    if key:
+        uow.claim = Claim(actor.username, key, sha256_hex(canonical_json(request)), answer)
+        stored = previous(uow.connection, uow.claim)
         if stored is not None:
             return _replayed(stored, key)
-        result = use_case(uow)
+    result = use_case(uow)
     sent = uow.answer or answer(result)
     return Response(sent.body, status_code=sent.status_code, media_type=JSON)
 

@@ -1,9 +1,10 @@
-"""What a running app holds: its settings, its one engine and its file store."""
+"""What a running app holds: its settings, its one engine, the threads that use it, and its file store."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from api.db_threads import DatabaseThreads
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
@@ -14,10 +15,12 @@ from kpt_workflow.media import UploadLimits
 class Runtime:
     settings: Settings
     engine: Engine
+    db_threads: DatabaseThreads  # where async routes run their database work
     blobs: BlobStore
     limits: UploadLimits
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
-        return cls(settings, make_engine(settings.database_url, settings.sqlite_busy_timeout_ms),
-                   BlobStore(settings.data_dir), UploadLimits(max_bytes=settings.max_upload_bytes))
+        engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+        return cls(settings, engine, DatabaseThreads.for_engine(engine), BlobStore(settings.data_dir),
+                   UploadLimits(max_bytes=settings.max_upload_bytes))

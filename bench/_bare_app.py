@@ -2,31 +2,43 @@
 
 `POST /rows/{key}` takes the same small JSON body as a transition request, validates it with a
 pydantic model, writes one ~600-byte row (about an audit event) in its own transaction and answers
-a small JSON object. Like the real route it is a plain `def`, so it runs in the same thread pool.
+a small JSON object. It runs in one of two execution models (KPT_BENCH_BASELINE_MODEL):
 
-SQLite: plain `sqlite3`, one connection per worker thread, the PRAGMAs of `kpt_workflow.db` (passed
-by bench/http.py, which also creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL:
-`psycopg`, one connection per worker thread, one autocommitted INSERT per request.
+- `thread-pool` (the idiomatic one): a plain `def` endpoint, which FastAPI runs in AnyIO's thread
+  pool, one connection per pool thread;
+- `db-threads` (the real step route's): an `async def` endpoint that hands the write to the same
+  `api.db_threads.DatabaseThreads` the app uses, one thread on SQLite (several on PostgreSQL), one
+  connection per thread.
+
+SQLite: plain `sqlite3`, the PRAGMAs of `kpt_workflow.db` (passed by bench/http.py, which also
+creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL: `psycopg`, one autocommitted
+INSERT per request.
 
 Configured by environment variables that bench/http.py sets; served with uvicorn as the real app:
 
     KPT_BENCH_BASELINE_URL=/tmp/x/baseline.db KPT_BENCH_SQLITE_PRAGMAS='PRAGMA …;…' KPT_BENCH_ROW_BYTES=600 \\
-        python -m uvicorn bench._bare_app:create_app --factory --app-dir .
+        KPT_BENCH_BASELINE_MODEL=thread-pool python -m uvicorn bench._bare_app:create_app --factory --app-dir .
 """
 
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
+from api.db_threads import POSTGRES_THREADS, DatabaseThreads
+
 URL_VAR = "KPT_BENCH_BASELINE_URL"  # a SQLite file path, or a postgresql:// conninfo
 PRAGMAS_VAR = "KPT_BENCH_SQLITE_PRAGMAS"  # ";"-separated, applied to every SQLite connection
 ROW_BYTES_VAR = "KPT_BENCH_ROW_BYTES"
+MODEL_VAR = "KPT_BENCH_BASELINE_MODEL"
+THREAD_POOL, DB_THREADS = "thread-pool", "db-threads"
 TABLE = "bench_http_baseline_row"
 INSERT = f"INSERT INTO {TABLE} (plan_id, body) VALUES ({{0}}, {{0}})"
 Connect = Callable[[], Any]
@@ -116,15 +128,35 @@ def create_app() -> FastAPI:
     padding = "x" * int(os.environ.get(ROW_BYTES_VAR, "600"))
     local = threading.local()
 
-    app = FastAPI(title="bare baseline")
-
-    @app.post("/rows/{key}")
-    def insert_row(key: str, body: RowRequest) -> dict[str, object]:
+    def insert(key: str, body: RowRequest) -> dict[str, object]:
         connection = getattr(local, "connection", None)
         if connection is None:
             connection = local.connection = connect()
         row = f"{body.trigger}|{body.fecha}|{padding}"[:len(padding)]
         return {"key": key, "seq": write(connection, key, row)}
+
+    model = os.environ.get(MODEL_VAR, THREAD_POOL)
+    if model == THREAD_POOL:
+        app = FastAPI(title="bare baseline")
+
+        @app.post("/rows/{key}")
+        def insert_row(key: str, body: RowRequest) -> dict[str, object]:
+            return insert(key, body)
+    elif model == DB_THREADS:
+        threads = DatabaseThreads(POSTGRES_THREADS if is_postgres(url) else 1)
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            yield
+            threads.shutdown()
+
+        app = FastAPI(title="bare baseline", lifespan=lifespan)
+
+        @app.post("/rows/{key}")
+        async def insert_row_on_db_thread(key: str, body: RowRequest) -> dict[str, object]:
+            return await threads.run(partial(insert, key, body))
+    else:
+        raise ValueError(f"{MODEL_VAR}: {THREAD_POOL} or {DB_THREADS}, not {model!r}")
 
     @app.get("/health")
     def health() -> dict[str, str]:

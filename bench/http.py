@@ -23,23 +23,30 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    counted and makes the run invalid. After the run, with the server stopped: the audit events
    added equal the 200 answers (warm-up included) and are all `transition_applied`, as are the
    idempotency records; the hash chain verifies (`audit.verify`) and replay rebuilds the tables.
-B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route, a plain `def` like the real
-   one (so it runs in the same thread pool), validates the same JSON body and writes one ~600-byte
-   row in its own transaction: on SQLite plain `sqlite3`, BEGIN IMMEDIATE; INSERT; COMMIT on a fresh
-   file with the PRAGMAs of `kpt_workflow.db` (WAL, synchronous=FULL, foreign_keys, busy_timeout);
-   on PostgreSQL one autocommitted `psycopg` INSERT. Same uvicorn command, same workers, same
-   clients sending the same headers and bodies.
+   The route is `async def`: FastAPI reads its parameters on the event loop and the route hands its
+   database work (the caller's access, the key, the step) to the app's database threads
+   (api/db_threads.py; one thread on SQLite) in one hand-off.
+B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validates the same JSON
+   body and writes one ~600-byte row in its own transaction: on SQLite plain `sqlite3`, BEGIN
+   IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.db` (WAL,
+   synchronous=FULL, foreign_keys, busy_timeout); on PostgreSQL one autocommitted `psycopg` INSERT.
+   Same uvicorn command, same workers, same clients sending the same headers and bodies. It runs
+   twice, once in each execution model, each on a fresh table:
+   B  the idiomatic one: a plain `def` route, run in AnyIO's thread pool;
+   B' A's own: an `async def` route handing the write to the same `DatabaseThreads` (one thread on
+      SQLite), so that A/B' compares the work of a step with a row's under one execution model.
 
 Each part warms up, untimed (`--warmup`, default 1 s), then runs `--seconds`; no request leaves
 after that and those in flight are awaited. Timed are the requests answered after the warm-up (one
 begun during the warm-up counts with its whole latency, so a long wait is never hidden); the rate is
-their number over the wall time from the end of the warm-up to the last answer. It prints, for A
-and B, requests, seconds, req/s, mean, p50, p99 and the slowest; the CPU the server processes
-(uvicorn and its workers, not PostgreSQL's backends) and the clients spent per answered request; then
-A/B against the target (>= 40 %), A's p99 against the target (< 50 ms), the invariants, the setup and
-the machine, with its load average at the start: on a shared machine the figures are only as quiet
-as the neighbours. With 32 closed-loop clients the p99 target is also a rate target: the mean
-latency is clients / rate (Little's law), so p99 < 50 ms needs more than 640 answers/s.
+their number over the wall time from the end of the warm-up to the last answer. It prints, for A,
+B and B', requests, seconds, req/s, mean, p50, p99 and the slowest; the CPU the server processes
+(uvicorn and its workers, not PostgreSQL's backends) and the clients spent per answered request;
+then A/B and A/B' against the target (>= 40 %), A's p99 against the target (< 50 ms), the
+invariants, the setup and the machine, with its load average at the start: on a shared machine
+the figures are only as quiet as the neighbours. With 32 closed-loop clients the p99 target is
+also a rate target: the mean latency is clients / rate (Little's law), so p99 < 50 ms needs more
+than 640 answers/s.
 
 Run from the repository root with the project's virtualenv:
 
@@ -49,9 +56,9 @@ Run from the repository root with the project's virtualenv:
     python bench/http.py --no-idempotency-key  # what the Idempotency-Key costs A
 
 With `--url` the PostgreSQL database must hold no plans (it is initialised as `kpt init` does);
-the baseline's table is created in it and dropped at the end. Exit status 0 when the run is valid
-(every request answered 200 and the invariants hold), 1 otherwise; the targets are reported, not
-enforced.
+each baseline's table is created in it and dropped after its part. Exit status 0 when the run is
+valid (every request of the three parts answered 200 and the invariants hold), 1 otherwise; the
+targets are reported, not enforced.
 """
 
 from __future__ import annotations
@@ -107,6 +114,12 @@ STARTUP_TIMEOUT_S = 60.0
 API = "/api/v1"
 REAL_APP = "api.app:create_app"
 BARE_APP = "bench._bare_app:create_app"
+THREAD_POOL, DB_THREADS = _bare_app.THREAD_POOL, _bare_app.DB_THREADS
+# execution model of the bare app -> its name in the report, its label, what A/it compares
+BASELINES = {
+    THREAD_POOL: ("B", "bare FastAPI def, one-row INSERT", "the idiomatic `def` route, in AnyIO's thread pool"),
+    DB_THREADS: ("B'", "bare async, on A's db thread", "A's execution model, `async def` + DatabaseThreads"),
+}
 
 
 # --- the load generator -------------------------------------------------------------------------
@@ -423,15 +436,16 @@ def run_transitions(engine: Engine, directory: Path, load: Load, cursors: Sequen
     return run, check_invariants(engine, first_seq, run.answered_ok, load.idempotency_keys, users)
 
 
-def run_baseline(url: str, directory: Path, load: Load, cursors: Sequence[Cursor],
+def run_baseline(url: str, model: str, directory: Path, load: Load, cursors: Sequence[Cursor],
                  args: argparse.Namespace) -> PartRun:
-    """Part B: the bare app on its own table, loaded with the same requests (it ignores tokens and keys)."""
+    """Part B or B' (`model`): the bare app on a fresh table, loaded with the same requests (it
+    ignores tokens and keys)."""
     _bare_app.create_table(url, list(SQLITE_PRAGMAS))
     env = server_env({_bare_app.URL_VAR: url, _bare_app.PRAGMAS_VAR: ";".join(SQLITE_PRAGMAS),
-                      _bare_app.ROW_BYTES_VAR: str(BASELINE_ROW_BYTES)})
+                      _bare_app.ROW_BYTES_VAR: str(BASELINE_ROW_BYTES), _bare_app.MODEL_VAR: model})
     try:
         return run_part(BARE_APP, "/health", env, replace(load, real=False), cursors, args,
-                        directory / "server-b.log")
+                        directory / f"server-b-{model}.log")
     finally:
         _bare_app.drop_table(url)
 
@@ -458,11 +472,10 @@ class Report:
     users: int
     transitions: PartRun
     invariants: Invariants
-    baseline: PartRun
+    baselines: dict[str, PartRun]  # by execution model: B (THREAD_POOL) and B' (DB_THREADS)
 
-    @property
-    def ratio(self) -> float | None:
-        a, b = self.transitions.timing, self.baseline.timing
+    def ratio(self, model: str) -> float | None:
+        a, b = self.transitions.timing, self.baselines[model].timing
         return a.per_second / b.per_second if a and b else None
 
     @property
@@ -472,7 +485,7 @@ class Report:
     @property
     def valid(self) -> bool:
         """Every request answered 200 and part A left the database as it should."""
-        return self.transitions.valid and self.baseline.valid and self.invariants.ok
+        return self.transitions.valid and all(b.valid for b in self.baselines.values()) and self.invariants.ok
 
     def as_dict(self) -> dict[str, object]:
         def part(run: PartRun) -> dict[str, object]:
@@ -480,7 +493,7 @@ class Report:
                     "answered_ok": run.answered_ok, "failures": run.failures,
                     "cpu": asdict(run.cpu) if run.cpu else None}
 
-        ratio, p99 = self.ratio, self.p99_ms
+        ratio, same_model_ratio, p99 = self.ratio(THREAD_POOL), self.ratio(DB_THREADS), self.p99_ms
         return {
             "benchmark": "HTTP transitions vs bare FastAPI one-row endpoint",
             "config": {"database": self.database, "plans": self.args.plans, "clients": self.args.clients,
@@ -491,10 +504,13 @@ class Report:
             "setup": {**asdict(self.setup), "users": self.users},
             "transitions": part(self.transitions),
             "invariants": {**asdict(self.invariants), "ok": self.invariants.ok},
-            "baseline": part(self.baseline),
+            "baseline": part(self.baselines[THREAD_POOL]),
+            "baseline_db_threads": part(self.baselines[DB_THREADS]),
             "ratio": ratio,
             "target_ratio": TARGET_RATIO,
             "ratio_met": ratio is not None and ratio >= TARGET_RATIO,
+            "ratio_db_threads": same_model_ratio,
+            "ratio_db_threads_met": same_model_ratio is not None and same_model_ratio >= TARGET_RATIO,
             "p99_ms": p99,
             "target_p99_ms": TARGET_P99_MS,
             "p99_met": p99 is not None and p99 < TARGET_P99_MS,
@@ -544,14 +560,17 @@ def print_text(report: Report) -> None:
         print(line)
     print(f"   each request: bearer token of the entity's office, {keys}")
     print(invariant_line(report.invariants))
-    for line in part_lines("B  bare FastAPI, one-row INSERT", report.baseline):
-        print(line)
+    for model, (name, label, _) in BASELINES.items():
+        for line in part_lines(f"{name:<2} {label}", report.baselines[model]):
+            print(line)
     print(f"   one {BASELINE_ROW_BYTES}-byte row per request; "
           + ("BEGIN IMMEDIATE/INSERT/COMMIT; WAL, synchronous=FULL, foreign_keys, busy_timeout"
              if report.database == "sqlite" else "one autocommitted INSERT"))
-    if report.ratio is not None:
-        print(f"A/B = {100 * report.ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): "
-              f"{verdict(report.ratio >= TARGET_RATIO)}")
+    for model, (name, _, meaning) in BASELINES.items():
+        ratio = report.ratio(model)
+        if ratio is not None:
+            print(f"A/{name:<2} = {100 * ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): "
+                  f"{verdict(ratio >= TARGET_RATIO)}  ({name.strip()}: {meaning})")
     if report.p99_ms is not None:
         print(f"A p99 = {report.p99_ms:.1f} ms  (target < {TARGET_P99_MS:.0f} ms): "
               f"{verdict(report.p99_ms < TARGET_P99_MS)}")
@@ -598,14 +617,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             load = Load(port=0, tokens=tokens, steps=steps, real=True,
                         idempotency_keys=not args.no_idempotency_key)
             transitions, invariants = run_transitions(engine, directory, load, cursors, args)
-            baseline_url = (engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                            if args.url else str(directory / "baseline.db"))
-            baseline = run_baseline(baseline_url, directory, load, prepare_cursors(engine, plan_ids), args)
+            baselines = {model: run_baseline(
+                engine.url.set(drivername="postgresql").render_as_string(hide_password=False) if args.url
+                else str(directory / f"baseline-{model}.db"), model, directory, load,
+                prepare_cursors(engine, plan_ids), args) for model in BASELINES}
         finally:
             engine.dispose()
     report = Report(args=args, database="postgresql" if args.url else "sqlite", directory=directory,
                     machine=machine_info(), load_average=load_average, setup=setup, users=len(tokens),
-                    transitions=transitions, invariants=invariants, baseline=baseline)
+                    transitions=transitions, invariants=invariants, baselines=baselines)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, default=str))
     else:

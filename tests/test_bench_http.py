@@ -1,5 +1,6 @@
-"""bench/http.py end to end, in a few seconds: both servers start, every request is authorised and
-applied, and the invariants it checks hold (the figures themselves mean nothing at this size)."""
+"""bench/http.py end to end, in a few seconds: the real server and the bare one in both execution
+models start, every request is authorised and applied, and the invariants it checks hold (the
+figures themselves mean nothing at this size)."""
 
 import json
 import subprocess
@@ -17,7 +18,7 @@ def test_http_benchmark_run_is_valid_and_reports_both_parts_as_json(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["valid"] and report["invariants"]["ok"]
-    for part in ("transitions", "baseline"):
+    for part in ("transitions", "baseline", "baseline_db_threads"):
         assert report[part]["operations"] > 0 and report[part]["failures"] == {}
     assert report["invariants"]["transitions_applied"] == report["transitions"]["answered_ok"]
-    assert report["ratio"] > 0
+    assert report["ratio"] > 0 and report["ratio_db_threads"] > 0

@@ -1,14 +1,15 @@
 """Plans: create, list, status (the shape of DESIGN.md), history, steps and council decisions."""
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from api.deps import CurrentActor, RuntimeDep, VisiblePlan
-from api.idempotent import run_once
-from api.schemas import PlanCreate, TransitionRequest
+from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep, VisiblePlan
+from api.idempotent import once, run_once
+from api.schemas import IDEMPOTENCY_KEY_MAX, IF_MATCH_MAX, PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import audit, calendar, services
 from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
@@ -20,8 +21,8 @@ from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["planes"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=32)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=IF_MATCH_MAX)]
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:
@@ -73,16 +74,28 @@ def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.post("/plans/{plan_id}/transitions", summary="Intentar un paso del ciclo de vida")
-def fire(plan: VisiblePlan, body: TransitionRequest, rt: RuntimeDep, actor: CurrentActor,
-         key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    declared = [t for t in workflow(plan.definition_name, plan.definition_version).definition.transitions
-                if t.trigger == body.trigger]
-    if not declared:
-        raise UnknownTrigger(f"El paso '{body.trigger}' no existe en el ciclo de vida.", trigger=body.trigger)
-    require_own_entity(actor, plan.entity_code, declared[0].by, f"registrar el paso '{body.trigger}'")
-    version = expected_version(if_match, body.version)
-    return run_once(rt, actor, key, {"path": f"/plans/{plan.id}/transitions", **body.model_dump(mode="json"),
-                                     "version": version},
+async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: IdempotencyKey = None,
+               if_match: IfMatch = None) -> Response:
+    """The busiest write: `async def`, so that the caller's access and the step go to the runtime's
+    database threads in one hand-off (api/db_threads.py), not in two trips to the thread pool."""
+    return await presented.runtime.db_threads.run(partial(_fire, presented, plan_id, body, key, if_match))
+
+
+def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | None,
+          if_match: str | None) -> Response:
+    """On a database thread: the caller's access, read in the step's own write transaction, then the step."""
+    with UnitOfWork(presented.runtime.engine, write=True) as uow:
+        access = presented.access(uow.connection, plan_id)
+        plan, actor = access.plan, access.actor
+        assert plan is not None  # the path names it
+        declared = [t for t in workflow(plan.definition_name, plan.definition_version).definition.transitions
+                    if t.trigger == body.trigger]
+        if not declared:
+            raise UnknownTrigger(f"El paso '{body.trigger}' no existe en el ciclo de vida.", trigger=body.trigger)
+        require_own_entity(actor, plan.entity_code, declared[0].by, f"registrar el paso '{body.trigger}'")
+        version = expected_version(if_match, body.version)
+        return once(uow, actor, key, {"path": f"/plans/{plan.id}/transitions", **body.model_dump(mode="json"),
+                                      "version": version},
                     lambda uow: services.advance(uow, plan_id=plan.id, trigger=body.trigger, actor=actor.username,
                                                  legal_date=body.fecha, expected_version=version))
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from kpt_workflow import audit, replay
 from kpt_workflow.recorder import PLAN
+from kpt_workflow.sample import PDF
 
 API = "/api/v1"
 CLIENTS = 50
@@ -109,3 +110,35 @@ def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answ
     with engine.connect() as conn:
         assert audit.verify(conn).events == events_before + 1
         assert replay.differences(conn) == []
+
+
+def test_steps_on_the_database_thread_and_filings_in_the_thread_pool_write_one_at_a_time(
+        server, engine: Engine, tokens, new_plan):  # type: ignore[no-untyped-def]
+    """The step route hands its work to the app's database thread; a filing still runs in AnyIO's
+    pool. Both write the same plan at once: each change gets its own version and event, in one
+    unbroken chain (on SQLite the process's writer lock lets one in at a time)."""
+    plan_id = new_plan("05001")
+    office = {"Authorization": f"Bearer {tokens['planeacion', 'own']}"}
+    url = f"{server}{API}/plans/{plan_id}"
+
+    def step(_: int) -> httpx.Response:  # refused by its checklist, so recorded, whatever came first
+        return httpx.post(f"{url}/transitions", headers=office, timeout=60,
+                          json={"trigger": "iniciar_construccion", "fecha": "2024-01-20"})
+
+    def filing(number: int) -> httpx.Response:
+        return httpx.post(f"{url}/documents", headers=office, timeout=60,
+                          data={"doc_type": "diagnostico", "fecha": "2024-02-05"},
+                          files={"file": (f"d{number}.pdf", PDF + str(number).encode(), "application/pdf")})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        steps = [pool.submit(step, n) for n in range(20)]
+        filings = [pool.submit(filing, n) for n in range(20)]
+        answers = Counter((f.result().status_code, f.result().json().get("code")) for f in steps + filings)
+
+    assert answers == {(422, "guard_failed"): 20, (201, None): 20}, answers
+    with engine.connect() as conn:
+        report = audit.verify(conn)
+        assert report.ok, report.problem
+        assert replay.differences(conn) == []
+        versions = [e["plan_version"] for e in audit.plan_events(conn, plan_id)]
+        assert versions == list(range(1, 42))  # created, then 40 changes: none lost, none repeated
