@@ -1,6 +1,5 @@
-"""Request bodies, and the limits of the headers that come with them. Bodies never carry state,
-version counters of the audit, entity ownership or audit fields: those come from the path, the
-actor and the server (no mass assignment)."""
+"""Request bodies. They never carry state, version counters of the audit, entity ownership or
+audit fields: those come from the path, the actor and the server (no mass assignment)."""
 
 from datetime import date
 from typing import Literal
@@ -8,9 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpt_workflow.accounts import ROLES
-
-IDEMPOTENCY_KEY_MAX = 255  # characters of an Idempotency-Key header (the stored key's column)
-IF_MATCH_MAX = 32  # characters of an If-Match header: a quoted plan version, weak or not
 
 
 class _Request(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy import Column, Connection, DateTime, Text, bindparam, select
 from sqlmodel import Field, SQLModel
 
 from kpt_workflow.errors import IdempotencyKeyReused, KptError
+from kpt_workflow.recorder import sqlite_value
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -67,7 +68,6 @@ _SQLITE_LOOKUP = ("SELECT request_hash, status_code, response_body FROM idempote
                   "WHERE username = ? AND key = ?")
 _SQLITE_INSERT = ("INSERT INTO idempotency_record (username, key, request_hash, status_code, response_body, "
                   "created_at) VALUES (?, ?, ?, ?, ?, ?)")
-_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a (UTC) DateTime in SQLite
 
 
 def previous(conn: Connection, claim: Claim) -> Answer | None:
@@ -93,7 +93,7 @@ def record(conn: Connection, claim: Claim, answer: Answer) -> None:
     if conn.dialect.name == "sqlite":
         conn.connection.driver_connection.execute(_SQLITE_INSERT, (  # type: ignore[union-attr]
             claim.username, claim.key, claim.request_hash, answer.status_code, answer.body,
-            created.strftime(_SQLITE_DATETIME)))
+            sqlite_value(created)))
         return
     conn.execute(_INSERT, {"username": claim.username, "key": claim.key, "request_hash": claim.request_hash,
                            "status_code": answer.status_code, "response_body": answer.body, "created_at": created})

@@ -143,7 +143,7 @@ class SqliteRecorder:
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         names = ["version", *fields]
         sql = f"UPDATE plan SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ? AND version = ?"
-        values = [new_version, *(_sqlite_value(v) for v in fields.values()), plan_id, read_version]
+        values = [new_version, *(sqlite_value(v) for v in fields.values()), plan_id, read_version]
         return self.cursor.execute(sql, values).rowcount == 1
 
     def chain_head(self) -> tuple[int, str] | None:
@@ -151,8 +151,8 @@ class SqliteRecorder:
         return rows[0] if rows else None
 
     def insert_event(self, row: EventRow) -> None:
-        self.cursor.execute(self._INSERT_SQL, row._replace(recorded_at=_sqlite_value(row.recorded_at),
-                                                           legal_date=_sqlite_value(row.legal_date)))
+        self.cursor.execute(self._INSERT_SQL, row._replace(recorded_at=sqlite_value(row.recorded_at),
+                                                           legal_date=sqlite_value(row.legal_date)))
 
 
 @lru_cache(maxsize=4096)
@@ -164,7 +164,8 @@ def _folded_sqlite_documents(rows: tuple[tuple[str, int, str, str | None, str | 
                            for doc_type, version, status, legal, number in rows)
 
 
-def _sqlite_value(value: Any) -> Any:
+def sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite: a datetime as UTC 'YYYY-MM-DD HH:MM:SS.ffffff', a date as ISO."""
     if isinstance(value, datetime):
         text = utc_text(value.astimezone(timezone.utc))  # 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (strftime is slower)
         return f"{text[:10]} {text[11:26]}"

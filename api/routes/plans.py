@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import once, run_once
-from api.schemas import IDEMPOTENCY_KEY_MAX, IF_MATCH_MAX, PlanCreate, TransitionRequest
+from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import audit, calendar, services
 from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
@@ -21,8 +21,8 @@ from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["planes"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)]
-IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=IF_MATCH_MAX)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=32)]
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:
