@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from api.db_threads import DatabaseThreads
+from kpt_workflow.db_threads import DatabaseThreads
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine

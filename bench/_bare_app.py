@@ -7,12 +7,14 @@ a small JSON object. It runs in one of two execution models (KPT_BENCH_BASELINE_
 - `thread-pool` (the idiomatic one): a plain `def` endpoint, which FastAPI runs in AnyIO's thread
   pool, one connection per pool thread;
 - `db-threads` (the real step route's): an `async def` endpoint that hands the write to the same
-  `api.db_threads.DatabaseThreads` the app uses, one thread on SQLite (several on PostgreSQL), one
-  connection per thread.
+  `kpt_workflow.db_threads.DatabaseThreads` the app uses. On SQLite that is the real thing whole:
+  an engine of `kpt_workflow.db.make_engine`, its one database thread, a `UnitOfWork` per row on
+  the writers' shared connection, and the rows waiting committed together (group commit); the
+  INSERT itself goes straight to the driver. On PostgreSQL, several threads, one connection each.
 
-SQLite: plain `sqlite3`, the PRAGMAs of `kpt_workflow.db` (passed by bench/http.py, which also
-creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL: `psycopg`, one autocommitted
-INSERT per request.
+SQLite otherwise (`thread-pool`): plain `sqlite3`, the PRAGMAs of `kpt_workflow.db` (passed by
+bench/http.py, which also creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL:
+`psycopg`, one autocommitted INSERT per request.
 
 Configured by environment variables that bench/http.py sets; served with uvicorn as the real app:
 
@@ -32,7 +34,11 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from api.db_threads import POSTGRES_THREADS, DatabaseThreads
+from sqlalchemy import Engine
+
+from kpt_workflow.db import make_engine
+from kpt_workflow.db_threads import POSTGRES_THREADS, DatabaseThreads
+from kpt_workflow.unit_of_work import UnitOfWork
 
 URL_VAR = "KPT_BENCH_BASELINE_URL"  # a SQLite file path, or a postgresql:// conninfo
 PRAGMAS_VAR = "KPT_BENCH_SQLITE_PRAGMAS"  # ";"-separated, applied to every SQLite connection
@@ -119,6 +125,15 @@ def _postgres_writer(conninfo: str) -> tuple[Connect, Write]:
     return (lambda: psycopg.connect(conninfo, autocommit=True)), write
 
 
+def _insert_in_unit_of_work(engine: Engine, statement: str, padding: str, key: str, body: RowRequest) -> dict[str, object]:
+    """The row as the app writes: a write unit of work (in the database thread's commit group)."""
+    row = f"{body.trigger}|{body.fecha}|{padding}"[:len(padding)]
+    with UnitOfWork(engine, write=True) as uow:
+        cursor = uow.connection.connection.driver_connection.execute(statement, (key, row))  # type: ignore[union-attr]
+        uow.commit()
+    return {"key": key, "seq": int(cursor.lastrowid or 0)}
+
+
 def create_app() -> FastAPI:
     url = os.environ[URL_VAR]
     if is_postgres(url):
@@ -143,12 +158,17 @@ def create_app() -> FastAPI:
         def insert_row(key: str, body: RowRequest) -> dict[str, object]:
             return insert(key, body)
     elif model == DB_THREADS:
-        threads = DatabaseThreads(POSTGRES_THREADS if is_postgres(url) else 1)
+        engine = None if is_postgres(url) else make_engine(f"sqlite:///{url}")
+        threads = DatabaseThreads(POSTGRES_THREADS) if engine is None else DatabaseThreads.for_engine(engine)
+        if engine is not None:
+            insert = partial(_insert_in_unit_of_work, engine, INSERT.format("?"), padding)
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             yield
             threads.shutdown()
+            if engine is not None:
+                engine.dispose()
 
         app = FastAPI(title="bare baseline", lifespan=lifespan)
 

@@ -25,7 +25,7 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    idempotency records; the hash chain verifies (`audit.verify`) and replay rebuilds the tables.
    The route is `async def`: FastAPI reads its parameters on the event loop and the route hands its
    database work (the caller's access, the key, the step) to the app's database threads
-   (api/db_threads.py; one thread on SQLite) in one hand-off.
+   (kpt_workflow/db_threads.py; one thread on SQLite) in one hand-off.
 B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validates the same JSON
    body and writes one ~600-byte row in its own transaction: on SQLite plain `sqlite3`, BEGIN
    IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.db` (WAL,
@@ -67,6 +67,7 @@ import _no_shadow  # noqa: F401  (first: this file's name shadows the standard `
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import importlib.metadata  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
@@ -369,6 +370,18 @@ def create_tokens(engine: Engine, entity_codes: Sequence[str], roles: Sequence[s
     return tokens
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection in the clients while they load (as `timeit` times): a full one here
+    stopped every client for up to 100 ms, which the latencies would have charged to the server."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 # --- the two parts --------------------------------------------------------------------------------
 
 def run_part(app: str, health: str, env: dict[str, str], load: Load, cursors: Sequence[Cursor],
@@ -376,7 +389,8 @@ def run_part(app: str, health: str, env: dict[str, str], load: Load, cursors: Se
     """Serve `app`, load it, stop it; with the CPU the server and the clients spent meanwhile."""
     with served(app, health, env, args.workers, log) as (port, pid):
         server_before, client_before, wall_before = cpu_seconds(pid), time.process_time(), time.perf_counter()
-        run = asyncio.run(drive(replace(load, port=port), cursors, args.clients, args.warmup, args.seconds))
+        with collector_paused():
+            run = asyncio.run(drive(replace(load, port=port), cursors, args.clients, args.warmup, args.seconds))
         server_after, client_after, wall = cpu_seconds(pid), time.process_time(), time.perf_counter() - wall_before
     server = server_after - server_before if server_before is not None and server_after is not None else None
     per_request = 1000 / max(run.answered_ok, 1)

@@ -2,9 +2,10 @@
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Transaction
 from sqlmodel import Session
 
+from kpt_workflow.commit_group import UnitSavepoint, open_group
 from kpt_workflow.db import WRITE_OPTION, SqliteWriter, sqlite_writer
 from kpt_workflow.idempotency import Answer, Claim, Outcome, record
 
@@ -12,7 +13,10 @@ from kpt_workflow.idempotency import Answer, Claim, Outcome, record
 class UnitOfWork:
     """Open with `write=True` for use-cases that change data: on SQLite it takes the write lock
     at BEGIN (after its turn among the process's writers, on their shared connection: see
-    db.SqliteWriter), so the facts a guard reads cannot change before the commit.
+    db.SqliteWriter), so the facts a guard reads cannot change before the commit. In a thread
+    with a commit group open (kpt_workflow.commit_group), every unit of work (reads too) is a
+    savepoint of the group's transaction instead, and its commit is durable only when the
+    group's is.
 
     The transaction lives on a Connection (Core statements on the hot path cost a fraction of ORM
     ones); a Session joined to that same transaction is made only when a use-case asks for it.
@@ -26,6 +30,7 @@ class UnitOfWork:
         self.claim = claim
         self.answer: Answer | None = None  # what the commit stored under the claim
         self._connection: Connection | None = None
+        self._transaction: Transaction | UnitSavepoint | None = None
         self._session: Session | None = None
         self._writer: SqliteWriter | None = None  # whose turn this unit holds, on SQLite
 
@@ -40,13 +45,18 @@ class UnitOfWork:
     @property
     def connection(self) -> Connection:
         if self._connection is None:
-            writer = sqlite_writer(self.engine) if self.write else None
-            if writer is None:
-                connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
+            writer = sqlite_writer(self.engine)
+            group = open_group(writer) if writer is not None else None
+            if group is not None:
+                self._transaction = group.join()
+                connection = self._transaction.connection
             else:
-                self._take_turn(writer)
-                connection = writer.connection()
-            connection.begin()
+                if writer is not None and self.write:
+                    self._take_turn(writer)
+                    connection = writer.connection()
+                else:
+                    connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
+                self._transaction = connection.begin()
             self._connection = connection
         return self._connection
 
@@ -61,15 +71,22 @@ class UnitOfWork:
         """`outcome`: the use-case's result, or the refusal it commits and then raises; under a
         claim, the answer to it is stored with the key in this transaction."""
         if self._session is not None:
-            self._session.flush()
+            self._session.commit()  # flushes and releases its savepoint; the unit's transaction is ours
         if self.claim is not None:
             if outcome is None:
                 raise ValueError("a use-case under an idempotency claim commits with its outcome")
             self.answer = self.claim.answer(outcome)
             record(self.connection, self.claim, self.answer)
             self.claim = None
-        self.connection.commit()
+        self._begun().commit()
         self._release()  # a later read opens a new transaction
+
+    def _begun(self) -> Transaction | UnitSavepoint:
+        """The unit's transaction (or savepoint), begun now if nothing has used the unit yet."""
+        if self._transaction is None:
+            self.connection  # noqa: B018  (opening the connection begins it)
+        assert self._transaction is not None
+        return self._transaction
 
     def _take_turn(self, writer: SqliteWriter) -> None:
         """On SQLite a writer first waits for its turn among the process's threads (see
@@ -80,12 +97,16 @@ class UnitOfWork:
 
     def _release(self) -> None:
         """End without committing: whatever was not committed is rolled back; then let the next
-        writer in (even if that failed: a turn never given back would stop every writer)."""
+        writer in (even if that failed: a turn never given back would stop every writer). A
+        group's connection stays with the group."""
         connection, self._connection = self._connection, None
+        transaction, self._transaction = self._transaction, None
         try:
             if self._session is not None:
                 self._session.close()
-            if self._writer is not None:
+            if isinstance(transaction, UnitSavepoint):
+                transaction.rollback()  # back to the unit's savepoint; the group goes on
+            elif self._writer is not None:
                 self._writer.finish()  # the shared connection stays open for the next writer
             elif connection is not None:
                 connection.close()

@@ -1,4 +1,4 @@
-"""The threads async routes hand their database work to (api/db_threads.py), and the step route
+"""The threads async routes hand their database work to (kpt_workflow/db_threads.py), and the step route
 that uses them: on SQLite one thread, in arrival order; the access read and the change in one
 hand-off and one transaction; errors reach the request as they were raised."""
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from api import deps
-from api.db_threads import POSTGRES_THREADS, DatabaseThreads
+from kpt_workflow.db_threads import POSTGRES_THREADS, DatabaseThreads
 from api.routes import plans as plan_routes
 from kpt_workflow.errors import PlanVersionConflict
 
