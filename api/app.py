@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        gc.freeze()  # what start-up built lives as long as the app: no collection need walk it again
+        gc.collect()
+        gc.freeze()  # what start-up built lives as long as the app: no full collection walks it again
         yield
         runtime.db_threads.shutdown()
         runtime.engine.dispose()

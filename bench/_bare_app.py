@@ -22,6 +22,7 @@ Configured by environment variables that bench/http.py sets; served with uvicorn
         KPT_BENCH_BASELINE_MODEL=thread-pool python -m uvicorn bench._bare_app:create_app --factory --app-dir .
 """
 
+import gc
 import os
 import sqlite3
 import threading
@@ -143,7 +144,8 @@ def create_app() -> FastAPI:
     padding = "x" * int(os.environ.get(ROW_BYTES_VAR, "600"))
     local = threading.local()
 
-    def insert(key: str, body: RowRequest) -> dict[str, object]:
+    def insert_on_own_connection(key: str, body: RowRequest) -> dict[str, object]:
+        """The row on this thread's own connection, in a transaction of its own."""
         connection = getattr(local, "connection", None)
         if connection is None:
             connection = local.connection = connect()
@@ -151,32 +153,36 @@ def create_app() -> FastAPI:
         return {"key": key, "seq": write(connection, key, row)}
 
     model = os.environ.get(MODEL_VAR, THREAD_POOL)
-    if model == THREAD_POOL:
-        app = FastAPI(title="bare baseline")
+    if model not in (THREAD_POOL, DB_THREADS):
+        raise ValueError(f"{MODEL_VAR}: {THREAD_POOL} or {DB_THREADS}, not {model!r}")
+    engine = None if model == THREAD_POOL or is_postgres(url) else make_engine(f"sqlite:///{url}")
+    threads = None
+    if model == DB_THREADS:
+        threads = DatabaseThreads(POSTGRES_THREADS) if engine is None else DatabaseThreads.for_engine(engine)
+    insert: Callable[[str, RowRequest], dict[str, object]] = (
+        insert_on_own_connection if engine is None else partial(_insert_in_unit_of_work, engine, INSERT.format("?"), padding))
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        gc.collect()
+        gc.freeze()  # as the real app does after its start-up
+        yield
+        if threads is not None:
+            threads.shutdown()
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(title="bare baseline", lifespan=lifespan)
+    if threads is None:
         @app.post("/rows/{key}")
         def insert_row(key: str, body: RowRequest) -> dict[str, object]:
             return insert(key, body)
-    elif model == DB_THREADS:
-        engine = None if is_postgres(url) else make_engine(f"sqlite:///{url}")
-        threads = DatabaseThreads(POSTGRES_THREADS) if engine is None else DatabaseThreads.for_engine(engine)
-        if engine is not None:
-            insert = partial(_insert_in_unit_of_work, engine, INSERT.format("?"), padding)
-
-        @asynccontextmanager
-        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            yield
-            threads.shutdown()
-            if engine is not None:
-                engine.dispose()
-
-        app = FastAPI(title="bare baseline", lifespan=lifespan)
+    else:
+        db_threads = threads
 
         @app.post("/rows/{key}")
         async def insert_row_on_db_thread(key: str, body: RowRequest) -> dict[str, object]:
-            return await threads.run(partial(insert, key, body))
-    else:
-        raise ValueError(f"{MODEL_VAR}: {THREAD_POOL} or {DB_THREADS}, not {model!r}")
+            return await db_threads.run(partial(insert, key, body))
 
     @app.get("/health")
     def health() -> dict[str, str]:

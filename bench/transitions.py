@@ -20,22 +20,29 @@ B. The baseline: a bare `sqlite3` loop on a separate fresh file with the same du
    (WAL, synchronous=FULL, foreign_keys=ON, busy_timeout), each iteration `BEGIN IMMEDIATE`, one
    `INSERT` of a ~600-byte row (about an audit event), `COMMIT`, for the same duration.
 
-C. For context, the floor under A: after A, on the same database file, the very statements a step
+A, A∥ and B take turns in `--rounds` rounds (A, A∥, B, A, A∥, B, …; `--seconds` per part split
+over them), because this machine's fsync, which B's rate mostly is, can drift by half within a
+minute: each round's ratios compare two parts run side by side, and the ratio reported is the
+median of the rounds' ratios (each round's are printed too). Rates and latencies gather every
+round.
+
+C. For context, the floor under A: after the rounds, on the same database file, the very statements a step
    runs (the plan's row, its documents, the chain head, the plan's update, the event's insert, as
    `recorder.SqliteRecorder` issues them), through plain `sqlite3` with precomputed values and none
-   of the Python between them (no checklist, no Machine, no hashing), for the same duration. What
+   of the Python between them (no checklist, no Machine, no hashing), for one round's time. What
    A costs beyond C is the engine's Python; what C costs beyond B is the database's own work for a
    step (four B-tree pages instead of one).
 
 It prints the four rates with mean/p50/p99 latency, the ratios A/B (one caller, a commit per step)
 and A∥/B (concurrent callers, group commit) against the target (>= 50 %), C/B (the most A/B could
-be with no Python at all), and the Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA registry, plans, filings, parte
-estratégica and plan plurianual, steps to `discusion_corporaciones`, all through the service layer)
-happens in a temporary directory and is not timed.
+be with no Python at all), and the Python, SQLite and machine it ran on. Setup (schema, DIVIPOLA
+registry, plans, filings, parte estratégica and plan plurianual, steps to
+`discusion_corporaciones`, all through the service layer) happens in a temporary directory and
+is not timed.
 
 Run from the repository root with the project's virtualenv:
 
-    python bench/transitions.py                       # 200 municipalities, 10 s per part, 16 callers
+    python bench/transitions.py                       # 200 municipalities, 10 s per part in 5 rounds, 16 callers
     python bench/transitions.py --callers 32
     python bench/transitions.py --plans 50 --seconds 3
     python bench/transitions.py --json                # one JSON object on stdout
@@ -57,8 +64,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -143,18 +151,37 @@ def summarize(latencies_ns: Sequence[int], elapsed_s: float) -> Timing:
                   p99_ms=statistics.quantiles(ms, n=100, method="inclusive")[98])
 
 
-def timed_loop(seconds: float, operation: Callable[[int], None]) -> Timing:
-    """Call `operation(i)` for i = 0, 1, … until `seconds` have passed, timing each call."""
+@dataclass
+class Samples:
+    """The calls of one part, gathered over the rounds: each call's latency and the loops' wall time."""
+
+    latencies_ns: list[int] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    rounds: list[float] = field(default_factory=list)  # the rate of each round
+
+    def add(self, latencies_ns: list[int], elapsed_s: float) -> None:
+        self.latencies_ns += latencies_ns
+        self.elapsed_s += elapsed_s
+        self.rounds.append(len(latencies_ns) / elapsed_s)
+
+    def timing(self) -> Timing:
+        return summarize(self.latencies_ns, self.elapsed_s)
+
+
+def timed_loop(seconds: float, operation: Callable[[int], None], samples: Samples, first: int = 0) -> int:
+    """Call `operation(i)` for i = first, first + 1, … until `seconds` have passed, timing each
+    call into `samples`; the next i."""
     latencies: list[int] = []
     clock = time.perf_counter_ns
     start = clock()
     deadline = start + int(seconds * 1e9)
-    i = 0
+    i = first
     while (now := clock()) < deadline:
         operation(i)
         latencies.append(clock() - now)
         i += 1
-    return summarize(latencies, (clock() - start) / 1e9)
+    samples.add(latencies, (clock() - start) / 1e9)
+    return i
 
 
 # --- setup (not timed) -------------------------------------------------------------------------
@@ -230,11 +257,12 @@ def mean_event_bytes(engine: Engine, after_seq: int) -> float:
 
 
 class BackEdgeSteps:
-    """The timed steps of A and A∥: each plan takes its back edge in turn; applied and refused
-    are counted (a refusal makes the run invalid)."""
+    """The timed steps of A and A∥ (one object for both: each plan takes its back edge in turn,
+    whichever part fires it); applied and refused are counted (a refusal makes the run invalid)."""
 
     def __init__(self, engine: Engine, plan_ids: Sequence[str]) -> None:
         self.engine = engine
+        self.plan_ids = plan_ids
         with UnitOfWork(engine) as uow:
             states = dict(uow.session.exec(select(Plan.id, Plan.state).where(Plan.id.in_(plan_ids))).all())  # type: ignore[attr-defined]
         self.next_trigger = {plan_id: BACK_EDGE[states[plan_id]] for plan_id in plan_ids}
@@ -251,46 +279,56 @@ class BackEdgeSteps:
         self.applied += 1
         self.next_trigger[plan_id] = BACK_EDGE[str(result["to"])]
 
-    def run(self, timing: Timing, first_seq: int) -> TransitionRun:
-        return TransitionRun(timing=timing, applied=self.applied, refused=self.refused,
-                             audit_event_bytes=mean_event_bytes(self.engine, first_seq))
 
+@dataclass
+class TransitionParts:
+    """Parts A and A∥ over the rounds: their calls, and what the steps they fired did."""
 
-def run_transitions(engine: Engine, plan_ids: Sequence[str], seconds: float) -> TransitionRun:
-    """One caller: round-robin over the plans, each step in its own transaction."""
-    steps = BackEdgeSteps(engine, plan_ids)
-    first_seq = last_event_seq(engine)
-    timing = timed_loop(seconds, lambda i: steps.step(plan_ids[i % len(plan_ids)]))
-    return steps.run(timing, first_seq)
+    steps: BackEdgeSteps
+    callers: int
+    one: Samples = field(default_factory=Samples)
+    concurrent: Samples = field(default_factory=Samples)
+    applied: dict[str, int] = field(default_factory=lambda: {"one": 0, "concurrent": 0})
+    refused: dict[str, int] = field(default_factory=lambda: {"one": 0, "concurrent": 0})
 
+    def run_one(self, seconds: float) -> None:
+        """One caller: round-robin over the plans, each step in its own transaction."""
+        plan_ids = self.steps.plan_ids
+        with self._counted("one"):
+            timed_loop(seconds, lambda i: self.steps.step(plan_ids[i % len(plan_ids)]), self.one)
 
-def run_concurrent_transitions(engine: Engine, plan_ids: Sequence[str], seconds: float,
-                               callers: int) -> TransitionRun:
-    """`callers` closed-loop callers, plans dealt round-robin, steps on the engine's database thread."""
-    steps = BackEdgeSteps(engine, plan_ids)
-    threads = DatabaseThreads.for_engine(engine)
-    latencies: list[int] = []
-    clock = time.perf_counter_ns
+    def run_concurrent(self, seconds: float, threads: DatabaseThreads) -> None:
+        """`callers` closed-loop callers, plans dealt round-robin, steps on the engine's database thread."""
+        plan_ids, callers, clock = self.steps.plan_ids, self.callers, time.perf_counter_ns
+        latencies: list[int] = []
 
-    async def caller(own: Sequence[str], deadline: int) -> None:
-        i = 0
-        while (now := clock()) < deadline:
-            await threads.run(partial(steps.step, own[i % len(own)]))
-            latencies.append(clock() - now)
-            i += 1
+        async def caller(own: Sequence[str], deadline: int) -> None:
+            i = 0
+            while (now := clock()) < deadline:
+                await threads.run(partial(self.steps.step, own[i % len(own)]))
+                latencies.append(clock() - now)
+                i += 1
 
-    async def all_callers() -> int:
-        start = clock()
-        deadline = start + int(seconds * 1e9)
-        await asyncio.gather(*(caller(plan_ids[k::callers], deadline) for k in range(callers)))
-        return clock() - start
+        async def all_callers() -> int:
+            start = clock()
+            deadline = start + int(seconds * 1e9)
+            await asyncio.gather(*(caller(plan_ids[k::callers], deadline) for k in range(callers)))
+            return clock() - start
 
-    first_seq = last_event_seq(engine)
-    try:
-        elapsed_ns = asyncio.run(all_callers())
-    finally:
-        threads.shutdown()
-    return steps.run(summarize(latencies, elapsed_ns / 1e9), first_seq)
+        with self._counted("concurrent"):
+            self.concurrent.add(latencies, asyncio.run(all_callers()) / 1e9)
+
+    @contextmanager
+    def _counted(self, part: str) -> Iterator[None]:
+        applied, refused = self.steps.applied, self.steps.refused
+        yield
+        self.applied[part] += self.steps.applied - applied
+        self.refused[part] += self.steps.refused - refused
+
+    def run(self, part: str, first_seq: int) -> TransitionRun:
+        samples = self.one if part == "one" else self.concurrent
+        return TransitionRun(timing=samples.timing(), applied=self.applied[part], refused=self.refused[part],
+                             audit_event_bytes=mean_event_bytes(self.steps.engine, first_seq))
 
 
 # --- part C: the step's statements alone ------------------------------------------------------
@@ -326,10 +364,12 @@ def run_statements_alone(path: Path, plan_ids: Sequence[str], seconds: float) ->
         connection.execute(SqliteRecorder._INSERT_SQL, row)
         connection.execute("COMMIT")
 
+    samples = Samples()
     try:
-        return timed_loop(seconds, step)
+        timed_loop(seconds, step, samples)
     finally:
         connection.close()
+    return samples.timing()
 
 
 # --- part B: bare sqlite3 baseline -------------------------------------------------------------
@@ -343,21 +383,26 @@ def baseline_connection(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def run_baseline(path: Path, seconds: float) -> Timing:
+class Baseline:
     """BEGIN IMMEDIATE; INSERT one ~600-byte row; COMMIT — as fast as the loop goes."""
-    connection = baseline_connection(path)
-    bodies = [os.urandom(BASELINE_ROW_BYTES // 2).hex() for _ in range(1024)]  # built before timing
 
-    def insert(i: int) -> None:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT INTO event (plan_id, body) VALUES (?, ?)",
-                           (f"{i % 1000:05d}-2024", bodies[i % len(bodies)]))
-        connection.execute("COMMIT")
+    def __init__(self, path: Path) -> None:
+        self.connection = baseline_connection(path)
+        self.bodies = [os.urandom(BASELINE_ROW_BYTES // 2).hex() for _ in range(1024)]  # built before timing
+        self.samples = Samples()
+        self.rows = 0
 
-    try:
-        return timed_loop(seconds, insert)
-    finally:
-        connection.close()
+    def insert(self, i: int) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.connection.execute("INSERT INTO event (plan_id, body) VALUES (?, ?)",
+                                (f"{i % 1000:05d}-2024", self.bodies[i % len(self.bodies)]))
+        self.connection.execute("COMMIT")
+
+    def run(self, seconds: float) -> None:
+        self.rows = timed_loop(seconds, self.insert, self.samples, first=self.rows)
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -385,6 +430,7 @@ class Report:
 
     plans: int
     seconds_per_part: float
+    rounds: int
     directory: Path
     machine: dict[str, object]
     callers: int
@@ -393,14 +439,19 @@ class Report:
     concurrent: TransitionRun
     baseline: Timing
     statements: Timing
+    round_rates: dict[str, list[float]]  # each part's rate in each round
+
+    def round_ratios(self, part: str) -> list[float]:
+        return [rate / baseline for rate, baseline in zip(self.round_rates[part], self.round_rates["B"])]
 
     @property
     def ratio(self) -> float:
-        return self.transitions.timing.per_second / self.baseline.per_second
+        """A/B: the median of the rounds' ratios, each of two parts run side by side."""
+        return statistics.median(self.round_ratios("A"))
 
     @property
     def concurrent_ratio(self) -> float:
-        return self.concurrent.timing.per_second / self.baseline.per_second
+        return statistics.median(self.round_ratios("A∥"))
 
     @property
     def ceiling(self) -> float:
@@ -419,7 +470,8 @@ class Report:
     def as_dict(self) -> dict[str, object]:
         return {
             "benchmark": "guarded transitions + audit vs bare sqlite3 commit",
-            "config": {"plans": self.plans, "seconds_per_part": self.seconds_per_part, "callers": self.callers,
+            "config": {"plans": self.plans, "seconds_per_part": self.seconds_per_part, "rounds": self.rounds,
+                       "callers": self.callers,
                        "legal_day": LEGAL_DAY.isoformat(), "directory": str(self.directory),
                        "baseline_row_bytes": BASELINE_ROW_BYTES},
             "machine": self.machine,
@@ -433,6 +485,7 @@ class Report:
             "statements_alone": asdict(self.statements),
             "ratio": self.ratio,
             "concurrent_ratio": self.concurrent_ratio,
+            "round_ratios": {"A/B": self.round_ratios("A"), "A∥/B": self.round_ratios("A∥")},
             "ceiling_without_python": self.ceiling,
             "target": TARGET_RATIO,
             "target_met": self.ratio >= TARGET_RATIO,
@@ -450,8 +503,8 @@ def timing_line(label: str, timing: Timing, unit: str) -> str:
 
 def print_text(report: Report) -> None:
     machine, setup, transitions = report.machine, report.setup, report.transitions
-    print(f"kpt_workflow transitions benchmark: {report.plans} plans, {report.seconds_per_part} s per part, "
-          f"in {report.directory}")
+    print(f"kpt_workflow transitions benchmark: {report.plans} plans, {report.seconds_per_part} s per part "
+          f"in {report.rounds} rounds (A, A∥, B in turn), in {report.directory}")
     print(f"machine: {machine['platform']}, {machine['cpu']}, nproc {machine['nproc']}")
     print(f"versions: Python {machine['python']}, SQLite {machine['sqlite']}, SQLAlchemy {machine['sqlalchemy']}")
     print(f"setup (not timed): {setup.plans} plans, {setup.filings} filings, {setup.steps} steps "
@@ -466,10 +519,12 @@ def print_text(report: Report) -> None:
     print(timing_line("B  sqlite3 BEGIN/INSERT/COMMIT", report.baseline, "rows "))
     print(f"   one {BASELINE_ROW_BYTES}-byte row per transaction; WAL, synchronous=FULL, foreign_keys, busy_timeout")
     print(timing_line("C  the step's SQL alone (sqlite3)", report.statements, "steps"))
-    print("   same database after A, same statements, precomputed values, none of the engine's Python")
-    for label, ratio in (("A/B ", report.ratio), ("A∥/B", report.concurrent_ratio)):
+    print("   same database after the rounds, same statements, precomputed values, none of the engine's Python")
+    for label, part, ratio in (("A/B ", "A", report.ratio), ("A∥/B", "A∥", report.concurrent_ratio)):
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"{label} = {100 * ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): {verdict}")
+        rounds = ", ".join(f"{100 * r:.0f}" for r in report.round_ratios(part))
+        print(f"{label} = {100 * ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): {verdict}  "
+              f"(median of {report.rounds} rounds: {rounds} %)")
     print(f"C/B  = {100 * report.ceiling:.1f} % (A/B with no Python at all: a commit per step)")
     print(f"after A and A∥: chain {'verifies' if report.chain_ok else 'BROKEN'}; "
           f"replay {'agrees with the tables' if report.replay_agrees else 'DISAGREES'}")
@@ -482,33 +537,47 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--plans", type=int, default=200, help="plans (municipalities) to set up (default 200)")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each timed part (default 10)")
     parser.add_argument("--callers", type=int, default=16, help="concurrent callers of part A∥ (default 16)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds the parts A, A∥ and B take turns in, --seconds split over them (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--dir", type=Path, default=None,
                         help="parent of the temporary directory (default: the system's); both files go there")
     args = parser.parse_args(argv)
-    if args.plans < 1 or args.seconds <= 0 or not 1 <= args.callers <= args.plans:
-        parser.error("--plans must be >= 1, --seconds > 0 and --callers between 1 and --plans")
+    if args.plans < 1 or args.seconds <= 0 or args.rounds < 1 or not 1 <= args.callers <= args.plans:
+        parser.error("--plans and --rounds must be >= 1, --seconds > 0 and --callers between 1 and --plans")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    each = args.seconds / args.rounds
     with tempfile.TemporaryDirectory(prefix="kpt-bench-", dir=args.dir) as tmp:
         directory = Path(tmp)
         engine = create_database(directory)
+        baseline = Baseline(directory / "baseline.db")
         try:
             plan_ids, setup = prepare_plans(engine, BlobStore(directory / "data"), args.plans)
-            transitions = run_transitions(engine, plan_ids, args.seconds)
-            concurrent = run_concurrent_transitions(engine, plan_ids, args.seconds, args.callers)
+            parts, first_seq = TransitionParts(BackEdgeSteps(engine, plan_ids), args.callers), last_event_seq(engine)
+            threads = DatabaseThreads.for_engine(engine)
+            try:
+                for _ in range(args.rounds):  # interleaved: a drift of the machine touches every part alike
+                    parts.run_one(each)
+                    parts.run_concurrent(each, threads)
+                    baseline.run(each)
+            finally:
+                threads.shutdown()
             with UnitOfWork(engine) as uow:
                 chain_ok, replay_agrees = audit.verify(uow.connection).ok, not replay.differences(uow.connection)
+            transitions, concurrent = parts.run("one", first_seq), parts.run("concurrent", first_seq)
         finally:
+            baseline.close()
             engine.dispose()
-        statements = run_statements_alone(directory / "kpt.db", plan_ids, args.seconds)
-        baseline = run_baseline(directory / "baseline.db", args.seconds)
-    report = Report(plans=args.plans, seconds_per_part=args.seconds, directory=directory, machine=machine_info(),
-                    callers=args.callers, setup=setup, transitions=transitions, concurrent=concurrent,
-                    baseline=baseline, statements=statements, chain_ok=chain_ok, replay_agrees=replay_agrees)
+        statements = run_statements_alone(directory / "kpt.db", plan_ids, each)
+    report = Report(plans=args.plans, seconds_per_part=args.seconds, rounds=args.rounds, directory=directory,
+                    machine=machine_info(), callers=args.callers, setup=setup, transitions=transitions,
+                    concurrent=concurrent, baseline=baseline.samples.timing(), statements=statements,
+                    round_rates={"A": parts.one.rounds, "A∥": parts.concurrent.rounds, "B": baseline.samples.rounds},
+                    chain_ok=chain_ok, replay_agrees=replay_agrees)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

@@ -5,9 +5,9 @@ A plain `def` route runs in AnyIO's pool of up to 40 threads, and its plain `def
 a second trip there; under many clients those threads contend for the GIL and for SQLite's one
 write lock, and the switching costs more than the work. SQLite lets one writer in at a time
 anyway, so there one thread takes all the work, in arrival order, and runs the jobs waiting at
-once as one commit group: one COMMIT, one fsync, for all of them (group commit), and then
-answers them all (kpt_workflow.commit_group). PostgreSQL takes several writers at once: there the threads are as many as the
-engine's pool has connections, each job in its own transactions.
+once as one commit group (kpt_workflow.commit_group): one COMMIT, one fsync, for all of them,
+and then answers them all. PostgreSQL takes several writers at once: there the threads are as
+many as the engine's pool has connections, each job in its own transactions.
 
 The hand-off is a queue and a future of the event loop, not `run_in_executor`: its
 concurrent.futures Future, chained to an asyncio one, cost more than the trip itself.
