@@ -77,7 +77,8 @@ def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
 async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: IdempotencyKey = None,
                if_match: IfMatch = None) -> Response:
     """The busiest write: `async def`, so that the caller's access and the step go to the runtime's
-    database threads in one hand-off (kpt_workflow/db_threads.py), not in two trips to the thread pool."""
+    database threads in one hand-off (kpt_workflow/db_threads.py), not in two trips to the thread
+    pool; on SQLite the steps waiting there are committed together, each answered after."""
     return await presented.runtime.db_threads.run(partial(_fire, presented, plan_id, body, key, if_match))
 
 
