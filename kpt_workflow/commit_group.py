@@ -76,20 +76,14 @@ class CommitGroup:
                     raise CommitLost(_LOST)
                 root.commit()
         finally:
-            try:
-                self.writer.finish()
-            finally:
-                self.writer.turns.release()
+            self.writer.end_turn()
 
     def _begin(self) -> RootTransaction:
-        self.writer.turns.acquire()
+        connection = self.writer.take_turn()
         try:
-            self._root = self.writer.connection().begin()
+            self._root = connection.begin()
         except BaseException:
-            try:
-                self.writer.finish()
-            finally:
-                self.writer.turns.release()
+            self.writer.end_turn()
             raise
         return self._root
 

@@ -71,6 +71,24 @@ class SqliteWriter:
             self._connection = self._engine.connect().execution_options(**{WRITE_OPTION: True})
         return self._connection
 
+    def take_turn(self) -> Connection:
+        """Wait for this thread's turn among the process's writers (see WriterLock); the shared
+        connection, for the turn's write transaction. `end_turn` gives the turn back."""
+        self.turns.acquire()
+        try:
+            return self.connection()
+        except BaseException:
+            self.turns.release()
+            raise
+
+    def end_turn(self) -> None:
+        """Roll back what the turn left uncommitted, then let the next writer in (even if that
+        failed: a turn never given back would stop every writer)."""
+        try:
+            self.finish()
+        finally:
+            self.turns.release()
+
     def finish(self) -> None:
         """End the turn's work on the connection: roll back what was not committed (closing the
         connection, to be opened again, if even that fails)."""

@@ -52,8 +52,8 @@ class UnitOfWork:
                 connection = self._transaction.connection
             else:
                 if writer is not None and self.write:
-                    self._take_turn(writer)
-                    connection = writer.connection()
+                    connection = writer.take_turn()  # BEGIN IMMEDIATE below then takes SQLite's lock
+                    self._writer = writer  # however the unit ends, `_release` gives the turn back
                 else:
                     connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
                 self._transaction = connection.begin()
@@ -88,30 +88,21 @@ class UnitOfWork:
         assert self._transaction is not None
         return self._transaction
 
-    def _take_turn(self, writer: SqliteWriter) -> None:
-        """On SQLite a writer first waits for its turn among the process's threads (see
-        db.WriterLock), then BEGIN IMMEDIATE takes SQLite's lock; `_release` gives the turn back,
-        however the unit of work ends."""
-        writer.turns.acquire()
-        self._writer = writer
-
     def _release(self) -> None:
         """End without committing: whatever was not committed is rolled back; then let the next
         writer in (even if that failed: a turn never given back would stop every writer). A
         group's connection stays with the group."""
         connection, self._connection = self._connection, None
         transaction, self._transaction = self._transaction, None
+        writer, self._writer = self._writer, None
         try:
             if self._session is not None:
                 self._session.close()
             if isinstance(transaction, UnitSavepoint):
                 transaction.rollback()  # back to the unit's savepoint; the group goes on
-            elif self._writer is not None:
-                self._writer.finish()  # the shared connection stays open for the next writer
-            elif connection is not None:
+            elif connection is not None and writer is None:
                 connection.close()
         finally:
             self._session = None
-            if self._writer is not None:
-                self._writer.turns.release()
-                self._writer = None
+            if writer is not None:
+                writer.end_turn()  # the shared connection stays open for the next writer
