@@ -42,7 +42,9 @@ begun during the warm-up counts with its whole latency, so a long wait is never 
 their number over the wall time from the end of the warm-up to the last answer. It prints, for A,
 B and B', requests, seconds, req/s, mean, p50, p99 and the slowest; the CPU the server processes
 (uvicorn and its workers, not PostgreSQL's backends) and the clients spent per answered request;
-then A/B and A/B' against the target (>= 40 %), A's p99 against the target (< 50 ms), the
+then A/B against the target (>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is
+the stricter yardstick of A's own execution model, without the issue's target), A's p99 against
+the target (< 50 ms), the
 invariants, the setup and the machine, with its load average at the start: on a shared machine
 the figures are only as quiet as the neighbours. With 32 closed-loop clients the p99 target is
 also a rate target: the mean latency is clients / rate (Little's law), so p99 < 50 ms needs more
@@ -511,7 +513,8 @@ class Report:
         return {
             "benchmark": "HTTP transitions vs bare FastAPI one-row endpoint",
             "config": {"database": self.database, "plans": self.args.plans, "clients": self.args.clients,
-                       "workers": self.args.workers, "seconds_per_part": self.args.seconds, "warmup_s": self.args.warmup,
+                       "workers": self.args.workers, "seconds_per_part": self.args.seconds,
+                       "warmup_s": self.args.warmup,
                        "idempotency_keys": not self.args.no_idempotency_key, "legal_day": LEGAL_DAY.isoformat(),
                        "directory": str(self.directory), "baseline_row_bytes": BASELINE_ROW_BYTES},
             "machine": {**self.machine, "load_average": self.load_average, "server": server_stack()},
@@ -524,7 +527,6 @@ class Report:
             "target_ratio": TARGET_RATIO,
             "ratio_met": ratio is not None and ratio >= TARGET_RATIO,
             "ratio_db_threads": same_model_ratio,
-            "ratio_db_threads_met": same_model_ratio is not None and same_model_ratio >= TARGET_RATIO,
             "p99_ms": p99,
             "target_p99_ms": TARGET_P99_MS,
             "p99_met": p99 is not None and p99 < TARGET_P99_MS,
@@ -582,9 +584,11 @@ def print_text(report: Report) -> None:
              if report.database == "sqlite" else "one autocommitted INSERT"))
     for model, (name, _, meaning) in BASELINES.items():
         ratio = report.ratio(model)
-        if ratio is not None:
-            print(f"A/{name:<2} = {100 * ratio:.1f} %  (target >= {100 * TARGET_RATIO:.0f} %): "
-                  f"{verdict(ratio >= TARGET_RATIO)}  ({name.strip()}: {meaning})")
+        if ratio is None:
+            continue
+        judged = (f"target >= {100 * TARGET_RATIO:.0f} %): {verdict(ratio >= TARGET_RATIO)}" if model == THREAD_POOL
+                  else "for comparison, no target: B' is not bare, it borrows A's database thread and commit groups)")
+        print(f"A/{name:<2} = {100 * ratio:.1f} %  ({judged}  ({name.strip()}: {meaning})")
     if report.p99_ms is not None:
         print(f"A p99 = {report.p99_ms:.1f} ms  (target < {TARGET_P99_MS:.0f} ms): "
               f"{verdict(report.p99_ms < TARGET_P99_MS)}")

@@ -13,6 +13,7 @@ from sqlmodel import Field, Session, SQLModel
 from kpt_workflow.access import Actor
 from kpt_workflow.errors import AlreadyExists, InvalidInput, NotFound
 from kpt_workflow.models import Entity
+from kpt_workflow.recorder import recorder
 
 ROLES = ("planeacion", "corporacion", "departamento", "dnp", "admin")
 ENTITY_ROLES = ("planeacion", "corporacion", "departamento")
@@ -72,27 +73,20 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
     return user, token
 
 
-_USER, _TOKEN = User.__table__, ApiToken.__table__
-# Every request resolves its actor: the statements are built once and run as Core, which costs
-# a fraction of the same query through an ORM Session.
-_ACTOR = select(_USER.c.username, _USER.c.role, _USER.c.entity_code).where(_USER.c.active)
-_ACTOR_BY_TOKEN = (_ACTOR.join(_TOKEN, _TOKEN.c.username == _USER.c.username)
-                   .where(_TOKEN.c.token_hash == bindparam("token_hash")))
-_ACTOR_BY_NAME = _ACTOR.where(_USER.c.username == bindparam("username"))
-# On SQLite, as recorder.SqliteRecorder's statements: straight to the driver.
-_SQLITE_ACTOR_BY_TOKEN = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
-                          'JOIN api_token ON api_token.username = "user".username '
-                          'WHERE "user".active AND api_token.token_hash = ?')
+_USER = User.__table__
+# A login session's actor: built once and run as Core, a fraction of the same query through a Session.
+_ACTOR_BY_NAME = (select(_USER.c.username, _USER.c.role, _USER.c.entity_code)
+                  .where(_USER.c.active, _USER.c.username == bindparam("username")))
+# Every request reads it: straight to the driver, as the step's statements (kpt_workflow.recorder).
+_ACTOR_BY_TOKEN_SQL = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
+                       'JOIN api_token ON api_token.username = "user".username '
+                       'WHERE "user".active AND api_token.token_hash = {p}')
 
 
 def actor_for_token(conn: Connection, token: str) -> Actor | None:
     """The active user holding this API token."""
-    if conn.dialect.name == "sqlite":
-        rows = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            _SQLITE_ACTOR_BY_TOKEN, (token_hash(token),)).fetchall()
-        return Actor(*rows[0]) if rows else None
-    row = conn.execute(_ACTOR_BY_TOKEN, {"token_hash": token_hash(token)}).first()
-    return None if row is None else Actor(*row)
+    rows = recorder(conn).rows(_ACTOR_BY_TOKEN_SQL, (token_hash(token),))
+    return Actor(*rows[0]) if rows else None
 
 
 def actor_named(conn: Connection, username: str) -> Actor | None:

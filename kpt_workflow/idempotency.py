@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Text, bindparam, select
+from sqlalchemy import Column, Connection, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 from kpt_workflow.errors import IdempotencyKeyReused, KptError
-from kpt_workflow.recorder import sqlite_value
+from kpt_workflow.recorder import recorder
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -58,26 +58,15 @@ class Claim:
     answer: Callable[[Outcome], Answer]
 
 
-# Built once: building a statement costs more than running it on SQLite. There the same statements
-# go straight to the driver, as recorder.SqliteRecorder's do (a keyed step runs both: SQLAlchemy's
-# layers cost more than the database).
-_LOOKUP = select(TABLE.c.request_hash, TABLE.c.status_code, TABLE.c.response_body).where(
-    TABLE.c.username == bindparam("username"), TABLE.c.key == bindparam("key"))
-_INSERT = TABLE.insert()
-_SQLITE_LOOKUP = ("SELECT request_hash, status_code, response_body FROM idempotency_record "
-                  "WHERE username = ? AND key = ?")
-_SQLITE_INSERT = ("INSERT INTO idempotency_record (username, key, request_hash, status_code, response_body, "
-                  "created_at) VALUES (?, ?, ?, ?, ?, ?)")
+_LOOKUP = "SELECT request_hash, status_code, response_body FROM idempotency_record WHERE username = {p} AND key = {p}"
+_INSERT = ("INSERT INTO idempotency_record (username, key, request_hash, status_code, response_body, created_at) "
+           "VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
 
 
 def previous(conn: Connection, claim: Claim) -> Answer | None:
     """The stored answer for this key, if any; a different request under it is refused."""
-    if conn.dialect.name == "sqlite":
-        rows = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            _SQLITE_LOOKUP, (claim.username, claim.key)).fetchall()
-        row = rows[0] if rows else None
-    else:
-        row = conn.execute(_LOOKUP, {"username": claim.username, "key": claim.key}).first()
+    rows = recorder(conn).rows(_LOOKUP, (claim.username, claim.key))  # straight to the driver, as the step's
+    row = rows[0] if rows else None
     if row is None:
         return None
     request_hash, status_code, body = row
@@ -89,11 +78,6 @@ def previous(conn: Connection, claim: Claim) -> Answer | None:
 
 def record(conn: Connection, claim: Claim, answer: Answer) -> None:
     """Store the key with its answer, in the caller's transaction (the change's)."""
-    created = datetime.now(timezone.utc)
-    if conn.dialect.name == "sqlite":
-        conn.connection.driver_connection.execute(_SQLITE_INSERT, (  # type: ignore[union-attr]
-            claim.username, claim.key, claim.request_hash, answer.status_code, answer.body,
-            sqlite_value(created)))
-        return
-    conn.execute(_INSERT, {"username": claim.username, "key": claim.key, "request_hash": claim.request_hash,
-                           "status_code": answer.status_code, "response_body": answer.body, "created_at": created})
+    store = recorder(conn)
+    store.execute(_INSERT, (claim.username, claim.key, claim.request_hash, answer.status_code, answer.body,
+                            store.dialect.stored(datetime.now(timezone.utc))))

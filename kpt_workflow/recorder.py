@@ -1,18 +1,19 @@
-"""The statements of a guarded step, one implementation per database (as eventsourcing's
-recorders): read the plan and its documents, bump its version, read the chain head, insert the
-event. PostgreSQL (and any other database) runs them as prepared SQLAlchemy Core statements; on
-SQLite they go straight to the driver's cursor on the same connection and transaction, because
-there the statements cost more in the layers above the driver than in the database.
-
-Both implementations pass the same test suite (the tests run on each backend).
+"""The statements of a guarded step: read the plan and its documents, bump its version, read the
+chain head, insert the event. They go straight to the driver's cursor, on the unit of work's
+connection and transaction, in each database's own SQL (`DriverDialect`): for statements this
+small, SQLAlchemy's layers cost more than the database (on PostgreSQL about as much as the round
+trip). The whole test suite runs on both databases.
 """
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, text, update
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from kpt_workflow.canonical import utc_text
 from kpt_workflow.facts import DocumentFacts, latest_per_type
@@ -26,32 +27,13 @@ PLAN_COLUMNS = ("id", "entity_code", "entity_name", "entity_kind", "department_c
 CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
 
 
-class Recorder(Protocol):
-    def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None: ...
-    def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts: ...
-    def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool: ...
-    def chain_head(self) -> tuple[int, str] | None: ...
-    def insert_event(self, row: "EventRow") -> None: ...
-
-
 PLAN_RECORD = (
     select(PLAN.c.id, PLAN.c.entity_code, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.department_code,
            ENTITY.c.department_name, PLAN.c.period, PLAN.c.state, PLAN.c.state_entered_on, PLAN.c.version,
            PLAN.c.definition_name, PLAN.c.definition_version, PLAN.c.declared_investment_total)
     .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code)
 )
-_PLAN_BY_ID = PLAN_RECORD.where(PLAN.c.id == bindparam("plan_id"))
-_PLAN_BY_ID_FOR_UPDATE = _PLAN_BY_ID.with_for_update(of=PLAN)
-_LATEST_DOCUMENTS = (
-    select(DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status, DOCUMENT.c.legal_date, DOCUMENT.c.number)
-    .where(DOCUMENT.c.plan_id == bindparam("plan_id"), DOCUMENT.c.legal_date <= bindparam("as_of"))
-    .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version)
-)
 FAR_FUTURE = date(9999, 12, 31)
-_BUMP = (update(PLAN).where(PLAN.c.id == bindparam("plan_id"), PLAN.c.version == bindparam("read_version"))
-         .values(version=bindparam("new_version")))
-_HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
-_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 class EventRow(NamedTuple):
@@ -77,91 +59,144 @@ class EventRow(NamedTuple):
 assert EventRow._fields == tuple(c.name for c in EVENTS.columns), "EventRow must follow audit_event's columns"
 
 
-class CoreRecorder:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
-    def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
-        lock = for_update and self.conn.dialect.name == "postgresql"
-        row = self.conn.execute(_PLAN_BY_ID_FOR_UPDATE if lock else _PLAN_BY_ID, {"plan_id": plan_id}).first()
-        return None if row is None else tuple(row)
-
-    def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
-        rows = self.conn.execute(_LATEST_DOCUMENTS, {"plan_id": plan_id, "as_of": as_of or FAR_FUTURE})
-        return latest_per_type(tuple(row) for row in rows)
-
-    def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
-        statement = _BUMP.values(**{name: bindparam(name) for name in fields}) if fields else _BUMP
-        result = self.conn.execute(statement, {"plan_id": plan_id, "read_version": read_version,
-                                               "new_version": new_version, **fields})
-        return result.rowcount == 1
-
-    def chain_head(self) -> tuple[int, str] | None:
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(_CHAIN_LOCK, {"key": CHAIN_LOCK_KEY})
-        head = self.conn.execute(_HEAD).first()
-        return None if head is None else (head.seq, head.hash)
-
-    def insert_event(self, row: EventRow) -> None:
-        self.conn.execute(EVENTS.insert(), row._asdict())
+def _same(value: Any) -> Any:
+    return value
 
 
-class SqliteRecorder:
-    """The same statements in SQLite's own SQL, with values in the text forms SQLAlchemy stores
-    (ISO dates, 'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote."""
+@dataclass(frozen=True)
+class DriverDialect:
+    """What the recorder's statements need to know of a database and its driver."""
 
-    _PLAN_SQL = ("SELECT plan.id, plan.entity_code, entity.name, entity.kind, entity.department_code, "
-                 "entity.department_name, plan.period, plan.state, plan.state_entered_on, plan.version, "
-                 "plan.definition_name, plan.definition_version, plan.declared_investment_total "
-                 "FROM plan JOIN entity ON entity.code = plan.entity_code WHERE plan.id = ?")
-    _DOCUMENTS_SQL = ("SELECT doc_type, version, status, legal_date, number FROM document "
-                      "WHERE plan_id = ? AND legal_date <= ? ORDER BY doc_type, version")
-    _HEAD_SQL = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
-    _EVENT_COLUMNS = tuple(c.name for c in EVENTS.columns)
-    _INSERT_SQL = (f"INSERT INTO audit_event ({', '.join(_EVENT_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})")
+    name: str
+    placeholder: str  # the driver's parameter marker
+    documents_json: str  # the documents' rows as one JSON text: see `DriverRecorder.latest_documents`
+    for_update: str  # how a read locks the plan's row until commit
+    chain_lock: str | None  # run before reading the chain head: appends to the one chain take turns
+    stored: Callable[[Any], Any]  # a Python value in the form the driver should be handed it
+    read_date: Callable[[Any], date]  # a DATE column's value as the driver returns it, as a date
 
-    def __init__(self, conn: Connection) -> None:
+
+SQLITE = DriverDialect(
+    name="sqlite", placeholder="?",
+    documents_json="json_group_array(json_array(doc_type, version, status, legal_date, number))",
+    for_update="",  # SQLite's write transaction holds the whole file already
+    chain_lock=None,  # likewise
+    stored=lambda value: sqlite_value(value), read_date=date.fromisoformat)
+POSTGRESQL = DriverDialect(
+    name="postgresql", placeholder="%s",
+    documents_json="coalesce(json_agg(json_build_array(doc_type, version, status, legal_date, number))::text, '[]')",
+    for_update=" FOR UPDATE OF plan", chain_lock=f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})",
+    stored=_same, read_date=_same)
+DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}
+
+
+@dataclass(frozen=True)
+class StepSql:
+    """The step's statements in one database's SQL."""
+
+    plan: str
+    plan_for_update: str
+    documents: str  # one row: the documents' rows as a JSON array (see `DriverRecorder.latest_documents`)
+    head: str
+    insert_event: str
+
+
+EVENT_COLUMNS = tuple(c.name for c in EVENTS.columns)
+
+
+@lru_cache(maxsize=None)
+def step_sql(dialect: DriverDialect) -> StepSql:
+    p = dialect.placeholder
+    plan = ("SELECT plan.id, plan.entity_code, entity.name, entity.kind, entity.department_code, "
+            "entity.department_name, plan.period, plan.state, plan.state_entered_on, plan.version, "
+            "plan.definition_name, plan.definition_version, plan.declared_investment_total "
+            f"FROM plan JOIN entity ON entity.code = plan.entity_code WHERE plan.id = {p}")
+    return StepSql(
+        plan=plan, plan_for_update=plan + dialect.for_update,
+        documents=f"SELECT {dialect.documents_json} FROM document WHERE plan_id = {p} AND legal_date <= {p}",
+        head="SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
+        insert_event=(f"INSERT INTO audit_event ({', '.join(EVENT_COLUMNS)}) "
+                      f"VALUES ({', '.join(p for _ in EVENT_COLUMNS)})"))
+
+
+class DriverRecorder:
+    """The step's statements straight to the driver's cursor (see the module's docstring). Values
+    go in and come back in the forms SQLAlchemy uses on that database (on SQLite ISO dates and
+    'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote."""
+
+    def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
         self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.dialect = dialect
+        self.sql = step_sql(dialect)
+        self._integrity_error: type[Exception] = conn.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+        self._texts: dict[str, str] = {}
 
-    def _rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        """Every row, so the statement is finished: a half-read one would hold its read snapshot
-        (and block WAL checkpoints) while the pooled connection sits idle."""
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """Every row of `sql` ({p} marks its parameters), so the statement is finished: a half-read
+        one would hold its read snapshot (and on SQLite block WAL checkpoints) while the pooled
+        connection sits idle."""
+        return self._rows(self._text(sql), parameters)
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """Run `sql` ({p} marks its parameters); the rows it changed. A constraint it breaks raises
+        SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would."""
+        return self._execute(self._text(sql), parameters)
+
+    def _text(self, sql: str) -> str:
+        text = self._texts.get(sql)
+        if text is None:
+            text = self._texts[sql] = sql.format(p=self.dialect.placeholder)
+        return text
+
+    def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         return self.cursor.execute(sql, parameters).fetchall()
 
+    def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
+        try:
+            return self.cursor.execute(sql, parameters).rowcount
+        except self._integrity_error as error:
+            raise IntegrityError(sql, parameters, error) from error
+
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
-        rows = self._rows(self._PLAN_SQL, (plan_id,))
+        rows = self._rows(self.sql.plan_for_update if for_update else self.sql.plan, (plan_id,))
         if not rows:
             return None
         row = rows[0]
-        return (*row[:8], date.fromisoformat(row[8]), *row[9:])
+        return (*row[:8], self.dialect.read_date(row[8]), *row[9:])
 
     def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
-        return _folded_sqlite_documents(tuple(self._rows(self._DOCUMENTS_SQL,
-                                                         (plan_id, (as_of or FAR_FUTURE).isoformat()))))
+        """One row, the plan's document rows as a JSON array: fetched one by one, each row would
+        hand the GIL back and forth (the driver releases it around every step or network wait)
+        and, under load, the event loop's thread takes it each time."""
+        [(rows,)] = self._rows(self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE)))
+        return _folded_documents(rows)
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
+        p, stored = self.dialect.placeholder, self.dialect.stored
         names = ["version", *fields]
-        sql = f"UPDATE plan SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ? AND version = ?"
-        values = [new_version, *(sqlite_value(v) for v in fields.values()), plan_id, read_version]
-        return self.cursor.execute(sql, values).rowcount == 1
+        sql = f"UPDATE plan SET {', '.join(f'{n} = {p}' for n in names)} WHERE id = {p} AND version = {p}"
+        values = [new_version, *(stored(v) for v in fields.values()), plan_id, read_version]
+        return self._execute(sql, values) == 1
 
     def chain_head(self) -> tuple[int, str] | None:
-        rows = self._rows(self._HEAD_SQL)
-        return rows[0] if rows else None
+        if self.dialect.chain_lock is not None:
+            self.cursor.execute(self.dialect.chain_lock)
+        rows = self._rows(self.sql.head)
+        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
 
     def insert_event(self, row: EventRow) -> None:
-        self.cursor.execute(self._INSERT_SQL, row._replace(recorded_at=sqlite_value(row.recorded_at),
-                                                           legal_date=sqlite_value(row.legal_date)))
+        stored = self.dialect.stored
+        self._execute(self.sql.insert_event, row._replace(recorded_at=stored(row.recorded_at),
+                                                          legal_date=stored(row.legal_date)))
 
 
 @lru_cache(maxsize=4096)
-def _folded_sqlite_documents(rows: tuple[tuple[str, int, str, str | None, str | None], ...]) -> DocumentFacts:
-    """The facts of a plan's document rows as SQLite stores them (dates as ISO text). A step reads
-    the same rows as the step before it, so the fold is kept by the rows themselves: a pure
-    function of its key, it can never answer for other rows."""
+def _folded_documents(rows: str) -> DocumentFacts:
+    """The facts of a plan's document rows, given as a JSON array of rows (dates as ISO text, in
+    no promised order). A step reads the same rows as the step before it, so the fold is kept by
+    the rows' text itself: a pure function of its key, it can never answer for other rows."""
     return latest_per_type((doc_type, version, status, date.fromisoformat(legal) if legal else None, number)
-                           for doc_type, version, status, legal, number in rows)
+                           for doc_type, version, status, legal, number in sorted(map(tuple, json.loads(rows))))
 
 
 def sqlite_value(value: Any) -> Any:
@@ -174,15 +209,13 @@ def sqlite_value(value: Any) -> Any:
     return value
 
 
-_SQLITE_RECORDER = "kpt_sqlite_recorder"
+_RECORDER = "kpt_recorder"
 
 
-def recorder(conn: Connection) -> Recorder:
-    """On SQLite, one recorder (with its cursor) per DB-API connection, kept in the connection's
-    `info`, which lives as long as that connection does in the pool."""
-    if conn.dialect.name != "sqlite":
-        return CoreRecorder(conn)
-    store = conn.info.get(_SQLITE_RECORDER)
+def recorder(conn: Connection) -> DriverRecorder:
+    """One recorder (with its cursor) per DB-API connection, kept in the connection's `info`,
+    which lives as long as that connection does in the pool."""
+    store = conn.info.get(_RECORDER)
     if store is None:
-        store = conn.info[_SQLITE_RECORDER] = SqliteRecorder(conn)
+        store = conn.info[_RECORDER] = DriverRecorder(conn, DIALECTS[conn.dialect.name])
     return store

@@ -21,4 +21,4 @@ def test_transitions_benchmark_run_is_valid_and_reports_every_part_as_json(tmp_p
     for part in ("transitions", "concurrent_transitions"):
         assert report[part]["operations"] > 0 and report[part]["refused"] == 0
         assert report[part]["applied"] == report[part]["operations"]
-    assert report["baseline"]["operations"] > 0 and report["concurrent_ratio"] > 0
+    assert report["baseline"]["operations"] > 0 and report["ratio"] > 0 and report["one_caller_ratio"] > 0
