@@ -6,8 +6,11 @@ a second trip there; under many clients those threads contend for the GIL and fo
 write lock, and the switching costs more than the work. SQLite lets one writer in at a time
 anyway, so there one thread takes all the work, in arrival order, and runs the jobs waiting at
 once as one commit group (kpt_workflow.commit_group): one COMMIT, one fsync, for all of them,
-and then answers them all. PostgreSQL takes several writers at once: there the threads are as
-many as the engine's pool has connections, each job in its own transactions.
+and then answers them all. PostgreSQL takes several writers at once, each job in its own
+transactions, but a few threads serve it best: the appends to the one audit chain take turns
+(kpt_workflow.recorder), and the turn's holder needs the GIL back after every round trip, which
+more threads contend for (bench/http.py on PostgreSQL, 2 workers: 15 threads each gave 330-360
+steps/s, 2 to 4 threads 520-570).
 
 The hand-off is a queue and a future of the event loop, not `run_in_executor`: its
 concurrent.futures Future, chained to an asyncio one, cost more than the trip itself.
@@ -26,7 +29,7 @@ from kpt_workflow.commit_group import commit_group
 from kpt_workflow.db import SqliteWriter, sqlite_writer
 
 T = TypeVar("T")
-POSTGRES_THREADS = 15  # one per connection the engine's pool opens at most (QueuePool: 5 + 10 overflow)
+POSTGRES_THREADS = 4  # within the engine's pool (QueuePool: 5 connections kept)
 GROUP_LIMIT = 64  # jobs in one commit at most: the first job's answer waits for the group's last
 _Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 _Outcome = tuple[Any, bool]  # the job's result or error, and whether it failed

@@ -130,6 +130,8 @@ class DriverRecorder:
         self.sql = step_sql(dialect)
         self._integrity_error: type[Exception] = conn.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._texts: dict[str, str] = {}
+        if dialect.chain_lock is not None:
+            self._head_cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         """Every row of `sql` ({p} marks its parameters), so the statement is finished: a half-read
@@ -179,9 +181,16 @@ class DriverRecorder:
         return self._execute(sql, values) == 1
 
     def chain_head(self) -> tuple[int, str] | None:
-        if self.dialect.chain_lock is not None:
-            self.cursor.execute(self.dialect.chain_lock)
-        rows = self._rows(self.sql.head)
+        """On PostgreSQL the head is read once the chain's lock is held, in the same round trip
+        (a pipeline: the read starts, with a snapshot of its own, when the lock is granted), for
+        every other append waits on that lock until this transaction ends."""
+        if self.dialect.chain_lock is None:
+            rows = self._rows(self.sql.head)
+        else:
+            with self.cursor.connection.pipeline():
+                self.cursor.execute(self.dialect.chain_lock)
+                self._head_cursor.execute(self.sql.head)
+            rows = self._head_cursor.fetchall()
         return tuple(rows[0]) if rows else None  # type: ignore[return-value]
 
     def insert_event(self, row: EventRow) -> None:
