@@ -76,20 +76,6 @@ class DriverDialect:
     read_date: Callable[[Any], date]  # a DATE column's value as the driver returns it, as a date
 
 
-SQLITE = DriverDialect(
-    name="sqlite", placeholder="?",
-    documents_json="json_group_array(json_array(doc_type, version, status, legal_date, number))",
-    for_update="",  # SQLite's write transaction holds the whole file already
-    chain_lock=None,  # likewise
-    stored=lambda value: sqlite_value(value), read_date=date.fromisoformat)
-POSTGRESQL = DriverDialect(
-    name="postgresql", placeholder="%s",
-    documents_json="coalesce(json_agg(json_build_array(doc_type, version, status, legal_date, number))::text, '[]')",
-    for_update=" FOR UPDATE OF plan", chain_lock=f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})",
-    stored=_same, read_date=_same)
-DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}
-
-
 @dataclass(frozen=True)
 class StepSql:
     """The step's statements in one database's SQL."""
@@ -216,6 +202,20 @@ def sqlite_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+SQLITE = DriverDialect(
+    name="sqlite", placeholder="?",
+    documents_json="json_group_array(json_array(doc_type, version, status, legal_date, number))",
+    for_update="",  # SQLite's write transaction holds the whole file already
+    chain_lock=None,  # likewise
+    stored=sqlite_value, read_date=date.fromisoformat)
+POSTGRESQL = DriverDialect(
+    name="postgresql", placeholder="%s",
+    documents_json="coalesce(json_agg(json_build_array(doc_type, version, status, legal_date, number))::text, '[]')",
+    for_update=" FOR UPDATE OF plan", chain_lock=f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})",
+    stored=_same, read_date=_same)
+DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}
 
 
 _RECORDER = "kpt_recorder"
