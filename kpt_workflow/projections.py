@@ -63,8 +63,9 @@ def count_refusal(counts: dict[RuleDay, Blocked], plan_id: str, legal_date: date
 
 def add_blocked(conn: Connection, counts: Mapping[RuleDay, Blocked]) -> None:
     """Upsert `counts` into `blocked_rule_day` (attempts added to those already there). On SQLite
-    the statement goes straight to the driver on the same transaction, as `recorder.SqliteRecorder`
-    does (there SQLAlchemy's layers cost several times the upsert), with the date as its ISO text."""
+    the statement goes straight to the driver on the same transaction, as the step's statements do
+    (`recorder.DriverRecorder`; there SQLAlchemy's layers cost several times the upsert), with the
+    date as its ISO text."""
     if not counts:
         return
     rows = [{"plan_id": plan_id, "rule": rule, "legal_date": day, "attempts": n.attempts, "basis": n.basis}
