@@ -88,12 +88,12 @@ def append(conn: Connection, new: NewEvent) -> Appended:
 
     The hash is taken over the body `chain_check` builds for verifying, from the same texts
     (`hashed_text` gives the same bytes, more slowly: tests hold the two equal)."""
-    store = recorder(conn)
-    head = store.chain_head()
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
     recorded_at = as_utc(new.recorded_at)
     outcomes, payload = canonical_json(list(new.outcomes)), canonical_json(new.payload)
     legal = new.legal_date.isoformat() if new.legal_date is not None else None
+    store = recorder(conn)
+    head = store.chain_head()  # from here on, on PostgreSQL, other appends wait: only the hash is left
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
     digest = sha256(chain_check.body((
         seq, prev_hash, None, new.action, new.actor, new.event_type, new.from_state, legal, outcomes.encode(),
         payload.encode(), new.plan_id, new.plan_version, utc_text(recorded_at), SCHEMA_VERSION, new.to_state,

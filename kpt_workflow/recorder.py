@@ -6,13 +6,14 @@ trip). The whole test suite runs on both databases.
 """
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from kpt_workflow.canonical import utc_text
@@ -72,6 +73,7 @@ class DriverDialect:
     documents_json: str  # the documents' rows as one JSON text: see `DriverRecorder.latest_documents`
     for_update: str  # how a read locks the plan's row until commit
     chain_lock: str | None  # run before reading the chain head: appends to the one chain take turns
+    pipeline: bool  # the driver can send statements without waiting for each answer (a network between)
     stored: Callable[[Any], Any]  # a Python value in the form the driver should be handed it
     read_date: Callable[[Any], date]  # a DATE column's value as the driver returns it, as a date
 
@@ -108,7 +110,15 @@ def step_sql(dialect: DriverDialect) -> StepSql:
 class DriverRecorder:
     """The step's statements straight to the driver's cursor (see the module's docstring). Values
     go in and come back in the forms SQLAlchemy uses on that database (on SQLite ISO dates and
-    'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote."""
+    'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote.
+
+    Where the driver pipelines (PostgreSQL), an event's insert is held back and sent with the
+    next statement on the connection, so that a unit of work's commit sends it together with the
+    COMMIT (`one_round_trip`): the chain's lock, taken before it, is held one round trip less.
+    Nothing can read around it: every statement on the connection sends it first, whether from
+    here or through SQLAlchemy (`_send_held_back_first`, an engine hook), and so does a COMMIT;
+    a ROLLBACK drops it.
+    """
 
     def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
         self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -116,8 +126,10 @@ class DriverRecorder:
         self.sql = step_sql(dialect)
         self._integrity_error: type[Exception] = conn.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._texts: dict[str, str] = {}
-        if dialect.chain_lock is not None:
+        self._held_back: list[tuple[str, Sequence[Any]]] = []
+        if dialect.pipeline:
             self._head_cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            _send_held_back_first(conn.engine)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         """Every row of `sql` ({p} marks its parameters), so the statement is finished: a half-read
@@ -130,6 +142,26 @@ class DriverRecorder:
         SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would."""
         return self._execute(self._text(sql), parameters)
 
+    def one_round_trip(self) -> AbstractContextManager[object]:
+        """On PostgreSQL, what is held back and the statements run inside go to the server
+        together, with a COMMIT among them, and are answered together (psycopg's pipeline mode;
+        an error surfaces at the COMMIT). On SQLite, with no network between, they simply run."""
+        return self._pipelined() if self.dialect.pipeline else nullcontext()
+
+    @contextmanager
+    def _pipelined(self) -> Iterator[None]:
+        with self.cursor.connection.pipeline():
+            self.send_held_back()
+            yield
+
+    def send_held_back(self) -> None:
+        held_back, self._held_back = self._held_back, []
+        for sql, parameters in held_back:
+            self._execute(sql, parameters)
+
+    def drop_held_back(self) -> None:
+        self._held_back = []
+
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
         if text is None:
@@ -137,9 +169,11 @@ class DriverRecorder:
         return text
 
     def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        self.send_held_back()
         return self.cursor.execute(sql, parameters).fetchall()
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
+        self.send_held_back()
         try:
             return self.cursor.execute(sql, parameters).rowcount
         except self._integrity_error as error:
@@ -173,7 +207,7 @@ class DriverRecorder:
         if self.dialect.chain_lock is None:
             rows = self._rows(self.sql.head)
         else:
-            with self.cursor.connection.pipeline():
+            with self._pipelined():
                 self.cursor.execute(self.dialect.chain_lock)
                 self._head_cursor.execute(self.sql.head)
             rows = self._head_cursor.fetchall()
@@ -181,8 +215,11 @@ class DriverRecorder:
 
     def insert_event(self, row: EventRow) -> None:
         stored = self.dialect.stored
-        self._execute(self.sql.insert_event, row._replace(recorded_at=stored(row.recorded_at),
-                                                          legal_date=stored(row.legal_date)))
+        values = row._replace(recorded_at=stored(row.recorded_at), legal_date=stored(row.legal_date))
+        if self.dialect.pipeline:
+            self._held_back.append((self.sql.insert_event, values))
+        else:
+            self._execute(self.sql.insert_event, values)
 
 
 @lru_cache(maxsize=4096)
@@ -209,16 +246,39 @@ SQLITE = DriverDialect(
     documents_json="json_group_array(json_array(doc_type, version, status, legal_date, number))",
     for_update="",  # SQLite's write transaction holds the whole file already
     chain_lock=None,  # likewise
-    stored=sqlite_value, read_date=date.fromisoformat)
+    pipeline=False, stored=sqlite_value, read_date=date.fromisoformat)
 POSTGRESQL = DriverDialect(
     name="postgresql", placeholder="%s",
     documents_json="coalesce(json_agg(json_build_array(doc_type, version, status, legal_date, number))::text, '[]')",
     for_update=" FOR UPDATE OF plan", chain_lock=f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})",
-    stored=_same, read_date=_same)
+    pipeline=True, stored=_same, read_date=_same)
 DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}
 
 
 _RECORDER = "kpt_recorder"
+_HOOKED = "_kpt_sends_held_back"  # an attribute of the engine: hooked once
+
+
+def _send_held_back_first(engine: Engine) -> None:
+    """Hook `engine` so that the event insert a recorder holds back goes to the server before any
+    statement SQLAlchemy runs on that connection and before its COMMIT, and is dropped on ROLLBACK."""
+    if getattr(engine, _HOOKED, False):
+        return
+    setattr(engine, _HOOKED, True)
+
+    def send(conn: Connection, *_: object) -> None:
+        store = conn.info.get(_RECORDER)
+        if store is not None:
+            store.send_held_back()
+
+    def drop(conn: Connection) -> None:
+        store = conn.info.get(_RECORDER)
+        if store is not None:
+            store.drop_held_back()
+
+    event.listen(engine, "before_cursor_execute", send)
+    event.listen(engine, "commit", send)
+    event.listen(engine, "rollback", drop)
 
 
 def recorder(conn: Connection) -> DriverRecorder:

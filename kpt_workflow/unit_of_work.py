@@ -8,6 +8,7 @@ from sqlmodel import Session
 from kpt_workflow.commit_group import UnitSavepoint, open_group
 from kpt_workflow.db import WRITE_OPTION, SqliteWriter, sqlite_writer
 from kpt_workflow.idempotency import Answer, Claim, Outcome, record
+from kpt_workflow.recorder import recorder
 
 
 class UnitOfWork:
@@ -72,13 +73,16 @@ class UnitOfWork:
         claim, the answer to it is stored with the key in this transaction."""
         if self._session is not None:
             self._session.commit()  # flushes and releases its savepoint; the unit's transaction is ours
-        if self.claim is not None:
-            if outcome is None:
-                raise ValueError("a use-case under an idempotency claim commits with its outcome")
-            self.answer = self.claim.answer(outcome)
-            record(self.connection, self.claim, self.answer)
-            self.claim = None
-        self._begun().commit()
+        if self.claim is not None and outcome is None:
+            raise ValueError("a use-case under an idempotency claim commits with its outcome")
+        # The key's row and the COMMIT in one round trip: on PostgreSQL the chain's lock, taken by
+        # the change's event, is held until the COMMIT is answered (kpt_workflow.recorder).
+        with recorder(self.connection).one_round_trip():
+            if self.claim is not None:
+                self.answer = self.claim.answer(outcome)
+                record(self.connection, self.claim, self.answer)
+                self.claim = None
+            self._begun().commit()
         self._release()  # a later read opens a new transaction
 
     def _begun(self) -> Transaction | UnitSavepoint:
