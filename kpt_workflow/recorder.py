@@ -155,11 +155,15 @@ class DriverRecorder:
             yield
 
     def send_held_back(self) -> None:
+        """Before any other statement (see the class's docstring)."""
+        if not self._held_back:
+            return
         held_back, self._held_back = self._held_back, []
         for sql, parameters in held_back:
             self._execute(sql, parameters)
 
     def drop_held_back(self) -> None:
+        """On ROLLBACK: what the transaction held back never existed."""
         self._held_back = []
 
     def _text(self, sql: str) -> str:
