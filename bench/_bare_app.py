@@ -126,7 +126,8 @@ def _postgres_writer(conninfo: str) -> tuple[Connect, Write]:
     return (lambda: psycopg.connect(conninfo, autocommit=True)), write
 
 
-def _insert_in_unit_of_work(engine: Engine, statement: str, padding: str, key: str, body: RowRequest) -> dict[str, object]:
+def _insert_in_unit_of_work(engine: Engine, statement: str, padding: str, key: str,
+                            body: RowRequest) -> dict[str, object]:
     """The row as the app writes: a write unit of work (in the database thread's commit group)."""
     row = f"{body.trigger}|{body.fecha}|{padding}"[:len(padding)]
     with UnitOfWork(engine, write=True) as uow:
@@ -160,7 +161,8 @@ def create_app() -> FastAPI:
     if model == DB_THREADS:
         threads = DatabaseThreads(POSTGRES_THREADS) if engine is None else DatabaseThreads.for_engine(engine)
     insert: Callable[[str, RowRequest], dict[str, object]] = (
-        insert_on_own_connection if engine is None else partial(_insert_in_unit_of_work, engine, INSERT.format("?"), padding))
+        insert_on_own_connection if engine is None
+        else partial(_insert_in_unit_of_work, engine, INSERT.format("?"), padding))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

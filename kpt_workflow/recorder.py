@@ -198,11 +198,9 @@ class DriverRecorder:
         return _folded_documents(rows)
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
-        p, stored = self.dialect.placeholder, self.dialect.stored
-        names = ["version", *fields]
-        sql = f"UPDATE plan SET {', '.join(f'{n} = {p}' for n in names)} WHERE id = {p} AND version = {p}"
+        stored = self.dialect.stored
         values = [new_version, *(stored(v) for v in fields.values()), plan_id, read_version]
-        return self._execute(sql, values) == 1
+        return self._execute(_bump_sql(self.dialect.placeholder, tuple(fields)), values) == 1
 
     def chain_head(self) -> tuple[int, str] | None:
         """On PostgreSQL the head is read once the chain's lock is held, in the same round trip
@@ -224,6 +222,13 @@ class DriverRecorder:
             self._held_back.append((self.sql.insert_event, values))
         else:
             self._execute(self.sql.insert_event, values)
+
+
+@lru_cache(maxsize=64)
+def _bump_sql(p: str, fields: tuple[str, ...]) -> str:
+    """The version bump, setting `fields` too: a step sets the same few every time."""
+    names = ("version", *fields)
+    return f"UPDATE plan SET {', '.join(f'{n} = {p}' for n in names)} WHERE id = {p} AND version = {p}"
 
 
 @lru_cache(maxsize=4096)
