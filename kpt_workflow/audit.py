@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from hashlib import sha256
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
@@ -14,9 +13,9 @@ from kpt_workflow import chain_check
 from kpt_workflow import projections
 from kpt_workflow.canonical import canonical_json, sha256_hex, utc_text
 from kpt_workflow.models import AuditEvent
-from kpt_workflow.recorder import EventRow, recorder
+from kpt_workflow.chain_check import GENESIS_HASH
+from kpt_workflow.recorder import NewEventRow, recorder
 
-GENESIS_HASH = "0" * 64
 SCHEMA_VERSION = 2
 """How an event's hash covers it (each event keeps the version it was written with). Both hash the
 canonical JSON of its columns; 1 holds `outcomes` and `payload` as strings of JSON text, 2 embeds
@@ -75,34 +74,24 @@ class NewEvent(NamedTuple):
     outcomes: Sequence[dict[str, object]] = ()
 
 
-@dataclass(frozen=True)
-class Appended:
-    seq: int
-    hash: str
-
-
-def append(conn: Connection, new: NewEvent) -> Appended:
-    """Link `new` after the chain head. The caller's transaction holds the write lock (SQLite's
-    BEGIN IMMEDIATE; on PostgreSQL the advisory lock taken here), under which the head's seq and hash
-    are read together; seq is the primary key, so a race fails rather than forks the chain.
+def append(conn: Connection, new: NewEvent) -> None:
+    """Place `new` after the chain head, in the caller's transaction (see `recorder.link_event`:
+    on PostgreSQL the database links and hashes it at the commit). The chain's order is the order
+    its appends took the chain's lock; seq is the primary key, so a race fails rather than forks
+    the chain.
 
     The hash is taken over the body `chain_check` builds for verifying, from the same texts
     (`hashed_text` gives the same bytes, more slowly: tests hold the two equal)."""
     recorded_at = as_utc(new.recorded_at)
     outcomes, payload = canonical_json(list(new.outcomes)), canonical_json(new.payload)
     legal = new.legal_date.isoformat() if new.legal_date is not None else None
-    store = recorder(conn)
-    head = store.chain_head()  # from here on, on PostgreSQL, other appends wait: only the hash is left
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-    digest = sha256(chain_check.body((
-        seq, prev_hash, None, new.action, new.actor, new.event_type, new.from_state, legal, outcomes.encode(),
-        payload.encode(), new.plan_id, new.plan_version, utc_text(recorded_at), SCHEMA_VERSION, new.to_state,
-    ))).hexdigest()
-    store.insert_event(EventRow(seq, new.plan_id, new.plan_version, new.event_type, SCHEMA_VERSION, recorded_at,
-                                new.actor, new.action, new.from_state, new.to_state, new.legal_date, outcomes,
-                                payload, prev_hash, digest))
-    projections.apply(conn, new)
-    return Appended(seq, digest)
+    projections.apply(conn, new)  # first: on PostgreSQL the event goes last, with the COMMIT
+    body = chain_check.unlinked_body((
+        None, None, None, new.action, new.actor, new.event_type, new.from_state, legal, outcomes.encode(),
+        payload.encode(), new.plan_id, new.plan_version, utc_text(recorded_at), SCHEMA_VERSION, new.to_state))
+    recorder(conn).link_event(NewEventRow(new.plan_id, new.plan_version, new.event_type, SCHEMA_VERSION, recorded_at,
+                                          new.actor, new.action, new.from_state, new.to_state, new.legal_date,
+                                          outcomes, payload), body)
 
 
 @dataclass(frozen=True)

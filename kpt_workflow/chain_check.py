@@ -19,7 +19,7 @@ from hashlib import sha256
 from itertools import chain
 from json.encoder import encode_basestring
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
@@ -51,7 +51,12 @@ MIN_EVENTS_PER_WORKER = 25_000
 # The body around its two long values, which stay UTF-8 bytes from the database to the hash:
 # in schema version 1 as JSON strings (quoted, escaped), from version 2 on as the JSON they hold.
 _HEAD = '{"action":%s,"actor":%s,"event_type":%s,"from_state":%s,"legal_date":%s,"outcomes":'
-_TAIL = ',"plan_id":%s,"plan_version":%s,"prev_hash":%s,"recorded_at":%s,"schema_version":%s,"seq":%s,"to_state":%s}'
+# The tail around the link (the previous hash and the seq), which a new event gets only when the
+# chain places it: `Unlinked`.
+_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ = (',"plan_id":%s,"plan_version":%s,"prev_hash":',
+                                      ',"recorded_at":%s,"schema_version":%s,"seq":', ',"to_state":%s}')
+_TAIL = "%s".join((_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ))
+GENESIS_HASH = "0" * 64  # the link of the first event
 _text = encode_basestring  # what json's encoder writes for a str (ensure_ascii=False), quotes included
 _CONTROLS_AS_SPACES = bytes.maketrans(bytes(range(32)), b" " * 32)
 
@@ -61,16 +66,46 @@ def body(row: tuple[Any, ...]) -> bytes:
     encoder escapes it, NULL as null, integers as digits. Some values the application never writes
     (another type, text that is not UTF-8) raise TypeError or ValueError; others make a body that
     the stored hash will not match."""
-    (seq, prev_hash, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version,
-     recorded_at, schema_version, to_state) = row
-    head = _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
-                    "null" if legal_date is None else _text(legal_date))
+    (seq, prev_hash, _, _, _, _, _, _, outcomes, payload, plan_id, plan_version, recorded_at, schema_version,
+     to_state) = row
+    head = _head(row)
     tail = _TAIL % (_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
                     "null" if to_state is None else _text(to_state))
     if schema_version == 1:
         return b"".join((head.encode(), b'"', _escaped(outcomes), b'","payload":"', _escaped(payload), b'"',
                          tail.encode()))
     return b"".join((head.encode(), outcomes, b',"payload":', payload, tail.encode()))
+
+
+class Unlinked(NamedTuple):
+    """A new event's body without its link, in the three pieces around it: the bytes before the
+    previous hash's hex digits, those between them and the seq's decimal digits, and those after.
+    Whoever places the event in the chain (on PostgreSQL, the database) fills in the two."""
+
+    to_prev: bytes
+    prev_to_seq: bytes
+    after_seq: bytes
+
+    def linked(self, seq: int, prev_hash: str) -> bytes:
+        """The body once placed: `body` of the event with this seq and link."""
+        return b"".join((self.to_prev, prev_hash.encode(), self.prev_to_seq, str(seq).encode(), self.after_seq))
+
+
+def unlinked_body(row: tuple[Any, ...]) -> Unlinked:
+    """`body` of a row of `rows` (its seq, link and hash still to come: ignored) in schema version
+    2 or later, in pieces around the link: a hash's text is its hex digits, quoted."""
+    (_, _, _, _, _, _, _, _, outcomes, payload, plan_id, plan_version, recorded_at, schema_version, to_state) = row
+    return Unlinked(b"".join((_head(row).encode(), outcomes, b',"payload":', payload,
+                              (_TO_PREV % (_text(plan_id), plan_version)).encode(), b'"')),
+                    ('"' + _PREV_TO_SEQ % (_text(recorded_at), schema_version)).encode(),
+                    (_AFTER_SEQ % ("null" if to_state is None else _text(to_state))).encode())
+
+
+def _head(row: tuple[Any, ...]) -> str:
+    """The body up to its outcomes' value."""
+    action, actor, event_type, from_state, legal_date = row[3:8]
+    return _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
+                    "null" if legal_date is None else _text(legal_date))
 
 
 def _escaped(text: bytes) -> bytes:

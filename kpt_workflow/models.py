@@ -80,8 +80,8 @@ class AuditEvent(SQLModel, table=True):
     lookups by plan, and the two partial indexes of `MOVE_INDEXES` are written only for the events
     they hold. `hash` and `prev_hash` are not UNIQUE: the chain cannot fork because `seq` is the
     primary key and an append reads the head's `seq` and `hash` together under the write lock
-    (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock in `recorder.chain_head`), so a racing
-    append fails on the key; `audit.verify` checks the links."""
+    (SQLite's BEGIN IMMEDIATE; on PostgreSQL the advisory lock `recorder.link_event` takes before
+    its insert), so a racing append fails on the key; `audit.verify` checks the links."""
 
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("plan_id", "plan_version"), _move_index(CREATED), _move_index(APPLIED))

@@ -1,5 +1,5 @@
-"""The statements of a guarded step: read the plan and its documents, bump its version, read the
-chain head, insert the event. They go straight to the driver's cursor, on the unit of work's
+"""The statements of a guarded step: read the plan and its documents, bump its version, place the
+event after the chain's head. They go straight to the driver's cursor, on the unit of work's
 connection and transaction, in each database's own SQL (`DriverDialect`): for statements this
 small, SQLAlchemy's layers cost more than the database (on PostgreSQL about as much as the round
 trip). The whole test suite runs on both databases.
@@ -11,12 +11,14 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from hashlib import sha256
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
 from kpt_workflow.canonical import utc_text
+from kpt_workflow.chain_check import GENESIS_HASH, Unlinked
 from kpt_workflow.facts import DocumentFacts, latest_per_type
 from kpt_workflow.models import AuditEvent, Document, Entity, Plan
 
@@ -26,6 +28,7 @@ PLAN_COLUMNS = ("id", "entity_code", "entity_name", "entity_kind", "department_c
                 "declared_investment_total")
 # pg_advisory_xact_lock key that serialises appends to the one chain on PostgreSQL.
 CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
+_IDLE = 0  # libpq's PQTRANS_IDLE (psycopg's TransactionStatus.IDLE, psycopg being an optional install)
 
 
 PLAN_RECORD = (
@@ -37,10 +40,10 @@ PLAN_RECORD = (
 FAR_FUTURE = date(9999, 12, 31)
 
 
-class EventRow(NamedTuple):
-    """An `audit_event` row, its columns in the table's order."""
+class NewEventRow(NamedTuple):
+    """An `audit_event` row as a use-case makes it: every column but the chain's (`LINK_COLUMNS`),
+    which the recorder fills in when it places the event after the chain's head."""
 
-    seq: int
     plan_id: str
     plan_version: int
     event_type: str
@@ -53,11 +56,11 @@ class EventRow(NamedTuple):
     legal_date: date | None
     outcomes: str
     payload: str
-    prev_hash: str
-    hash: str
 
 
-assert EventRow._fields == tuple(c.name for c in EVENTS.columns), "EventRow must follow audit_event's columns"
+LINK_COLUMNS = ("seq", "prev_hash", "hash")
+EVENT_COLUMNS = (*NewEventRow._fields, *LINK_COLUMNS)  # the order of `StepSql.insert_event`'s values
+assert sorted(EVENT_COLUMNS) == sorted(c.name for c in EVENTS.columns), "EVENT_COLUMNS must be audit_event's"
 
 
 def _same(value: Any) -> Any:
@@ -86,10 +89,8 @@ class StepSql:
     plan_for_update: str
     documents: str  # one row: the documents' rows as a JSON array (see `DriverRecorder.latest_documents`)
     head: str
-    insert_event: str
-
-
-EVENT_COLUMNS = tuple(c.name for c in EVENTS.columns)
+    insert_event: str  # an event with its link, values in the order of EVENT_COLUMNS
+    link_event: str | None  # the database places and hashes the event itself: see `DriverRecorder.link_event`
 
 
 @lru_cache(maxsize=None)
@@ -102,9 +103,23 @@ def step_sql(dialect: DriverDialect) -> StepSql:
     return StepSql(
         plan=plan, plan_for_update=plan + dialect.for_update,
         documents=f"SELECT {dialect.documents_json} FROM document WHERE plan_id = {p} AND legal_date <= {p}",
-        head="SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1",
+        head=HEAD,
         insert_event=(f"INSERT INTO audit_event ({', '.join(EVENT_COLUMNS)}) "
-                      f"VALUES ({', '.join(p for _ in EVENT_COLUMNS)})"))
+                      f"VALUES ({', '.join(p for _ in EVENT_COLUMNS)})"),
+        link_event=None if dialect.chain_lock is None else _LINK_EVENT.format(
+            columns=", ".join(EVENT_COLUMNS), values=", ".join(p for _ in NewEventRow._fields), p=p))
+
+
+HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+# PostgreSQL: the head, the link and the hash, in the statement's own snapshot, taken once the
+# chain's lock (sent before it) is granted. The hash is sha256 of the body's pieces around the link
+# (chain_check.Unlinked), with the previous hash's hex digits and the seq's decimal digits between.
+_LINK_EVENT = (
+    "WITH head AS (" + HEAD + "), "
+    "link AS (SELECT coalesce((SELECT seq FROM head), 0) + 1 AS seq, coalesce((SELECT hash FROM head), {p}) AS prev) "
+    "INSERT INTO audit_event ({columns}) VALUES ({values}, (SELECT seq FROM link), (SELECT prev FROM link), "
+    "(SELECT encode(sha256({p}::bytea || convert_to(prev, 'UTF8') || {p}::bytea || convert_to(seq::text, 'UTF8') "
+    "|| {p}::bytea), 'hex') FROM link))")
 
 
 class DriverRecorder:
@@ -112,10 +127,10 @@ class DriverRecorder:
     go in and come back in the forms SQLAlchemy uses on that database (on SQLite ISO dates and
     'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote.
 
-    Where the driver pipelines (PostgreSQL), an event's insert is held back and sent with the
-    next statement on the connection, so that a unit of work's commit sends it together with the
-    COMMIT (`one_round_trip`): the chain's lock, taken before it, is held one round trip less.
-    Nothing can read around it: every statement on the connection sends it first, whether from
+    Where the driver pipelines (PostgreSQL), the chain's lock and the event's insert are held back
+    and sent with the next statement on the connection, so that a unit of work's commit sends
+    them together with the COMMIT (`one_round_trip`): the lock is held for no round trip at all.
+    Nothing can read around them: every statement on the connection sends it first, whether from
     here or through SQLAlchemy (`_send_held_back_first`, an engine hook), and so does a COMMIT;
     a ROLLBACK drops it.
     """
@@ -128,7 +143,6 @@ class DriverRecorder:
         self._texts: dict[str, str] = {}
         self._held_back: list[tuple[str, Sequence[Any]]] = []
         if dialect.pipeline:
-            self._head_cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             _send_held_back_first(conn.engine)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
@@ -155,7 +169,7 @@ class DriverRecorder:
             yield
 
     def send_held_back(self) -> None:
-        """Before any other statement (see the class's docstring)."""
+        """Before any other statement (see the class's docstring), in the order held back."""
         if not self._held_back:
             return
         held_back, self._held_back = self._held_back, []
@@ -174,7 +188,15 @@ class DriverRecorder:
 
     def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         self.send_held_back()
+        if self.dialect.pipeline and self._idle():
+            with self._pipelined():  # the driver's BEGIN goes in the same round trip
+                self.cursor.execute(sql, parameters)
+            return self.cursor.fetchall()
         return self.cursor.execute(sql, parameters).fetchall()
+
+    def _idle(self) -> bool:
+        """No transaction open on the server yet: the next statement begins one."""
+        return self.cursor.connection.info.transaction_status == _IDLE
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
         self.send_held_back()
@@ -202,26 +224,21 @@ class DriverRecorder:
         values = [new_version, *(stored(v) for v in fields.values()), plan_id, read_version]
         return self._execute(_bump_sql(self.dialect.placeholder, tuple(fields)), values) == 1
 
-    def chain_head(self) -> tuple[int, str] | None:
-        """On PostgreSQL the head is read once the chain's lock is held, in the same round trip
-        (a pipeline: the read starts, with a snapshot of its own, when the lock is granted), for
-        every other append waits on that lock until this transaction ends."""
-        if self.dialect.chain_lock is None:
-            rows = self._rows(self.sql.head)
-        else:
-            with self._pipelined():
-                self.cursor.execute(self.dialect.chain_lock)
-                self._head_cursor.execute(self.sql.head)
-            rows = self._head_cursor.fetchall()
-        return tuple(rows[0]) if rows else None  # type: ignore[return-value]
-
-    def insert_event(self, row: EventRow) -> None:
+    def link_event(self, event: NewEventRow, body: Unlinked) -> None:
+        """Place `event` after the chain's head: its seq, its link (the head's hash) and its hash
+        (of `body` so linked). On SQLite the transaction holds the write lock since BEGIN IMMEDIATE:
+        read the head, hash, insert. On PostgreSQL the chain's advisory lock and one statement that
+        does it all in the database are held back (see the class's docstring): appends to the one
+        chain take turns for as long as the server takes to run it and commit, not for round trips."""
         stored = self.dialect.stored
-        values = row._replace(recorded_at=stored(row.recorded_at), legal_date=stored(row.legal_date))
-        if self.dialect.pipeline:
-            self._held_back.append((self.sql.insert_event, values))
-        else:
-            self._execute(self.sql.insert_event, values)
+        values = event._replace(recorded_at=stored(event.recorded_at), legal_date=stored(event.legal_date))
+        if self.sql.link_event is not None:
+            assert self.dialect.chain_lock is not None
+            self._held_back += [(self.dialect.chain_lock, ()), (self.sql.link_event, (GENESIS_HASH, *values, *body))]
+            return
+        head = self._rows(self.sql.head)
+        seq, prev_hash = (head[0][0] + 1, head[0][1]) if head else (1, GENESIS_HASH)
+        self._execute(self.sql.insert_event, (*values, seq, prev_hash, sha256(body.linked(seq, prev_hash)).hexdigest()))
 
 
 @lru_cache(maxsize=64)

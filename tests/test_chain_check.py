@@ -55,6 +55,21 @@ def test_fast_body_is_the_hashed_text_of_any_event(numbers, moment, legal, texts
     assert chain_check.body(row) == audit.hashed_text(event).encode()
 
 
+@given(seq=st.integers(min_value=1), prev_hash=st.text("0123456789abcdef", min_size=64, max_size=64),
+       schema_version=st.integers(min_value=2), moment=MOMENTS, legal=DAYS,
+       texts=st.lists(st.text(), min_size=6, max_size=6), plan_version=st.integers(),
+       states=st.lists(st.none() | st.text(), min_size=2, max_size=2))
+def test_a_new_event_linked_where_the_chain_places_it_has_the_body_verify_reads(
+        seq, prev_hash, schema_version, moment, legal, texts, states, plan_version):
+    """What the database fills into `Unlinked` on PostgreSQL (the head's hex hash and the next seq's
+    digits) makes the very body that verifying the stored event hashes."""
+    action, actor, event_type, plan_id, outcomes, payload = texts
+    row = (seq, prev_hash, "", action, actor, event_type, states[0], legal.isoformat() if legal else None,
+           outcomes.encode(), payload.encode(), plan_id, plan_version, utc_text(moment), schema_version, states[1])
+    unlinked = chain_check.unlinked_body((None, None, None, *row[3:]))
+    assert unlinked.linked(seq, prev_hash) == chain_check.body(row)
+
+
 @pytest.fixture
 def plan(new_plan: Callable[..., str]) -> str:
     return new_plan()

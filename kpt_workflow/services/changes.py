@@ -51,14 +51,14 @@ def event(event_type: str, actor: str, action: str, legal_date: date, payload: d
                           recorded_at=recorded_at or now(), legal_date=legal_date, payload=payload, **fields)
 
 
-def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fields: object) -> tuple[PlanRecord, audit.Appended]:
+def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fields: object) -> PlanRecord:
     """Bump the plan's version (only if it is still the one read), update `plan_fields`, and
-    append the event that records the change. The caller commits."""
+    append the event that records the change: the plan's event at that version. The caller commits."""
     version = plan.version + 1
     if not recorder(uow.connection).bump(plan.id, plan.version, version, plan_fields):
         raise conflict(plan.id, plan.version, plan.version + 1)
-    appended = audit.append(uow.connection, change._replace(plan_id=plan.id, plan_version=version))
-    return plan._replace(version=version, **plan_fields), appended
+    audit.append(uow.connection, change._replace(plan_id=plan.id, plan_version=version))
+    return plan._replace(version=version, **plan_fields)
 
 
 def commit(uow: UnitOfWork, plan_id: str, outcome: Outcome) -> None:

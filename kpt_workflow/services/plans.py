@@ -94,7 +94,7 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
     allowed = all(o["passed"] for o in outcomes)
     moved = {"state": flow.apply(plan.state, trigger), "state_entered_on": legal_date} if allowed else {}
     late = [d.spec.code for d in terms if d.is_late(legal_date)]
-    plan, appended = record(uow, plan, event(
+    plan = record(uow, plan, event(
         "transition_applied" if allowed else "transition_blocked", actor, trigger, legal_date,
         {"trigger": trigger, "late_deadlines": late}, from_state=facts.state, to_state=transition.dest,
         outcomes=outcomes), **moved)
@@ -102,11 +102,11 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
         failed = [o for o in outcomes if not o["passed"]]
         refusal = GuardFailed(
             f"Paso '{trigger}' rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
-            plan=plan.id, trigger=trigger, version=plan.version, event_seq=appended.seq, checklist=outcomes)
+            plan=plan.id, trigger=trigger, version=plan.version, checklist=outcomes)
         commit(uow, plan.id, refusal)
         raise refusal
     result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
-              "event_seq": appended.seq, "legal_date": legal_date.isoformat(), "late_deadlines": late,
+              "legal_date": legal_date.isoformat(), "late_deadlines": late,
               "checklist": outcomes}
     commit(uow, plan.id, result)
     return result

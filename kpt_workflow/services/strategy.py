@@ -24,7 +24,7 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     programs, goals = strategy.strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
-    plan, _ = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
+    plan = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
                                       payload))
     programs = sum(len(e["programas"]) for e in payload["ejes"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
@@ -41,7 +41,7 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     plan = open_change(uow, plan_id, expected_version)
     payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
     _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
-    plan, _ = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
+    plan = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
                                       payload), declared_investment_total=payload["total"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
               "total": sum(line["valor"] for line in payload["lineas"])}
