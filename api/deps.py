@@ -55,16 +55,19 @@ class Caller:
     token: str | None
     session_user: str | None
 
-    def access(self, conn: Connection, plan_id: str | None) -> Access:
+    def access(self, conn: Connection, plan_id: str | None, *, for_update: bool = False) -> Access:
         """The actor, then the plan `plan_id` names, never before the actor (a caller without
-        valid credentials learns nothing about which plans exist). Blocking: off the event loop."""
+        valid credentials learns nothing about which plans exist). Blocking: off the event loop.
+        `for_update`: in the transaction of a change to the plan, which locks it now (and reads it
+        once: see `recorder.DriverRecorder.plan_row`)."""
         if self.token is not None:
             actor = actor_for_token(conn, self.token)
         else:
             actor = actor_named(conn, self.session_user) if self.session_user is not None else None
         if actor is None:
             raise _unauthorized()
-        return Access(actor, visible_plan(actor, plan_record(conn, plan_id)) if plan_id is not None else None)
+        return Access(actor, visible_plan(actor, plan_record(conn, plan_id, for_update=for_update))
+                      if plan_id is not None else None)
 
 
 def _unauthorized() -> Unauthorized:

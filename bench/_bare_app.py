@@ -64,13 +64,13 @@ def is_postgres(url: str) -> bool:
 
 
 def create_table(url: str, pragmas: list[str]) -> None:
-    """Made by bench/http.py before the server starts, so that workers never race to make it; on
-    SQLite the connection also sets WAL, which the file keeps."""
+    """Made afresh by bench/http.py before each round's server starts, so that workers never race
+    to make it; on SQLite the connection also sets WAL, which the file keeps."""
+    drop_table(url)
     if is_postgres(url):
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
             connection.execute(f"CREATE TABLE {TABLE} (seq BIGSERIAL PRIMARY KEY, plan_id TEXT NOT NULL, "
                                f"body TEXT NOT NULL)")
         return
@@ -84,12 +84,17 @@ def create_table(url: str, pragmas: list[str]) -> None:
 
 
 def drop_table(url: str) -> None:
-    """PostgreSQL only: the SQLite file goes with its temporary directory."""
     if is_postgres(url):
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        return
+    connection = sqlite3.connect(url, isolation_level=None)
+    try:
+        connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    finally:
+        connection.close()
 
 
 def _sqlite_writer(path: str, pragmas: list[str]) -> tuple[Connect, Write]:

@@ -36,15 +36,21 @@ B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validate
    B' A's own: an `async def` route handing the write to the same `DatabaseThreads` (one thread on
       SQLite), so that A/B' compares the work of a step with a row's under one execution model.
 
-Each part warms up, untimed (`--warmup`, default 1 s), then runs `--seconds`; no request leaves
-after that and those in flight are awaited. Timed are the requests answered after the warm-up (one
-begun during the warm-up counts with its whole latency, so a long wait is never hidden); the rate is
-their number over the wall time from the end of the warm-up to the last answer. It prints, for A,
-B and B', requests, seconds, req/s, mean, p50, p99 and the slowest; the CPU the server processes
-(uvicorn and its workers, not PostgreSQL's backends) and the clients spent per answered request;
-then A/B against the target (>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is
-the stricter yardstick of A's own execution model, without the issue's target), A's p99 against
-the target (< 50 ms), the
+A, B and B' take turns in `--rounds` rounds (A, B, B', A, B, B', …; `--seconds` per part split
+over them), each part on a server started for it: this machine's speed can drift by a third
+within a minute, so each round's ratios compare parts run side by side, and the ratio reported is
+the median of the rounds' ratios (each round's is printed too). A's plans go on from round to
+round; its rates, latencies and CPU gather every round.
+
+In each round a part warms up, untimed (`--warmup`, default 1 s), then runs its share of
+`--seconds`; no request leaves after that and those in flight are awaited. Timed are the requests
+answered after the warm-up (one begun during the warm-up counts with its whole latency, so a long
+wait is never hidden); a round's rate is their number over the wall time from the end of the
+warm-up to the last answer. It prints, for A, B and B', requests, seconds, req/s, mean, p50, p99
+and the slowest over all rounds; the CPU the server processes (uvicorn and its workers, not
+PostgreSQL's backends) and the clients spent per answered request; then A/B against the target
+(>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is the stricter yardstick of
+A's own execution model, without the issue's target), A's p99 against the target (< 50 ms), the
 invariants, the setup and the machine, with its load average at the start: on a shared machine
 the figures are only as quiet as the neighbours. With 32 closed-loop clients the p99 target is
 also a rate target: the mean latency is clients / rate (Little's law), so p99 < 50 ms needs more
@@ -52,8 +58,8 @@ than 640 answers/s.
 
 Run from the repository root with the project's virtualenv:
 
-    python bench/http.py                       # SQLite, 64 plans, 32 clients, 1 worker, 10 s per part
-    python bench/http.py --seconds 3 --json    # one JSON object on stdout
+    python bench/http.py                       # SQLite, 64 plans, 32 clients, 1 worker, 15 s per part in 3 rounds
+    python bench/http.py --seconds 3 --rounds 1 --json    # one JSON object on stdout
     python bench/http.py --url postgresql+psycopg://user@127.0.0.1:5432/bench --workers 4
     python bench/http.py --no-idempotency-key  # what the Idempotency-Key costs A
 
@@ -76,6 +82,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
+import statistics  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -96,8 +103,8 @@ from sqlalchemy import Engine, func, select  # noqa: E402
 from api.http_protocol import HTTP_PROTOCOL  # noqa: E402
 from bench import _bare_app  # noqa: E402
 from bench.transitions import (BACK_EDGE, BASELINE_ROW_BYTES, BUSY_TIMEOUT_MS, LEGAL_DAY, SQLITE_PRAGMAS,  # noqa: E402
-                               Setup, Timing, create_database, last_event_seq, machine_info, prepare_plans,
-                               summarize, timing_line)
+                               Samples, Setup, Timing, create_database, last_event_seq, machine_info,
+                               prepare_plans, timing_line)
 from kpt_workflow import audit, replay  # noqa: E402
 from kpt_workflow.accounts import create_user  # noqa: E402
 from kpt_workflow.blobs import BlobStore  # noqa: E402
@@ -236,32 +243,59 @@ class CpuUse:
     client_cores: float
 
 
-@dataclass(frozen=True)
+@dataclass
 class PartRun:
-    timing: Timing | None  # None when too few requests were timed to give figures
-    max_ms: float | None
-    answered_ok: int
-    failures: dict[str, int]
-    cpu: CpuUse | None = None
+    """One part over the rounds: every timed answer's latency (with each round's rate), the
+    answers and failures, the CPU spent while the clients ran (warm-up included)."""
+
+    samples: Samples = field(default_factory=Samples)
+    answered_ok: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    server_cpu_s: float | None = 0.0  # None once a round found no /proc to read
+    client_cpu_s: float = 0.0
+    wall_s: float = 0.0
+
+    @property
+    def timing(self) -> Timing | None:
+        """None when too few requests were timed to give figures."""
+        return self.samples.timing() if len(self.samples.latencies_ns) >= 2 else None
+
+    @property
+    def max_ms(self) -> float | None:
+        return max(self.samples.latencies_ns) / 1e6 if self.samples.latencies_ns else None
+
+    @property
+    def cpu(self) -> CpuUse | None:
+        if not self.wall_s:
+            return None
+        per_request = 1000 / max(self.answered_ok, 1)
+        server = self.server_cpu_s
+        return CpuUse(server_ms_per_request=server * per_request if server is not None else None,
+                      server_cores=server / self.wall_s if server is not None else None,
+                      client_ms_per_request=self.client_cpu_s * per_request,
+                      client_cores=self.client_cpu_s / self.wall_s)
 
     @property
     def valid(self) -> bool:
         return not self.failures and self.timing is not None
 
 
-async def drive(load: Load, cursors: Sequence[Cursor], clients: int, warmup: float, seconds: float) -> PartRun:
-    """`clients` closed loops over their own cursors, connected first: warm-up, then the timed window."""
+async def drive(load: Load, cursors: Sequence[Cursor], clients: int, warmup: float, seconds: float,
+                into: PartRun) -> None:
+    """`clients` closed loops over their own cursors, connected first: warm-up, then the timed
+    window; what they saw goes `into` the part's run, as one round."""
     connections = [await asyncio.open_connection(HOST, load.port) for _ in range(clients)]
     timed_from = time.perf_counter_ns() + int(warmup * 1e9)
     deadline = timed_from + int(seconds * 1e9)
-    runs = await asyncio.gather(*(client_loop(connection, load, cursors[n::clients], f"c{n}", timed_from, deadline)
-                                  for n, connection in enumerate(connections)))
+    this_round = secrets.token_hex(4)  # in every Idempotency-Key: no round reuses another's
+    runs = await asyncio.gather(*(client_loop(connection, load, cursors[n::clients], f"{this_round}-c{n}", timed_from,
+                                              deadline) for n, connection in enumerate(connections)))
     latencies = [ns for run in runs for ns in run.latencies_ns]
-    failures = sum((run.failures for run in runs), Counter[str]())
-    elapsed_s = (max(run.last_answer_ns for run in runs) - timed_from) / 1e9
-    timing = summarize(latencies, elapsed_s) if len(latencies) >= 2 else None
-    return PartRun(timing=timing, max_ms=max(latencies) / 1e6 if latencies else None,
-                   answered_ok=sum(run.answered_ok for run in runs), failures=dict(failures))
+    if latencies:
+        into.samples.add(latencies, (max(run.last_answer_ns for run in runs) - timed_from) / 1e9)
+    into.answered_ok += sum(run.answered_ok for run in runs)
+    for run in runs:
+        into.failures.update(run.failures)
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -386,21 +420,22 @@ def collector_paused() -> Iterator[None]:
 
 # --- the two parts --------------------------------------------------------------------------------
 
-def run_part(app: str, health: str, env: dict[str, str], load: Load, cursors: Sequence[Cursor],
-             args: argparse.Namespace, log: Path) -> PartRun:
-    """Serve `app`, load it, stop it; with the CPU the server and the clients spent meanwhile."""
+def run_round(app: str, health: str, env: dict[str, str], load: Load, cursors: Sequence[Cursor],
+              args: argparse.Namespace, log: Path, into: PartRun) -> None:
+    """One round of a part: serve `app`, load it for its share of `--seconds`, stop it; with the
+    CPU the server and the clients spent meanwhile."""
     with served(app, health, env, args.workers, log) as (port, pid):
         server_before, client_before, wall_before = cpu_seconds(pid), time.process_time(), time.perf_counter()
         with collector_paused():
-            run = asyncio.run(drive(replace(load, port=port), cursors, args.clients, args.warmup, args.seconds))
+            asyncio.run(drive(replace(load, port=port), cursors, args.clients, args.warmup,
+                              args.seconds / args.rounds, into))
         server_after, client_after, wall = cpu_seconds(pid), time.process_time(), time.perf_counter() - wall_before
-    server = server_after - server_before if server_before is not None and server_after is not None else None
-    per_request = 1000 / max(run.answered_ok, 1)
-    return replace(run, cpu=CpuUse(
-        server_ms_per_request=server * per_request if server is not None else None,
-        server_cores=server / wall if server is not None else None,
-        client_ms_per_request=(client_after - client_before) * per_request,
-        client_cores=(client_after - client_before) / wall))
+    if into.server_cpu_s is not None and server_before is not None and server_after is not None:
+        into.server_cpu_s += server_after - server_before
+    else:
+        into.server_cpu_s = None
+    into.client_cpu_s += client_after - client_before
+    into.wall_s += wall
 
 
 @dataclass(frozen=True)
@@ -441,27 +476,24 @@ def check_invariants(engine: Engine, first_seq: int, answered_ok: int, keyed: bo
 
 
 def run_transitions(engine: Engine, directory: Path, load: Load, cursors: Sequence[Cursor],
-                    args: argparse.Namespace) -> tuple[PartRun, Invariants]:
-    """Part A on the app `kpt serve` runs, then the invariants of what it wrote."""
-    first_seq = last_event_seq(engine)
+                    args: argparse.Namespace, into: PartRun) -> None:
+    """A round of part A on the app `kpt serve` runs; its plans go on from where the last round left them."""
     env = server_env({"KPT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
                       "KPT_DATA_DIR": str(directory / "data"), "KPT_SQLITE_BUSY_TIMEOUT_MS": str(BUSY_TIMEOUT_MS),
                       "KPT_SESSION_SECRET": secrets.token_hex(32)})  # else each worker would race to make one
-    run = run_part(REAL_APP, f"{API}/health", env, load, cursors, args, directory / "server-a.log")
-    users = [username(role, code) for role, code in load.tokens]
-    return run, check_invariants(engine, first_seq, run.answered_ok, load.idempotency_keys, users)
+    run_round(REAL_APP, f"{API}/health", env, load, cursors, args, directory / "server-a.log", into)
 
 
 def run_baseline(url: str, model: str, directory: Path, load: Load, cursors: Sequence[Cursor],
-                 args: argparse.Namespace) -> PartRun:
-    """Part B or B' (`model`): the bare app on a fresh table, loaded with the same requests (it
-    ignores tokens and keys)."""
+                 args: argparse.Namespace, into: PartRun) -> None:
+    """A round of part B or B' (`model`): the bare app on a fresh table, loaded with the same
+    requests (it ignores tokens and keys)."""
     _bare_app.create_table(url, list(SQLITE_PRAGMAS))
     env = server_env({_bare_app.URL_VAR: url, _bare_app.PRAGMAS_VAR: ";".join(SQLITE_PRAGMAS),
                       _bare_app.ROW_BYTES_VAR: str(BASELINE_ROW_BYTES), _bare_app.MODEL_VAR: model})
     try:
-        return run_part(BARE_APP, "/health", env, replace(load, real=False), cursors, args,
-                        directory / f"server-b-{model}.log")
+        run_round(BARE_APP, "/health", env, replace(load, real=False), cursors, args,
+                  directory / f"server-b-{model}.log", into)
     finally:
         _bare_app.drop_table(url)
 
@@ -490,9 +522,15 @@ class Report:
     invariants: Invariants
     baselines: dict[str, PartRun]  # by execution model: B (THREAD_POOL) and B' (DB_THREADS)
 
+    def round_ratios(self, model: str) -> list[float]:
+        """A/B (or A/B') of each round: two parts run side by side."""
+        return [a / b for a, b in zip(self.transitions.samples.rounds, self.baselines[model].samples.rounds)]
+
     def ratio(self, model: str) -> float | None:
-        a, b = self.transitions.timing, self.baselines[model].timing
-        return a.per_second / b.per_second if a and b else None
+        """The median of the rounds' ratios: this machine's speed can drift by a third within a
+        minute, and each round's compares parts run minutes apart at most."""
+        ratios = self.round_ratios(model)
+        return statistics.median(ratios) if ratios and len(ratios) == self.args.rounds else None
 
     @property
     def p99_ms(self) -> float | None:
@@ -506,14 +544,15 @@ class Report:
     def as_dict(self) -> dict[str, object]:
         def part(run: PartRun) -> dict[str, object]:
             return {**(asdict(run.timing) if run.timing else {}), "max_ms": run.max_ms,
-                    "answered_ok": run.answered_ok, "failures": run.failures,
-                    "cpu": asdict(run.cpu) if run.cpu else None}
+                    "answered_ok": run.answered_ok, "failures": dict(run.failures),
+                    "cpu": asdict(run.cpu) if run.cpu else None, "round_rates": run.samples.rounds}
 
         ratio, same_model_ratio, p99 = self.ratio(THREAD_POOL), self.ratio(DB_THREADS), self.p99_ms
         return {
             "benchmark": "HTTP transitions vs bare FastAPI one-row endpoint",
             "config": {"database": self.database, "plans": self.args.plans, "clients": self.args.clients,
                        "workers": self.args.workers, "seconds_per_part": self.args.seconds,
+                       "rounds": self.args.rounds,
                        "warmup_s": self.args.warmup,
                        "idempotency_keys": not self.args.no_idempotency_key, "legal_day": LEGAL_DAY.isoformat(),
                        "directory": str(self.directory), "baseline_row_bytes": BASELINE_ROW_BYTES},
@@ -524,9 +563,11 @@ class Report:
             "baseline": part(self.baselines[THREAD_POOL]),
             "baseline_db_threads": part(self.baselines[DB_THREADS]),
             "ratio": ratio,
+            "round_ratios": self.round_ratios(THREAD_POOL),
             "target_ratio": TARGET_RATIO,
             "ratio_met": ratio is not None and ratio >= TARGET_RATIO,
             "ratio_db_threads": same_model_ratio,
+            "round_ratios_db_threads": self.round_ratios(DB_THREADS),
             "p99_ms": p99,
             "target_p99_ms": TARGET_P99_MS,
             "p99_met": p99 is not None and p99 < TARGET_P99_MS,
@@ -563,7 +604,8 @@ def verdict(met: bool) -> str:
 def print_text(report: Report) -> None:
     args, machine, setup, stack = report.args, report.machine, report.setup, server_stack()
     print(f"kpt_workflow HTTP benchmark: {args.plans} plans, {args.clients} clients, {args.workers} worker(s), "
-          f"{args.seconds} s per part after {args.warmup} s warm-up, {report.database} ({report.directory})")
+          f"{args.seconds} s per part in {args.rounds} rounds (A, B, B' in turn; {args.warmup} s warm-up each), "
+          f"{report.database} ({report.directory})")
     print(f"machine: {machine['platform']}, {machine['cpu']}, nproc {machine['nproc']}, load average at start "
           + " ".join(f"{x:.2f}" for x in report.load_average))
     print(f"versions: Python {machine['python']}, SQLite {machine['sqlite']}, SQLAlchemy {machine['sqlalchemy']}, "
@@ -588,7 +630,9 @@ def print_text(report: Report) -> None:
             continue
         judged = (f"target >= {100 * TARGET_RATIO:.0f} %): {verdict(ratio >= TARGET_RATIO)}" if model == THREAD_POOL
                   else "for comparison, no target: B' is not bare, it borrows A's database thread and commit groups)")
-        print(f"A/{name:<2} = {100 * ratio:.1f} %  ({judged}  ({name.strip()}: {meaning})")
+        rounds = ", ".join(f"{100 * r:.0f}" for r in report.round_ratios(model))
+        print(f"A/{name:<2} = {100 * ratio:.1f} %  (median of rounds {rounds} %; {judged}  "
+              f"({name.strip()}: {meaning})")
     if report.p99_ms is not None:
         print(f"A p99 = {report.p99_ms:.1f} ms  (target < {TARGET_P99_MS:.0f} ms): "
               f"{verdict(report.p99_ms < TARGET_P99_MS)}")
@@ -601,7 +645,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--plans", type=int, default=64, help="plans (municipalities) to set up (default 64)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="timed duration of each part (default 10)")
+    parser.add_argument("--seconds", type=float, default=15.0,
+                        help="timed duration of each part, split over the rounds (default 15)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds the parts A, B and B' take turns in (default 3)")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed warm-up of each part (default 1)")
     parser.add_argument("--url", default=None,
                         help="a PostgreSQL database holding no plans, instead of a fresh SQLite file")
@@ -611,8 +657,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dir", type=Path, default=None,
                         help="parent of the temporary directory (default: the system's); files and logs go there")
     args = parser.parse_args(argv)
-    if args.clients < 1 or args.workers < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--clients and --workers must be >= 1, --seconds > 0 and --warmup >= 0")
+    if args.clients < 1 or args.workers < 1 or args.rounds < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--clients, --workers and --rounds must be >= 1, --seconds > 0 and --warmup >= 0")
     if args.plans < args.clients:
         parser.error("--plans must be >= --clients: each client owns its plans")
     if args.url is not None and not args.url.startswith("postgresql"):
@@ -634,11 +680,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    sorted({step.by for step in steps.values()}))
             load = Load(port=0, tokens=tokens, steps=steps, real=True,
                         idempotency_keys=not args.no_idempotency_key)
-            transitions, invariants = run_transitions(engine, directory, load, cursors, args)
-            baselines = {model: run_baseline(
-                engine.url.set(drivername="postgresql").render_as_string(hide_password=False) if args.url
-                else str(directory / f"baseline-{model}.db"), model, directory, load,
-                prepare_cursors(engine, plan_ids), args) for model in BASELINES}
+            first_seq = last_event_seq(engine)
+            transitions, baselines = PartRun(), {model: PartRun() for model in BASELINES}
+            for _ in range(args.rounds):
+                run_transitions(engine, directory, load, cursors, args, transitions)
+                for model, baseline in baselines.items():
+                    run_baseline(engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                                 if args.url else str(directory / f"baseline-{model}.db"), model, directory, load,
+                                 prepare_cursors(engine, plan_ids), args, baseline)
+            invariants = check_invariants(engine, first_seq, transitions.answered_ok, load.idempotency_keys,
+                                          [username(role, code) for role, code in tokens])
         finally:
             engine.dispose()
     report = Report(args=args, database="postgresql" if args.url else "sqlite", directory=directory,

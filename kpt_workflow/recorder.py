@@ -130,9 +130,9 @@ class DriverRecorder:
     Where the driver pipelines (PostgreSQL), the chain's lock and the event's insert are held back
     and sent with the next statement on the connection, so that a unit of work's commit sends
     them together with the COMMIT (`one_round_trip`): the lock is held for no round trip at all.
-    Nothing can read around them: every statement on the connection sends it first, whether from
-    here or through SQLAlchemy (`_send_held_back_first`, an engine hook), and so does a COMMIT;
-    a ROLLBACK drops it.
+    Nothing can read around them: every statement on the connection sends them first, whether from
+    here or through SQLAlchemy (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops
+    them.
     """
 
     def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
@@ -142,8 +142,9 @@ class DriverRecorder:
         self._integrity_error: type[Exception] = conn.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._texts: dict[str, str] = {}
         self._held_back: list[tuple[str, Sequence[Any]]] = []
+        self._locked: dict[str, tuple[Any, ...]] = {}  # see `plan_row`
         if dialect.pipeline:
-            _send_held_back_first(conn.engine)
+            _hook(conn.engine)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         """Every row of `sql` ({p} marks its parameters), so the statement is finished: a half-read
@@ -176,9 +177,17 @@ class DriverRecorder:
         for sql, parameters in held_back:
             self._execute(sql, parameters)
 
-    def drop_held_back(self) -> None:
-        """On ROLLBACK: what the transaction held back never existed."""
+    def make_way(self) -> None:
+        """Another statement, or the COMMIT, comes next (an engine hook): send what is held back;
+        a plan row it may change is read anew."""
+        self.send_held_back()
+        self._locked.clear()
+
+    def discard(self) -> None:
+        """On ROLLBACK (an engine hook): what the transaction held back never existed, and the
+        row locks it held are gone."""
         self._held_back = []
+        self._locked.clear()
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -200,17 +209,27 @@ class DriverRecorder:
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
         self.send_held_back()
+        self._locked.clear()
         try:
             return self.cursor.execute(sql, parameters).rowcount
         except self._integrity_error as error:
             raise IntegrityError(sql, parameters, error) from error
 
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
+        """On PostgreSQL a row read FOR UPDATE is remembered (`_locked`) until the transaction ends
+        or runs any other statement than this recorder's reads: while the lock holds nobody else
+        can change it, so reading it again (the caller's access, then the change) costs no round
+        trip."""
+        if for_update and (locked := self._locked.get(plan_id)) is not None:
+            return locked
         rows = self._rows(self.sql.plan_for_update if for_update else self.sql.plan, (plan_id,))
         if not rows:
             return None
         row = rows[0]
-        return (*row[:8], self.dialect.read_date(row[8]), *row[9:])
+        plan = (*row[:8], self.dialect.read_date(row[8]), *row[9:])
+        if for_update and self.dialect.pipeline:
+            self._locked[plan_id] = plan
+        return plan
 
     def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
         """One row, the plan's document rows as a JSON array: fetched one by one, each row would
@@ -282,29 +301,29 @@ DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}
 
 
 _RECORDER = "kpt_recorder"
-_HOOKED = "_kpt_sends_held_back"  # an attribute of the engine: hooked once
+_HOOKED = "_kpt_recorder_hooks"  # an attribute of the engine: hooked once
 
 
-def _send_held_back_first(engine: Engine) -> None:
-    """Hook `engine` so that the event insert a recorder holds back goes to the server before any
-    statement SQLAlchemy runs on that connection and before its COMMIT, and is dropped on ROLLBACK."""
+def _hook(engine: Engine) -> None:
+    """Hook `engine` so that a recorder makes way (`DriverRecorder.make_way`) before any statement
+    SQLAlchemy runs on its connection and before its COMMIT, and discards on ROLLBACK."""
     if getattr(engine, _HOOKED, False):
         return
     setattr(engine, _HOOKED, True)
 
-    def send(conn: Connection, *_: object) -> None:
+    def make_way(conn: Connection, *_: object) -> None:
         store = conn.info.get(_RECORDER)
         if store is not None:
-            store.send_held_back()
+            store.make_way()
 
-    def drop(conn: Connection) -> None:
+    def discard(conn: Connection) -> None:
         store = conn.info.get(_RECORDER)
         if store is not None:
-            store.drop_held_back()
+            store.discard()
 
-    event.listen(engine, "before_cursor_execute", send)
-    event.listen(engine, "commit", send)
-    event.listen(engine, "rollback", drop)
+    event.listen(engine, "before_cursor_execute", make_way)
+    event.listen(engine, "commit", make_way)
+    event.listen(engine, "rollback", discard)
 
 
 def recorder(conn: Connection) -> DriverRecorder:

@@ -11,8 +11,8 @@ SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "http.py"
 
 
 def test_http_benchmark_run_is_valid_and_reports_both_parts_as_json(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(SCRIPT), "--plans", "4", "--clients", "4", "--seconds", "0.5",
-                           "--warmup", "0.2", "--json", "--dir", str(tmp_path)],
+    done = subprocess.run([sys.executable, str(SCRIPT), "--plans", "4", "--clients", "4", "--seconds", "1",
+                           "--rounds", "2", "--warmup", "0.2", "--json", "--dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=120, check=False)
 
     assert done.returncode == 0, done.stderr
@@ -22,3 +22,4 @@ def test_http_benchmark_run_is_valid_and_reports_both_parts_as_json(tmp_path: Pa
         assert report[part]["operations"] > 0 and report[part]["failures"] == {}
     assert report["invariants"]["transitions_applied"] == report["transitions"]["answered_ok"]
     assert report["ratio"] > 0 and report["ratio_db_threads"] > 0
+    assert len(report["round_ratios"]) == len(report["transitions"]["round_rates"]) == 2

@@ -1,7 +1,7 @@
 """The recorder: the documents' rows reach the fold as one JSON text, in whatever order the
 database aggregated them, and the fold must not depend on that order (a deadline is met by the
 FIRST filing); an event's insert held back on PostgreSQL is seen by every statement after it and
-never outlives a rollback."""
+never outlives a rollback; a plan row read FOR UPDATE is remembered no longer than it holds."""
 
 import json
 from collections.abc import Callable
@@ -9,12 +9,13 @@ from datetime import date, datetime, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, update
 
 from kpt_workflow import audit
 from kpt_workflow.db import make_engine
 from kpt_workflow.facts import FILED, WITHDRAWN
-from kpt_workflow.recorder import EVENTS, _folded_documents
+from kpt_workflow.recorder import EVENTS, PLAN, _folded_documents, recorder
+from kpt_workflow.repository import plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
 
 ROWS = [
@@ -93,3 +94,37 @@ def test_an_append_committed_without_a_unit_of_work_is_kept(engine: Engine, new_
     with engine.begin() as conn:
         audit.append(conn, _note(plan_id, 1000))
     assert _committed(engine, plan_id) == (before + 1, True)
+
+
+def _version_elsewhere(engine: Engine, plan_id: str, version: int) -> None:
+    """Another connection's committed change to the plan (as another process would make it)."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with other.begin() as conn:
+            conn.execute(update(PLAN).where(PLAN.c.id == plan_id).values(version=version))
+    finally:
+        other.dispose()
+
+
+def test_a_plan_locked_by_a_read_is_read_once_until_a_write_or_the_end_of_the_transaction(
+        engine: Engine, new_plan: Callable[..., str]) -> None:
+    """PostgreSQL remembers a row read FOR UPDATE (the caller's access, then the change read it):
+    never past a statement that may change it, nor past the transaction whose lock kept it current."""
+    plan_id = new_plan()
+    remembers = engine.dialect.name == "postgresql"
+    with UnitOfWork(engine, write=True) as uow:
+        store = recorder(uow.connection)
+        row = store.plan_row(plan_id, True)
+        assert (store.plan_row(plan_id, True) is row) == remembers  # no statement the second time
+        first = plan_record(uow.connection, plan_id, for_update=True)
+        assert store.bump(plan_id, first.version, first.version + 1, {})
+        assert plan_record(uow.connection, plan_id, for_update=True).version == first.version + 1
+        uow.connection.execute(update(PLAN).where(PLAN.c.id == plan_id).values(version=first.version + 2))
+        assert plan_record(uow.connection, plan_id, for_update=True).version == first.version + 2
+        uow.commit({})
+    _version_elsewhere(engine, plan_id, first.version + 3)
+    with UnitOfWork(engine, write=True) as uow:
+        assert plan_record(uow.connection, plan_id, for_update=True).version == first.version + 3
+    _version_elsewhere(engine, plan_id, first.version + 4)  # after a rollback, too
+    with UnitOfWork(engine, write=True) as uow:
+        assert plan_record(uow.connection, plan_id, for_update=True).version == first.version + 4

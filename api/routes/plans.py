@@ -86,7 +86,7 @@ def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | N
           if_match: str | None) -> Response:
     """On a database thread: the caller's access, read in the step's own write transaction, then the step."""
     with UnitOfWork(presented.runtime.engine, write=True) as uow:
-        access = presented.access(uow.connection, plan_id)
+        access = presented.access(uow.connection, plan_id, for_update=True)
         plan, actor = access.plan, access.actor
         assert plan is not None  # the path names it
         declared = [t for t in workflow(plan.definition_name, plan.definition_version).definition.transitions
