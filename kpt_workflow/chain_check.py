@@ -66,9 +66,9 @@ def body(row: tuple[Any, ...]) -> bytes:
     encoder escapes it, NULL as null, integers as digits. Some values the application never writes
     (another type, text that is not UTF-8) raise TypeError or ValueError; others make a body that
     the stored hash will not match."""
-    (seq, prev_hash, _, _, _, _, _, _, outcomes, payload, plan_id, plan_version, recorded_at, schema_version,
-     to_state) = row
-    head = _head(row)
+    (seq, prev_hash, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version,
+     recorded_at, schema_version, to_state) = row
+    head = _head(action, actor, event_type, from_state, legal_date)
     tail = _TAIL % (_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
                     "null" if to_state is None else _text(to_state))
     if schema_version == 1:
@@ -94,16 +94,17 @@ class Unlinked(NamedTuple):
 def unlinked_body(row: tuple[Any, ...]) -> Unlinked:
     """`body` of a row of `rows` (its seq, link and hash still to come: ignored) in schema version
     2 or later, in pieces around the link: a hash's text is its hex digits, quoted."""
-    (_, _, _, _, _, _, _, _, outcomes, payload, plan_id, plan_version, recorded_at, schema_version, to_state) = row
-    return Unlinked(b"".join((_head(row).encode(), outcomes, b',"payload":', payload,
+    (_, _, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version, recorded_at,
+     schema_version, to_state) = row
+    head = _head(action, actor, event_type, from_state, legal_date)
+    return Unlinked(b"".join((head.encode(), outcomes, b',"payload":', payload,
                               (_TO_PREV % (_text(plan_id), plan_version)).encode(), b'"')),
                     ('"' + _PREV_TO_SEQ % (_text(recorded_at), schema_version)).encode(),
                     (_AFTER_SEQ % ("null" if to_state is None else _text(to_state))).encode())
 
 
-def _head(row: tuple[Any, ...]) -> str:
+def _head(action: str, actor: str, event_type: str, from_state: str | None, legal_date: str | None) -> str:
     """The body up to its outcomes' value."""
-    action, actor, event_type, from_state, legal_date = row[3:8]
     return _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
                     "null" if legal_date is None else _text(legal_date))
 

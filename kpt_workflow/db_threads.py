@@ -7,10 +7,11 @@ write lock, and the switching costs more than the work. SQLite lets one writer i
 anyway, so there one thread takes all the work, in arrival order, and runs the jobs waiting at
 once as one commit group (kpt_workflow.commit_group): one COMMIT, one fsync, for all of them,
 and then answers them all. PostgreSQL takes several writers at once, each job in its own
-transactions, but a few threads serve it best: the appends to the one audit chain take turns
-(kpt_workflow.recorder), and the turn's holder needs the GIL back after every round trip, which
-more threads contend for (bench/http.py on PostgreSQL, 2 workers: 15 threads each gave 330-360
-steps/s, 2 to 4 threads 520-570).
+transactions, but a few threads serve it best: a thread waiting on a round trip lets another
+work, yet every answer must take the GIL back, which more threads contend for; a worker process
+is bound by its GIL long before the database is (bench/http.py on PostgreSQL, 1 worker: 1 thread
+gave 860 steps/s, 3 threads 900; an earlier build, 2 workers: 15 threads each 330-360, 2 to 4
+threads 520-570). More than one keeps a worker going while one of its jobs waits on a plan's lock.
 
 The hand-off is a queue and a future of the event loop, not `run_in_executor`: its
 concurrent.futures Future, chained to an asyncio one, cost more than the trip itself.

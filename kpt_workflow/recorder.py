@@ -28,7 +28,6 @@ PLAN_COLUMNS = ("id", "entity_code", "entity_name", "entity_kind", "department_c
                 "declared_investment_total")
 # pg_advisory_xact_lock key that serialises appends to the one chain on PostgreSQL.
 CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
-_IDLE = 0  # libpq's PQTRANS_IDLE (psycopg's TransactionStatus.IDLE, psycopg being an optional install)
 
 
 PLAN_RECORD = (
@@ -197,15 +196,7 @@ class DriverRecorder:
 
     def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         self.send_held_back()
-        if self.dialect.pipeline and self._idle():
-            with self._pipelined():  # the driver's BEGIN goes in the same round trip
-                self.cursor.execute(sql, parameters)
-            return self.cursor.fetchall()
         return self.cursor.execute(sql, parameters).fetchall()
-
-    def _idle(self) -> bool:
-        """No transaction open on the server yet: the next statement begins one."""
-        return self.cursor.connection.info.transaction_status == _IDLE
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
         self.send_held_back()
