@@ -7,7 +7,7 @@ trip). The whole test suite runs on both databases.
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -156,14 +156,14 @@ class DriverRecorder:
         SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would."""
         return self._execute(self._text(sql), parameters)
 
-    def one_round_trip(self) -> AbstractContextManager[object]:
+    @contextmanager
+    def one_round_trip(self) -> Iterator[None]:
         """On PostgreSQL, what is held back and the statements run inside go to the server
         together, with a COMMIT among them, and are answered together (psycopg's pipeline mode;
         an error surfaces at the COMMIT). On SQLite, with no network between, they simply run."""
-        return self._pipelined() if self.dialect.pipeline else nullcontext()
-
-    @contextmanager
-    def _pipelined(self) -> Iterator[None]:
+        if not self.dialect.pipeline:
+            yield
+            return
         with self.cursor.connection.pipeline():
             self.send_held_back()
             yield

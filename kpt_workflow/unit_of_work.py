@@ -75,8 +75,8 @@ class UnitOfWork:
             self._session.commit()  # flushes and releases its savepoint; the unit's transaction is ours
         if self.claim is not None and outcome is None:
             raise ValueError("a use-case under an idempotency claim commits with its outcome")
-        # The key's row and the COMMIT in one round trip: on PostgreSQL the chain's lock, taken by
-        # the change's event, is held until the COMMIT is answered (kpt_workflow.recorder).
+        # The key's row and the COMMIT in one round trip, after what the recorder held back (on
+        # PostgreSQL the chain's lock and the event's insert: kpt_workflow.recorder).
         with recorder(self.connection).one_round_trip():
             if self.claim is not None:
                 self.answer = self.claim.answer(outcome)

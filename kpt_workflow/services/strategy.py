@@ -25,7 +25,7 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
     plan = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
-                                      payload))
+                                   payload))
     programs = sum(len(e["programas"]) for e in payload["ejes"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
               "metas": len(codes)}
@@ -42,7 +42,7 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
     _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
     plan = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
-                                      payload), declared_investment_total=payload["total"])
+                                   payload), declared_investment_total=payload["total"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
               "total": sum(line["valor"] for line in payload["lineas"])}
     commit(uow, plan.id, result)
