@@ -58,14 +58,15 @@ class Claim:
     answer: Callable[[Outcome], Answer]
 
 
-_LOOKUP = "SELECT request_hash, status_code, response_body FROM idempotency_record WHERE username = {p} AND key = {p}"
+LOOKUP_SQL = ("SELECT request_hash, status_code, response_body FROM idempotency_record "
+              "WHERE username = {p} AND key = {p}")
 _INSERT = ("INSERT INTO idempotency_record (username, key, request_hash, status_code, response_body, created_at) "
            "VALUES ({p}, {p}, {p}, {p}, {p}, {p})")
 
 
 def previous(conn: Connection, claim: Claim) -> Answer | None:
     """The stored answer for this key, if any; a different request under it is refused."""
-    rows = recorder(conn).rows(_LOOKUP, (claim.username, claim.key))  # straight to the driver, as the step's
+    rows = recorder(conn).rows(LOOKUP_SQL, (claim.username, claim.key))  # straight to the driver, as the step's
     row = rows[0] if rows else None
     if row is None:
         return None

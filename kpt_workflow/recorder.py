@@ -132,6 +132,10 @@ class DriverRecorder:
     Nothing can read around them: every statement on the connection sends them first, whether from
     here or through SQLAlchemy (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops
     them.
+
+    It also answers reads it was told the rows of (`remember`: kpt_workflow.read_ahead reads a
+    step's in one statement), each once, and only until the transaction writes or runs anything
+    else (`_forget`).
     """
 
     def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
@@ -142,13 +146,14 @@ class DriverRecorder:
         self._texts: dict[str, str] = {}
         self._held_back: list[tuple[str, Sequence[Any]]] = []
         self._locked: dict[str, tuple[Any, ...]] = {}  # see `plan_row`
+        self._ahead: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}  # see `remember`
         if dialect.pipeline:
             _hook(conn.engine)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        """Every row of `sql` ({p} marks its parameters), so the statement is finished: a half-read
-        one would hold its read snapshot (and on SQLite block WAL checkpoints) while the pooled
-        connection sits idle."""
+        """Every row of `sql` ({p} marks its parameters, or the driver's own marker where `sql`
+        is for one database only), so the statement is finished: a half-read one would hold its
+        read snapshot (and on SQLite block WAL checkpoints) while the pooled connection sits idle."""
         return self._rows(self._text(sql), parameters)
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
@@ -178,15 +183,34 @@ class DriverRecorder:
 
     def make_way(self) -> None:
         """Another statement, or the COMMIT, comes next (an engine hook): send what is held back;
-        a plan row it may change is read anew."""
+        what it may change is read anew."""
         self.send_held_back()
-        self._locked.clear()
+        self._forget()
 
     def discard(self) -> None:
         """On ROLLBACK (an engine hook): what the transaction held back never existed, and the
         row locks it held are gone."""
         self._held_back = []
+        self._forget()
+
+    def remember(self, sql: str, parameters: Sequence[Any], rows: list[Any]) -> None:
+        """`rows` are what `rows(sql, parameters)` would read now, in this transaction: the next
+        such read gets them without a statement, unless the transaction writes or runs another
+        statement first."""
+        self._ahead[self._text(sql), tuple(parameters)] = rows
+
+    def remember_plan(self, row: Sequence[Any]) -> None:
+        """`row` is the plan's, as `plan_row` reads it, locked by this transaction."""
+        plan = self._plan(row)
+        self._locked[plan[0]] = plan
+
+    def remember_documents(self, plan_id: str, as_of: date | None, documents: str) -> None:
+        """`documents` is the row `latest_documents(plan_id, as_of)` would read now."""
+        self._ahead[self._documents_read(plan_id, as_of)] = [(documents,)]
+
+    def _forget(self) -> None:
         self._locked.clear()
+        self._ahead.clear()
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -195,12 +219,14 @@ class DriverRecorder:
         return text
 
     def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        if self._ahead and (known := self._ahead.pop((sql, tuple(parameters)), None)) is not None:
+            return known
         self.send_held_back()
         return self.cursor.execute(sql, parameters).fetchall()
 
     def _execute(self, sql: str, parameters: Sequence[Any]) -> int:
         self.send_held_back()
-        self._locked.clear()
+        self._forget()
         try:
             return self.cursor.execute(sql, parameters).rowcount
         except self._integrity_error as error:
@@ -216,18 +242,23 @@ class DriverRecorder:
         rows = self._rows(self.sql.plan_for_update if for_update else self.sql.plan, (plan_id,))
         if not rows:
             return None
-        row = rows[0]
-        plan = (*row[:8], self.dialect.read_date(row[8]), *row[9:])
+        plan = self._plan(rows[0])
         if for_update and self.dialect.pipeline:
             self._locked[plan_id] = plan
         return plan
+
+    def _plan(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return (*row[:8], self.dialect.read_date(row[8]), *row[9:])
 
     def latest_documents(self, plan_id: str, as_of: date | None = None) -> DocumentFacts:
         """One row, the plan's document rows as a JSON array: fetched one by one, each row would
         hand the GIL back and forth (the driver releases it around every step or network wait)
         and, under load, the event loop's thread takes it each time."""
-        [(rows,)] = self._rows(self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE)))
+        [(rows,)] = self._rows(*self._documents_read(plan_id, as_of))
         return _folded_documents(rows)
+
+    def _documents_read(self, plan_id: str, as_of: date | None) -> tuple[str, tuple[Any, ...]]:
+        return self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE))
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
         stored = self.dialect.stored
@@ -244,6 +275,7 @@ class DriverRecorder:
         values = event._replace(recorded_at=stored(event.recorded_at), legal_date=stored(event.legal_date))
         if self.sql.link_event is not None:
             assert self.dialect.chain_lock is not None
+            self._ahead.clear()  # a write is on its way
             self._held_back += [(self.dialect.chain_lock, ()), (self.sql.link_event, (GENESIS_HASH, *values, *body))]
             return
         head = self._rows(self.sql.head)

@@ -16,6 +16,7 @@ from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import InvalidInput, NotFound, UnknownTrigger
 from kpt_workflow.models import Entity
+from kpt_workflow.read_ahead import read_step_ahead
 from kpt_workflow import repository
 from kpt_workflow.status import plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -84,8 +85,12 @@ async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key:
 
 def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | None,
           if_match: str | None) -> Response:
-    """On a database thread: the caller's access, read in the step's own write transaction, then the step."""
+    """On a database thread: the caller's access, read in the step's own write transaction, then the
+    step; on PostgreSQL what both read comes in one statement first (kpt_workflow/read_ahead.py)."""
     with UnitOfWork(presented.runtime.engine, write=True) as uow:
+        if presented.token is not None:
+            read_step_ahead(uow.connection, presented.token, plan_id, key,
+                            body.fecha or calendar.today_in_colombia())
         access = presented.access(uow.connection, plan_id, for_update=True)
         plan, actor = access.plan, access.actor
         assert plan is not None  # the path names it
