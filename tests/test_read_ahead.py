@@ -61,6 +61,9 @@ class _Counted:
         self.statements += 1
         return self.cursor.execute(*args, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
 
 def _reads(conn: Connection, token: str, plan_id: str, username: str, key: str) -> tuple[object, ...]:
     return (actor_for_token(conn, token), plan_record(conn, plan_id, for_update=True),
@@ -79,7 +82,7 @@ def counted(engine: Engine) -> Iterator[Callable[[Connection], _Counted]]:
         return store.cursor
 
     yield count
-    for store, cursor in swapped:
+    for store, cursor in reversed(swapped):
         store.cursor = cursor
 
 
@@ -113,6 +116,22 @@ def test_what_was_read_ahead_is_forgotten_at_a_write(
         assert actor_for_token(uow.connection, token) is not None
         assert plan_record(uow.connection, plan_id, for_update=True).version == version + 1
         assert cursor.statements == 2
+
+
+def test_what_was_read_ahead_does_not_outlive_its_transaction(
+        postgres: Engine, office: tuple[str, str, str], counted: Callable[[Connection], _Counted]) -> None:
+    plan_id, username, token = office
+    for ends in ("rollback", "commit"):
+        with UnitOfWork(postgres, write=True) as uow:
+            connection = uow.connection.connection.dbapi_connection
+            read_step_ahead(uow.connection, token, plan_id, "k-4", LEGAL_DAY)
+            if ends == "commit":
+                uow.commit({})
+        with UnitOfWork(postgres, write=True) as uow:
+            assert uow.connection.connection.dbapi_connection is connection  # the pool's one, with its recorder
+            cursor = counted(uow.connection)
+            assert previous(uow.connection, _claim(username, "k-4")) is None
+            assert cursor.statements == 1, ends
 
 
 def test_a_key_answered_while_the_read_waited_for_the_plan_is_read_after_the_lock(
