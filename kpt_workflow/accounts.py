@@ -79,8 +79,8 @@ _ACTOR_BY_NAME = (select(_USER.c.username, _USER.c.role, _USER.c.entity_code)
                   .where(_USER.c.active, _USER.c.username == bindparam("username")))
 # Every request reads it: straight to the driver, as the step's statements (kpt_workflow.recorder).
 ACTOR_BY_TOKEN_SQL = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
-                       'JOIN api_token ON api_token.username = "user".username '
-                       'WHERE "user".active AND api_token.token_hash = {p}')
+                      'JOIN api_token ON api_token.username = "user".username '
+                      'WHERE "user".active AND api_token.token_hash = {p}')
 
 
 def actor_for_token(conn: Connection, token: str) -> Actor | None:

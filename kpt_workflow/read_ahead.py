@@ -8,10 +8,11 @@ check, the key's lookup, the step's facts) then gets them without a statement. O
 no network between, there is nothing to save.
 
 One statement sees one snapshot, taken before it waited for the plan's lock: the key's answer and
-the documents it read are as they were before a change it waited for. Every change to a plan's
-documents, and every step answered under a key, bumps the plan's version; so when the locked row's
-version is newer than the snapshot's, those two are not remembered and are read after the lock,
-as without this read.
+the documents it read are as they were before a change it waited for. Filing a document bumps the
+plan's version, and so does every step on the plan answered under a key, refused or not; so when
+the locked row's version is newer than the snapshot's, those two are not remembered and are read
+after the lock, as without this read. (The same key used at once on another plan was never kept
+out by this plan's lock: its primary key refuses the second at commit, see kpt_workflow.idempotency.)
 """
 
 from datetime import date
