@@ -120,18 +120,17 @@ def test_what_was_read_ahead_is_forgotten_at_a_write(
 
 def test_what_was_read_ahead_does_not_outlive_its_transaction(
         postgres: Engine, office: tuple[str, str, str], counted: Callable[[Connection], _Counted]) -> None:
+    """On one connection (its recorder lives as long as it does), a transaction after the one that read ahead."""
     plan_id, username, token = office
-    for ends in ("rollback", "commit"):
-        with UnitOfWork(postgres, write=True) as uow:
-            connection = uow.connection.connection.dbapi_connection
-            read_step_ahead(uow.connection, token, plan_id, "k-4", LEGAL_DAY)
-            if ends == "commit":
-                uow.commit({})
-        with UnitOfWork(postgres, write=True) as uow:
-            assert uow.connection.connection.dbapi_connection is connection  # the pool's one, with its recorder
-            cursor = counted(uow.connection)
-            assert previous(uow.connection, _claim(username, "k-4")) is None
-            assert cursor.statements == 1, ends
+    with postgres.connect() as conn:
+        for end in (Connection.rollback, Connection.commit):
+            with conn.begin():
+                read_step_ahead(conn, token, plan_id, "k-4", LEGAL_DAY)
+                end(conn)
+            with conn.begin():
+                cursor = counted(conn)
+                assert previous(conn, _claim(username, "k-4")) is None
+                assert cursor.statements == 1, end.__name__
 
 
 def test_a_key_answered_while_the_read_waited_for_the_plan_is_read_after_the_lock(
