@@ -12,6 +12,9 @@ work, yet every answer must take the GIL back, which more threads contend for; a
 is bound by its GIL long before the database is (bench/http.py on PostgreSQL, 1 worker: 1 thread
 gave 860 steps/s, 3 threads 900; an earlier build, 2 workers: 15 threads each 330-360, 2 to 4
 threads 520-570). More than one keeps a worker going while one of its jobs waits on a plan's lock.
+Each PostgreSQL thread keeps its pooled connection from job to job while jobs keep coming, and
+gives it back when none waits (unit_of_work.connections_kept): a checkout and a checkin per job
+cost about as much as one of its statements.
 
 The hand-off is a queue and a future of the event loop, not `run_in_executor`: its
 concurrent.futures Future, chained to an asyncio one, cost more than the trip itself.
@@ -28,6 +31,7 @@ from sqlalchemy import Engine
 
 from kpt_workflow.commit_group import commit_group
 from kpt_workflow.db import SqliteWriter, sqlite_writer
+from kpt_workflow.unit_of_work import connections_kept
 
 T = TypeVar("T")
 POSTGRES_THREADS = 4  # within the engine's pool (QueuePool: 5 connections kept)
@@ -40,13 +44,17 @@ class DatabaseThreads:
     """Started on the first hand-off and stopped by `shutdown` (the app's lifespan); a later
     hand-off starts them anew, so an app can be served again after its lifespan ended (tests)."""
 
-    def __init__(self, threads: int, name: str = "kpt-db", writer: SqliteWriter | None = None) -> None:
-        """`writer`: the SQLite engine's, for its one thread to group the jobs' commits."""
+    def __init__(self, threads: int, name: str = "kpt-db", writer: SqliteWriter | None = None,
+                 keeps: Engine | None = None) -> None:
+        """`writer`: the SQLite engine's, for its one thread to group the jobs' commits. `keeps`:
+        a PostgreSQL engine whose connections the threads keep from job to job while jobs keep
+        coming (unit_of_work.connections_kept), and give back to its pool when none waits."""
         if writer is not None and threads != 1:
             raise ValueError("a commit group is one thread's: SQLite's jobs take one thread")
         self.threads = threads
         self.name = name
         self.writer = writer
+        self.keeps = keeps
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()  # None: a thread's stop
         self._running: list[threading.Thread] = []
         self._starting = threading.Lock()
@@ -54,7 +62,7 @@ class DatabaseThreads:
     @classmethod
     def for_engine(cls, engine: Engine) -> "DatabaseThreads":
         writer = sqlite_writer(engine)
-        return cls(1, writer=writer) if writer is not None else cls(POSTGRES_THREADS)
+        return cls(1, writer=writer) if writer is not None else cls(POSTGRES_THREADS, keeps=engine)
 
     async def run(self, work: Callable[[], T]) -> T:
         """`work()` on one of the threads; the request awaiting it resumes with its result or its
@@ -85,16 +93,22 @@ class DatabaseThreads:
                     thread.start()
 
     def _serve(self) -> None:
-        stopping = False
-        while not stopping:
-            jobs, stopping = self._take_jobs()
-            if jobs:
-                _answer(jobs, self._outcomes(jobs))
+        kept = connections_kept(self.keeps) if self.keeps is not None else nullcontext(_nothing)
+        with kept as idle:
+            stopping = False
+            while not stopping:
+                jobs, stopping = self._take_jobs(idle)
+                if jobs:
+                    _answer(jobs, self._outcomes(jobs))
 
-    def _take_jobs(self) -> tuple[list[_Job], bool]:
+    def _take_jobs(self, idle: Callable[[], None]) -> tuple[list[_Job], bool]:
         """The next job and, on SQLite, those already waiting behind it (GROUP_LIMIT at most); and
-        whether a stop came, to end the thread after them."""
-        first = self._jobs.get()
+        whether a stop came, to end the thread after them. `idle()` runs before waiting for one."""
+        try:
+            first = self._jobs.get_nowait()
+        except queue.Empty:
+            idle()
+            first = self._jobs.get()
         if first is None:
             return [], True
         jobs = [first]
@@ -118,6 +132,10 @@ class DatabaseThreads:
         except BaseException as error:
             return [(error, True)] * len(jobs)
         return outcomes
+
+
+def _nothing() -> None:
+    pass
 
 
 def _outcome(work: Callable[[], Any]) -> _Outcome:

@@ -1,5 +1,8 @@
 """One unit of work = one transaction; it rolls back on exit unless the use-case committed."""
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, Transaction
@@ -34,6 +37,7 @@ class UnitOfWork:
         self._transaction: Transaction | UnitSavepoint | None = None
         self._session: Session | None = None
         self._writer: SqliteWriter | None = None  # whose turn this unit holds, on SQLite
+        self._kept: Connection | None = None  # the thread's connection, if it keeps one (`connections_kept`)
 
     def __enter__(self) -> "UnitOfWork":
         return self
@@ -56,7 +60,9 @@ class UnitOfWork:
                     connection = writer.take_turn()  # BEGIN IMMEDIATE below then takes SQLite's lock
                     self._writer = writer  # however the unit ends, `_release` gives the turn back
                 else:
-                    connection = self.engine.connect().execution_options(**{WRITE_OPTION: self.write})
+                    self._kept = _kept_connection(self.engine)
+                    connection = self._kept or self.engine.connect()
+                    connection = connection.execution_options(**{WRITE_OPTION: self.write})
                 self._transaction = connection.begin()
             self._connection = connection
         return self._connection
@@ -99,14 +105,68 @@ class UnitOfWork:
         connection, self._connection = self._connection, None
         transaction, self._transaction = self._transaction, None
         writer, self._writer = self._writer, None
+        kept, self._kept = self._kept, None
         try:
             if self._session is not None:
                 self._session.close()
             if isinstance(transaction, UnitSavepoint):
                 transaction.rollback()  # back to the unit's savepoint; the group goes on
+            elif kept is not None and transaction is not None:
+                _end_on_kept(kept, transaction)
             elif connection is not None and writer is None:
                 connection.close()
         finally:
             self._session = None
             if writer is not None:
                 writer.end_turn()  # the shared connection stays open for the next writer
+
+
+_kept = threading.local()  # engine: whose connections this thread keeps; connection: the one it holds
+
+
+@contextmanager
+def connections_kept(engine: Engine) -> Iterator[Callable[[], None]]:
+    """Within the block, this thread's units of work on `engine` share one connection, taken from
+    the pool by the first: a checkout and a checkin cost a unit on PostgreSQL about as much as one
+    of its statements (kpt_workflow.db_threads keeps one per thread while jobs keep coming). The
+    function yielded gives it back to the pool, where an idle connection is checked before its
+    next use (db.PING_AFTER_IDLE_S); the next unit takes one again. The end of the block gives it
+    back too."""
+    _kept.engine, _kept.connection = engine, None
+
+    def give_back() -> None:
+        connection, _kept.connection = _kept.connection, None
+        if connection is not None:
+            connection.close()
+
+    try:
+        yield give_back
+    finally:
+        try:
+            give_back()
+        finally:
+            _kept.engine = None
+
+
+def _kept_connection(engine: Engine) -> Connection | None:
+    """The connection this thread keeps for `engine` (taken from the pool now if it holds none),
+    or None where it keeps none, or where a unit still open holds it (one inside another)."""
+    if getattr(_kept, "engine", None) is not engine:
+        return None
+    connection = _kept.connection
+    if connection is None or connection.closed or connection.invalidated:
+        connection = _kept.connection = engine.connect()
+    return None if connection.in_transaction() else connection
+
+
+def _end_on_kept(connection: Connection, transaction: Transaction) -> None:
+    """Roll back what the unit did not commit, keeping the connection; one that failed to roll
+    back (the server gone) is dropped, and the thread's next unit takes another from the pool."""
+    try:
+        if transaction.is_active:
+            transaction.rollback()
+    except BaseException:
+        connection.invalidate()
+        if _kept.connection is connection:
+            _kept.connection = None
+        raise

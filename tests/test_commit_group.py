@@ -20,6 +20,7 @@ from kpt_workflow.db import sqlite_writer
 from kpt_workflow.db_threads import DatabaseThreads
 from kpt_workflow.errors import GuardFailed
 from kpt_workflow.unit_of_work import UnitOfWork
+from fresh_thread import on_a_fresh_thread
 
 
 @pytest.fixture
@@ -146,19 +147,9 @@ def _hand_off_together(threads: DatabaseThreads, first: Callable[[], object],
         return [await started, *await rest]
 
     try:
-        return _on_a_fresh_thread(lambda: asyncio.run(together()))
+        return on_a_fresh_thread(lambda: asyncio.run(together()))
     finally:
         threads.shutdown()
-
-
-def _on_a_fresh_thread(call: Callable[[], list[object]]) -> list[object]:
-    """Run `call` where no event loop runs already: the browser tests' session-wide Playwright
-    keeps one running on the main thread (asyncio.run refuses to start under it)."""
-    result: list[list[object]] = []
-    thread = threading.Thread(target=lambda: result.append(call()))
-    thread.start()
-    thread.join(timeout=60)
-    return result[0]
 
 
 def test_the_database_thread_commits_the_jobs_waiting_together_once(sqlite_engine):
