@@ -66,6 +66,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def pg_engine(engine: Engine) -> Iterator[Engine]:
+    """An engine of its own (a pool of its own, to watch) on the PostgreSQL test database."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a pool of PostgreSQL connections: SQLite has no server to lose, and shares one writer")
+    own = make_engine(engine.url.render_as_string(hide_password=False))
+    yield own
+    own.dispose()
+
+
+@pytest.fixture
 def blobs(tmp_path: Path) -> BlobStore:
     return BlobStore(tmp_path / "data")
 

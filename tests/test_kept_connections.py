@@ -5,28 +5,17 @@ it goes back to the pool when the thread idles."""
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
-from kpt_workflow import db
 from kpt_workflow.db_threads import DatabaseThreads
 from kpt_workflow.recorder import PLAN
 from kpt_workflow.unit_of_work import UnitOfWork, connections_kept
 from fresh_thread import on_a_fresh_thread
-
-
-@pytest.fixture
-def pg_engine(engine: Engine) -> Iterator[Engine]:
-    """An engine of its own (a pool of its own, to count) on the test database, PostgreSQL only."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("threads keep connections on PostgreSQL; SQLite's writers share one already")
-    own = db.make_engine(engine.url.render_as_string(hide_password=False))
-    yield own
-    own.dispose()
 
 
 def _driver_connection(uow: UnitOfWork) -> object:

@@ -1,22 +1,11 @@
 """PostgreSQL's pool checks a connection before handing it out only when it sat idle for a while:
 one the server closed meanwhile is replaced, and one back from use moments ago costs no round trip."""
 
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
 from kpt_workflow import db
-
-
-@pytest.fixture
-def pg_engine(engine: Engine) -> Iterator[Engine]:
-    """An engine of its own (a pool of its own) on the test database, PostgreSQL only."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the pool's check is PostgreSQL's (SQLite has no server to lose)")
-    own = db.make_engine(engine.url.render_as_string(hide_password=False))
-    yield own
-    own.dispose()
 
 
 def _backend(engine: Engine) -> int:
