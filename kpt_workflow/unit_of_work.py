@@ -24,6 +24,7 @@ class UnitOfWork:
 
     The transaction lives on a Connection (Core statements on the hot path cost a fraction of ORM
     ones); a Session joined to that same transaction is made only when a use-case asks for it.
+    The Connection is the pool's, or the one its thread keeps (`connections_kept`).
     """
 
     def __init__(self, engine: Engine, *, write: bool = False, claim: Claim | None = None) -> None:
