@@ -32,7 +32,8 @@ _READ = (
     "LEFT JOIN idempotency_record stored ON stored.username = actor.username AND stored.key = %s "
     f"LEFT JOIN LATERAL ({_SQL.documents}) documents ON true"
 )
-_PLAN = slice(3, 3 + len(PLAN_COLUMNS))
+_ACTOR = slice(0, 3)  # ACTOR_BY_TOKEN_SQL's columns: username, role, entity_code
+_PLAN = slice(_ACTOR.stop, _ACTOR.stop + len(PLAN_COLUMNS))
 _VERSION = PLAN_COLUMNS.index("version")
 
 
@@ -49,7 +50,7 @@ def read_step_ahead(conn: Connection, token: str, plan_id: str, key: str | None,
     row = rows[0]
     username, plan = row[0], row[_PLAN]
     snapshot_version, request_hash, status_code, body, documents = row[_PLAN.stop:]
-    store.remember(ACTOR_BY_TOKEN_SQL, (hashed,), [row[:3]])
+    store.remember(ACTOR_BY_TOKEN_SQL, (hashed,), [row[_ACTOR]])
     if plan[0] is None:
         return  # no such plan: read again, and not found
     store.remember_plan(plan)
