@@ -198,7 +198,7 @@ def scan_ranges(conn: Connection, workers: int, reference: Reference) -> list[St
     connection of its own, while this process walks the last one on `conn`, so the newest events
     are read in the caller's snapshot. Forking is for the command line, not a threaded server."""
     head = conn.execute(select(func.max(EVENTS.c.seq))).scalar() or 0
-    parts = max(1, min(workers, head // MIN_EVENTS_PER_WORKER)) if _can_fork(conn) else 1
+    parts = processes(conn, workers, head)
     if parts == 1:
         return [scan(conn, LOWEST, HIGHEST, reference)]
     cuts = [head * i // parts for i in range(1, parts)]
@@ -208,6 +208,11 @@ def scan_ranges(conn: Connection, workers: int, reference: Reference) -> list[St
         walked = pool.starmap_async(_scan_apart, [(url, after, upto, reference) for after, upto in earlier])
         last = scan(conn, cuts[-1], HIGHEST, reference)
         return [*walked.get(), last]
+
+
+def processes(conn: Connection, workers: int, events: int) -> int:
+    """How many processes `scan_ranges` walks a chain of `events` events with, `workers` asked."""
+    return max(1, min(workers, events // MIN_EVENTS_PER_WORKER)) if _can_fork(conn) else 1
 
 
 def _scan_apart(url: str, after: int, upto: int, reference: Reference) -> Stretch:
