@@ -18,6 +18,10 @@
 
     python bench/scale_db.py --url sqlite:////tmp/scale.db --events 100000
     python bench/scale_db.py --url postgresql+psycopg://user@host/db --events 1000000
+    python bench/scale_db.py --url sqlite:////tmp/small.db --entities 40 --events 5000   # a quick check
+
+`--entities N` runs the demo for N planning entities spread evenly over the registry's order
+instead of all of them: the same paths on a small country, for tests.
 
 The database must be new (no plans). Exit status 0 when the chain verifies and replay agrees.
 """
@@ -47,6 +51,7 @@ from kpt_workflow.blobs import BlobStore  # noqa: E402
 from kpt_workflow.bootstrap import init_database  # noqa: E402
 from kpt_workflow.db import WRITE_OPTION, make_engine  # noqa: E402
 from kpt_workflow.demo import DEMO_END, run_demo  # noqa: E402
+from kpt_workflow.models import Entity  # noqa: E402
 from kpt_workflow.recorder import CHAIN_LOCK_KEY, EVENTS, PLAN  # noqa: E402
 
 MAX_EVENTS = 1_000_000
@@ -115,6 +120,15 @@ def stuck_plans(conn: Connection) -> list[StuckPlan]:
 def chain_head(conn: Connection) -> tuple[int, str]:
     head = conn.execute(select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)).first()
     return (head.seq, head.hash) if head else (0, audit.GENESIS_HASH)
+
+
+def spread_entities(conn: Connection, count: int | None) -> list[str] | None:
+    """`count` planning entities spread evenly over the registry's order (None: all of them)."""
+    if count is None:
+        return None
+    table = Entity.__table__
+    codes = list(conn.execute(select(table.c.code).where(table.c.plans_own_pdt).order_by(table.c.code)).scalars())
+    return [codes[i * len(codes) // count] for i in range(min(count, len(codes)))]
 
 
 # --- synthetic events ------------------------------------------------------------------------------
@@ -205,7 +219,9 @@ def build(args: argparse.Namespace, blobs: Path) -> Result:
     try:
         init_database(engine)
         start = time.perf_counter()
-        run_demo(engine, BlobStore(blobs), seed=args.seed)
+        with engine.connect() as conn:
+            entity_codes = spread_entities(conn, args.entities)
+        run_demo(engine, BlobStore(blobs), seed=args.seed, entity_codes=entity_codes)
         demo_seconds = time.perf_counter() - start
         with engine.connect() as conn:
             demo_events = event_count(conn)
@@ -258,6 +274,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=100_000,
                         help=f"audit events in all at the end (default 100000, at most {MAX_EVENTS})")
     parser.add_argument("--seed", type=int, default=1, help="seed of the demo and of the synthetic events")
+    parser.add_argument("--entities", type=int, default=None,
+                        help="run the demo for this many planning entities only, spread over the registry "
+                             "(default: all 1,134; fewer for a quick check)")
     parser.add_argument("--batch", type=int, default=5_000, help="rows per executemany (default 5000)")
     parser.add_argument("--commit-every", type=int, default=100_000, help="rows per transaction (default 100000)")
     parser.add_argument("--blobs", type=Path, default=None,
@@ -268,6 +287,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--events must be between 1 and {MAX_EVENTS}")
     if args.batch < 1 or args.commit_every < 1:
         parser.error("--batch and --commit-every must be >= 1")
+    if args.entities is not None and args.entities < 1:
+        parser.error("--entities must be >= 1")
     return args
 
 
@@ -280,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = build(args, Path(tmp))
     if args.json:
         print(json.dumps({"benchmark": "scale database build", "config": {
-            "url": args.url, "events": args.events, "seed": args.seed, "batch": args.batch,
+            "url": args.url, "events": args.events, "seed": args.seed, "entities": args.entities, "batch": args.batch,
             "commit_every": args.commit_every}, **asdict(result), "ok": result.ok}, indent=2))
     else:
         print_text(result, args)
