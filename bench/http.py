@@ -646,8 +646,8 @@ def print_text(report: Report) -> None:
         print(f"A p99 = {report.p99_ms:.1f} ms  (target < {TARGET_P99_MS:.0f} ms): "
               f"{verdict(report.p99_ms < TARGET_P99_MS)}")
     if (bare := report.baseline_p99_ms) is not None:
-        within = "within the target" if bare < TARGET_P99_MS else "itself above the target: this machine cannot meet it"
-        print(f"B p99 = {bare:.1f} ms  (the bare endpoint under the same clients: {within})")
+        within = "within the target" if bare < TARGET_P99_MS else "above the target itself: this machine cannot meet it"
+        print(f"B p99 = {bare:.1f} ms  (the bare endpoint, same clients): {within}")
     if not report.valid:
         print("INVALID RUN: some requests failed or an invariant does not hold", file=sys.stderr)
 
