@@ -128,8 +128,11 @@ def sqlite_writer(engine: Engine) -> SqliteWriter | None:
 def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = False) -> Engine:
     """Build the one engine an entry point uses; tests build their own per database.
 
-    `bulk_load` (the synthetic demo only) relaxes SQLite's fsync per commit to WAL's NORMAL mode:
-    still crash-safe for the process, not for a power cut, which a regenerable demo can afford."""
+    `bulk_load` (the synthetic demo only) relaxes the wait for an fsync at every commit: SQLite's
+    WAL goes to NORMAL mode, PostgreSQL's sessions to `synchronous_commit = off`. Both stay
+    consistent after a crash but may lose the last commits (SQLite: on a power cut), which a
+    regenerable demo can afford. On PostgreSQL a commit then costs 0.3-0.45 ms instead of 1.9-2.1
+    here, and the demo of 60 entities takes about a fifth less."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -139,7 +142,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
         setattr(engine, _WRITER, writer)
         event.listen(engine, "engine_disposed", lambda _engine: writer.close())
         return engine
-    engine = create_engine(url)
+    engine = create_engine(url, connect_args={"options": "-c synchronous_commit=off"} if bulk_load else {})
     _ping_after_idle(engine)
     return engine
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from kpt_workflow.categories import import_categories, latest_categories, read_categories
-from kpt_workflow.db import is_sqlite, make_engine
+from kpt_workflow.db import make_engine
 from kpt_workflow.demo import DEMO_END, EMPALME, run_demo
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput
@@ -45,11 +45,11 @@ def demo_country(engine, blobs, categories) -> list[str]:  # type: ignore[no-unt
     antioquia = [c for c in codes if c[:2] == "05"][:12]
     others = [c for c in codes if c[:2] != "05"]
     sample = antioquia + others[:: len(others) // 48][:48]
-    # As `kpt demo` does, SQLite loads it without an fsync per commit (the test's engine keeps FULL).
-    loader = (make_engine(engine.url.render_as_string(hide_password=False), bulk_load=True)
-              if is_sqlite(engine) else engine)
-    run_demo(loader, blobs, seed=3, entity_codes=sample)
-    if loader is not engine:
+    # As `kpt demo` does, it loads without waiting for an fsync per commit (the test's engine waits).
+    loader = make_engine(engine.url.render_as_string(hide_password=False), bulk_load=True)
+    try:
+        run_demo(loader, blobs, seed=3, entity_codes=sample)
+    finally:
         loader.dispose()
     return sample
 
