@@ -51,9 +51,10 @@ and the slowest over all rounds; the CPU the server processes (uvicorn and its w
 PostgreSQL's backends) and the clients spent per answered request; then A/B against the target
 (>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is the stricter yardstick of
 A's own execution model, without the issue's target), A's p99 against the target (< 50 ms) and
-B's beside it (when even the bare endpoint answers slower under the same clients, the machine
-cannot meet the target, whatever A does), the invariants, the setup and the machine, with its
-load average at the start: on a shared machine the figures are only as quiet as the neighbours.
+the lower of B's and B''s beside it (when even the bare endpoint answers slower in both models
+under the same clients, the machine cannot meet the target, whatever A does), the invariants,
+the setup and the machine, with its load average at the start: on a shared machine the figures
+are only as quiet as the neighbours.
 With 32 closed-loop clients the p99 target is also a rate target: the mean latency is clients /
 rate (Little's law), so p99 < 50 ms needs more than 640 answers/s.
 
@@ -538,11 +539,13 @@ class Report:
         return self.transitions.timing.p99_ms if self.transitions.timing else None
 
     @property
-    def baseline_p99_ms(self) -> float | None:
-        """B's p99, the yardstick of A's: when even the bare endpoint answers slower than the
-        target under the same clients, the machine is too slow for it, whatever A does."""
-        timing = self.baselines[THREAD_POOL].timing
-        return timing.p99_ms if timing else None
+    def bare_p99_ms(self) -> float | None:
+        """The lower p99 of B and B', the yardstick of A's: when even the bare endpoint answers
+        slower than the target in both execution models under the same clients, the machine is too
+        slow for it, whatever A does. (B's alone would not do: on SQLite its threads queue for the
+        one write lock, and its tail says more of that than of the machine.)"""
+        p99s = [run.timing.p99_ms for run in self.baselines.values() if run.timing]
+        return min(p99s) if p99s else None
 
     @property
     def valid(self) -> bool:
@@ -579,7 +582,7 @@ class Report:
             "p99_ms": p99,
             "target_p99_ms": TARGET_P99_MS,
             "p99_met": p99 is not None and p99 < TARGET_P99_MS,
-            "baseline_p99_ms": self.baseline_p99_ms,
+            "bare_p99_ms": self.bare_p99_ms,
             "valid": self.valid,
         }
 
@@ -645,9 +648,10 @@ def print_text(report: Report) -> None:
     if report.p99_ms is not None:
         print(f"A p99 = {report.p99_ms:.1f} ms  (target < {TARGET_P99_MS:.0f} ms): "
               f"{verdict(report.p99_ms < TARGET_P99_MS)}")
-    if (bare := report.baseline_p99_ms) is not None:
-        within = "within the target" if bare < TARGET_P99_MS else "above the target itself: this machine cannot meet it"
-        print(f"B p99 = {bare:.1f} ms  (the bare endpoint, same clients): {within}")
+    if (bare := report.bare_p99_ms) is not None:
+        within = ("within the target" if bare < TARGET_P99_MS
+                  else "above the target itself: this machine cannot meet it in either execution model")
+        print(f"bare p99 = {bare:.1f} ms  (the better of B and B', same clients): {within}")
     if not report.valid:
         print("INVALID RUN: some requests failed or an invariant does not hold", file=sys.stderr)
 

@@ -23,4 +23,5 @@ def test_http_benchmark_run_is_valid_and_reports_both_parts_as_json(tmp_path: Pa
     assert report["invariants"]["transitions_applied"] == report["transitions"]["answered_ok"]
     assert report["ratio"] > 0 and report["ratio_db_threads"] > 0
     assert len(report["round_ratios"]) == len(report["transitions"]["round_rates"]) == 2
-    assert report["baseline_p99_ms"] == report["baseline"]["p99_ms"] > 0  # the machine's own yardstick
+    # the machine's own yardstick: the bare endpoint's better p99 of its two execution models
+    assert report["bare_p99_ms"] == min(report["baseline"]["p99_ms"], report["baseline_db_threads"]["p99_ms"]) > 0
