@@ -50,8 +50,8 @@ warm-up to the last answer. It prints, for A, B and B', requests, seconds, req/s
 and the slowest over all rounds; the CPU the server processes (uvicorn and its workers, not
 PostgreSQL's backends) and the clients spent per answered request; then A/B against the target
 (>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is the stricter yardstick of
-A's own execution model, without the issue's target), A's p99 against the target (< 50 ms) and
-the lower of B's and B''s beside it (when even the bare endpoint answers slower in both models
+A's own execution model, without the issue's target), A's p99 against the target (< 50 ms) and,
+beside it, the lower p99 of B and B' (when even the bare endpoint answers slower in both models
 under the same clients, the machine cannot meet the target, whatever A does), the invariants,
 the setup and the machine, with its load average at the start: on a shared machine the figures
 are only as quiet as the neighbours.
