@@ -10,7 +10,7 @@ import time
 from collections import deque
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -142,9 +142,16 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
         setattr(engine, _WRITER, writer)
         event.listen(engine, "engine_disposed", lambda _engine: writer.close())
         return engine
-    engine = create_engine(url, connect_args={"options": "-c synchronous_commit=off"} if bulk_load else {})
+    engine = create_engine(url, connect_args=_commits_without_waiting(url) if bulk_load else {})
     _ping_after_idle(engine)
     return engine
+
+
+def _commits_without_waiting(url: str) -> dict[str, str]:
+    """PostgreSQL's session options that relax the commit's wait, after those the URL gives (which
+    `connect_args` would otherwise replace: a schema chosen there must stay chosen)."""
+    given = make_url(url).query.get("options", ())
+    return {"options": " ".join((*((given,) if isinstance(given, str) else given), "-c synchronous_commit=off"))}
 
 
 PING_AFTER_IDLE_S = 1.0

@@ -44,7 +44,8 @@ def test_same_seed_gives_the_same_country(engine, blobs, tmp_path):
 
 def test_only_the_demos_loader_commits_without_waiting_for_the_disk(engine):
     """`bulk_load` (the demo's engine) relaxes the fsync wait at each commit on either database; the
-    service's engine keeps it, so an acknowledged change survives a power cut."""
+    service's engine keeps it, so an acknowledged change survives a power cut. On PostgreSQL the
+    session options the URL gives still hold beside it."""
     url = engine.url.render_as_string(hide_password=False)
     ask = "PRAGMA synchronous" if engine.dialect.name == "sqlite" else "SHOW synchronous_commit"
     relaxed, kept = {"sqlite": (1, 2), "postgresql": ("off", "on")}[engine.dialect.name]  # SQLite: NORMAL, FULL
@@ -53,5 +54,14 @@ def test_only_the_demos_loader_commits_without_waiting_for_the_disk(engine):
         try:
             with probe.connect() as conn:
                 assert conn.exec_driver_sql(ask).scalar() == expected
+        finally:
+            probe.dispose()
+    if engine.dialect.name == "postgresql":
+        probe = make_engine(engine.url.update_query_dict({"options": "-c application_name=kpt-demo"})
+                            .render_as_string(hide_password=False), bulk_load=True)
+        try:
+            with probe.connect() as conn:
+                assert conn.exec_driver_sql("SHOW application_name").scalar() == "kpt-demo"
+                assert conn.exec_driver_sql(ask).scalar() == relaxed
         finally:
             probe.dispose()
