@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
@@ -36,13 +36,40 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def _pg_engine() -> Iterator[Engine]:
-    engine = make_engine(PG_URL or "")
+    url, made = _database_of_this_worker(PG_URL or "")
+    engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     init_database(engine)
     yield engine
     engine.dispose()
+    if made:
+        _in_autocommit(PG_URL or "", f'DROP DATABASE "{make_url(url).database}"')
+
+
+def _database_of_this_worker(url: str) -> tuple[str, bool]:
+    """Under pytest-xdist (`-n`), each worker process empties and fills a database of its own,
+    made beside the one given (named after it and the worker) and dropped at the end; without it,
+    the one given. Returns the URL and whether it was made here."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url, False
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    _in_autocommit(url, f'DROP DATABASE IF EXISTS "{name}"')  # one a killed run left behind
+    _in_autocommit(url, f'CREATE DATABASE "{name}"')
+    return given.set(database=name).render_as_string(hide_password=False), True
+
+
+def _in_autocommit(url: str, statement: str) -> None:
+    """CREATE and DROP DATABASE run outside a transaction."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def _backends() -> list[object]:

@@ -28,13 +28,13 @@ def app(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tokens(engine: Engine) -> dict[tuple[str, str], str]:
-    """(role, 'own'|'foreign') -> bearer token."""
+    """(role, 'own'|'foreign') -> bearer token. The users have no password: the API takes tokens,
+    and hashing ten passwords with argon2 cost each test about two seconds."""
     found = {}
     with UnitOfWork(engine, write=True) as uow:
         for role, entities in ROLE_ENTITIES.items():
             for side, entity in zip(("own", "foreign"), entities):
-                _, token = create_user(uow.session, username=f"{role}-{side}", role=role, entity_code=entity,
-                                       password="contraseña-de-prueba")
+                _, token = create_user(uow.session, username=f"{role}-{side}", role=role, entity_code=entity)
                 found[role, side] = token
         uow.commit()
     return found

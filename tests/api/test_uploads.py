@@ -5,16 +5,12 @@ its SHA-256, whatever its name claims."""
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
-from kpt_workflow.accounts import create_user
 from kpt_workflow.media import DOCX, PDF as PDF_TYPE, XLSX
 from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 MAX_BYTES = 1024 * 1024  # the app fixture's max_upload_bytes
@@ -58,34 +54,16 @@ def _files(root: Path) -> set[Path]:
 
 
 @pytest.fixture
-def own_user(engine: Engine) -> Callable[[str], dict[str, str]]:
-    """The own entity's users, made on demand without a password: conftest's `tokens` hashes ten
-    passwords with argon2 (about a second), which these tests would pay once per case."""
-    made: dict[str, dict[str, str]] = {}
-
-    def headers(role: str) -> dict[str, str]:
-        if role not in made:
-            entity = {"planeacion": "05001", "corporacion": "05001"}.get(role)
-            with UnitOfWork(engine, write=True) as uow:
-                _, token = create_user(uow.session, username=f"{role}-own", role=role, entity_code=entity)
-                uow.commit()
-            made[role] = {"Authorization": f"Bearer {token}"}
-        return made[role]
-
-    return headers
-
-
-@pytest.fixture
 def plan_id(new_plan) -> str:  # type: ignore[no-untyped-def]
     return new_plan("05001")
 
 
 @pytest.fixture
-def upload(client, own_user, plan_id):  # type: ignore[no-untyped-def]
+def upload(client, as_user, plan_id):  # type: ignore[no-untyped-def]
     """File `content` as `filename` for the own planning office; returns the response."""
 
     def send(content: bytes, filename: str, media_type: str):  # type: ignore[no-untyped-def]
-        return client.post(f"{API}/plans/{plan_id}/documents", headers=own_user("planeacion"),
+        return client.post(f"{API}/plans/{plan_id}/documents", headers=as_user("planeacion"),
                            data={"doc_type": DOC_TYPE, "fecha": LEGAL_DATE},
                            files={"file": (filename, content, media_type)})
 
@@ -93,11 +71,11 @@ def upload(client, own_user, plan_id):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def trace(client, own_user, app, plan_id):  # type: ignore[no-untyped-def]
+def trace(client, as_user, app, plan_id):  # type: ignore[no-untyped-def]
     """What a filing leaves behind: the plan's events, its document rows and the stored files."""
 
     def read() -> tuple[list[object], list[object], set[Path]]:
-        headers = own_user("dnp")
+        headers = as_user("dnp")
         return (client.get(f"{API}/plans/{plan_id}/history", headers=headers).json(),
                 client.get(f"{API}/plans/{plan_id}/documents", headers=headers).json(),
                 _files(app.state.runtime.blobs.root))
@@ -125,7 +103,7 @@ def test_a_file_of_exactly_the_maximum_size_is_accepted(upload, trace):
 @pytest.mark.parametrize("name, stored_as", [("../../etc/passwd", "passwd"), ("/etc/passwd", "passwd"),
                                              ("..\\..\\Windows\\win.ini", "win.ini")])
 def test_a_path_as_filename_is_kept_as_a_bare_name_and_stored_under_the_content_hash(
-        name, stored_as, upload, trace, client, own_user, app, plan_id, tmp_path):
+        name, stored_as, upload, trace, client, as_user, app, plan_id, tmp_path):
     data_dir, around = app.state.runtime.blobs.root, tmp_path.parent  # `around` holds this test's tmp_path
     in_data, everywhere = _files(data_dir), _files(around)
     response = upload(PDF, name, "application/pdf")
@@ -136,7 +114,7 @@ def test_a_path_as_filename_is_kept_as_a_bare_name_and_stored_under_the_content_
     written = {around / p for p in _files(around) - everywhere}
     assert all(p.is_relative_to(data_dir) or p.name.startswith("kpt.db") for p in written), written
     assert not (data_dir / "../../etc/passwd").resolve().exists()
-    download = client.get(f"{API}/plans/{plan_id}/documents/{DOC_TYPE}/versions/1/content", headers=own_user("dnp"))
+    download = client.get(f"{API}/plans/{plan_id}/documents/{DOC_TYPE}/versions/1/content", headers=as_user("dnp"))
     assert download.content == PDF and f'filename="{stored_as}"' in download.headers["content-disposition"]
 
 
@@ -144,21 +122,21 @@ def test_a_path_as_filename_is_kept_as_a_bare_name_and_stored_under_the_content_
                                                            (DOCX_FILE, "acta.docx", DOCX),
                                                            (XLSX_FILE, "renombrado.pdf", XLSX)])
 def test_office_files_are_accepted_with_the_media_type_of_their_content(
-        content, filename, media_type, upload, client, own_user, plan_id):
+        content, filename, media_type, upload, client, as_user, plan_id):
     response = upload(content, filename, "application/pdf")
     assert response.status_code == 201, response.text
     assert response.json()["media_type"] == media_type
-    [row] = client.get(f"{API}/plans/{plan_id}/documents", headers=own_user("planeacion")).json()
+    [row] = client.get(f"{API}/plans/{plan_id}/documents", headers=as_user("planeacion")).json()
     assert row["media_type"] == media_type and row["sha256"] == hashlib.sha256(content).hexdigest()
     download = client.get(f"{API}/plans/{plan_id}/documents/{DOC_TYPE}/versions/1/content",
-                          headers=own_user("corporacion"))
+                          headers=as_user("corporacion"))
     assert download.status_code == 200
     assert download.content == content and download.headers["content-type"] == media_type
 
 
-def test_a_refused_council_approval_stores_no_file(client, own_user, app, plan_id, trace):
+def test_a_refused_council_approval_stores_no_file(client, as_user, app, plan_id, trace):
     before = trace()
-    response = client.post(f"{API}/plans/{plan_id}/council-decision", headers=own_user("corporacion"),
+    response = client.post(f"{API}/plans/{plan_id}/council-decision", headers=as_user("corporacion"),
                            data={"decision": "aprobar", "fecha": "2024-05-20", "numero": "Acuerdo 05"},
                            files={"file": ("acuerdo.pdf", PDF, "application/pdf")})
     assert response.status_code == 409 and response.json()["code"] == "unknown_trigger"  # still in alistamiento
