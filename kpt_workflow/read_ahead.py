@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from kpt_workflow.accounts import ACTOR_BY_TOKEN_SQL, token_hash
 from kpt_workflow.idempotency import LOOKUP_SQL
-from kpt_workflow.recorder import PLAN_COLUMNS, POSTGRESQL, recorder, step_sql
+from kpt_workflow.recorder import PLAN_COLUMNS, PLAN_VERSION, POSTGRESQL, recorder, step_sql
 
 _SQL = step_sql(POSTGRESQL)
 _READ = (
@@ -34,7 +34,6 @@ _READ = (
 )
 _ACTOR = slice(0, 3)  # ACTOR_BY_TOKEN_SQL's columns: username, role, entity_code
 _PLAN = slice(_ACTOR.stop, _ACTOR.stop + len(PLAN_COLUMNS))
-_VERSION = PLAN_COLUMNS.index("version")
 
 
 def read_step_ahead(conn: Connection, token: str, plan_id: str, key: str | None, legal_date: date) -> None:
@@ -54,7 +53,7 @@ def read_step_ahead(conn: Connection, token: str, plan_id: str, key: str | None,
     if plan[0] is None:
         return  # no such plan: read again, and not found
     store.remember_plan(plan)
-    if snapshot_version != plan[_VERSION]:
+    if snapshot_version != plan[PLAN_VERSION]:
         return  # changed while this waited for the lock: the rest is read after it
     if key is not None:
         store.remember(LOOKUP_SQL, (username, key), [] if request_hash is None else [(request_hash, status_code, body)])

@@ -57,6 +57,7 @@ class NewEventRow(NamedTuple):
     payload: str
 
 
+PLAN_VERSION = PLAN_COLUMNS.index("version")  # its place in a plan's row as `plan_row` reads it
 LINK_COLUMNS = ("seq", "prev_hash", "hash")
 EVENT_COLUMNS = (*NewEventRow._fields, *LINK_COLUMNS)  # the order of `StepSql.insert_event`'s values
 assert sorted(EVENT_COLUMNS) == sorted(c.name for c in EVENTS.columns), "EVENT_COLUMNS must be audit_event's"
@@ -126,10 +127,10 @@ class DriverRecorder:
     go in and come back in the forms SQLAlchemy uses on that database (on SQLite ISO dates and
     'YYYY-MM-DD HH:MM:SS.ffffff' UTC datetimes), so either layer reads what the other wrote.
 
-    Where the driver pipelines (PostgreSQL), the chain's lock and the event's insert are held back
-    and sent with the next statement on the connection, so that a unit of work's commit sends
-    them together with the COMMIT (`one_round_trip`): the lock is held for no round trip at all.
-    Nothing can read around them: every statement on the connection sends them first, whether from
+    Where the driver pipelines (PostgreSQL), the plan's version bump (when its row is locked),
+    the chain's lock and the event's insert are held back and sent with the next statement on the
+    connection, so that a unit of work's commit sends them together with the COMMIT
+    (`one_round_trip`): the lock is held for no round trip at all. Nothing can read around them: every statement on the connection sends them first, whether from
     here or through SQLAlchemy (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops
     them.
 
@@ -261,9 +262,19 @@ class DriverRecorder:
         return self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE))
 
     def bump(self, plan_id: str, read_version: int, new_version: int, fields: Mapping[str, Any]) -> bool:
+        """Set the plan's version from `read_version` to `new_version`, and `fields`; False if the
+        plan is no longer at `read_version`. On PostgreSQL, a plan this transaction read FOR UPDATE
+        at `read_version` (`_locked`) can only be there still, so the UPDATE is held back (see the
+        class's docstring) and goes to the server with the event and the COMMIT."""
         stored = self.dialect.stored
-        values = [new_version, *(stored(v) for v in fields.values()), plan_id, read_version]
-        return self._execute(_bump_sql(self.dialect.placeholder, tuple(fields)), values) == 1
+        values = (new_version, *(stored(v) for v in fields.values()), plan_id, read_version)
+        sql = _bump_sql(self.dialect.placeholder, tuple(fields))
+        locked = self._locked.pop(plan_id, None)  # read again after this, it would be stale
+        if locked is not None and locked[PLAN_VERSION] == read_version:
+            self._ahead.clear()  # a write is on its way
+            self._held_back.append((sql, values))
+            return True
+        return self._execute(sql, values) == 1
 
     def link_event(self, event: NewEventRow, body: Unlinked) -> None:
         """Place `event` after the chain's head: its seq, its link (the head's hash) and its hash

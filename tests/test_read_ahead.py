@@ -176,3 +176,27 @@ def test_on_sqlite_nothing_is_read_ahead(engine: Engine, new_plan: Callable[...,
         cursor = counted(uow.connection)
         read_step_ahead(uow.connection, "any-token", plan_id, "k", LEGAL_DAY)
         assert cursor.statements == 0
+
+
+def test_a_bump_of_the_plan_locked_at_the_version_read_goes_to_the_server_with_the_commit(
+        postgres: Engine, office: tuple[str, str, str], counted: Callable[[Connection], _Counted]) -> None:
+    """This transaction holds the plan's row locked at the version it read, so the version bump
+    cannot miss: it is held back and sent with the event and the COMMIT, no round trip of its
+    own. Whatever runs after it sees it; a bump from a version the plan no longer has is sent at
+    once and refused; a rollback drops it."""
+    plan_id, _, _ = office
+    with UnitOfWork(postgres, write=True) as uow:
+        read = plan_record(uow.connection, plan_id, for_update=True)
+        cursor, store = counted(uow.connection), recorder(uow.connection)
+        assert store.bump(plan_id, read.version, read.version + 1, {"state": "construccion_articulada"})
+        assert cursor.statements == 0
+        again = plan_record(uow.connection, plan_id, for_update=True)
+        assert (again.version, again.state, cursor.statements) == (read.version + 1, "construccion_articulada", 2)
+        assert not store.bump(plan_id, read.version, read.version + 2, {})
+        assert cursor.statements == 3
+        uow.commit({})
+    with UnitOfWork(postgres, write=True) as uow:
+        locked = plan_record(uow.connection, plan_id, for_update=True)
+        assert recorder(uow.connection).bump(plan_id, locked.version, locked.version + 5, {})
+    with postgres.connect() as conn:
+        assert plan_record(conn, plan_id).version == read.version + 1
