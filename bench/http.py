@@ -47,8 +47,10 @@ In each round a part warms up, untimed (`--warmup`, default 1 s), then runs its 
 answered after the warm-up (one begun during the warm-up counts with its whole latency, so a long
 wait is never hidden); a round's rate is their number over the wall time from the end of the
 warm-up to the last answer. It prints, for A, B and B', requests, seconds, req/s, mean, p50, p99
-and the slowest over all rounds; the CPU the server processes (uvicorn and its workers, not
-PostgreSQL's backends) and the clients spent per answered request; then A/B against the target
+and the slowest over all rounds; the CPU the server processes (uvicorn and its workers), the
+clients and, for a PostgreSQL server on this machine, all of that server's processes spent per
+answered request (on a machine whose cores the three share, what a part costs the database
+counts against its rate too); then A/B against the target
 (>= 40 %; B is the issue's bare endpoint), A/B' for comparison (B' is the stricter yardstick of
 A's own execution model, without the issue's target), A's p99 against the target (< 50 ms) and,
 beside it, the lower p99 of B and B' (when even the bare endpoint answers slower in both models
@@ -91,7 +93,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
+from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import asdict, dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -100,7 +102,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.append(str(REPO))  # for `bench.*`: bench/ itself must stay off the path (see _no_shadow)
 
 import httpx  # noqa: E402
-from sqlalchemy import Engine, func, select  # noqa: E402
+from sqlalchemy import Engine, func, make_url, select  # noqa: E402
 
 from api.http_protocol import HTTP_PROTOCOL  # noqa: E402
 from bench import _bare_app  # noqa: E402
@@ -243,6 +245,8 @@ class CpuUse:
     server_cores: float | None
     client_ms_per_request: float
     client_cores: float
+    database_ms_per_request: float | None  # PostgreSQL on this machine: every process of its server
+    database_cores: float | None
 
 
 @dataclass
@@ -255,6 +259,7 @@ class PartRun:
     failures: Counter[str] = field(default_factory=Counter)
     server_cpu_s: float | None = 0.0  # None once a round found no /proc to read
     client_cpu_s: float = 0.0
+    database_cpu_s: float | None = 0.0  # None unless every round read a PostgreSQL server on this machine
     wall_s: float = 0.0
 
     @property
@@ -271,11 +276,13 @@ class PartRun:
         if not self.wall_s:
             return None
         per_request = 1000 / max(self.answered_ok, 1)
-        server = self.server_cpu_s
+        server, database = self.server_cpu_s, self.database_cpu_s
         return CpuUse(server_ms_per_request=server * per_request if server is not None else None,
                       server_cores=server / self.wall_s if server is not None else None,
                       client_ms_per_request=self.client_cpu_s * per_request,
-                      client_cores=self.client_cpu_s / self.wall_s)
+                      client_cores=self.client_cpu_s / self.wall_s,
+                      database_ms_per_request=database * per_request if database is not None else None,
+                      database_cores=database / self.wall_s if database is not None else None)
 
     @property
     def valid(self) -> bool:
@@ -300,15 +307,54 @@ async def drive(load: Load, cursors: Sequence[Cursor], clients: int, warmup: flo
         into.failures.update(run.failures)
 
 
+def _stat(pid: str) -> tuple[str, float]:
+    """A process's command name and user + system CPU seconds, from /proc (OSError once it ended)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a process and of its live descendants (uvicorn's workers), from /proc."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = _stat(str(pid))[1]
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
     return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def postgres_cpu_seconds() -> float | None:
+    """User + system CPU of every process of the PostgreSQL server on this machine: the backends
+    serving the parts' connections, and its background writers, which work for them too (and
+    for anyone else's databases on that server). None without /proc."""
+    try:
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except OSError:
+        return None
+    total = 0.0
+    for pid in pids:
+        try:
+            name, seconds = _stat(pid)
+        except OSError:
+            continue  # it ended meanwhile
+        if name.startswith("postgres"):
+            total += seconds
+    return total
+
+
+def database_cpu(url: str | None) -> Callable[[], float | None]:
+    """How to read the database server's CPU, when it can be read: PostgreSQL on this machine.
+    SQLite runs inside the server process (its CPU is the server's); a remote server is not ours
+    to read."""
+    if url is None or make_url(url).host not in (None, "", "localhost", "127.0.0.1", "::1"):
+        return lambda: None
+    return postgres_cpu_seconds
+
+
+def _added(total: float | None, before: float | None, after: float | None) -> float | None:
+    """A round's CPU added to a part's, or None once any round could not read it."""
+    return None if total is None or before is None or after is None else total + after - before
 
 
 # --- the servers --------------------------------------------------------------------------------
@@ -426,16 +472,17 @@ def run_round(app: str, health: str, env: dict[str, str], load: Load, cursors: S
               args: argparse.Namespace, log: Path, into: PartRun) -> None:
     """One round of a part: serve `app`, load it for its share of `--seconds`, stop it; with the
     CPU the server and the clients spent meanwhile."""
+    database = database_cpu(args.url)
     with served(app, health, env, args.workers, log) as (port, pid):
-        server_before, client_before, wall_before = cpu_seconds(pid), time.process_time(), time.perf_counter()
+        server_before, database_before = cpu_seconds(pid), database()
+        client_before, wall_before = time.process_time(), time.perf_counter()
         with collector_paused():
             asyncio.run(drive(replace(load, port=port), cursors, args.clients, args.warmup,
                               args.seconds / args.rounds, into))
-        server_after, client_after, wall = cpu_seconds(pid), time.process_time(), time.perf_counter() - wall_before
-    if into.server_cpu_s is not None and server_before is not None and server_after is not None:
-        into.server_cpu_s += server_after - server_before
-    else:
-        into.server_cpu_s = None
+        server_after, database_after = cpu_seconds(pid), database()
+        client_after, wall = time.process_time(), time.perf_counter() - wall_before
+    into.server_cpu_s = _added(into.server_cpu_s, server_before, server_after)
+    into.database_cpu_s = _added(into.database_cpu_s, database_before, database_after)
     into.client_cpu_s += client_after - client_before
     into.wall_s += wall
 
@@ -596,7 +643,10 @@ def part_lines(label: str, run: PartRun) -> list[str]:
     if cpu is not None:
         server = (f"server {cpu.server_cores:.2f} cores, {cpu.server_ms_per_request:.2f} ms/request"
                   if cpu.server_cores is not None and cpu.server_ms_per_request is not None else "server not measured")
-        lines.append(f"   CPU: {server}; clients {cpu.client_cores:.2f} cores, "
+        database = (f"; PostgreSQL (all its processes) {cpu.database_cores:.2f} cores, "
+                    f"{cpu.database_ms_per_request:.2f} ms/request"
+                    if cpu.database_cores is not None and cpu.database_ms_per_request is not None else "")
+        lines.append(f"   CPU: {server}{database}; clients {cpu.client_cores:.2f} cores, "
                      f"{cpu.client_ms_per_request:.3f} ms/request")
     return lines
 
