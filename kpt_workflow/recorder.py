@@ -130,9 +130,9 @@ class DriverRecorder:
     Where the driver pipelines (PostgreSQL), the plan's version bump (when its row is locked),
     the chain's lock and the event's insert are held back and sent with the next statement on the
     connection, so that a unit of work's commit sends them together with the COMMIT
-    (`one_round_trip`): the lock is held for no round trip at all. Nothing can read around them: every statement on the connection sends them first, whether from
-    here or through SQLAlchemy (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops
-    them.
+    (`one_round_trip`): the lock is held for no round trip at all. Nothing can read around them:
+    every statement on the connection sends them first, whether from here or through SQLAlchemy
+    (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops them.
 
     It also answers reads it was told the rows of (`remember`: kpt_workflow.read_ahead reads a
     step's in one statement), each once, and only until the transaction writes or runs anything

@@ -45,7 +45,7 @@ def _pg_engine() -> Iterator[Engine]:
     yield engine
     engine.dispose()
     if made:
-        _in_autocommit(PG_URL or "", f'DROP DATABASE "{make_url(url).database}"')
+        _in_autocommit(PG_URL or "", f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
 
 
 def _database_of_this_worker(url: str) -> tuple[str, bool]:
@@ -57,13 +57,13 @@ def _database_of_this_worker(url: str) -> tuple[str, bool]:
         return url, False
     given = make_url(url)
     name = f"{given.database}_{worker}"
-    _in_autocommit(url, f'DROP DATABASE IF EXISTS "{name}"')  # one a killed run left behind
+    _in_autocommit(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # one a killed run left behind
     _in_autocommit(url, f'CREATE DATABASE "{name}"')
     return given.set(database=name).render_as_string(hide_password=False), True
 
 
 def _in_autocommit(url: str, statement: str) -> None:
-    """CREATE and DROP DATABASE run outside a transaction."""
+    """CREATE and DROP DATABASE run outside a transaction (WITH (FORCE): PostgreSQL 13 or later)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
