@@ -324,7 +324,11 @@ def cpu_seconds(pid: int) -> float | None:
     return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
-def postgres_cpu_seconds() -> float | None:
+CpuSnapshot = dict[str, float]
+"""CPU seconds so far of each process of a kind, by pid."""
+
+
+def postgres_cpu() -> CpuSnapshot | None:
     """User + system CPU of every process of the PostgreSQL server on this machine: the backends
     serving the parts' connections, and its background writers, which work for them too (and
     for anyone else's databases on that server). None without /proc."""
@@ -332,29 +336,38 @@ def postgres_cpu_seconds() -> float | None:
         pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
     except OSError:
         return None
-    total = 0.0
+    snapshot = {}
     for pid in pids:
         try:
             name, seconds = _stat(pid)
         except OSError:
             continue  # it ended meanwhile
         if name.startswith("postgres"):
-            total += seconds
-    return total
+            snapshot[pid] = seconds
+    return snapshot
 
 
-def database_cpu(url: str | None) -> Callable[[], float | None]:
+def cpu_between(before: CpuSnapshot | None, after: CpuSnapshot | None) -> float | None:
+    """The CPU the processes alive at `after` spent since `before` (all of it for those started
+    since): a process that ended meanwhile, such as another client's connection, takes its CPU
+    with it, and is left out rather than counted as a negative."""
+    if before is None or after is None:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def database_cpu(url: str | None) -> Callable[[], CpuSnapshot | None]:
     """How to read the database server's CPU, when it can be read: PostgreSQL on this machine.
     SQLite runs inside the server process (its CPU is the server's); a remote server is not ours
     to read."""
     if url is None or make_url(url).host not in (None, "", "localhost", "127.0.0.1", "::1"):
         return lambda: None
-    return postgres_cpu_seconds
+    return postgres_cpu
 
 
-def _added(total: float | None, before: float | None, after: float | None) -> float | None:
+def _added(total: float | None, spent: float | None) -> float | None:
     """A round's CPU added to a part's, or None once any round could not read it."""
-    return None if total is None or before is None or after is None else total + after - before
+    return None if total is None or spent is None else total + spent
 
 
 # --- the servers --------------------------------------------------------------------------------
@@ -481,8 +494,9 @@ def run_round(app: str, health: str, env: dict[str, str], load: Load, cursors: S
                               args.seconds / args.rounds, into))
         server_after, database_after = cpu_seconds(pid), database()
         client_after, wall = time.process_time(), time.perf_counter() - wall_before
-    into.server_cpu_s = _added(into.server_cpu_s, server_before, server_after)
-    into.database_cpu_s = _added(into.database_cpu_s, database_before, database_after)
+    server_spent = None if server_before is None or server_after is None else server_after - server_before
+    into.server_cpu_s = _added(into.server_cpu_s, server_spent)
+    into.database_cpu_s = _added(into.database_cpu_s, cpu_between(database_before, database_after))
     into.client_cpu_s += client_after - client_before
     into.wall_s += wall
 

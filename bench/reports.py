@@ -132,11 +132,13 @@ def captured_statements(engine: Engine, work: Callable[[Connection], object]) ->
 
 
 def bare(statements: Sequence[Statement]) -> Callable[[Connection], object]:
-    """The statements straight through the DB-API cursor of the transaction, every row fetched."""
+    """The statements straight through the DB-API cursor of the transaction, every row of those
+    that return rows fetched (on PostgreSQL the first one sets the snapshot and returns none)."""
     def run(conn: Connection) -> object:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            return [cursor.execute(sql, parameters).fetchall() for sql, parameters in statements]
+            return [cursor.fetchall() if cursor.execute(sql, parameters).description else None
+                    for sql, parameters in statements]
         finally:
             cursor.close()
     return run

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kpt_workflow import term_ends
 from kpt_workflow.categories import CATEGORIES_PATH, import_categories, read_categories
 from kpt_workflow.entities import DIVIPOLA_PATH, read_divipola, refresh_registry
 from kpt_workflow.indicators import STARTER_CATALOG, import_catalog, read_catalog
@@ -23,6 +24,7 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
         added, updated = refresh_registry(uow.session, entities)
         indicators_added, indicators_updated = import_catalog(uow.session, battery)
         categories_added, categories_updated = import_categories(uow.session, category_rows)
+        terms_added, terms_updated = term_ends.refresh(uow.connection)
         uow.commit()
     kinds = Counter(e.kind for e in entities)
     return {"source": str(divipola.name), "added": added, "updated": updated, "by_kind": dict(sorted(kinds.items())),
@@ -31,4 +33,6 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
                            "official": sum(i.official for i in battery), "total": len(battery)},
             "categories": {"source": categories.name, "added": categories_added, "updated": categories_updated,
                            "entities": len({r.entity_code for r in category_rows}),
-                           "years": sorted({r.year for r in category_rows})}}
+                           "years": sorted({r.year for r in category_rows})},
+            "term_ends": {"added": terms_added, "updated": terms_updated,
+                          "days": [term_ends.FIRST_DAY.isoformat(), term_ends.LAST_DAY.isoformat()]}}

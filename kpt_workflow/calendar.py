@@ -18,6 +18,7 @@ import holidays
 HOLIDAYS_COUNTRY = "CO"
 PERIOD_YEARS = 4
 FIRST_PERIOD_ANCHOR = 2024
+FIRST_PDT_PERIOD = 2004  # four-year periods since Acto Legislativo 02 de 2002
 
 _BOGOTA = ZoneInfo("America/Bogota")
 _ONE_DAY = timedelta(days=1)

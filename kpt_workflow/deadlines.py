@@ -84,7 +84,8 @@ class Deadline:
 _EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"
 
 
-def _readings(term: TermSpec, anchor_day: date) -> list[Reading]:
+def readings(term: TermSpec, anchor_day: date) -> list[Reading]:
+    """Each legal reading of one term running from `anchor_day`."""
     if term.months_of_period is not None:
         return [Reading(calendar.end_of_month_n(anchor_day, term.months_of_period),
                         f"último día del mes {term.months_of_period} del período, {_EXTENDED}")]
@@ -116,8 +117,8 @@ def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str
 def _deadline(spec: DeadlineSpec, anchor_day: date | None, met_on: date | None) -> Deadline:
     """Pure and asked for on every step and status, mostly with the same dates: cached (holiday
     look-ups are the costly part; a `Deadline` is immutable, so sharing one is safe)."""
-    readings = [] if anchor_day is None else [r for term in spec.terms for r in _readings(term, anchor_day)]
-    return Deadline(spec, tuple(readings), met_on)
+    found = () if anchor_day is None else tuple(r for term in spec.terms for r in readings(term, anchor_day))
+    return Deadline(spec, found, met_on)
 
 
 def _filed_on(documents: Mapping[str, DocumentFact], doc_type: str) -> date | None:

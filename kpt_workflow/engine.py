@@ -106,6 +106,11 @@ def _all_workflows() -> dict[tuple[str, int | None], Workflow]:
     return workflows
 
 
+def all_definitions() -> list[DefinitionSpec]:
+    """Every definition of every version: what any plan, old or new, may have started under."""
+    return [flow.definition for (_, version), flow in _all_workflows().items() if version is not None]
+
+
 def workflow(name: str, version: int | None = None) -> Workflow:
     """The definition `name` at `version` (the newest when None): plans keep the one they started under."""
     workflows = _all_workflows()

@@ -6,41 +6,38 @@ Every report is "as of" a legal date: only events and documents whose legal date
 plan as of that day is the `to_state` of its last `transition_applied` event by then (else the
 state its `plan_created` event put it in); a plan created after `as_of` is not counted.
 
-Aggregations run in SQL (Core) on both databases, the dwell percentiles included; Python only
-computes the deadlines of each plan (the one calendar computation, `kpt_workflow.deadlines`, over
-documents read in one query). The events are read through partial indexes that hold only the
-plans' creations and applied steps, and refused attempts through their per-day projection
-`blocked_rule_day`: a report's cost follows the plans and the days with refusals, not the size of
-the log (about the same with 100 thousand events or a million).
-Run a whole report in one transaction (REPEATABLE READ on PostgreSQL gives all its queries one
-snapshot).
+Everything runs in SQL (Core) on both databases, the dwell percentiles and the late deadlines
+included: a deadline's day is looked up in `term_end`, the calendar's computation
+(`kpt_workflow.deadlines`) stored as a table, so the status view and the reports cannot disagree
+on a date. The events are read through partial indexes that hold only the plans' creations and
+applied steps, and refused attempts through their per-day projection `blocked_rule_day`: a
+report's cost follows the plans and the days with refusals, not the size of the log (about the
+same with 100 thousand events or a million). `national_report` takes one snapshot for all its
+queries.
 """
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (ColumnElement, Connection, Date, FromClause, Integer, Join, Row, Select, Subquery, and_,
-                        bindparam, case, func, literal_column, select, union_all)
+                        bindparam, case, func, literal, literal_column, null, or_, select, text, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from kpt_workflow import calendar
-from kpt_workflow import deadlines as deadline_terms
 from kpt_workflow.categories import ALL_CATEGORIES, latest_categories
-from kpt_workflow.engine import workflow
+from kpt_workflow.engine import all_definitions, workflow
 from kpt_workflow.errors import InvalidInput
-from kpt_workflow.facts import latest_per_type
+from kpt_workflow.facts import FILED
 from kpt_workflow.models import APPLIED, CREATED
 from kpt_workflow.projections import BLOCKED_RULE_DAY
 from kpt_workflow.recorder import DOCUMENT, ENTITY, EVENTS, PLAN
 from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec
+from kpt_workflow.term_ends import TERM_END, term_key
 
 WORKFLOW_NAME = "pdt"
 
@@ -106,6 +103,7 @@ def _params(filters: ReportFilters, **more: object) -> dict[str, object]:
 
 
 _AS_OF = bindparam("as_of", type_=Date())
+_ONE_SNAPSHOT = text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
 def _entities(shape: _Shape, *, category: bool = False) -> Subquery:
@@ -264,10 +262,6 @@ def _days(found: Mapping[str, tuple[int, Any, Any]], state: str, column: int) ->
     return round(int(found[state][column]) / 100, 1)
 
 
-LateDeadlines = dict[str, list[deadline_terms.Deadline]]
-DefinitionKey = tuple[str, int]
-
-
 @lru_cache(maxsize=None)
 def _heads(shape: _Shape) -> Select[Any]:
     plans = _plans(shape, detail=True)
@@ -279,57 +273,146 @@ def _plan_heads(conn: Connection, filters: ReportFilters) -> Sequence[Row[Any]]:
     return conn.execute(_heads(_shape(filters)), _params(filters)).all()
 
 
-def _deadline_specs(heads: Sequence[Row[Any]]) -> dict[DefinitionKey, tuple[DeadlineSpec, ...]]:
-    """The deadlines of each definition the plans were made under, in the order the plans show them."""
-    keys = dict.fromkeys((h.definition_name, h.definition_version) for h in heads)
-    return {key: workflow(*key).definition.deadlines for key in keys}
+class _period_start(FunctionElement[date]):
+    """1 January of a period's first year (`calendar.period_start`), from the plan's `period`."""
+
+    type = Date()
+    name = "period_start"
+    inherit_cache = True
+
+
+@compiles(_period_start, "sqlite")
+def _period_start_sqlite(element: _period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"printf('%04d-01-01', {compiler.process(element.clauses, **kw)})"  # SQLite's dates are ISO text
+
+
+@compiles(_period_start)
+def _period_start_default(element: _period_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"make_date({compiler.process(element.clauses, **kw)}, 1, 1)"
+
+
+def _deadline_terms() -> Subquery:
+    """One row per term of each deadline of every definition (the YAML's data, a few dozen rows),
+    with the deadline's position in its definition, what anchors and meets it and which reading
+    it uses."""
+    rows = [select(literal(d.name).label("definition_name"), literal(d.version).label("definition_version"),
+                   literal(position).label("position"), literal(spec.code).label("code"),
+                   literal(spec.anchor).label("anchor"), literal(spec.met_by).label("met_by"),
+                   literal(spec.use).label("use"), literal(unit).label("unit"), literal(length).label("length"))
+            for d in all_definitions() for position, spec in enumerate(d.deadlines)
+            for unit, length in map(term_key, spec.terms)]
+    return union_all(*rows).subquery("deadline_term")
+
+
+def _documents_read() -> list[str]:
+    """The document types that anchor or meet a deadline of some definition."""
+    read = {doc for d in all_definitions() for spec in d.deadlines for doc in (spec.anchor, spec.met_by)}
+    return sorted(read - {PERIOD_START})
+
+
+def _filings() -> Subquery:
+    """One row per plan with filings by `as_of`: for each document type read, if its latest version
+    by then is filed, the legal date of that filing (`<type>`, from which a term runs: a new
+    filing restarts it) and of the type's first filing (`<type>_first`, which meets a deadline):
+    `repository.latest_documents` as of a day, folded as `facts.latest_per_type` folds the
+    versions. One row per plan, not per document type: a deadline reads its columns. (Grouping
+    and looking the two versions up by key costs SQLite about half what window functions do.)"""
+    document = DOCUMENT.c
+    kept = (select(document.plan_id, document.doc_type, func.max(document.version).label("newest"),
+                   func.min(case((document.status == FILED, document.version))).label("first"))
+            .where(document.doc_type.in_(_documents_read()), document.legal_date <= _AS_OF)
+            .group_by(document.plan_id, document.doc_type).subquery("kept"))
+    latest, first = DOCUMENT.alias("latest"), DOCUMENT.alias("first_filing")
+
+    def version(of: FromClause, number: ColumnElement[int]) -> ColumnElement[bool]:
+        return and_(of.c.plan_id == kept.c.plan_id, of.c.doc_type == kept.c.doc_type, of.c.version == number)
+
+    filed, dates = latest.c.status == FILED, (("", latest.c.legal_date), ("_first", first.c.legal_date))
+    columns = [func.max(case((and_(kept.c.doc_type == doc, filed), day))).label(f"{doc}{suffix}")
+               for doc in _documents_read() for suffix, day in dates]
+    return (select(kept.c.plan_id, *columns)
+            .select_from(kept.join(latest, version(latest, kept.c.newest))
+                         .outerjoin(first, version(first, kept.c.first)))
+            .group_by(kept.c.plan_id).subquery("filings"))
+
+
+def _late(shape: _Shape) -> Select[Any]:
+    """(plan_id, position, code, met_on) of each deadline a counted plan is past as of `as_of`: met
+    after its day, or unmet with the day gone (`deadlines.Deadline.is_late`). A term runs from the
+    period's start or from the current filing of its anchor document; its day is looked up in
+    `term_end` (the calendar's own computation, as a table) and taken as the earliest of its
+    readings for an `aviso`, the latest for a `permiso`; it is met by the first filing of the
+    document that meets it, if that document is filed now. A deadline whose anchor act is
+    missing has no day yet, and is late for nobody."""
+    counted = (select(PLAN.c.id, PLAN.c.period, PLAN.c.definition_name, PLAN.c.definition_version)
+               .select_from(_created(_entities(shape))).subquery("counted"))
+    term, filings = _deadline_terms(), _filings()
+    anchor_day = case((term.c.anchor == PERIOD_START, _period_start(counted.c.period)),
+                      *((term.c.anchor == doc, filings.c[doc]) for doc in _documents_read()))
+    met_on = func.max(case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in _documents_read())))
+    day = case((term.c.use == "aviso", func.min(TERM_END.c.earliest)), else_=func.max(TERM_END.c.latest))
+    joined = (counted
+              .join(term, and_(term.c.definition_name == counted.c.definition_name,
+                               term.c.definition_version == counted.c.definition_version))
+              .outerjoin(filings, filings.c.plan_id == counted.c.id)
+              .outerjoin(TERM_END, and_(TERM_END.c.unit == term.c.unit, TERM_END.c.length == term.c.length,
+                                        TERM_END.c.anchor_day == anchor_day)))
+    return (select(counted.c.id.label("plan_id"), term.c.position, term.c.code, met_on.label("met_on"))
+            .select_from(joined)
+            .group_by(counted.c.id, term.c.position, term.c.code, term.c.use)
+            .having(or_(met_on > day, and_(met_on.is_(None), _AS_OF > day))))
 
 
 @lru_cache(maxsize=None)
-def _documents(shape: _Shape) -> Select[Any]:
-    """Every version of the documents of the types `doc_types` of the plans counted, filed by `as_of`."""
-    return (select(DOCUMENT.c.plan_id, DOCUMENT.c.doc_type, DOCUMENT.c.version, DOCUMENT.c.status,
-                   DOCUMENT.c.legal_date, DOCUMENT.c.number)
-            .where(DOCUMENT.c.plan_id.in_(_plan_ids(shape)),
-                   DOCUMENT.c.doc_type.in_(bindparam("doc_types", expanding=True)), DOCUMENT.c.legal_date <= _AS_OF)
-            .order_by(DOCUMENT.c.plan_id, DOCUMENT.c.doc_type, DOCUMENT.c.version))
+def _late_report(shape: _Shape) -> Select[Any]:
+    """The late deadlines of each plan (plan_id, code; in its definition's order) and, in rows
+    without a plan, per deadline code the plans past it and how many of them met it late: both
+    from one computation of `_late` (a common table expression the databases compute once)."""
+    late = _late(shape).cte("late")
+    per_plan = select(late.c.plan_id, late.c.position, late.c.code, null().label("plans"), null().label("met"))
+    per_code = select(null(), null(), late.c.code, func.count(), func.count(late.c.met_on)).group_by(late.c.code)
+    merged = union_all(per_plan, per_code).subquery("merged")
+    return select(merged).order_by(merged.c.plan_id, merged.c.position)
 
 
-def _late_deadlines(conn: Connection, filters: ReportFilters, heads: Sequence[Row[Any]],
-                    specs: Mapping[DefinitionKey, tuple[DeadlineSpec, ...]]) -> LateDeadlines:
-    """Each plan's deadlines that are late as of `as_of` (met after their day, or unmet past it),
-    from `deadlines.compute` (the status view's computation) over the documents whose legal date
-    is on or before `as_of`, folded by `facts.latest_per_type` as `repository.latest_documents`
-    folds them: with `as_of` after every legal date, these are the documents it returns (only the
-    types a deadline reads). One query for all plans, not one per plan."""
-    read = {doc for group in specs.values() for s in group for doc in (s.anchor, s.met_by)} - {PERIOD_START}
-    versions = conn.execute(_documents(_shape(filters)), _params(filters, doc_types=sorted(read))).all()
-    documents = {plan_id: latest_per_type(r[1:] for r in rows) for plan_id, rows in groupby(versions, key=itemgetter(0))}
-    as_of = filters.as_of
-    return {h.id: [term for term in deadline_terms.compute(specs[h.definition_name, h.definition_version], h.period,
-                                                           documents.get(h.id, {})) if term.is_late(as_of)]
-            for h in heads}
+@dataclass(frozen=True)
+class _LateDeadlines:
+    codes_by_plan: dict[str, list[str]]
+    late_and_met: dict[str, tuple[int, int]]  # per deadline code: plans past it, and of them met late
+
+
+def _late_deadlines(conn: Connection, filters: ReportFilters) -> _LateDeadlines:
+    codes_by_plan: dict[str, list[str]] = {}
+    late_and_met = {}
+    for plan_id, _, code, late, met in conn.execute(_late_report(_shape(filters)), _params(filters)):
+        if plan_id is None:
+            late_and_met[code] = (int(late), int(met))
+        else:
+            codes_by_plan.setdefault(plan_id, []).append(code)
+    return _LateDeadlines(codes_by_plan, late_and_met)
 
 
 def past_deadlines(conn: Connection, filters: ReportFilters) -> list[dict[str, object]]:
-    """Per deadline of the definition: plans past it as of `as_of`, met late or still unmet."""
-    heads = _plan_heads(conn, filters)
-    specs = _deadline_specs(heads)
-    return _past_deadlines(_late_deadlines(conn, filters, heads, specs), specs)
+    """Per deadline: plans past it as of `as_of`, met late or still unmet."""
+    return _past_deadlines(_late_deadlines(conn, filters))
 
 
-def _past_deadlines(late: LateDeadlines, specs: Mapping[DefinitionKey, tuple[DeadlineSpec, ...]]
-                    ) -> list[dict[str, object]]:
-    """The current definition's deadlines first, then any other that an older definition of a plan declares."""
-    by_code: dict[str, DeadlineSpec] = {s.code: s for s in workflow(WORKFLOW_NAME).definition.deadlines}
-    for spec in (s for group in specs.values() for s in group):
+def _past_deadlines(found: _LateDeadlines) -> list[dict[str, object]]:
+    """The current definition's deadlines first, then any other that an older definition declares."""
+    report = []
+    for code, spec in _deadline_catalog().items():
+        late, met = found.late_and_met.get(code, (0, 0))
+        report.append({"code": code, "label": spec.label, "basis": spec.basis, "late_plans": late,
+                       "late_unmet": late - met, "late_met": met})
+    return report
+
+
+def _deadline_catalog() -> dict[str, DeadlineSpec]:
+    current = workflow(WORKFLOW_NAME).definition
+    by_code = {spec.code: spec for spec in current.deadlines}
+    for spec in (s for d in all_definitions() for s in d.deadlines):
         by_code.setdefault(spec.code, spec)
-    met, unmet = Counter[str](), Counter[str]()
-    for terms in late.values():
-        for term in terms:
-            (met if term.met_on is not None else unmet)[term.spec.code] += 1
-    return [{"code": code, "label": spec.label, "basis": spec.basis, "late_plans": met[code] + unmet[code],
-             "late_unmet": unmet[code], "late_met": met[code]} for code, spec in by_code.items()]
+    return by_code
 
 
 @lru_cache(maxsize=None)
@@ -357,33 +440,34 @@ def plan_rows(conn: Connection, filters: ReportFilters) -> list[dict[str, object
     """The drill-down table: one row per plan, ordered by DIVIPOLA code (each department before
     its municipalities). `version` is the plan's current version (what a change must cite), not
     the one of `as_of`; everything else is as of `as_of`."""
-    heads = _plan_heads(conn, filters)
-    return _plan_rows(heads, _late_deadlines(conn, filters, heads, _deadline_specs(heads)))
+    return _plan_rows(conn, filters, _late_deadlines(conn, filters))
 
 
-def _plan_rows(heads: Sequence[Row[Any]], late: LateDeadlines) -> list[dict[str, object]]:
+def _plan_rows(conn: Connection, filters: ReportFilters, found: _LateDeadlines) -> list[dict[str, object]]:
     labels = _state_labels()
     return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.entity_name,
              "department_code": r.department_code, "department_name": r.department_name, "category": r.category,
              "state": r.state, "state_label": labels.get(r.state, r.state),
              "state_entered_on": r.state_entered_on.isoformat(), "version": r.version,
-             "late_deadlines": [term.spec.code for term in late[r.id]]} for r in heads]
+             "late_deadlines": found.codes_by_plan.get(r.id, [])} for r in _plan_heads(conn, filters)]
 
 
 def national_report(conn: Connection, filters: ReportFilters) -> dict[str, object]:
     """Every report above for one set of filters, with how many entities plan in it and how many
-    plans they have by `as_of`: what the DNP's (or a department's) page and export show."""
-    heads = _plan_heads(conn, filters)
-    specs = _deadline_specs(heads)
-    late = _late_deadlines(conn, filters, heads, specs)
-    rows = _plan_rows(heads, late)
+    plans they have by `as_of`: what the DNP's (or a department's) page and export show. `conn`
+    must not have run a statement in its transaction yet: on PostgreSQL the report takes one
+    snapshot (REPEATABLE READ), so its parts agree with each other while steps go on."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_ONE_SNAPSHOT)
+    late = _late_deadlines(conn, filters)
+    rows = _plan_rows(conn, filters, late)
     return {
         "filters": filters.as_dict(),
         "planning_entities": planning_entities(conn, filters),
         "plans": len(rows),
         "plans_by_state": plans_by_state(conn, filters),
         "dwell_by_state": dwell_by_state(conn, filters),
-        "past_deadlines": _past_deadlines(late, specs),
+        "past_deadlines": _past_deadlines(late),
         "top_blocking_rules": top_blocking_rules(conn, filters),
         "plan_rows": rows,
     }

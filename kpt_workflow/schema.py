@@ -2,6 +2,6 @@
 
 from sqlmodel import SQLModel
 
-from kpt_workflow import accounts, categories, idempotency, models  # noqa: F401  (table registration)
+from kpt_workflow import accounts, categories, idempotency, models, term_ends  # noqa: F401  (table registration)
 
 metadata = SQLModel.metadata

@@ -6,9 +6,11 @@ import io
 import json
 import statistics
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -18,7 +20,8 @@ from kpt_workflow.demo import DEMO_END, EMPALME, run_demo
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput
 from kpt_workflow.models import Entity
-from kpt_workflow.recorder import EVENTS, PLAN
+from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.recorder import DOCUMENT, EVENTS, PLAN
 from kpt_workflow.report_export import ROW_HEADERS, export_rows_csv, export_rows_xlsx
 from kpt_workflow.reports import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
                                   planning_entities, plans_by_state, top_blocking_rules)
@@ -161,6 +164,55 @@ def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_
     with UnitOfWork(engine) as uow:
         status = plan_status(uow.connection, plan_in_council, date(2024, 6, 30))
     assert late == [d["code"] for d in status["deadlines"] if d["late"]]  # the status view's own computation
+
+
+# Every document type a deadline reads, and any history of versions of them: filed, justified
+# as absent or withdrawn, in any order of legal dates (weekends and holidays included).
+DEADLINE_DOCUMENTS = sorted({doc for spec in workflow("pdt").definition.deadlines for doc in (spec.anchor, spec.met_by)}
+                            - {"inicio_periodo"})
+versions = st.lists(st.tuples(st.sampled_from([FILED, FILED, JUSTIFIED_ABSENCE, WITHDRAWN]),
+                              st.dates(date(2023, 11, 1), date(2025, 3, 31))), max_size=3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=st.fixed_dictionaries({}, optional={doc: versions for doc in DEADLINE_DOCUMENTS}),
+       as_of=st.dates(date(2024, 1, 1), date(2025, 6, 30)))
+def test_late_deadlines_in_sql_are_the_status_views_for_any_document_history(engine, new_plan, history, as_of):
+    plan_id = _the_plan(engine, new_plan)
+    rows = [{"plan_id": plan_id, "doc_type": doc_type, "version": n, "status": status, "legal_date": day,
+             "filed_by": "prueba", "recorded_at": datetime(2025, 1, 1, tzinfo=timezone.utc)}
+            for doc_type, filings in history.items() for n, (status, day) in enumerate(filings, start=1)]
+    with UnitOfWork(engine, write=True) as uow:
+        uow.connection.execute(DOCUMENT.delete().where(DOCUMENT.c.plan_id == plan_id))
+        if rows:
+            uow.connection.execute(DOCUMENT.insert(), rows)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        status = plan_status(uow.connection, plan_id, as_of, as_of=as_of)
+    expected = [d["code"] for d in status["deadlines"] if d["late"]]
+    assert _report(engine, plan_rows, as_of=as_of)[0]["late_deadlines"] == expected
+    counted = {d["code"]: (d["late_plans"], d["late_met"]) for d in _report(engine, past_deadlines, as_of=as_of)}
+    assert counted == {d["code"]: (int(d["late"]), int(d["late"] and d["met_on"] is not None))
+                       for d in status["deadlines"]}
+
+
+def _the_plan(engine, new_plan) -> str:  # type: ignore[no-untyped-def]
+    """One plan for every example of a test (a function-scoped fixture runs once for them all)."""
+    with UnitOfWork(engine) as uow:
+        if uow.connection.execute(select(PLAN.c.id).where(PLAN.c.id == "05001-2024")).first():
+            return "05001-2024"
+    return new_plan("05001")
+
+
+def test_the_national_report_reads_one_snapshot_on_postgresql(engine, new_plan):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's read transaction is one snapshot already")
+    new_plan("05001")
+    with UnitOfWork(engine) as uow:
+        assert national_report(uow.connection, ReportFilters(as_of=date(2024, 2, 1)))["plans"] == 1
+        isolation = uow.connection.exec_driver_sql("SHOW transaction_isolation").scalar_one()
+        read_only = uow.connection.exec_driver_sql("SHOW transaction_read_only").scalar_one()
+    assert (isolation, read_only) == ("repeatable read", "on")
 
 
 def test_filters_are_checked():

@@ -23,15 +23,19 @@ indicators_app = typer.Typer(help="Catálogo de indicadores (batería).", no_arg
 def _init(divipola: Path, indicators: Path, as_json: bool) -> None:
     result = init_database(engine(), divipola, indicators)
     kinds = ", ".join(f"{n} {KIND_PLURALS.get(k, k)}" for k, n in result["by_kind"].items())
-    battery = result["indicators"]
+    battery, terms = result["indicators"], result["term_ends"]
     emit(result, as_json, f"Base de datos lista. Registro {result['source']}: {kinds}; "
                           f"{result['planning_entities']} entidades formulan PDT ({result['added']} nuevas, "
                           f"{result['updated']} actualizadas). Indicadores {battery['source']}: {battery['total']} "
-                          f"({battery['official']} oficiales; {battery['added']} nuevos, {battery['updated']} actualizados).")
+                          f"({battery['official']} oficiales; {battery['added']} nuevos, "
+                          f"{battery['updated']} actualizados). Fin de cada término legal desde cada día del "
+                          f"{terms['days'][0]} al {terms['days'][1]}: {terms['added']} nuevos, "
+                          f"{terms['updated']} corregidos.")
 
 
 def init(as_json: JsonOpt = False) -> None:
-    """Crea o actualiza el esquema (Alembic) y carga el registro DIVIPOLA y la batería de indicadores."""
+    """Crea o actualiza el esquema (Alembic), carga el registro DIVIPOLA y la batería de indicadores, y
+    calcula el fin de cada término legal (con los festivos vigentes) para el tablero."""
     _init(DIVIPOLA_PATH, STARTER_CATALOG, as_json)
 
 

@@ -16,7 +16,6 @@ from kpt_workflow.status import plan_facts, plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
 WORKFLOW_NAME = "pdt"
-FIRST_PDT_PERIOD = 2004  # four-year periods since Acto Legislativo 02 de 2002
 COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}
 
 
@@ -31,9 +30,15 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
             f"formula plan de desarrollo propio; lo cubre el plan del departamento de "
             f"{department.name if department else entity.department_name} ({entity.department_code}).",
             department=entity.department_code)
-    if period is None or not calendar.is_period_start_year(period) or period < FIRST_PDT_PERIOD:
+    if period is None or not calendar.is_period_start_year(period) or period < calendar.FIRST_PDT_PERIOD:
         raise InvalidInput(f"El período {period} no es un período constitucional: los períodos empiezan el 1 de "
-                           f"enero de 2024, 2028, … (cada cuatro años desde {FIRST_PDT_PERIOD}).", field="period")
+                           f"enero de 2024, 2028, … (cada cuatro años desde {calendar.FIRST_PDT_PERIOD}).",
+                           field="period")
+    next_period = calendar.period_containing(calendar.today_in_colombia()) + calendar.PERIOD_YEARS
+    if period > next_period:
+        raise InvalidInput(f"El período {period} aún no se planea: el más lejano que admite un plan hoy es el que "
+                           f"empieza en {next_period} (su empalme y su programa de gobierno preceden la posesión).",
+                           field="period")
     plan_id = f"{entity.code}-{period}"
     if session.get(Plan, plan_id) is not None:
         raise PlanExists(f"{entity.name} ya tiene un plan para el período {period}: {plan_id}.", plan=plan_id)
