@@ -13,7 +13,7 @@ from api import errors
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, session_secret
-from api.routes import admin, documents, entities, plans, strategy
+from api.routes import admin, documents, entities, plans, reports, strategy
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).")
     app.state.runtime = runtime
     errors.install(app, page_error)
-    for module in (entities, plans, documents, strategy, admin):
+    for module in (entities, plans, documents, strategy, reports, admin):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)

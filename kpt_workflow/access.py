@@ -51,6 +51,14 @@ def require_role(actor: Actor, allowed: tuple[str, ...], what: str) -> None:
         raise Forbidden(f"Su rol ({actor.role}) no puede {what}.", role=actor.role)
 
 
+def report_department(actor: Actor, asked: str | None) -> str | None:
+    """The department a bottleneck report covers: a department sees its own plan and its
+    municipalities', whatever it asks for; the DNP (and an administrator) the one asked, or the
+    whole country. Offices and councils follow their own plans, not the country's."""
+    require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
+    return actor.entity_code if actor.role == DEPARTAMENTO else (asked or None)
+
+
 def require_own_entity(actor: Actor, entity_code: str, role: str, what: str) -> None:
     """Changes belong to the entity's own office or council, never to an overseer."""
     require_role(actor, (role,), what)

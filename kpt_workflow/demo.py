@@ -24,12 +24,11 @@ from kpt_workflow import calendar, services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.errors import AlreadyExists, GuardFailed
 from kpt_workflow.indicators import DATA_DIR
-from kpt_workflow.models import DatasetMarker, Entity, Indicator
+from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator
 from kpt_workflow.recorder import PLAN
 from kpt_workflow.unit_of_work import UnitOfWork
 from kpt_workflow.words import DEPARTAMENTO
 
-MARKER_KEY = "demo_sintetico"
 PERIOD = 2024
 DEMO_END = date(2024, 6, 28)  # the demo's "today": nothing is dated after it
 SYNTHETIC_PDF = b"%PDF-1.4\n% DOCUMENTO SINTETICO DE DEMOSTRACION - kpt-workflow\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -306,7 +305,7 @@ def _apply(engine: Engine, blobs: BlobStore, plan_id: str, action: Action) -> in
 
 def _mark(engine: Engine, seed: int) -> None:
     with UnitOfWork(engine, write=True) as uow:
-        uow.session.merge(DatasetMarker(key=MARKER_KEY, value=json.dumps({"seed": seed, "period": PERIOD,
+        uow.session.merge(DatasetMarker(key=SYNTHETIC_DEMO, value=json.dumps({"seed": seed, "period": PERIOD,
                                                                            "hasta": DEMO_END.isoformat()}),
                                         created_at=datetime.now(timezone.utc)))
         uow.commit()

@@ -193,6 +193,9 @@ class PlanInvestment(SQLModel, table=True):
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+SYNTHETIC_DEMO = "demo_sintetico"  # the key of the synthetic demo's marker
+
+
 class DatasetMarker(SQLModel, table=True):
     """Says what kind of data the database holds (e.g. the synthetic demo), so every page can say so."""
 

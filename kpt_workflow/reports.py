@@ -35,6 +35,7 @@ from kpt_workflow.errors import InvalidInput
 from kpt_workflow.facts import FILED
 from kpt_workflow.models import APPLIED, CREATED
 from kpt_workflow.projections import BLOCKED_RULE_DAY
+from kpt_workflow.repository import holds_synthetic_demo
 from kpt_workflow.recorder import DOCUMENT, ENTITY, EVENTS, PLAN
 from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec
 from kpt_workflow.term_ends import TERM_END, term_key
@@ -201,6 +202,41 @@ def plans_by_state(conn: Connection, filters: ReportFilters) -> list[dict[str, o
     labels = _state_labels()
     states = [*labels, *sorted(set(counts) - set(labels))]  # a state only older definitions had goes last
     return [{"state": s, "label": labels.get(s, s), "count": int(counts.get(s, 0))} for s in states]
+
+
+@lru_cache(maxsize=None)
+def _groups(shape: _Shape) -> Select[Any]:
+    """Plans per state within each department and within each category: one statement, whose
+    plans (a common table expression) both groupings count."""
+    plans = _plans(shape, detail=True).element.cte("grouped_plans")
+    per_department = (select(literal(DEPARTMENT).label("grouping"), plans.c.department_code.label("key"),
+                             plans.c.department_name.label("name"), plans.c.state, func.count().label("plans"))
+                      .group_by(plans.c.department_code, plans.c.department_name, plans.c.state))
+    per_category = (select(literal(CATEGORY), plans.c.category, plans.c.category, plans.c.state, func.count())
+                    .group_by(plans.c.category, plans.c.state))
+    return union_all(per_department, per_category)
+
+
+DEPARTMENT, CATEGORY = "department", "category"
+
+
+def plans_by_group(conn: Connection, filters: ReportFilters) -> dict[str, list[dict[str, object]]]:
+    """Where the plans of each department (by DIVIPOLA code) and of each category (Especial, 1
+    to 6, then those without one on record) stand as of `as_of`: plans per state, in lifecycle
+    order with zeros, and their total."""
+    states = list(_state_labels())
+    found: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for grouping, key, name, state, plans in conn.execute(_groups(_shape(filters)), _params(filters)):
+        group = found.setdefault((grouping, key), {"code": key, "name": name, "plans": 0,
+                                                   "by_state": dict.fromkeys(states, 0)})
+        group["by_state"][state] = int(plans)
+        group["plans"] += int(plans)
+    category_order = {category: n for n, category in enumerate(ALL_CATEGORIES)}
+    return {
+        "by_department": [found[key] for key in sorted(k for k in found if k[0] == DEPARTMENT)],
+        "by_category": sorted((g for (grouping, _), g in found.items() if grouping == CATEGORY),
+                              key=lambda g: category_order.get(g["code"], len(category_order))),
+    }
 
 
 @lru_cache(maxsize=None)
@@ -454,7 +490,8 @@ def _plan_rows(conn: Connection, filters: ReportFilters, found: _LateDeadlines) 
 
 def national_report(conn: Connection, filters: ReportFilters) -> dict[str, object]:
     """Every report above for one set of filters, with how many entities plan in it and how many
-    plans they have by `as_of`: what the DNP's (or a department's) page and export show. `conn`
+    plans they have by `as_of`, and whether the data is the synthetic demo: what the DNP's (or a
+    department's) page, export, API and command show. `conn`
     must not have run a statement in its transaction yet: on PostgreSQL the report takes one
     snapshot (REPEATABLE READ), so its parts agree with each other while steps go on."""
     if conn.dialect.name == "postgresql":
@@ -463,9 +500,11 @@ def national_report(conn: Connection, filters: ReportFilters) -> dict[str, objec
     rows = _plan_rows(conn, filters, late)
     return {
         "filters": filters.as_dict(),
+        "synthetic": holds_synthetic_demo(conn),
         "planning_entities": planning_entities(conn, filters),
         "plans": len(rows),
         "plans_by_state": plans_by_state(conn, filters),
+        **plans_by_group(conn, filters),
         "dwell_by_state": dwell_by_state(conn, filters),
         "past_deadlines": _past_deadlines(late),
         "top_blocking_rules": top_blocking_rules(conn, filters),

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
-from kpt_workflow.models import Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
 
 class PlanRecord(NamedTuple):
@@ -109,3 +109,9 @@ def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, 
              "department_code": r.department_code, "period": r.period, "state": r.state,
              "state_entered_on": r.state_entered_on.isoformat(), "version": r.version}
             for r in conn.execute(query.limit(limit))]
+
+
+def holds_synthetic_demo(conn: Connection) -> bool:
+    """Whether the database holds the synthetic demo: every view of its data must say so."""
+    marker = DatasetMarker.__table__
+    return conn.execute(select(marker.c.key).where(marker.c.key == SYNTHETIC_DEMO)).first() is not None

@@ -181,3 +181,24 @@ def test_demo_refuses_a_database_that_has_plans(kpt):
     kpt("plan", "create", "05001", "--period", "2024")
     code, _, err = kpt("demo")
     assert code == 1 and "ya tiene planes" in err
+
+
+def test_report_prints_the_bottlenecks_and_their_json(kpt):
+    for code in ("05001", "05021", "08001"):
+        kpt("plan", "create", code, "--period", "2024", "--fecha", "2024-01-02")
+    code, out, _ = kpt("report", "--hoy", "2024-03-15", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["plans"] == 3 and report["synthetic"] is False
+    assert [(g["code"], g["plans"]) for g in report["by_department"]] == [("05", 2), ("08", 1)]
+    late = {d["code"]: d["late_plans"] for d in report["past_deadlines"]}
+    assert late["radicacion_ctp"] == 3  # none filed with the CTP by the end of February
+    code, out, _ = kpt("report", "--departamento", "05", "--hoy", "2024-03-15")
+    assert code == 0 and out.startswith("Cuellos de botella al 2024-03-15 — departamento 05: 2 planes de 126 entidades")
+    assert "  ANTIOQUIA (05): 2 — Alistamiento 2" in out and "SINTÉTICOS" not in out
+
+
+def test_report_refuses_bad_filters_in_spanish(kpt):
+    code, _, err = kpt("report", "--hoy", "15/03/2024")
+    assert code == 1 and "--hoy: fecha inválida '15/03/2024': use el formato AAAA-MM-DD" in err
+    code, out, err = kpt("report", "--categoria", "7", "--json")
+    assert code == 1 and json.loads(out)["code"] == "invalid_input" and "Categoría '7' inválida" in err

@@ -7,8 +7,8 @@ from sqlmodel import select
 from kpt_workflow import audit, replay
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.db import make_engine
-from kpt_workflow.demo import DEMO_END, MARKER_KEY, run_demo
-from kpt_workflow.models import DatasetMarker, Entity
+from kpt_workflow.demo import DEMO_END, run_demo
+from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity
 from kpt_workflow.recorder import EVENTS
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -28,7 +28,7 @@ def test_demo_drives_plans_through_every_outcome_and_the_audit_holds(engine, blo
         assert replay.differences(uow.connection) == []
         legal_dates = [d for (d,) in uow.connection.execute(select(EVENTS.c.legal_date)) if d is not None]
         assert max(legal_dates) <= DEMO_END and min(legal_dates) >= date(2023, 7, 1)
-        assert uow.session.get(DatasetMarker, MARKER_KEY) is not None
+        assert uow.session.get(DatasetMarker, SYNTHETIC_DEMO) is not None
         actors = {a for (a,) in uow.connection.execute(select(EVENTS.c.actor).distinct())}
     assert actors <= {"sintetico:planeacion", "sintetico:corporacion"}
 

@@ -316,6 +316,13 @@ def test_demo_report_agrees_with_the_plans_their_status_and_their_events(engine,
     for entry in report["past_deadlines"]:
         late = [r for r in rows if entry["code"] in r["late_deadlines"]]
         assert entry["late_plans"] == entry["late_unmet"] + entry["late_met"] == len(late)
+    for grouping, column in (("by_department", "department_code"), ("by_category", "category")):
+        groups = report[grouping]
+        assert Counter({(g["code"], state): n for g in groups for state, n in g["by_state"].items() if n}) == \
+            Counter((r[column], r["state"]) for r in rows)
+        assert all(g["plans"] == sum(g["by_state"].values()) for g in groups)
+    assert [g["code"] for g in report["by_department"]] == sorted({r["department_code"] for r in rows})
+    assert report["synthetic"] is True
 
     _assert_report_is_the_fold(report, _fold(events, DEMO_END, set(plans)))
 

@@ -10,7 +10,7 @@ from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
 from kpt_workflow import calendar
-from kpt_workflow.access import ADMIN, DEPARTAMENTO, DNP, Actor, require_role
+from kpt_workflow.access import DEPARTAMENTO, Actor, report_department
 from kpt_workflow.report_export import export_rows_csv, export_rows_xlsx
 from kpt_workflow.reports import ReportFilters, national_report
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -22,10 +22,8 @@ Category = Annotated[str | None, Query(alias="categoria", max_length=8)]
 
 
 def _filters(actor: Actor, department: str | None, category: str | None, hoy: date | None) -> ReportFilters:
-    """A department sees its own plan and its municipalities', whatever it asks for."""
-    require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
-    scope = actor.entity_code if actor.role == DEPARTAMENTO else (department or None)
-    return ReportFilters(department_code=scope, category=category or None, as_of=hoy or calendar.today_in_colombia())
+    return ReportFilters(department_code=report_department(actor, department), category=category or None,
+                         as_of=hoy or calendar.today_in_colombia())
 
 
 def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[type-arg]

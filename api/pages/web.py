@@ -13,9 +13,8 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SESSION_USER, RuntimeDep
 from kpt_workflow.access import Actor
 from kpt_workflow.accounts import actor_named
-from kpt_workflow.demo import MARKER_KEY
 from kpt_workflow.errors import Forbidden, KptError
-from kpt_workflow.models import DatasetMarker
+from kpt_workflow.repository import holds_synthetic_demo
 from kpt_workflow.unit_of_work import UnitOfWork
 from templates import TEMPLATES_DIR
 
@@ -78,7 +77,7 @@ def flash(request: Request, kind: str, text: str) -> None:
 def render(request: Request, rt: RuntimeDep, template: str, actor: Actor | None, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
-        synthetic = uow.session.get(DatasetMarker, MARKER_KEY) is not None
+        synthetic = holds_synthetic_demo(uow.connection)
     return templates.TemplateResponse(request, template, {
         "actor": actor, "csrf_token": csrf_token(request), "synthetic": synthetic,
         "flashes": request.session.pop("flashes", []), **context}, status_code=status_code)

@@ -1,0 +1,30 @@
+"""The bottleneck report as data: what the DNP's and the departments' dashboard shows, for their
+own tools."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, RuntimeDep
+from kpt_workflow import calendar
+from kpt_workflow.access import report_department
+from kpt_workflow.reports import ReportFilters, national_report
+from kpt_workflow.unit_of_work import UnitOfWork
+
+router = APIRouter(tags=["tablero"])
+
+
+@router.get("/reports/bottlenecks", summary="Cuellos de botella: planes por estado, tiempos, plazos y bloqueos")
+def bottlenecks(rt: RuntimeDep, actor: CurrentActor,
+                department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+                category: Annotated[str | None, Query(max_length=8)] = None,
+                as_of: date | None = None) -> dict[str, Any]:
+    """As of a legal date (`as_of`, today by default): plans per state, per department and per
+    category, days in each state (median, p90), plans past each legal deadline, the rules that
+    block most, and one row per plan. A department gets its own plan and its municipalities',
+    whatever it asks for; offices and councils are refused."""
+    filters = ReportFilters(department_code=report_department(actor, department), category=category,
+                            as_of=as_of or calendar.today_in_colombia())
+    with UnitOfWork(rt.engine) as uow:
+        return national_report(uow.connection, filters)
