@@ -27,6 +27,7 @@ from sqlalchemy import (ColumnElement, Connection, Date, FromClause, Integer, Jo
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 from kpt_workflow import calendar
 from kpt_workflow.categories import ALL_CATEGORIES, latest_categories
@@ -65,24 +66,24 @@ class ReportFilters:
         return {"department_code": self.department_code, "category": self.category, "as_of": self.as_of.isoformat()}
 
 
-class _days_between(FunctionElement[int]):
-    """Whole days from the first date to the second, in each database's own date arithmetic."""
-
-    type = Integer()
-    name = "days_between"
-    inherit_cache = True
-
-
-@compiles(_days_between, "sqlite")
-def _days_between_sqlite(element: _days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+def _sql_function(name: str, type_: TypeEngine[Any], *, sqlite: str, postgresql: str) -> type[FunctionElement[Any]]:
+    """A function each database writes its own way: `sqlite` and `postgresql` are the SQL, with
+    the arguments as {0}, {1}…"""
+    function: type[FunctionElement[Any]] = type(name, (FunctionElement,), {"type": type_, "name": name,
+                                                                            "inherit_cache": True})
+    for dialect, template in (("sqlite", sqlite), ("postgresql", postgresql)):
+        def written(element: FunctionElement[Any], compiler: SQLCompiler, template: str = template, **kw: Any) -> str:
+            return template.format(*(compiler.process(clause, **kw) for clause in element.clauses))
+        compiles(function, dialect)(written)
+    return function
 
 
-@compiles(_days_between)
-def _days_between_default(element: _days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({end} - {start})"  # PostgreSQL: date - date is an integer number of days
+# Whole days from the first date to the second (PostgreSQL: date - date is a number of days).
+_days_between = _sql_function("days_between", Integer(), sqlite="CAST(julianday({1}) - julianday({0}) AS INTEGER)",
+                              postgresql="({1} - {0})")
+# 1 January of a period's first year (`calendar.period_start`), from a plan's `period` (SQLite's dates are ISO text).
+_period_start = _sql_function("period_start", Date(), sqlite="printf('%04d-01-01', {0})",
+                              postgresql="make_date({0}, 1, 1)")
 
 
 @dataclass(frozen=True)
@@ -307,24 +308,6 @@ def _heads(shape: _Shape) -> Select[Any]:
 def _plan_heads(conn: Connection, filters: ReportFilters) -> Sequence[Row[Any]]:
     """The drill-down table's plans (`_plans` in detail), ordered by DIVIPOLA code and period."""
     return conn.execute(_heads(_shape(filters)), _params(filters)).all()
-
-
-class _period_start(FunctionElement[date]):
-    """1 January of a period's first year (`calendar.period_start`), from the plan's `period`."""
-
-    type = Date()
-    name = "period_start"
-    inherit_cache = True
-
-
-@compiles(_period_start, "sqlite")
-def _period_start_sqlite(element: _period_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"printf('%04d-01-01', {compiler.process(element.clauses, **kw)})"  # SQLite's dates are ISO text
-
-
-@compiles(_period_start)
-def _period_start_default(element: _period_start, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"make_date({compiler.process(element.clauses, **kw)}, 1, 1)"
 
 
 def _deadline_terms() -> Subquery:
