@@ -22,7 +22,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import (ColumnElement, Connection, Date, FromClause, Integer, Join, Row, Select, Subquery, and_,
+from sqlalchemy import (CTE, ColumnElement, Connection, Date, FromClause, Integer, Join, Row, Select, Subquery, and_,
                         bindparam, case, func, literal, literal_column, null, or_, select, text, union_all)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -329,7 +329,7 @@ def _documents_read() -> list[str]:
     return sorted(read - {PERIOD_START})
 
 
-def _filings() -> Subquery:
+def _filings() -> CTE:
     """One row per plan with filings by `as_of`: for each document type read, if its latest version
     by then is filed, the legal date of that filing (`<type>`, from which a term runs: a new
     filing restarts it) and of the type's first filing (`<type>_first`, which meets a deadline):
@@ -352,7 +352,7 @@ def _filings() -> Subquery:
     return (select(kept.c.plan_id, *columns)
             .select_from(kept.join(latest, version(latest, kept.c.newest))
                          .outerjoin(first, version(first, kept.c.first)))
-            .group_by(kept.c.plan_id).subquery("filings"))
+            .group_by(kept.c.plan_id).cte("filings").prefix_with("MATERIALIZED"))  # computed once
 
 
 def _late(shape: _Shape) -> Select[Any]:
@@ -368,18 +368,25 @@ def _late(shape: _Shape) -> Select[Any]:
     term, filings = _deadline_terms(), _filings()
     anchor_day = case((term.c.anchor == PERIOD_START, _period_start(counted.c.period)),
                       *((term.c.anchor == doc, filings.c[doc]) for doc in _documents_read()))
-    met_on = func.max(case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in _documents_read())))
-    day = case((term.c.use == "aviso", func.min(TERM_END.c.earliest)), else_=func.max(TERM_END.c.latest))
-    joined = (counted
-              .join(term, and_(term.c.definition_name == counted.c.definition_name,
-                               term.c.definition_version == counted.c.definition_version))
-              .outerjoin(filings, filings.c.plan_id == counted.c.id)
-              .outerjoin(TERM_END, and_(TERM_END.c.unit == term.c.unit, TERM_END.c.length == term.c.length,
-                                        TERM_END.c.anchor_day == anchor_day)))
-    return (select(counted.c.id.label("plan_id"), term.c.position, term.c.code, met_on.label("met_on"))
-            .select_from(joined)
-            .group_by(counted.c.id, term.c.position, term.c.code, term.c.use)
-            .having(or_(met_on > day, and_(met_on.is_(None), _AS_OF > day))))
+    met_on = case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in _documents_read()))
+    # Each plan's terms with the day each runs from, computed once: `term_end` is then joined on
+    # plain columns, by its key, however little the planner knows of the tables (PostgreSQL
+    # without statistics scanned the whole table for each term to match a computed day).
+    terms = (select(counted.c.id.label("plan_id"), term.c.position, term.c.code, term.c.use, term.c.unit,
+                    term.c.length, anchor_day.label("anchor_day"), met_on.label("met_on"))
+             .select_from(counted
+                          .join(term, and_(term.c.definition_name == counted.c.definition_name,
+                                           term.c.definition_version == counted.c.definition_version))
+                          .outerjoin(filings, filings.c.plan_id == counted.c.id))
+             .cte("plan_term").prefix_with("MATERIALIZED"))
+    day = case((terms.c.use == "aviso", func.min(TERM_END.c.earliest)), else_=func.max(TERM_END.c.latest))
+    met = func.max(terms.c.met_on)  # the same for each term of a deadline
+    return (select(terms.c.plan_id, terms.c.position, terms.c.code, met.label("met_on"))
+            .select_from(terms.outerjoin(TERM_END, and_(TERM_END.c.unit == terms.c.unit,
+                                                        TERM_END.c.length == terms.c.length,
+                                                        TERM_END.c.anchor_day == terms.c.anchor_day)))
+            .group_by(terms.c.plan_id, terms.c.position, terms.c.code, terms.c.use)
+            .having(or_(met > day, and_(met.is_(None), _AS_OF > day))))
 
 
 @lru_cache(maxsize=None)
