@@ -71,3 +71,10 @@ def test_a_plan_for_a_period_after_the_next_one_is_refused(engine):
     after_next = calendar.period_containing(calendar.today_in_colombia()) + 2 * calendar.PERIOD_YEARS
     with UnitOfWork(engine, write=True) as uow, pytest.raises(InvalidInput, match="el que empieza en"):
         services.create_plan(uow, entity_code="05001", period=after_next, actor="prueba")
+
+
+def test_the_table_covers_every_day_a_plan_that_may_be_made_today_can_anchor_a_term_on():
+    """A plan is made for this period or the next (above), and its terms run from acts within its
+    period: the day LAST_DAY nears the end of the next period, it must move (this test says so)."""
+    next_period = calendar.period_containing(calendar.today_in_colombia()) + calendar.PERIOD_YEARS
+    assert calendar.period_end(next_period) <= LAST_DAY
