@@ -1,10 +1,15 @@
-"""The dashboard's drill-down rows (`reports.plan_rows`) as files people open: CSV and XLSX with
-Spanish headers, one row per plan, the same columns in both."""
+"""The dashboard's report as files people open: its drill-down rows (`reports.plan_rows`) as CSV
+and XLSX with Spanish headers, one row per plan, the same columns in both; and the whole report
+as one workbook, a sheet per table of the dashboard after the plans."""
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # The drill-down table's columns with their Spanish headers (CSV and XLSX exports).
 ROW_HEADERS = (("id", "Plan"), ("entity_code", "Código DIVIPOLA"), ("entity_name", "Entidad"),
@@ -34,24 +39,96 @@ def export_rows_xlsx(rows: Iterable[Mapping[str, object]]) -> bytes:
     """`plan_rows` as an Excel workbook: the same columns as the CSV, dates as dates, the header
     frozen and filterable."""
     from openpyxl import Workbook  # imported here: only the export needs it
-    from openpyxl.styles import Font
 
     book = Workbook()
-    sheet = book.active
+    _plans_sheet(book.active, rows)
+    return _saved(book)
+
+
+def export_report_xlsx(report: Mapping[str, Any]) -> bytes:
+    """`reports.national_report` as a workbook: the plans (as `export_rows_xlsx`), then each table
+    of the dashboard (by state, department and category, days in each state, late deadlines,
+    blocking rules) and, last, what the report covers: its cut date, its filters and, for the
+    synthetic demo, that no value in it is real."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    _plans_sheet(book.active, report["plan_rows"])
+    for title, headers, rows in _tables(report):
+        _table_sheet(book.create_sheet(title), headers, rows)
+    _table_sheet(book.create_sheet("Acerca de"), ("Dato", "Valor"), _about(report))
+    return _saved(book)
+
+
+def _tables(report: Mapping[str, Any]) -> list[tuple[str, Sequence[str], list[list[object]]]]:
+    states = [(s["state"], s["label"]) for s in report["plans_by_state"]]
+
+    def by_state(groups: list[dict[str, Any]], key_header: str) -> tuple[Sequence[str], list[list[object]]]:
+        headers = (key_header, "Nombre", "Planes", *(label for _, label in states))
+        return headers, [[g["code"] or "", g["name"] or "Sin categoría registrada", g["plans"],
+                          *(g["by_state"].get(state, 0) for state, _ in states)] for g in groups]
+
+    return [
+        ("Por estado", ("Código del estado", "Estado", "Planes"),
+         [[s["state"], s["label"], s["count"]] for s in report["plans_by_state"]]),
+        ("Por departamento", *by_state(report["by_department"], "Código del departamento")),
+        ("Por categoría", *by_state(report["by_category"], "Categoría (Ley 617 de 2000)")),
+        ("Días en cada estado", ("Estado", "Planes que pasaron por él", "Mediana (días)", "Percentil 90 (días)"),
+         [[s["label"], s["plans"], s["median_days"], s["p90_days"]] for s in report["dwell_by_state"]]),
+        ("Plazos vencidos", ("Código", "Plazo", "Fundamento", "Planes vencidos", "Sin cumplir", "Cumplidos tarde"),
+         [[d["code"], d["label"], d["basis"], d["late_plans"], d["late_unmet"], d["late_met"]]
+          for d in report["past_deadlines"]]),
+        ("Requisitos que bloquean", ("Regla", "Fundamento", "Intentos rechazados", "Planes"),
+         [[r["rule"], r["basis"], r["blocked_attempts"], r["plans"]] for r in report["top_blocking_rules"]]),
+    ]
+
+
+def _about(report: Mapping[str, Any]) -> list[list[object]]:
+    filters = report["filters"]
+    rows: list[list[object]] = [
+        ["Corte (fecha legal)", date.fromisoformat(filters["as_of"])],
+        ["Departamento", filters["department_code"] or "Todos"],
+        ["Categoría", filters["category"] or "Todas"],
+        ["Entidades que formulan plan", report["planning_entities"]],
+        ["Planes", report["plans"]],
+    ]
+    if report["synthetic"]:
+        rows.append(["Datos", "SINTÉTICOS de demostración: ningún documento, fecha, número ni valor es de una "
+                              "entidad real."])
+    return rows
+
+
+def _plans_sheet(sheet: "Worksheet", rows: Iterable[Mapping[str, object]]) -> None:
     sheet.title = "Planes"
-    sheet.append([header for _, header in ROW_HEADERS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
     date_column = [key for key, _ in ROW_HEADERS].index("state_entered_on")
-    for line, row in enumerate(rows, start=2):
-        cells = _cells(row)
-        cells[date_column] = date.fromisoformat(str(cells[date_column]))
-        sheet.append(cells)
-        sheet.cell(line, date_column + 1).number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    cells = []
+    for row in rows:
+        line = _cells(row)
+        line[date_column] = date.fromisoformat(str(line[date_column]))
+        cells.append(line)
+    _table_sheet(sheet, [header for _, header in ROW_HEADERS], cells)
     for letter, width in zip("ABCDEFGHIJK", (12, 10, 28, 12, 24, 12, 30, 30, 14, 10, 40)):
         sheet.column_dimensions[letter].width = width
+
+
+def _table_sheet(sheet: "Worksheet", headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A header in bold, frozen and filterable, over the rows; dates shown as dates."""
+    from openpyxl.styles import Font
+
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(list(row))
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def _saved(book: Any) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

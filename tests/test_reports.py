@@ -22,7 +22,7 @@ from kpt_workflow.errors import GuardFailed, InvalidInput
 from kpt_workflow.models import Entity
 from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.recorder import DOCUMENT, EVENTS, PLAN
-from kpt_workflow.report_export import ROW_HEADERS, export_rows_csv, export_rows_xlsx
+from kpt_workflow.report_export import ROW_HEADERS, export_report_xlsx, export_rows_csv, export_rows_xlsx
 from kpt_workflow.reports import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
                                   planning_entities, plans_by_state, top_blocking_rules)
 from kpt_workflow.rules import RULES
@@ -238,6 +238,22 @@ def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_pl
     as_text = [[c.date().isoformat() if hasattr(c, "date") else ("" if c is None else str(c)) for c in r]
                for r in cells[1:]]
     assert as_text == expected
+
+
+def test_the_report_workbook_holds_every_table_of_the_dashboard(engine, plan_in_council, new_plan, categories):
+    new_plan("08")
+    report = _report(engine, national_report, as_of=date(2024, 6, 30))
+    book = load_workbook(io.BytesIO(export_report_xlsx(report)))
+    assert book.sheetnames == ["Planes", "Por estado", "Por departamento", "Por categoría", "Días en cada estado",
+                               "Plazos vencidos", "Requisitos que bloquean", "Acerca de"]
+    table = {name: list(book[name].iter_rows(min_row=2, values_only=True)) for name in book.sheetnames}
+    assert [row[0] for row in table["Planes"]] == [r["id"] for r in report["plan_rows"]]
+    assert [(code, plans) for code, _, plans, *_ in table["Por departamento"]] == [("05", 1), ("08", 1)]
+    assert [(row[0], row[2]) for row in table["Por estado"]] == [(s["state"], s["count"])
+                                                                for s in report["plans_by_state"]]
+    assert {row[0]: row[3] for row in table["Plazos vencidos"]} == {d["code"]: d["late_plans"]
+                                                                    for d in report["past_deadlines"]}
+    assert table["Acerca de"][0][1].date() == date(2024, 6, 30) and len(table["Acerca de"]) == 5  # not synthetic
 
 
 # --- the synthetic demo, checked against the plans and the audit trail ------------------------

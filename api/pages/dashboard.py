@@ -11,7 +11,7 @@ from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
 from kpt_workflow import calendar
 from kpt_workflow.access import DEPARTAMENTO, Actor, report_department
-from kpt_workflow.report_export import export_rows_csv, export_rows_xlsx
+from kpt_workflow.report_export import export_report_xlsx, export_rows_csv
 from kpt_workflow.reports import ReportFilters, national_report
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -64,6 +64,6 @@ def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = N
 def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                    hoy: date | None = None) -> Response:
     report = _report(rt, _filters(actor, departamento, categoria, hoy))
-    return Response(export_rows_xlsx(report["plan_rows"]),
+    return Response(export_report_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="planes.xlsx"'})
+                    headers={"Content-Disposition": 'attachment; filename="tablero.xlsx"'})

@@ -129,9 +129,13 @@ def test_dnp_filters_the_dashboard_and_exports_the_same_rows(signed_in, live_ser
         page.click("#exportar-xlsx")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    sheet = load_workbook(saved).active
-    exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    book = load_workbook(saved)
+    exported = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert exported == shown
+    departments = [row[:3] for row in book["Por departamento"].iter_rows(min_row=2, values_only=True)]
+    assert departments == [("91", "AMAZONAS", len(shown))]
+    assert ("Datos", "SINTÉTICOS de demostración: ningún documento, fecha, número ni valor es de una entidad "
+                     "real.") in list(book["Acerca de"].iter_rows(values_only=True))
 
 
 def test_department_sees_only_its_municipalities_on_the_dashboard(signed_in, new_plan):
