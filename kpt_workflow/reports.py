@@ -205,6 +205,9 @@ def plans_by_state(conn: Connection, filters: ReportFilters) -> list[dict[str, o
     return [{"state": s, "label": labels.get(s, s), "count": int(counts.get(s, 0))} for s in states]
 
 
+DEPARTMENT, CATEGORY = "department", "category"  # the two groupings of `_groups`
+
+
 @lru_cache(maxsize=None)
 def _groups(shape: _Shape) -> Select[Any]:
     """Plans per state within each department and within each category: one statement, whose
@@ -216,9 +219,6 @@ def _groups(shape: _Shape) -> Select[Any]:
     per_category = (select(literal(CATEGORY), plans.c.category, plans.c.category, plans.c.state, func.count())
                     .group_by(plans.c.category, plans.c.state))
     return union_all(per_department, per_category)
-
-
-DEPARTMENT, CATEGORY = "department", "category"
 
 
 def plans_by_group(conn: Connection, filters: ReportFilters) -> dict[str, list[dict[str, object]]]:
