@@ -7,11 +7,14 @@ so nothing leaks about other entities.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import ColumnElement, true
 
+from kpt_workflow import calendar
 from kpt_workflow.errors import Forbidden, NotFound
 from kpt_workflow.recorder import ENTITY
+from kpt_workflow.reports import ReportFilters
 from kpt_workflow.repository import PlanRecord
 
 PLANEACION, CORPORACION, DEPARTAMENTO, DNP, ADMIN = "planeacion", "corporacion", "departamento", "dnp", "admin"
@@ -51,12 +54,14 @@ def require_role(actor: Actor, allowed: tuple[str, ...], what: str) -> None:
         raise Forbidden(f"Su rol ({actor.role}) no puede {what}.", role=actor.role)
 
 
-def report_department(actor: Actor, asked: str | None) -> str | None:
-    """The department a bottleneck report covers: a department sees its own plan and its
-    municipalities', whatever it asks for; the DNP (and an administrator) the one asked, or the
-    whole country. Offices and councils follow their own plans, not the country's."""
+def report_filters(actor: Actor, department: str | None, category: str | None, as_of: date | None) -> ReportFilters:
+    """What a bottleneck report the actor asks for covers: a department sees its own plan and its
+    municipalities', whatever it asks for; the DNP (and an administrator) the department asked, or
+    the whole country. Offices and councils follow their own plans, not the country's. Without a
+    date, as of today in Colombia."""
     require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
-    return actor.entity_code if actor.role == DEPARTAMENTO else (asked or None)
+    return ReportFilters(department_code=actor.entity_code if actor.role == DEPARTAMENTO else (department or None),
+                         category=category or None, as_of=as_of or calendar.today_in_colombia())
 
 
 def require_own_entity(actor: Actor, entity_code: str, role: str, what: str) -> None:

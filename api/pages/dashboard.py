@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
-from kpt_workflow import calendar
-from kpt_workflow.access import DEPARTAMENTO, Actor, report_department
+from kpt_workflow.access import DEPARTAMENTO, report_filters
 from kpt_workflow.report_export import export_report_xlsx, export_rows_csv
 from kpt_workflow.reports import ReportFilters, national_report
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -19,11 +18,6 @@ router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 100
 Department = Annotated[str | None, Query(alias="departamento", max_length=2)]
 Category = Annotated[str | None, Query(alias="categoria", max_length=8)]
-
-
-def _filters(actor: Actor, department: str | None, category: str | None, hoy: date | None) -> ReportFilters:
-    return ReportFilters(department_code=report_department(actor, department), category=category or None,
-                         as_of=hoy or calendar.today_in_colombia())
 
 
 def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[type-arg]
@@ -35,7 +29,7 @@ def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[typ
 def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: Department = None,
               categoria: Category = None, hoy: date | None = None,
               pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
-    filters = _filters(actor, departamento, categoria, hoy)
+    filters = report_filters(actor, departamento, categoria, hoy)
     report = _report(rt, filters)
     charts = {
         "states": bar_chart("Planes por estado", [(s["label"], s["count"]) for s in report["plans_by_state"]]),
@@ -55,7 +49,7 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
 @router.get("/tablero.csv")
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                   hoy: date | None = None) -> Response:
-    report = _report(rt, _filters(actor, departamento, categoria, hoy))
+    report = _report(rt, report_filters(actor, departamento, categoria, hoy))
     return Response("\ufeff" + export_rows_csv(report["plan_rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="planes.csv"'})
 
@@ -63,7 +57,7 @@ def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = N
 @router.get("/tablero.xlsx")
 def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                    hoy: date | None = None) -> Response:
-    report = _report(rt, _filters(actor, departamento, categoria, hoy))
+    report = _report(rt, report_filters(actor, departamento, categoria, hoy))
     return Response(export_report_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="tablero.xlsx"'})

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, RuntimeDep
-from kpt_workflow import calendar
-from kpt_workflow.access import report_department
-from kpt_workflow.reports import ReportFilters, national_report
+from kpt_workflow.access import report_filters
+from kpt_workflow.reports import national_report
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["tablero"])
@@ -24,7 +23,5 @@ def bottlenecks(rt: RuntimeDep, actor: CurrentActor,
     category, days in each state (median, p90), plans past each legal deadline, the rules that
     block most, and one row per plan. A department gets its own plan and its municipalities',
     whatever it asks for; offices and councils are refused."""
-    filters = ReportFilters(department_code=report_department(actor, department), category=category,
-                            as_of=as_of or calendar.today_in_colombia())
     with UnitOfWork(rt.engine) as uow:
-        return national_report(uow.connection, filters)
+        return national_report(uow.connection, report_filters(actor, department, category, as_of))
