@@ -116,8 +116,9 @@ def verify(conn: Connection, workers: int = 1) -> VerifyReport:
     """Walk the chain from the genesis: contiguous positions, each link pointing at the previous
     hash, each hash matching its content. Reports the first event that breaks.
 
-    `chain_check` reads and hashes the events in seq ranges; with `workers` > 1 a large log is split
-    over forked processes (for the command line, not inside a threaded server). The ranges are
+    `chain_check` hashes the events in seq ranges (on PostgreSQL, in the database); with `workers`
+    > 1 a large log is split over forked processes (for the command line, not inside a threaded
+    server). The ranges are
     joined here in chain order, each one's first event checked against the end of the one before."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
     for stretch in chain_check.scan_ranges(conn, workers, _reference_hash):

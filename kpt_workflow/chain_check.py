@@ -1,19 +1,24 @@
 """The fast walk over the stored chain behind `audit.verify` (issue target: 200,000 events/s).
 
-Reading events as SQLAlchemy rows, parsing their times and building a dict per event to encode
-cost more than hashing them. Here the driver's own cursor hands over the hashed columns in the
-sorted order of the body's keys, times already as their canonical UTC text and the two long JSON
-values as UTF-8 bytes, and `body` fills them into the body's template, escaping text as the json
-encoder does. For every event the application stores that is `audit.hashed_text(...)` byte for
-byte (tests prove it on arbitrary text). An event whose hash still disagrees is judged by
-the caller's `reference` (in `audit`: the row read through SQLAlchemy, hashed by `compute_hash`),
-so a value stored in a form the template does not expect verifies exactly as it always did.
+Each event's hash is recomputed from a template of its canonical JSON rather than from a dict per
+event. On SQLite this process reads the hashed columns through the driver's cursor, in the sorted
+order of the body's keys, times already as their canonical UTC text and the two long JSON values
+as UTF-8 bytes, and `body` fills them into the template, escaping text as the json encoder does.
+On PostgreSQL, where reading every row into Python costs more than hashing it, the database fills
+the same template in SQL (`_SQL_BODY`), hashes it with sha256 and compares, and hands over only
+the events the walk must look at (`Marked`). For every event the application stores, either body
+is `audit.hashed_text(...)` byte for byte (tests prove it on arbitrary text). An event whose hash
+still disagrees is judged by the caller's `reference` (in `audit`: the row read through
+SQLAlchemy, hashed by `compute_hash`), so a value stored in a form the template does not expect
+verifies exactly as it always did, and nothing passes on the template's word alone.
 
 Each hash covers only its own row, so the chain can be walked in seq ranges (`Stretch`es) side by
-side in forked processes; `audit` joins them, checking the links across ranges.
+side in forked processes (on PostgreSQL, each with its own connection and backend); `audit` joins
+them, checking the links across ranges.
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from hashlib import sha256
 from itertools import chain
@@ -30,15 +35,9 @@ EVENTS = AuditEvent.__table__
 COLUMNS = ("seq", "prev_hash", "hash", "action", "actor", "event_type", "from_state", "legal_date", "outcomes",
            "payload", "plan_id", "plan_version", "recorded_at", "schema_version", "to_state")
 """A row of `rows`: seq, the link and the hash, then the hashed columns in the order of their keys."""
-_READ_AS = {  # the columns not read as stored
-    # SQLite keeps the text SQLAlchemy and the recorder write: 'YYYY-MM-DD HH:MM:SS.ffffff' UTC, ISO dates.
-    "sqlite": {"recorded_at": "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'",
-               "outcomes": "CAST(outcomes AS BLOB)", "payload": "CAST(payload AS BLOB)"},
-    "postgresql": {"recorded_at": """to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-                   "legal_date": "to_char(legal_date, 'YYYY-MM-DD')",
-                   "outcomes": "convert_to(outcomes, 'UTF8')", "payload": "convert_to(payload, 'UTF8')"},
-}
-_PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}
+# SQLite keeps the text SQLAlchemy and the recorder write: 'YYYY-MM-DD HH:MM:SS.ffffff' UTC, ISO dates.
+_READ_AS = {"recorded_at": "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'",
+            "outcomes": "CAST(outcomes AS BLOB)", "payload": "CAST(payload AS BLOB)"}
 Reference = Callable[[Connection, int], str]
 """The hash `audit.append` would store for event `seq` as it is stored now: the arbiter whenever
 the fast body's hash disagrees with the stored one."""
@@ -129,17 +128,13 @@ def fast_hash(row: tuple[Any, ...]) -> str | None:
 
 
 def rows(conn: Connection, after: int = LOWEST, upto: int = HIGHEST) -> Iterator[tuple[Any, ...]]:
-    """The events with after < seq <= upto in chain order, as `COLUMNS`: batches read through the
-    driver's cursor, each starting after the last seq of the one before."""
-    dialect = conn.dialect.name
-    p = _PLACEHOLDER[dialect]
-    sql = (f"SELECT {', '.join(_READ_AS[dialect].get(c, c) for c in COLUMNS)} FROM {EVENTS.name} "
-           f"WHERE seq > {p} AND seq <= {p} ORDER BY seq LIMIT {p}")
+    """On SQLite, the events with after < seq <= upto in chain order, as `COLUMNS`: batches read
+    through the driver's cursor, each starting after the last seq of the one before."""
+    sql = (f"SELECT {', '.join(_READ_AS.get(c, c) for c in COLUMNS)} FROM {EVENTS.name} "
+           "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 
     def batches() -> Iterator[list[tuple[Any, ...]]]:
-        driver, start = conn.connection.driver_connection, after
-        # psycopg's binary format hands bytea over as bytes, not as hex text to decode.
-        cursor = driver.cursor(binary=True) if dialect == "postgresql" else driver.cursor()  # type: ignore[union-attr]
+        cursor, start = conn.connection.driver_connection.cursor(), after  # type: ignore[union-attr]
         try:
             while batch := cursor.execute(sql, (start, upto, BATCH)).fetchall():
                 yield batch
@@ -148,6 +143,75 @@ def rows(conn: Connection, after: int = LOWEST, upto: int = HIGHEST) -> Iterator
             cursor.close()
 
     return chain.from_iterable(batches())
+
+
+class Marked(NamedTuple):
+    """An event the walk must look at: the first and the last of a range, and any that does not
+    follow the event before it (`before_*`, None for the first) or whose fast hash disagrees. Every
+    event between two marked ones follows the one before it and holds."""
+
+    seq: int
+    prev_hash: str
+    stored_hash: str
+    before_seq: int | None
+    before_hash: str | None
+    holds: bool  # the fast hash equals the stored one
+
+
+def _marked_here(conn: Connection, after: int, upto: int) -> Iterator[Marked]:
+    """The marked events of the range, found by reading every event and hashing it here."""
+    before_seq: int | None = None
+    before_hash: str | None = None
+    row: tuple[Any, ...] | None = None
+    marked = False
+    for row in rows(conn, after, upto):
+        seq, prev_hash, stored = row[0], row[1], row[2]
+        holds = fast_hash(row) == stored
+        marked = before_seq is None or not holds or seq != before_seq + 1 or prev_hash != before_hash
+        if marked:
+            yield Marked(seq, prev_hash, stored, before_seq, before_hash, holds)
+        before_seq, before_hash = seq, stored
+    if row is not None and not marked:  # the last one, unmarked: it follows the one before
+        yield Marked(row[0], row[1], row[2], row[0] - 1, row[1], True)
+
+
+# PostgreSQL hashes every event where it is stored and sends only the marked ones: `body`'s
+# template, each placeholder filled by the SQL that writes the same JSON text (to_json escapes
+# text as the json encoder does; schema version 1 quotes the two JSON columns, the others embed
+# them). An event whose text it writes otherwise is only marked, and judged by `reference`.
+_TEMPLATE = _HEAD + '%s,"payload":%s' + _TAIL
+_EMBEDDED = "CASE WHEN schema_version = 1 THEN to_json({0})::text ELSE {0} END"
+_JSON_OF = {  # the SQL of each key's value; _TEMPLATE's placeholders are the keys in sorted order
+    "action": "to_json(action)::text", "actor": "to_json(actor)::text", "event_type": "to_json(event_type)::text",
+    "from_state": "coalesce(to_json(from_state)::text, 'null')",
+    "legal_date": "coalesce(to_json(to_char(legal_date, 'YYYY-MM-DD'))::text, 'null')",
+    "outcomes": _EMBEDDED.format("outcomes"), "payload": _EMBEDDED.format("payload"),
+    "plan_id": "to_json(plan_id)::text", "plan_version": "plan_version", "prev_hash": "to_json(prev_hash)::text",
+    "recorded_at": """to_json(to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text""",
+    "schema_version": "schema_version", "seq": "seq", "to_state": "coalesce(to_json(to_state)::text, 'null')",
+}
+_SQL_BODY = "concat({})".format(", ".join(
+    part for literal, value in zip(_TEMPLATE.split("%s"), [*(_JSON_OF[key] for key in sorted(_JSON_OF)), None])
+    for part in (f"'{literal}'", value) if part is not None))
+# Each event is hashed in a subquery of its own (OFFSET 0 keeps it one), so that the window, which
+# compares it with the event before it, holds four short columns per event rather than all of them.
+_MARKED_SQL = (
+    "SELECT seq, prev_hash, hash, before_seq, before_hash, holds FROM ("
+    "SELECT seq, prev_hash, hash, holds, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before_hash, "
+    "lead(seq) OVER w IS NULL AS last FROM ("
+    f"SELECT seq, prev_hash, hash, encode(sha256(convert_to({_SQL_BODY}, 'UTF8')), 'hex') = hash AS holds "
+    f"FROM {EVENTS.name} WHERE seq > %s AND seq <= %s ORDER BY seq OFFSET 0"
+    ") hashed WINDOW w AS (ORDER BY seq)) walked "
+    "WHERE before_seq IS NULL OR last OR NOT holds OR seq <> before_seq + 1 OR prev_hash <> before_hash ORDER BY seq")
+
+
+def _marked_in_database(conn: Connection, after: int, upto: int) -> Iterator[Marked]:
+    """The marked events of the range, as PostgreSQL finds them (through a server-side cursor, so a
+    log of many marked events is read only as far as the walk goes)."""
+    driver = conn.connection.driver_connection
+    with driver.cursor("chain_check") as cursor:  # type: ignore[union-attr]
+        cursor.execute(_MARKED_SQL, (after, upto))
+        yield from (Marked(*row) for row in cursor)
 
 
 @dataclass(frozen=True)
@@ -172,24 +236,32 @@ class Stretch:
 
 def scan(conn: Connection, after: int, upto: int, reference: Reference) -> Stretch:
     """Walk the events with after < seq <= upto and stop at the first flaw."""
-    events = rows(conn, after, upto)
+    found = _marked_in_database if conn.dialect.name == "postgresql" else _marked_here
+    # Closed on the way out, whatever stops the walk: a walk left to the garbage collector would
+    # close its server-side cursor whenever it ran, on a connection busy with something else.
+    with closing(found(conn, after, upto)) as events:
+        return _walked(conn, events, reference)
+
+
+def _walked(conn: Connection, events: Iterator[Marked], reference: Reference) -> Stretch:
     first = next(events, None)
     if first is None:
         return Stretch()
-    expected, previous, intact = first[0], first[1], 0
-    for row in chain((first,), events):
-        seq, prev_hash, stored = row[0], row[1], row[2]
-        if seq != expected:
+    expected, previous = first.seq, first.prev_hash
+    for event in chain((first,), events):
+        if event.before_seq is not None:  # from the one before it, which holds
+            expected, previous = event.before_seq + 1, event.before_hash
+        if event.seq != expected:
             kind: Literal["gap", "link", "content"] = "gap"
-        elif prev_hash != previous:
+        elif event.prev_hash != previous:
             kind = "link"
-        elif fast_hash(row) == stored or reference(conn, seq) == stored:
-            expected, previous, intact = seq + 1, stored, intact + 1
+        elif event.holds or reference(conn, event.seq) == event.stored_hash:
+            expected, previous = event.seq + 1, event.stored_hash
             continue
         else:
             kind = "content"
-        return Stretch(first[0], first[1], intact, expected, previous, Flaw(kind, seq))
-    return Stretch(first[0], first[1], intact, expected, previous)
+        return Stretch(first.seq, first.prev_hash, expected - first.seq, expected, previous, Flaw(kind, event.seq))
+    return Stretch(first.seq, first.prev_hash, expected - first.seq, expected, previous)
 
 
 def scan_ranges(conn: Connection, workers: int, reference: Reference) -> list[Stretch]:

@@ -95,6 +95,60 @@ def test_every_event_append_writes_holds_on_the_fast_walk(engine, plan, moment, 
     assert stretch.flaw is None and stretch.intact == stretch.next_seq - 1
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(schema_version=st.sampled_from([1, 2, 3]), moment=MOMENTS, legal=DAYS,
+       words=st.lists(TEXT, min_size=5, max_size=5), states=st.tuples(st.none() | TEXT, st.none() | TEXT))
+def test_any_text_stored_in_any_schema_version_holds_on_the_fast_walk(engine, plan, schema_version, moment, legal,
+                                                                      words, states):
+    """A row written straight to the table, its hash by `compute_hash`: PostgreSQL's own body (to_json
+    and to_char in SQL) and SQLite's (this process) are its hashed text byte for byte, in every
+    schema version, for any text in any column (the two JSON ones need not even be JSON)."""
+    action, actor, event_type, outcomes, payload = words
+    last = _last(engine)
+    event = {"seq": last["seq"] + 1, "plan_id": plan, "plan_version": next(_versions), "event_type": event_type,
+             "schema_version": schema_version, "recorded_at": moment.astimezone(timezone.utc), "actor": actor,
+             "action": action, "from_state": states[0], "to_state": states[1], "legal_date": legal,
+             "outcomes": outcomes, "payload": payload, "prev_hash": last["hash"]}
+    with engine.begin() as conn:
+        conn.execute(EVENTS.insert(), [{**event, "hash": audit.compute_hash(event)}])
+    with UnitOfWork(engine) as uow:
+        stretch = chain_check.scan(uow.connection, last["seq"], chain_check.HIGHEST, _never)
+    assert (stretch.intact, stretch.flaw) == (1, None)
+
+
+def test_the_walk_asks_the_reference_for_each_event_whose_fast_hash_disagrees_and_goes_on(engine, eight_events):
+    """On either database, an edited event is only marked; whether it holds is the reference's call."""
+    edited = [dict(row) for row in eight_events]
+    for i in (2, 4):
+        edited[i]["actor"] = "otra persona"
+    _rewrite(engine, edited)
+    asked: list[int] = []
+
+    def lenient(conn: Connection, seq: int) -> str:
+        asked.append(seq)
+        return str(edited[seq - 1]["hash"])
+
+    with UnitOfWork(engine) as uow:
+        stretch = chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, lenient)
+    assert asked == [3, 5] and (stretch.intact, stretch.next_seq, stretch.flaw) == (8, 9, None)
+    assert stretch.head_hash == eight_events[-1]["hash"]
+    report = _verify(engine)
+    assert (report.ok, report.first_bad_seq, report.events) == (False, 3, 2)
+
+
+def test_a_walk_stopped_by_its_reference_leaves_the_connection_ready_for_the_next(engine, eight_events):
+    """Whatever stops a walk, it ends its read there (on PostgreSQL, a server-side cursor that would
+    otherwise still be open, or be closed by the garbage collector in the middle of something else)."""
+    _rewrite(engine, _edit_payload(eight_events, 3))
+    kept = []  # the errors, kept as a caller that logs them keeps their tracebacks, and the walks in them
+    with UnitOfWork(engine) as uow:
+        for _ in range(2):
+            with pytest.raises(AssertionError, match="event 4") as stopped:
+                chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
+            kept.append(stopped)
+        assert audit.verify(uow.connection).first_bad_seq == 4
+
+
 @pytest.fixture
 def sqlite_db(engine: Engine, plan: str) -> Iterator[sqlite3.Connection]:
     """The plain driver on the test's SQLite file, as another tool would write it."""
