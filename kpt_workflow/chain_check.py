@@ -195,14 +195,17 @@ _SQL_BODY = "concat({})".format(", ".join(
     for part in (f"'{literal}'", value) if part is not None))
 # Each event is hashed in a subquery of its own (OFFSET 0 keeps it one), so that the window, which
 # compares it with the event before it, holds four short columns per event rather than all of them.
+# A NULL (a table whose constraints were altered too) marks its event rather than passing unseen.
 _MARKED_SQL = (
     "SELECT seq, prev_hash, hash, before_seq, before_hash, holds FROM ("
     "SELECT seq, prev_hash, hash, holds, lag(seq) OVER w AS before_seq, lag(hash) OVER w AS before_hash, "
     "lead(seq) OVER w IS NULL AS last FROM ("
-    f"SELECT seq, prev_hash, hash, encode(sha256(convert_to({_SQL_BODY}, 'UTF8')), 'hex') = hash AS holds "
+    f"SELECT seq, prev_hash, hash, encode(sha256(convert_to({_SQL_BODY}, 'UTF8')), 'hex') IS NOT DISTINCT FROM hash "
+    "AS holds "
     f"FROM {EVENTS.name} WHERE seq > %s AND seq <= %s ORDER BY seq OFFSET 0"
     ") hashed WINDOW w AS (ORDER BY seq)) walked "
-    "WHERE before_seq IS NULL OR last OR NOT holds OR seq <> before_seq + 1 OR prev_hash <> before_hash ORDER BY seq")
+    "WHERE before_seq IS NULL OR last OR NOT holds OR seq <> before_seq + 1 OR prev_hash IS DISTINCT FROM before_hash "
+    "ORDER BY seq")
 
 
 def _marked_in_database(conn: Connection, after: int, upto: int) -> Iterator[Marked]:

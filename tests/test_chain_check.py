@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, text, update
 
 from kpt_workflow import audit, chain_check
 from kpt_workflow.canonical import utc_text
@@ -147,6 +147,21 @@ def test_a_walk_stopped_by_its_reference_leaves_the_connection_ready_for_the_nex
                 chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
             kept.append(stopped)
         assert audit.verify(uow.connection).first_bad_seq == 4
+
+
+def test_a_hash_nulled_in_an_altered_table_is_a_flaw_not_a_pass(engine, eight_events):
+    """Whoever can drop the table's NOT NULL and blank a hash and the next link still breaks the chain
+    (on PostgreSQL a comparison with NULL is NULL, which must mark the event, not let it through)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite cannot drop a column's NOT NULL in place")
+    with engine.connect() as conn, conn.begin() as altered:
+        conn.execute(text("ALTER TABLE audit_event ALTER COLUMN hash DROP NOT NULL, "
+                          "ALTER COLUMN prev_hash DROP NOT NULL"))
+        conn.execute(update(EVENTS).where(EVENTS.c.seq == 4).values(hash=None))
+        conn.execute(update(EVENTS).where(EVENTS.c.seq == 5).values(prev_hash=None))
+        report = audit.verify(conn)
+        altered.rollback()  # the ALTER too
+    assert (report.ok, report.first_bad_seq) == (False, 4) and "editado" in (report.problem or "")
 
 
 @pytest.fixture
