@@ -56,37 +56,40 @@ def render_report(report: dict[str, Any]) -> str:
     filters = report["filters"]
     scope = (f"departamento {filters['department_code']}" if filters["department_code"] else "todo el país") + \
         (f", categoría {filters['category']}" if filters["category"] else "")
-    lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {_count(report['plans'])} planes de "
-             f"{_count(report['planning_entities'])} entidades que formulan plan."]
+    lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {number(report['plans'])} planes de "
+             f"{number(report['planning_entities'])} entidades que formulan plan."]
     if report["synthetic"]:
         lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
-    lines += ["", "Planes por estado:"] + [f"  {s['label']}: {s['count']}" for s in report["plans_by_state"]]
+    lines += ["", "Planes por estado:"] + [f"  {s['label']}: {number(s['count'])}" for s in report["plans_by_state"]]
     lines += ["", "Días en cada estado (mediana / percentil 90, planes que pasaron por él):"]
-    lines += [f"  {s['label']}: {_days(s['median_days'])} / {_days(s['p90_days'])} ({s['plans']})"
+    lines += [f"  {s['label']}: {number(s['median_days'])} / {number(s['p90_days'])} ({number(s['plans'])})"
               for s in report["dwell_by_state"]]
     lines += ["", "Plazos legales vencidos (planes: sin cumplir + cumplidos tarde):"]
-    lines += [f"  {d['label']}: {d['late_plans']} ({d['late_unmet']} + {d['late_met']})  [{d['basis']}]"
-              for d in report["past_deadlines"]]
+    lines += [f"  {d['label']}: {number(d['late_plans'])} ({number(d['late_unmet'])} + {number(d['late_met'])})"
+              f"  [{d['basis']}]" for d in report["past_deadlines"]]
     lines += ["", "Requisitos que más bloquean (intentos rechazados, planes):"]
-    lines += [f"  {r['rule']}: {_count(r['blocked_attempts'])}, {_count(r['plans'])}  [{r['basis']}]"
+    lines += [f"  {r['rule']}: {number(r['blocked_attempts'])}, {number(r['plans'])}  [{r['basis']}]"
               for r in report["top_blocking_rules"]] or ["  Ningún intento rechazado."]
     open_states = [(s["state"], s["label"]) for s in report["dwell_by_state"]]  # the non-terminal ones
     for title, groups in (("Por departamento", report["by_department"]), ("Por categoría", report["by_category"])):
         lines += ["", f"{title} (planes; los que siguen en trámite, por estado):"]
         for g in groups:
             name = g["name"] or "Sin categoría registrada"
-            open_plans = ", ".join(f"{label} {g['by_state'][state]}" for state, label in open_states
+            open_plans = ", ".join(f"{label} {number(g['by_state'][state])}" for state, label in open_states
                                    if g["by_state"].get(state))
             if g["name"] != g["code"]:  # a department: its name and its code
                 name = f"{name} ({g['code']})"
-            lines.append(f"  {name}: {g['plans']}" + (f" — {open_plans}" if open_plans else ""))
+            lines.append(f"  {name}: {number(g['plans'])}" + (f" — {open_plans}" if open_plans else ""))
     return "\n".join(lines)
 
 
-def _count(value: int) -> str:
-    """Thousands marked with a period, as Colombian documents write them (1.134)."""
-    return f"{value:,}".replace(",", ".")
+_COLOMBIAN = str.maketrans(",.", ".,")
 
 
-def _days(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+def number(value: float | None) -> str:
+    """A figure as Colombian documents write it: thousands with a period, decimals (one, when there
+    are any) with a comma: 1.134, 103,1, 20; none as a dash."""
+    if value is None:
+        return "—"
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
+    return text.translate(_COLOMBIAN)

@@ -2,6 +2,8 @@
 
 from html import escape
 
+from kpt_workflow.render import number
+
 
 def bar_chart(title: str, bars: list[tuple[str, float]], unit: str = "", width: int = 640) -> str:
     """Horizontal bars with their values written out (the numbers are readable without the bars)."""
@@ -17,7 +19,7 @@ def bar_chart(title: str, bars: list[tuple[str, float]], unit: str = "", width: 
         rows.append(
             f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="#0b3d91"></rect>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 16}">{value:g}{escape(unit)}</text>')
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 16}">{number(value)}{escape(unit)}</text>')
     return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
             f'preserveAspectRatio="xMinYMin meet" font-size="13" font-family="system-ui, sans-serif" fill="#1b1b1b">'
             f'<title>{escape(title)}</title>{"".join(rows)}</svg>')
