@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from kpt_workflow.figures import number
+
 
 def render_status(status: dict[str, Any]) -> str:
     entity = status["entity"]
@@ -81,15 +83,3 @@ def render_report(report: dict[str, Any]) -> str:
                 name = f"{name} ({g['code']})"
             lines.append(f"  {name}: {number(g['plans'])}" + (f" — {open_plans}" if open_plans else ""))
     return "\n".join(lines)
-
-
-_COLOMBIAN = str.maketrans(",.", ".,")
-
-
-def number(value: float | None) -> str:
-    """A figure as Colombian documents write it: thousands with a period, decimals (one, when there
-    are any) with a comma: 1.134, 103,1, 20; none as a dash."""
-    if value is None:
-        return "—"
-    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
-    return text.translate(_COLOMBIAN)

@@ -14,7 +14,7 @@ from api.deps import SESSION_USER, RuntimeDep
 from kpt_workflow.access import Actor
 from kpt_workflow.accounts import actor_named
 from kpt_workflow.errors import Forbidden, KptError
-from kpt_workflow.render import number
+from kpt_workflow.figures import number
 from kpt_workflow.repository import holds_synthetic_demo
 from kpt_workflow.unit_of_work import UnitOfWork
 from templates import TEMPLATES_DIR

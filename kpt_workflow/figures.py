@@ -1,0 +1,13 @@
+"""Figures as Colombian documents write them, wherever people read them: the terminal, the pages
+and their charts say 1.134 planes and 103,1 días alike (exports keep numbers as numbers)."""
+
+_COLOMBIAN = str.maketrans(",.", ".,")
+
+
+def number(value: float | None) -> str:
+    """A figure as Colombian documents write it: thousands with a period, decimals (one, when there
+    are any) with a comma: 1.134, 103,1, 20; none as a dash."""
+    if value is None:
+        return "—"
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
+    return text.translate(_COLOMBIAN)
