@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kpt_workflow.accounts import ROLES
+from kpt_workflow.roles import ROLES
 
 
 class _Request(BaseModel):

@@ -161,7 +161,7 @@ class Load:
     def request(self, cursor: Cursor, key: str) -> bytes:
         path = f"{API}/plans/{cursor.plan_id}/transitions" if self.real else f"/rows/{cursor.plan_id}"
         body = json.dumps({"trigger": cursor.trigger, "fecha": LEGAL_DAY.isoformat()}).encode()
-        token = self.tokens[self.steps[cursor.trigger].by, cursor.entity_code]
+        token = self.tokens[self.steps[cursor.trigger].by[0], cursor.entity_code]
         key_header = f"Idempotency-Key: {key}\r\n" if self.idempotency_keys else ""
         return (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAuthorization: Bearer {token}\r\n{key_header}"
                 f"If-Match: \"{cursor.version}\"\r\nContent-Type: application/json\r\n"
@@ -757,7 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             steps = back_edge_steps()
             cursors = prepare_cursors(engine, plan_ids)
             tokens = create_tokens(engine, sorted({c.entity_code for c in cursors}),
-                                   sorted({step.by for step in steps.values()}))
+                                   sorted({step.by[0] for step in steps.values()}))
             load = Load(port=0, tokens=tokens, steps=steps, real=True,
                         idempotency_keys=not args.no_idempotency_key)
             first_seq = last_event_seq(engine)

@@ -79,6 +79,7 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from kpt_workflow.access import operator
 from kpt_workflow import audit, replay, services  # noqa: E402
 from kpt_workflow.blobs import BlobStore  # noqa: E402
 from kpt_workflow.bootstrap import init_database  # noqa: E402
@@ -94,7 +95,7 @@ from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
 from kpt_workflow.words import MUNICIPIO  # noqa: E402
 
 PERIOD = 2024
-ACTOR = "bench"
+ACTOR = operator("bench")
 BUSY_TIMEOUT_MS = 30_000  # make_engine's default, used for both parts
 TARGET_RATIO = 0.50
 BASELINE_ROW_BYTES = 600  # about one audit event (JSON outcomes + payload + hashes)

@@ -14,9 +14,8 @@ from kpt_workflow.access import Actor
 from kpt_workflow.errors import AlreadyExists, InvalidInput, NotFound
 from kpt_workflow.models import Entity
 from kpt_workflow.recorder import recorder
+from kpt_workflow.roles import DEPARTAMENTO, ENTITY_ROLES, ROLES
 
-ROLES = ("planeacion", "corporacion", "departamento", "dnp", "admin")
-ENTITY_ROLES = ("planeacion", "corporacion", "departamento")
 _hasher = PasswordHasher()
 
 
@@ -56,10 +55,10 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
         entity = session.get(Entity, entity_code)
         if entity is None:
             raise NotFound(f"No existe la entidad '{entity_code}'.", field="entity_code")
-        if role == "departamento" and entity.kind != "departamento":
+        if role == DEPARTAMENTO and entity.kind != "departamento":
             raise InvalidInput("El rol 'departamento' va con el código de un departamento (2 dígitos).",
                                field="entity_code")
-        if role != "departamento" and not entity.plans_own_pdt:
+        if role != DEPARTAMENTO and not entity.plans_own_pdt:
             raise InvalidInput(f"{entity.name} no formula PDT propio.", field="entity_code")
     if session.get(User, username) is not None:
         raise AlreadyExists(f"Ya existe el usuario '{username}'.", field="username")

@@ -21,18 +21,20 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from kpt_workflow import calendar, services
+from kpt_workflow.access import Actor
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.errors import AlreadyExists, GuardFailed
 from kpt_workflow.indicators import DATA_DIR
 from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator
 from kpt_workflow.recorder import PLAN
+from kpt_workflow.roles import CORPORACION, PLANEACION
 from kpt_workflow.unit_of_work import UnitOfWork
 from kpt_workflow.words import DEPARTAMENTO
 
 PERIOD = 2024
 DEMO_END = date(2024, 6, 28)  # the demo's "today": nothing is dated after it
 SYNTHETIC_PDF = b"%PDF-1.4\n% DOCUMENTO SINTETICO DE DEMOSTRACION - kpt-workflow\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-OFFICE, COUNCIL = "sintetico:planeacion", "sintetico:corporacion"
+OFFICE, COUNCIL = "sintetico:planeacion", "sintetico:corporacion"  # each entity's, acting in its own role
 EMPALME = tuple(f"formato_empalme_{n:02d}" for n in range(1, 11))
 # How plans end up by 28 June 2024 (shares add up to 1).
 PROFILES = (("stuck_alistamiento", 0.03), ("stuck_construccion", 0.04), ("stuck_tramite", 0.04),
@@ -253,9 +255,10 @@ def run_demo(engine: Engine, blobs: BlobStore, seed: int, progress: Callable[[in
     for entity in entities:
         actions = Scenario(entity, people.get(entity.code, 10_000), programs, random.Random(rng.random())).build()
         plan_id = _write(engine, lambda uow: services.create_plan(
-            uow, entity_code=entity.code, period=PERIOD, actor=OFFICE, legal_date=date(PERIOD, 1, 1)))["id"]
+            uow, entity_code=entity.code, period=PERIOD, actor=Actor(OFFICE, PLANEACION, entity.code),
+            legal_date=date(PERIOD, 1, 1)))["id"]
         for action in actions:
-            summary.refused += _apply(engine, blobs, plan_id, action)
+            summary.refused += _apply(engine, blobs, plan_id, entity.code, action)
         summary.plans += 1
         summary.actions += len(actions) + 1
         progress(1)
@@ -273,26 +276,28 @@ def _write(engine: Engine, use_case: Callable[[UnitOfWork], dict[str, Any]]) -> 
         return use_case(uow)
 
 
-def _apply(engine: Engine, blobs: BlobStore, plan_id: str, action: Action) -> int:
-    """Run one act through its use-case; returns 1 for an attempt that was (as planned) refused."""
+def _apply(engine: Engine, blobs: BlobStore, plan_id: str, entity_code: str, action: Action) -> int:
+    """Run one act through its use-case, as the entity's office or council; returns 1 for an
+    attempt that was (as planned) refused."""
     filing = services.Filing
+    office, council = Actor(OFFICE, PLANEACION, entity_code), Actor(COUNCIL, CORPORACION, entity_code)
     if action.kind in ("file", "justify"):
         status = "radicado" if action.kind == "file" else "ausencia_justificada"
-        _write(engine, lambda uow: services.file_document(uow, blobs, plan_id=plan_id, actor=OFFICE, filing=filing(
+        _write(engine, lambda uow: services.file_document(uow, blobs, plan_id=plan_id, actor=office, filing=filing(
             doc_type=action.target, status=status, content=SYNTHETIC_PDF if action.kind == "file" else None,
             filename=f"{action.target}-sintetico.pdf", legal_date=action.on, number=action.number, note=action.data)))
     elif action.kind == "strategy":
-        _write(engine, lambda uow: services.record_strategic_part(uow, plan_id=plan_id, data=action.data, actor=OFFICE,
+        _write(engine, lambda uow: services.record_strategic_part(uow, plan_id=plan_id, data=action.data, actor=office,
                                                                    legal_date=action.on))
     elif action.kind == "investments":
         _write(engine, lambda uow: services.record_investment_plan(uow, plan_id=plan_id, data=action.data,
-                                                                    actor=OFFICE, legal_date=action.on))
+                                                                    actor=office, legal_date=action.on))
     elif action.kind == "approve":
         _write(engine, lambda uow: services.record_council_decision(
-            uow, blobs, plan_id=plan_id, decision="aprobar", actor=COUNCIL, legal_date=action.on,
+            uow, blobs, plan_id=plan_id, decision="aprobar", actor=council, legal_date=action.on,
             number=action.number, content=SYNTHETIC_PDF, filename="acto-aprobacion-sintetico.pdf"))
     else:
-        actor = COUNCIL if action.kind == "return" else OFFICE
+        actor = council if action.kind == "return" else office
         try:
             _write(engine, lambda uow: services.advance(uow, plan_id=plan_id, trigger=action.target, actor=actor,
                                                          legal_date=action.on))

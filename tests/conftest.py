@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from kpt_workflow.access import operator
 from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
@@ -113,7 +114,7 @@ def blobs(tmp_path: Path) -> BlobStore:
 def new_plan(engine: Engine) -> Callable[..., str]:
     def create(entity_code: str = "05001", period: int = 2024) -> str:
         with UnitOfWork(engine, write=True) as uow:
-            return str(services.create_plan(uow, entity_code=entity_code, period=period, actor="test")["id"])
+            return str(services.create_plan(uow, entity_code=entity_code, period=period, actor=operator("test"))["id"])
 
     return create
 
@@ -130,7 +131,7 @@ def file_doc(engine: Engine, blobs: BlobStore) -> Callable[..., dict[str, object
         }
         filing = services.Filing(doc_type=doc_type, **fields)  # type: ignore[arg-type]
         with UnitOfWork(engine, write=True) as uow:
-            return services.file_document(uow, blobs, plan_id=plan_id, filing=filing, actor="test")
+            return services.file_document(uow, blobs, plan_id=plan_id, filing=filing, actor=operator("test"))
 
     return file
 
@@ -139,7 +140,7 @@ def file_doc(engine: Engine, blobs: BlobStore) -> Callable[..., dict[str, object
 def advance(engine: Engine) -> Callable[..., dict[str, object]]:
     def step(plan_id: str, trigger: str, legal_date: date, expected_version: int | None = None) -> dict[str, object]:
         with UnitOfWork(engine, write=True) as uow:
-            return services.advance(uow, plan_id=plan_id, trigger=trigger, actor="test", legal_date=legal_date,
+            return services.advance(uow, plan_id=plan_id, trigger=trigger, actor=operator("test"), legal_date=legal_date,
                                     expected_version=expected_version)
 
     return step
@@ -151,9 +152,9 @@ def record_strategy(engine: Engine) -> Callable[..., None]:
 
     def record(plan_id: str, part: object = STRATEGIC_PART, investments: object = INVESTMENT_PLAN) -> None:
         with UnitOfWork(engine, write=True) as uow:
-            services.record_strategic_part(uow, plan_id=plan_id, data=part, actor="test", legal_date=STRATEGY_DATES[0])
+            services.record_strategic_part(uow, plan_id=plan_id, data=part, actor=operator("test"), legal_date=STRATEGY_DATES[0])
         with UnitOfWork(engine, write=True) as uow:
-            services.record_investment_plan(uow, plan_id=plan_id, data=investments, actor="test",
+            services.record_investment_plan(uow, plan_id=plan_id, data=investments, actor=operator("test"),
                                             legal_date=STRATEGY_DATES[1])
 
     return record

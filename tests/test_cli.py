@@ -61,6 +61,7 @@ def test_status_json_has_the_agreed_shape(kpt):
 
 def test_refused_advance_exits_non_zero_with_the_failing_rules(kpt):
     kpt("plan", "create", "05001", "--period", "2024")
+    kpt("user", "create", "ana", "--rol", "planeacion", "--entidad", "05001")
     code, out, err = kpt("plan", "advance", "05001-2024", "iniciar_construccion", "--as", "ana", "--fecha", "2024-01-20",
                          "--json")
     assert code == 1
@@ -70,6 +71,33 @@ def test_refused_advance_exits_non_zero_with_the_failing_rules(kpt):
     assert "Rechazado" in err and "empalme_cerrado" in err
     code, out, _ = kpt("audit", "log", "05001-2024", "--json")
     assert [e["event_type"] for e in json.loads(out)] == ["plan_created", "transition_blocked"]
+    assert json.loads(out)[1]["actor"] == "ana"
+
+
+def test_as_names_an_existing_user_whose_role_and_entity_the_service_checks(kpt):
+    """--as is not a free-form name: an unknown user is refused, and a known one may take only the
+    steps its role is declared for, on its own entity's plans; nothing is written by a refusal."""
+    kpt("plan", "create", "05001", "--period", "2024")
+    kpt("user", "create", "concejo-medellin", "--rol", "corporacion", "--entidad", "05001")
+    kpt("user", "create", "ana-bogota", "--rol", "planeacion", "--entidad", "11001")
+    kpt("user", "create", "observador", "--rol", "dnp")
+    refusals = {
+        ("nadie", "iniciar_construccion"): "not_found",
+        ("concejo-medellin", "iniciar_construccion"): "forbidden",  # the office's step
+        ("observador", "iniciar_construccion"): "forbidden",  # the DNP reads, never acts
+        ("ana-bogota", "iniciar_construccion"): "not_found",  # another entity's plan does not exist for it
+    }
+    for (who, trigger), expected in refusals.items():
+        code, out, err = kpt("plan", "advance", "05001-2024", trigger, "--as", who, "--fecha", "2024-01-20", "--json")
+        assert (code, json.loads(out)["code"]) == (1, expected), (who, trigger, out)
+        assert err.startswith("Error [") and "Traceback" not in err
+    code, out, _ = kpt("doc", "justify", "05001-2024", "formato_empalme_01", "--motivo", "No lo entregaron",
+                       "--as", "concejo-medellin", "--json")
+    assert (code, json.loads(out)["code"]) == (1, "forbidden")
+    code, out, _ = kpt("plan", "create", "05001", "--period", "2028", "--as", "concejo-medellin", "--json")
+    assert (code, json.loads(out)["code"]) == (1, "forbidden")
+    code, out, _ = kpt("audit", "log", "05001-2024", "--json")
+    assert [e["event_type"] for e in json.loads(out)] == ["plan_created"]
 
 
 def test_dated_filing_and_justified_absence(kpt, pdf):

@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, event, text
 
+from kpt_workflow.access import operator
 from kpt_workflow import services
 from kpt_workflow.audit import verify
 from kpt_workflow.commit_group import CommitLost, commit_group
@@ -123,10 +124,10 @@ def test_use_cases_run_in_a_group_as_alone(sqlite_engine):
     its blocked attempt and raises, and the attempt is kept with the group."""
     with commit_group(sqlite_writer(sqlite_engine)):
         with UnitOfWork(sqlite_engine, write=True) as uow:
-            plan_id = str(services.create_plan(uow, entity_code="05001", period=2024, actor="test")["id"])
+            plan_id = str(services.create_plan(uow, entity_code="05001", period=2024, actor=operator("test"))["id"])
         with pytest.raises(GuardFailed):
             with UnitOfWork(sqlite_engine, write=True) as uow:
-                services.advance(uow, plan_id=plan_id, trigger="iniciar_construccion", actor="test",
+                services.advance(uow, plan_id=plan_id, trigger="iniciar_construccion", actor=operator("test"),
                                  legal_date=date(2024, 1, 20))
     with UnitOfWork(sqlite_engine) as uow:
         events = uow.connection.execute(text("SELECT event_type FROM audit_event WHERE plan_id = :id ORDER BY seq"),

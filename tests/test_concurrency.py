@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+from kpt_workflow.access import operator
 from kpt_workflow import audit, replay, services
 from kpt_workflow.errors import PlanVersionConflict
 from kpt_workflow.repository import plan_record
@@ -18,7 +19,7 @@ def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_counci
     def attempt(_: int) -> str:
         try:
             with UnitOfWork(engine, write=True) as uow:
-                services.advance(uow, plan_id=plan_in_council, trigger="devolver_para_ajustes", actor="concejo",
+                services.advance(uow, plan_id=plan_in_council, trigger="devolver_para_ajustes", actor=operator("concejo"),
                                  legal_date=date(2024, 5, 10), expected_version=version)
             return "applied"
         except PlanVersionConflict:

@@ -117,7 +117,21 @@ INVALID = [
     pytest.param(definition(deadlines=patched(DEADLINES, 0, terms=[{}])),
                  "deadlines[0].terms[0]", ("months_of_period", "working_days"), id="term-without-unit"),
     pytest.param(definition(colour="rojo"), "colour", (), id="unknown-top-level-key"),
+    pytest.param(definition(transitions=patched(TRANSITIONS, 1, by="alcalde")),
+                 "transitions[1].by[0]", ("alcalde",), id="step-for-an-unknown-role"),
+    pytest.param(definition(transitions=patched(TRANSITIONS, 1, by=["corporacion", "admin"])),
+                 "transitions[1].by[1]", ("admin",), id="step-for-the-administrator"),
+    pytest.param(definition(transitions=patched(TRANSITIONS, 1, by=[])),
+                 "transitions[1].by", (), id="step-for-nobody"),
 ]
+
+
+def test_a_step_is_declared_for_one_role_or_a_list_of_roles(tmp_path):
+    spec = load_definition(write(tmp_path, definition(transitions=[
+        TRANSITIONS[0], {**TRANSITIONS[1], "by": ["planeacion", "corporacion"]}])))
+    assert [t.by for t in spec.transitions] == [("planeacion",), ("planeacion", "corporacion")]
+    council = {t.trigger: t.by for t in engine.workflow("pdt").definition.transitions}
+    assert council["aprobar"] == council["devolver_para_ajustes"] == ("corporacion",)
 
 
 @pytest.mark.parametrize(("content", "key", "names"), INVALID)

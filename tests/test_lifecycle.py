@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from kpt_workflow.access import operator
 from kpt_workflow import audit, services
 from kpt_workflow.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
 from kpt_workflow.models import AuditEvent, Plan
@@ -135,7 +136,7 @@ def test_unknown_step_and_impossible_dates_are_refused_without_event(engine, new
 @pytest.mark.parametrize("code", ["91405", "88001"])
 def test_entities_without_their_own_pdt_are_refused_naming_the_department(engine, code):
     with UnitOfWork(engine, write=True) as uow, pytest.raises(PlanNotAllowed) as refused:
-        services.create_plan(uow, entity_code=code, period=2024, actor="test")
+        services.create_plan(uow, entity_code=code, period=2024, actor=operator("test"))
     assert refused.value.details["department"] == code[:2]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, text, update
 
-from kpt_workflow.access import PLANEACION
+from kpt_workflow.roles import PLANEACION
 from kpt_workflow.accounts import actor_for_token, create_user
 from kpt_workflow.idempotency import Answer, Claim, previous
 from kpt_workflow.read_ahead import read_step_ahead

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from sqlalchemy import select
 
+from kpt_workflow.access import operator
 from kpt_workflow import audit, calendar, replay, services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.db import make_engine
@@ -39,7 +40,7 @@ JUSTIFIABLE = tuple(d.code for d in CATALOG.documents if d.justifiable)
 TRIGGERS = tuple(dict.fromkeys(t.trigger for t in FLOW.definition.transitions))
 ENTITIES = ("05001", "05", "76001")  # Medellín, Antioquia (asamblea, ordenanza), Cali
 PERIOD = 2024
-ACTOR = "hypothesis"
+ACTOR = operator("hypothesis")
 # Legal dates of a 2024 cycle: the programa de gobierno is inscribed in mid-2023, and a slow
 # plan may still be before its concejo in 2025. Never after today: the services refuse the future.
 EARLIEST = date(2023, 7, 1)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from kpt_workflow.access import operator
 from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, STEPS_2024, STRATEGIC_PART
 from kpt_workflow import replay, services, strategy
 from kpt_workflow.errors import GuardFailed, InvalidInput
@@ -42,13 +43,13 @@ def programs(part: dict[str, Any]) -> list[dict[str, Any]]:
 
 def record_part(engine: Engine, plan_id: str, data: object) -> dict[str, object]:
     with UnitOfWork(engine, write=True) as uow:
-        return services.record_strategic_part(uow, plan_id=plan_id, data=data, actor="test",
+        return services.record_strategic_part(uow, plan_id=plan_id, data=data, actor=operator("test"),
                                               legal_date=date(2024, 2, 10))
 
 
 def record_investments(engine: Engine, plan_id: str, data: object) -> dict[str, object]:
     with UnitOfWork(engine, write=True) as uow:
-        return services.record_investment_plan(uow, plan_id=plan_id, data=data, actor="test",
+        return services.record_investment_plan(uow, plan_id=plan_id, data=data, actor=operator("test"),
                                                legal_date=date(2024, 2, 12))
 
 

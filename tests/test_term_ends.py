@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from kpt_workflow.access import operator
 from kpt_workflow import calendar, services
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.deadlines import readings
@@ -70,7 +71,7 @@ def test_a_plan_for_a_period_after_the_next_one_is_refused(engine):
     """`term_end` covers the periods a plan may be made for: this one and the next."""
     after_next = calendar.period_containing(calendar.today_in_colombia()) + 2 * calendar.PERIOD_YEARS
     with UnitOfWork(engine, write=True) as uow, pytest.raises(InvalidInput, match="el que empieza en"):
-        services.create_plan(uow, entity_code="05001", period=after_next, actor="prueba")
+        services.create_plan(uow, entity_code="05001", period=after_next, actor=operator("prueba"))
 
 
 def test_the_table_covers_every_day_a_plan_that_may_be_made_today_can_anchor_a_term_on():

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import RuntimeDep
 from api.pages.web import PageActor, render
 from kpt_workflow import calendar
-from kpt_workflow.access import CORPORACION, PLANEACION
+from kpt_workflow.roles import CORPORACION, PLANEACION
 from kpt_workflow.diagram import mermaid
 from kpt_workflow.engine import workflow
 from kpt_workflow.rules import RULES

@@ -11,7 +11,7 @@ from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
 from kpt_workflow import audit, calendar, services, strategy
-from kpt_workflow.access import CORPORACION, PLANEACION, Actor, require_own_entity, visible_plan
+from kpt_workflow.access import Actor, plan_permissions, visible_plan
 from kpt_workflow.completeness import completeness_report
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, KptError
@@ -66,9 +66,11 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
         programs = program_facts(uow.connection, plan.id)
         history = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
     definition = workflow(plan.definition_name, plan.definition_version).definition
-    can_change = actor.role == PLANEACION and actor.entity_code == plan.entity_code and as_of is None
+    permissions = plan_permissions(actor, plan)
     return render(request, rt, "plan.html", actor, status=status, versions=versions, programs=programs,
-                  history=list(reversed(history)), states=definition.states, can_change=can_change,
+                  history=list(reversed(history)), states=definition.states,
+                  can_change=permissions.changes and as_of is None,
+                  can_take=permissions.steps if as_of is None else frozenset(),
                   requirements=document_requirements(plan.entity_kind), today=today,
                   passed={s.name for s in definition.states[: [x.name for x in definition.states].index(status["state"])]})
 
@@ -79,9 +81,8 @@ def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
-        require_own_entity(actor, plan.entity_code, PLANEACION, f"registrar el paso '{trigger}'")
         with UnitOfWork(rt.engine, write=True) as uow:
-            result = services.advance(uow, plan_id=plan.id, trigger=trigger, actor=actor.username, legal_date=fecha,
+            result = services.advance(uow, plan_id=plan.id, trigger=trigger, actor=actor, legal_date=fecha,
                                       expected_version=version)
         flash(request, "success", f"Paso aplicado: el plan pasó a «{result['to']}».")
     except KptError as error:
@@ -96,10 +97,9 @@ def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
            numero: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
-        require_own_entity(actor, plan.entity_code, PLANEACION, "radicar documentos")
         content, filename = read_upload(file, rt.limits)
         with UnitOfWork(rt.engine, write=True) as uow:
-            result = services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor.username,
+            result = services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor,
                                             expected_version=version, filing=services.Filing(
                                                 doc_type=doc_type, content=content, filename=filename,
                                                 legal_date=fecha, number=numero or None))
@@ -116,9 +116,8 @@ def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             motivo: Annotated[str, Form(max_length=2000)], version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
-        require_own_entity(actor, plan.entity_code, PLANEACION, "registrar documentos")
         with UnitOfWork(rt.engine, write=True) as uow:
-            services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor.username, expected_version=version,
+            services.file_document(uow, rt.blobs, plan_id=plan.id, actor=actor, expected_version=version,
                                    filing=services.Filing(doc_type=doc_type, status=JUSTIFIED_ABSENCE, note=motivo,
                                                           legal_date=fecha))
         flash(request, "success", f"Ausencia justificada registrada: {doc_type}.")
@@ -142,15 +141,14 @@ def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageA
     """The parte estratégica (YAML/JSON) or the plan plurianual (CSV, YAML or JSON), as the CLI takes them."""
     plan = _plan(rt, actor, plan_id)
     try:
-        require_own_entity(actor, plan.entity_code, PLANEACION, "registrar la parte estratégica")
         text, name = _text(file, rt), file.filename or "archivo"
         with UnitOfWork(rt.engine, write=True) as uow:
             if kind == "parte_estrategica":
                 services.record_strategic_part(uow, plan_id=plan.id, data=strategy.parse_data_text(text, name),
-                                               actor=actor.username, legal_date=fecha, expected_version=version)
+                                               actor=actor, legal_date=fecha, expected_version=version)
             else:
                 services.record_investment_plan(uow, plan_id=plan.id, data=strategy.investment_input(text, name),
-                                                actor=actor.username, legal_date=fecha, expected_version=version)
+                                                actor=actor, legal_date=fecha, expected_version=version)
         flash(request, "success", "Registrado: " + ("parte estratégica." if kind == "parte_estrategica"
                                                     else "plan plurianual de inversiones."))
     except KptError as error:
@@ -163,7 +161,7 @@ def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy
     plan = _plan(rt, actor, plan_id)
     with UnitOfWork(rt.engine) as uow:
         data = completeness_report(uow.connection, plan.id, hoy or calendar.today_in_colombia())
-    can_decide = actor.role == CORPORACION and actor.entity_code == plan.entity_code
+    can_decide = bool(plan_permissions(actor, plan).steps & set(services.COUNCIL_DECISIONS.values()))
     return render(request, rt, "report.html", actor, report=data, can_decide=can_decide)
 
 
@@ -183,11 +181,10 @@ def decision(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
              file: Annotated[UploadFile | None, File()] = None) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
-        require_own_entity(actor, plan.entity_code, CORPORACION, "registrar la decisión de la corporación")
         content, filename = read_upload(file, rt.limits) if file is not None and file.filename else (None, None)
         with UnitOfWork(rt.engine, write=True) as uow:
             result = services.record_council_decision(uow, rt.blobs, plan_id=plan.id, decision=decision,
-                                                      actor=actor.username, legal_date=fecha, number=numero or None,
+                                                      actor=actor, legal_date=fecha, number=numero or None,
                                                       content=content, filename=filename, expected_version=version)
         flash(request, "success", f"Decisión registrada: el plan pasó a «{result['to']}».")
     except KptError as error:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_USER, RuntimeDep
-from kpt_workflow.access import Actor
+from kpt_workflow.access import Actor, role_names
 from kpt_workflow.accounts import actor_named
 from kpt_workflow.errors import Forbidden, KptError
 from kpt_workflow.figures import number
@@ -21,6 +21,7 @@ from templates import TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["numero"] = number  # 1.134 and 103,1, as on the command line
+templates.env.filters["roles"] = role_names  # ('corporacion',) -> 'concejo o asamblea'
 CSRF_KEY = "csrf"
 
 

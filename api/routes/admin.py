@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from api.deps import CurrentActor, RuntimeDep
 from api.schemas import UserCreate
 from kpt_workflow import audit
-from kpt_workflow.access import ADMIN, require_role
+from kpt_workflow.access import require_role
+from kpt_workflow.roles import ADMIN
 from kpt_workflow.accounts import create_user
 from kpt_workflow.unit_of_work import UnitOfWork
 

@@ -13,7 +13,7 @@ from api.routes.plans import IdempotencyKey, IfMatch, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import services
-from kpt_workflow.access import PLANEACION, Actor, require_own_entity
+from kpt_workflow.access import Actor
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import JUSTIFIED_ABSENCE, WITHDRAWN
@@ -43,7 +43,6 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
                   numero: Annotated[str | None, Form(max_length=64)] = None,
                   version: Annotated[int | None, Form(ge=1)] = None,
                   key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    require_own_entity(actor, plan.entity_code, PLANEACION, "radicar documentos")
     load_catalog().get(doc_type)
     content, filename = read_upload(file, rt.limits)
     expected = expected_version(if_match, version)
@@ -51,14 +50,14 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
     request = {"path": f"/plans/{plan.id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
                "version": expected, "file": content_hash(content)}
     return run_once(rt, actor, key, request, lambda uow: services.file_document(
-        uow, rt.blobs, plan_id=plan.id, filing=filing, actor=actor.username, expected_version=expected), 201)
+        uow, rt.blobs, plan_id=plan.id, filing=filing, actor=actor, expected_version=expected), 201)
 
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,
              summary="Justificar la ausencia de un formato de empalme")
 def justify(plan: VisiblePlan, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
             key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _file_status(plan.id, plan.entity_code, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
+    return _file_status(plan.id, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
                         expected_version(if_match, body.version), rt, actor, key)
 
 
@@ -66,18 +65,17 @@ def justify(plan: VisiblePlan, doc_type: str, body: AbsenceRequest, rt: RuntimeD
              summary="Retirar la versión vigente (queda registrada; nada se borra)")
 def withdraw(plan: VisiblePlan, doc_type: str, body: WithdrawalRequest, rt: RuntimeDep, actor: CurrentActor,
              key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _file_status(plan.id, plan.entity_code, doc_type, WITHDRAWN, body.motivo, body.fecha,
+    return _file_status(plan.id, doc_type, WITHDRAWN, body.motivo, body.fecha,
                         expected_version(if_match, body.version), rt, actor, key)
 
 
-def _file_status(plan_id: str, entity_code: str, doc_type: str, status: str, note: str | None, fecha: date | None,
+def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fecha: date | None,
                  expected: int | None, rt: Runtime, actor: Actor, key: str | None) -> JSONResponse:
-    require_own_entity(actor, entity_code, PLANEACION, "registrar documentos")
     filing = services.Filing(doc_type=doc_type, status=status, note=note, legal_date=fecha)
     request = {"path": f"/plans/{plan_id}/documents/{doc_type}/{status}", "note": note, "fecha": fecha,
                "version": expected}
     return run_once(rt, actor, key, request, lambda uow: services.file_document(
-        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor.username, expected_version=expected), 201)
+        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor, expected_version=expected), 201)
 
 
 @router.get("/plans/{plan_id}/documents/{doc_type}/versions/{version}/content", summary="Descargar un archivo",

@@ -12,10 +12,7 @@ from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import audit, calendar, services
-from kpt_workflow.access import CORPORACION, PLANEACION, require_own_entity
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import InvalidInput, NotFound, UnknownTrigger
-from kpt_workflow.models import Entity
+from kpt_workflow.errors import InvalidInput
 from kpt_workflow.read_ahead import read_step_ahead
 from kpt_workflow import repository
 from kpt_workflow.status import plan_status
@@ -41,14 +38,9 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
 
 @router.post("/plans", status_code=201, summary="Crear el plan de la propia entidad")
 def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: IdempotencyKey = None) -> JSONResponse:
-    with UnitOfWork(rt.engine) as uow:
-        entity = uow.session.get(Entity, body.entity_code)
-    if entity is None or not actor.sees_entity(entity.code, entity.department_code):
-        raise NotFound(f"No existe una entidad territorial con código DIVIPOLA '{body.entity_code}'.")
-    require_own_entity(actor, entity.code, PLANEACION, "crear el plan de esta entidad")
     return run_once(rt, actor, key, {"path": "/plans", **body.model_dump(mode="json")},
                     lambda uow: services.create_plan(uow, entity_code=body.entity_code, period=body.period,
-                                                     actor=actor.username, legal_date=body.fecha), 201)
+                                                     actor=actor, legal_date=body.fecha), 201)
 
 
 @router.get("/plans", summary="Planes que el usuario puede ver")
@@ -94,15 +86,10 @@ def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | N
         access = presented.access(uow.connection, plan_id, for_update=True)
         plan, actor = access.plan, access.actor
         assert plan is not None  # the path names it
-        declared = [t for t in workflow(plan.definition_name, plan.definition_version).definition.transitions
-                    if t.trigger == body.trigger]
-        if not declared:
-            raise UnknownTrigger(f"El paso '{body.trigger}' no existe en el ciclo de vida.", trigger=body.trigger)
-        require_own_entity(actor, plan.entity_code, declared[0].by, f"registrar el paso '{body.trigger}'")
         version = expected_version(if_match, body.version)
         return once(uow, actor, key, {"path": f"/plans/{plan.id}/transitions", **body.model_dump(mode="json"),
                                       "version": version},
-                    lambda uow: services.advance(uow, plan_id=plan.id, trigger=body.trigger, actor=actor.username,
+                    lambda uow: services.advance(uow, plan_id=plan.id, trigger=body.trigger, actor=actor,
                                                  legal_date=body.fecha, expected_version=version))
 
 
@@ -114,11 +101,10 @@ def council_decision(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor,
                      version: Annotated[int | None, Form(ge=1)] = None,
                      file: Annotated[UploadFile | None, File(description="El acuerdo u ordenanza (PDF)")] = None,
                      key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    require_own_entity(actor, plan.entity_code, CORPORACION, "registrar la decisión de la corporación")
     content, filename = read_upload(file, rt.limits) if file is not None else (None, None)
     expected = expected_version(if_match, version)
     request = {"path": f"/plans/{plan.id}/council-decision", "decision": decision, "fecha": fecha.isoformat(),
                "numero": numero, "version": expected, "file": content_hash(content)}
     return run_once(rt, actor, key, request, lambda uow: services.record_council_decision(
-        uow, rt.blobs, plan_id=plan.id, decision=decision, actor=actor.username, legal_date=fecha, number=numero,
+        uow, rt.blobs, plan_id=plan.id, decision=decision, actor=actor, legal_date=fecha, number=numero,
         content=content, filename=filename, expected_version=expected))

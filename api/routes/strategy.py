@@ -14,7 +14,7 @@ from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, expected_version
 from kpt_workflow import services
-from kpt_workflow.access import PLANEACION, Actor, require_own_entity
+from kpt_workflow.access import Actor
 from kpt_workflow.repository import PlanRecord, investment_facts, program_facts
 from kpt_workflow.strategy import InvestmentPlanInput, StrategicPartInput
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -32,22 +32,21 @@ def get_strategy(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
 Record = Callable[..., dict[str, Any]]
 
 
-def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, what: str, path: str, record: Record,
+def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, path: str, record: Record,
              fecha: date | None, version: int | None, key: str | None, if_match: str | None) -> JSONResponse:
     """Both documents are replaced whole by the planning office, once per Idempotency-Key."""
-    require_own_entity(actor, plan.entity_code, PLANEACION, f"registrar {what}")
     expected = expected_version(if_match, version)
     data = body.model_dump(mode="json")
     request = {"path": f"/plans/{plan.id}/{path}", "body": data, "fecha": fecha, "version": expected}
     return run_once(rt, actor, key, request, lambda uow: record(
-        uow, plan_id=plan.id, data=data, actor=actor.username, legal_date=fecha, expected_version=expected))
+        uow, plan_id=plan.id, data=data, actor=actor, legal_date=fecha, expected_version=expected))
 
 
 @router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
 def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
                  fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _replace(plan, body, rt, actor, "la parte estratégica", "strategy", services.record_strategic_part,
+    return _replace(plan, body, rt, actor, "strategy", services.record_strategic_part,
                     fecha, version, key, if_match)
 
 
@@ -63,5 +62,5 @@ def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
 def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
                     fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _replace(plan, body, rt, actor, "el plan plurianual", "investments", services.record_investment_plan,
+    return _replace(plan, body, rt, actor, "investments", services.record_investment_plan,
                     fecha, version, key, if_match)

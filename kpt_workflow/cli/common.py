@@ -7,17 +7,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kpt_workflow import calendar
+from kpt_workflow.access import Actor, operator
+from kpt_workflow.accounts import actor_named
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
-from kpt_workflow.errors import InvalidInput
+from kpt_workflow.errors import InvalidInput, NotFound
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Imprime JSON.")]
 FechaOpt = Annotated[str | None, typer.Option("--fecha", help="Fecha legal del acto (AAAA-MM-DD); por omisión, hoy.")]
 HoyOpt = Annotated[str | None, typer.Option("--hoy", help="Día desde el que se cuentan los plazos (AAAA-MM-DD).")]
-ActorOpt = Annotated[str | None, typer.Option("--as", help="Quién actúa (queda en la auditoría).")]
+ActorOpt = Annotated[str | None, typer.Option("--as", help=(
+    "Usuario que actúa (kpt user create): su rol y su entidad se verifican como en la API. Sin --as actúa el "
+    "operador local, que ya tiene la base en sus manos; la auditoría lo registra como cli:<usuario del sistema>."))]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Versión del plan que usted leyó (bloqueo optimista).")]
 
 
@@ -38,8 +42,15 @@ def parse_int(text: str | None, field: str) -> int | None:
     return int(text)
 
 
-def actor(name: str | None) -> str:
-    return name or f"cli:{getpass.getuser()}"
+def acting(conn: Connection, name: str | None) -> Actor:
+    """`--as USUARIO`: an existing, active user, checked by the use-case like any other caller;
+    without it, the local operator."""
+    if name is None:
+        return operator(f"cli:{getpass.getuser()}")
+    found = actor_named(conn, name)
+    if found is None:
+        raise NotFound(f"--as: no existe un usuario activo '{name}' (créelo con kpt user create).", field="as")
+    return found
 
 
 def engine() -> Engine:

@@ -7,7 +7,7 @@ import typer
 
 from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
-from kpt_workflow.cli.common import ActorOpt, FechaOpt, JsonOpt, VersionOpt, actor, emit, engine, parse_date, parse_int
+from kpt_workflow.cli.common import ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
 from kpt_workflow.config import Settings
 from kpt_workflow.requirements import document_requirements
 from kpt_workflow.errors import InvalidInput
@@ -20,7 +20,7 @@ app = typer.Typer(help="Documentos de un plan: radicar, justificar ausencia, ret
 def _file(plan_id: str, filing: services.Filing, who: str | None, version: str | None, as_json: bool) -> None:
     with UnitOfWork(engine(), write=True) as uow:
         result = services.file_document(uow, BlobStore(Settings().data_dir), plan_id=plan_id, filing=filing,
-                                        actor=actor(who), expected_version=parse_int(version, "version"))
+                                        actor=acting(uow.connection, who), expected_version=parse_int(version, "version"))
     late = "".join(f" Radicado TARDE: el plazo '{d['deadline']}' vencía el {d['date']} ({d['days_late']} días)."
                    for d in result["late"])
     emit(result, as_json, f"{result['doc_type']} v{result['version']} ({result['status']}) registrado en {plan_id} "

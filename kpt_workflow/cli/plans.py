@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from kpt_workflow import calendar, services
-from kpt_workflow.cli.common import ActorOpt, FechaOpt, HoyOpt, JsonOpt, VersionOpt, actor, emit, engine, parse_date, parse_int
+from kpt_workflow.cli.common import ActorOpt, FechaOpt, HoyOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
 from kpt_workflow.render import render_plan_list, render_status
 from kpt_workflow.repository import list_plans
 from kpt_workflow.status import plan_status
@@ -21,7 +21,7 @@ def create(entity_code: str,
     """Crea el plan de una entidad para un período; imprime su identificador."""
     with UnitOfWork(engine(), write=True) as uow:
         status = services.create_plan(uow, entity_code=entity_code, period=parse_int(period, "period"),
-                                      actor=actor(who), legal_date=parse_date(fecha))
+                                      actor=acting(uow.connection, who), legal_date=parse_date(fecha))
     emit(status, as_json, str(status["id"]))
 
 
@@ -41,7 +41,7 @@ def advance(plan_id: str, trigger: str, who: ActorOpt = None, fecha: FechaOpt = 
             as_json: JsonOpt = False) -> None:
     """Intenta un paso; si falta algún requisito, lo rechaza, lo deja en la auditoría y sale con error."""
     with UnitOfWork(engine(), write=True) as uow:
-        result = services.advance(uow, plan_id=plan_id, trigger=trigger, actor=actor(who),
+        result = services.advance(uow, plan_id=plan_id, trigger=trigger, actor=acting(uow.connection, who),
                                   legal_date=parse_date(fecha), expected_version=parse_int(version, "version"))
     emit(result, as_json, f"Paso '{trigger}' aplicado: {result['from']} → {result['to']} (versión {result['version']}).")
 

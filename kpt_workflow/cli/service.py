@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from sqlmodel import select
 
-from kpt_workflow.accounts import ROLES, create_user
+from kpt_workflow.accounts import create_user
+from kpt_workflow.roles import ROLES
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.cli.common import JsonOpt, emit, engine

@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 
 from kpt_workflow import services, strategy
-from kpt_workflow.cli.common import (ActorOpt, FechaOpt, JsonOpt, VersionOpt, actor, emit, engine, parse_date,
+from kpt_workflow.cli.common import (ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date,
                                      parse_int, read_text)
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -19,7 +19,7 @@ def strategy_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: ActorOpt
     """Registra (reemplaza) la parte estratégica desde un archivo YAML o JSON."""
     with UnitOfWork(engine(), write=True) as uow:
         result = services.record_strategic_part(uow, plan_id=plan_id, data=strategy.parse_data_text(read_text(path), path.name),
-                                                actor=actor(who),
+                                                actor=acting(uow.connection, who),
                                                 legal_date=parse_date(fecha),
                                                 expected_version=parse_int(version, "version"))
     emit(result, as_json, f"Parte estratégica registrada en {plan_id}: {result['ejes']} ejes, "
@@ -32,7 +32,7 @@ def investments_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: Actor
     """Registra (reemplaza) el plan plurianual desde un CSV (programa,anio,fuente,valor) o YAML/JSON."""
     data = strategy.investment_input(read_text(path), path.name)
     with UnitOfWork(engine(), write=True) as uow:
-        result = services.record_investment_plan(uow, plan_id=plan_id, data=data, actor=actor(who),
+        result = services.record_investment_plan(uow, plan_id=plan_id, data=data, actor=acting(uow.connection, who),
                                                  legal_date=parse_date(fecha),
                                                  expected_version=parse_int(version, "version"))
     emit(result, as_json, f"Plan plurianual registrado en {plan_id}: {result['lineas']} líneas, total "

@@ -1,7 +1,8 @@
-"""What every change to a plan does: lock it at the version the caller read, bump the version
-with an optimistic check, append the audit event in the same transaction, commit explicitly with
+"""What every change to a plan does: lock it, let the access policy decide whether the actor may
+make it, check the version the caller read, bump the version with an optimistic check, append the audit event in the same transaction, commit explicitly with
 the outcome the caller will get (stored there with its Idempotency-Key, if it came with one)."""
 
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -34,9 +35,15 @@ def conflict(plan_id: str, read: int | None, current: int) -> PlanVersionConflic
         f"Vuelva a consultar su estado.", current_version=current)
 
 
-def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None) -> PlanRecord:
-    """Load the plan for a change: locked, at the version the caller read, and still open."""
+Authorize = Callable[[PlanRecord], None]
+"""Raises unless the actor may make the change to this plan (kpt_workflow.access)."""
+
+
+def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None, authorize: Authorize) -> PlanRecord:
+    """Load the plan for a change: locked, allowed to the actor, at the version the caller read, and
+    still open. Nothing is written before `authorize` has passed."""
     plan = plan_record(uow.connection, plan_id, for_update=True)
+    authorize(plan)
     if expected_version is not None and expected_version != plan.version:
         raise conflict(plan.id, expected_version, plan.version)
     if workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal:

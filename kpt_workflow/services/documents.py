@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpt_workflow import calendar
+from kpt_workflow.access import Actor, require_change
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.errors import InvalidInput
@@ -57,12 +58,13 @@ def _check_content(filing: Filing, justifiable: bool) -> str | None:
     return None
 
 
-def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: str,
+def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: Actor,
                   expected_version: int | None = None) -> dict[str, object]:
     """Record a new version of a document; older versions are never touched. A filing after the
     deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
-    plan = open_change(uow, plan_id, expected_version)
-    plan, result = file_in(uow, blobs, plan, filing, actor)
+    plan = open_change(uow, plan_id, expected_version,
+                       lambda plan: require_change(actor, plan, "registrar documentos del plan"))
+    plan, result = file_in(uow, blobs, plan, filing, actor.username)
     commit(uow, plan.id, result)
     return result
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from kpt_workflow import audit, calendar
+from kpt_workflow.access import Actor, require_plan_creation, require_step
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.models import Entity, Plan
@@ -19,10 +20,11 @@ WORKFLOW_NAME = "pdt"
 COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}
 
 
-def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor: str,
+def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor: Actor,
                 legal_date: date | None = None) -> dict[str, object]:
     session = uow.session
     entity = get_entity(session, entity_code)
+    require_plan_creation(actor, entity.code, entity.department_code)
     if not entity.plans_own_pdt:
         department = session.get(Entity, entity.department_code)
         raise PlanNotAllowed(
@@ -50,7 +52,7 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
         id=plan_id, entity_code=entity.code, period=period, state=definition.initial, state_entered_on=started,
         version=1, definition_name=definition.name, definition_version=definition.version, created_at=created))
     audit.append(uow.connection, audit.NewEvent(
-        plan_id=plan_id, plan_version=1, event_type="plan_created", actor=actor, action="crear_plan",
+        plan_id=plan_id, plan_version=1, event_type="plan_created", actor=actor.username, action="crear_plan",
         recorded_at=created, to_state=definition.initial, legal_date=started,
         payload={"entity_code": entity.code, "period": period,
                  "definition": {"name": definition.name, "version": definition.version}},
@@ -60,30 +62,31 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
     return status
 
 
-def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: str, legal_date: date | None = None,
+def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: Actor, legal_date: date | None = None,
             expected_version: int | None = None) -> dict[str, object]:
     """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
     A refusal is committed as an event (with its answer, under an Idempotency-Key) and then
-    raised as `GuardFailed`."""
-    plan = open_change(uow, plan_id, expected_version)
-    return _attempt(uow, plan, trigger, actor, legal_date)
+    raised as `GuardFailed`. Only the roles the definition declares for the step may attempt it."""
+    plan = open_change(uow, plan_id, expected_version, lambda plan: require_step(actor, plan, trigger))
+    return _attempt(uow, plan, trigger, actor.username, legal_date)
 
 
-def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, decision: str, actor: str,
+def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, decision: str, actor: Actor,
                             legal_date: date | None = None, number: str | None = None, content: bytes | None = None,
                             filename: str | None = None, expected_version: int | None = None) -> dict[str, object]:
     """The concejo or asamblea approves (filing its acuerdo/ordenanza and applying the step in one
     transaction) or returns the draft for changes."""
     if decision not in COUNCIL_DECISIONS:
         raise InvalidInput(f"Decisión desconocida '{decision}': use aprobar o devolver.", field="decision")
-    plan = open_change(uow, plan_id, expected_version)
-    workflow(plan.definition_name, plan.definition_version).transition(plan.state, COUNCIL_DECISIONS[decision])
+    trigger = COUNCIL_DECISIONS[decision]
+    plan = open_change(uow, plan_id, expected_version, lambda plan: require_step(actor, plan, trigger))
+    workflow(plan.definition_name, plan.definition_version).transition(plan.state, trigger)
     if decision == "aprobar" and not (number or "").strip():
         raise InvalidInput("Indique el número del acuerdo u ordenanza que aprueba el plan.", field="numero")
     if decision == "aprobar":
         plan, _ = file_in(uow, blobs, plan, Filing(doc_type="acto_aprobacion", content=content, filename=filename,
-                                                   legal_date=legal_date, number=number), actor)
-    return _attempt(uow, plan, COUNCIL_DECISIONS[decision], actor, legal_date)
+                                                   legal_date=legal_date, number=number), actor.username)
+    return _attempt(uow, plan, trigger, actor.username, legal_date)
 
 
 def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None) -> dict[str, object]:

@@ -6,25 +6,27 @@ from sqlalchemy import Table, delete
 from sqlmodel import SQLModel, select
 
 from kpt_workflow import calendar, indicators, strategy
+from kpt_workflow.access import Actor, require_change
 from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
-def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor: Actor, legal_date: date | None = None,
                           expected_version: int | None = None) -> dict[str, object]:
     """Replace the parte estratégica (ejes → programas → metas) with a new complete version."""
     part = strategy.parse_strategic_part(data)
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "la parte estratégica")
-    plan = open_change(uow, plan_id, expected_version)
+    plan = open_change(uow, plan_id, expected_version,
+                       lambda plan: require_change(actor, plan, "registrar la parte estratégica"))
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
     payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names())
     programs, goals = strategy.strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
-    plan = record(uow, plan, event("strategic_part_recorded", actor, "registrar_parte_estrategica", legal_date,
+    plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
                                    payload))
     programs = sum(len(e["programas"]) for e in payload["ejes"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
@@ -33,15 +35,16 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     return result
 
 
-def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: str, legal_date: date | None = None,
+def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: Actor, legal_date: date | None = None,
                            expected_version: int | None = None) -> dict[str, object]:
     """Replace the plan plurianual de inversiones with a new complete version."""
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "el plan plurianual")
-    plan = open_change(uow, plan_id, expected_version)
+    plan = open_change(uow, plan_id, expected_version,
+                       lambda plan: require_change(actor, plan, "registrar el plan plurianual de inversiones"))
     payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
     _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
-    plan = record(uow, plan, event("investment_plan_recorded", actor, "registrar_plan_inversiones", legal_date,
+    plan = record(uow, plan, event("investment_plan_recorded", actor.username, "registrar_plan_inversiones", legal_date,
                                    payload), declared_investment_total=payload["total"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
               "total": sum(line["valor"] for line in payload["lineas"])}

@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kpt_workflow.roles import CORPORACION, DEPARTAMENTO, DNP, PLANEACION
 from kpt_workflow.validation import IDENTIFIER
 
 PERIOD_START = "inicio_periodo"
@@ -20,15 +21,25 @@ class StateSpec(_Frozen):
     terminal: bool = False
 
 
+ActingRole = Literal[PLANEACION, CORPORACION, DEPARTAMENTO, DNP]  # type: ignore[valid-type]
+"""Roles a step may be declared for (administrators manage users, never plans)."""
+
+
 class TransitionSpec(_Frozen):
-    """`by`: whose act the step records: the entity's planning office, or its council/assembly."""
+    """`by`: whose act the step records, one role or a list (the entity's planning office, its
+    council/assembly, ...); the service lets only those roles take it, on plans they can see."""
 
     trigger: str = Field(pattern=IDENTIFIER)
     label: str
     source: str
     dest: str
     rules: tuple[str, ...] = Field(min_length=1)
-    by: Literal["planeacion", "corporacion"] = "planeacion"
+    by: tuple[ActingRole, ...] = Field(default=(PLANEACION,), min_length=1)
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
 
 
 class TermSpec(_Frozen):
