@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from api import edge, errors
 from api.edge.csrf import CrossSiteWrites
-from api.edge.limits import FORM_FIELDS_ALLOWANCE, size_text
+from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, session_secret
@@ -34,13 +34,6 @@ class KptApp(FastAPI):
         return edge.outside(self, self.state.runtime.settings, super().build_middleware_stack())
 
 
-def _limits_text(settings: Settings) -> str:
-    return (f"Límites: {size_text(settings.max_document_bytes)} por documento (el formulario multipart admite además "
-            f"{size_text(FORM_FIELDS_ALLOWANCE)} para sus otros campos) y {size_text(settings.max_json_bytes)} para "
-            "cualquier otro cuerpo (JSON, formularios urlencoded). Un cuerpo mayor se rechaza con 413 "
-            "(`archivo_muy_grande` o `cuerpo_muy_grande`) antes de leerlo y antes de autenticar.")
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.from_settings(settings or Settings())
 
@@ -52,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.db_threads.shutdown()
         runtime.engine.dispose()
 
-    limits = _limits_text(runtime.settings)
+    limits = describe_limits(runtime.settings.max_document_bytes, runtime.settings.max_json_bytes)
     app = KptApp(title="kpt-workflow", version=__version__, lifespan=lifespan,
                  description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).\n\n"
                              + limits + " Las escrituras con la sesión del navegador (no con token Bearer) deben traer "

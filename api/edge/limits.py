@@ -42,6 +42,14 @@ def body_limits(document_bytes: int, json_bytes: int) -> tuple[BodyLimit, BodyLi
                       f"El cuerpo de la solicitud supera el máximo de {size_text(json_bytes)}."))
 
 
+def describe_limits(document_bytes: int, json_bytes: int) -> str:
+    """The limits as /docs states them."""
+    return (f"Límites: {size_text(document_bytes)} por documento (el formulario multipart admite además "
+            f"{size_text(FORM_FIELDS_ALLOWANCE)} para sus otros campos) y {size_text(json_bytes)} para cualquier otro "
+            "cuerpo (JSON, formularios urlencoded). Un cuerpo mayor se rechaza con 413 (`archivo_muy_grande` o "
+            "`cuerpo_muy_grande`) antes de leerlo y antes de autenticar.")
+
+
 class BodyLimits:
     def __init__(self, app: ASGIApp, *, document_bytes: int, json_bytes: int) -> None:
         self.app = app

@@ -210,3 +210,11 @@ def live(app) -> Iterator[tuple[str, int]]:  # type: ignore[no-untyped-def]
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
+
+
+def test_the_limits_are_stated_in_the_docs(client):
+    schema = client.get("/openapi.json").json()
+    stated = "1 MB por documento"  # the app fixture's limits
+    assert stated in schema["info"]["description"]
+    upload = schema["paths"][f"{API}/plans/{{plan_id}}/documents"]["post"]["responses"]["413"]["description"]
+    assert stated in upload and "cuerpo_muy_grande" in upload
