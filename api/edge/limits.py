@@ -19,12 +19,13 @@ from kpt_workflow.figures import number
 # multipart framing: this much on top of the document limit, no more.
 FORM_FIELDS_ALLOWANCE = 64 * 1024
 _DIGITS = re.compile(r"[0-9]{1,19}")
-_MB = 1024 * 1024
+_UNITS = ((1024 * 1024, "MB"), (1024, "KB"), (1, "bytes"))
 
 
 def size_text(n_bytes: int) -> str:
-    """20971520 -> '20 MB'; a limit that is not whole megabytes in bytes ('1.500 bytes')."""
-    return f"{number(n_bytes // _MB)} MB" if n_bytes % _MB == 0 else f"{number(n_bytes)} bytes"
+    """20971520 -> '20 MB', 65536 -> '64 KB', 1500 -> '1.500 bytes': the largest unit that divides it."""
+    size, unit = next((size, unit) for size, unit in _UNITS if n_bytes % size == 0)
+    return f"{number(n_bytes // size)} {unit}"
 
 
 @dataclass(frozen=True)
