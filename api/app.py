@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
-from api import errors
+from api import edge, errors
+from api.edge.csrf import CrossSiteWrites
+from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, session_secret
@@ -20,6 +23,15 @@ from kpt_workflow import __version__
 from kpt_workflow.config import Settings
 
 API_PREFIX = "/api/v1"
+
+
+class KptApp(FastAPI):
+    """FastAPI with the edge (api/edge) wrapped around its whole stack, Starlette's
+    ServerErrorMiddleware included: the size limit comes before anything else runs, and the
+    security headers reach every response."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return edge.outside(self, self.state.runtime.settings, super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,15 +45,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.db_threads.shutdown()
         runtime.engine.dispose()
 
-    app = FastAPI(title="kpt-workflow", version=__version__, lifespan=lifespan,
-                  description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).")
+    limits = describe_limits(runtime.settings.max_document_bytes, runtime.settings.max_json_bytes)
+    app = KptApp(title="kpt-workflow", version=__version__, lifespan=lifespan,
+                 description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).\n\n"
+                             + limits + " Las escrituras con la sesión del navegador (no con token Bearer) deben traer "
+                             "el token CSRF de la sesión en `X-CSRF-Token` o venir del mismo sitio (403 `csrf_rechazado`).")
     app.state.runtime = runtime
     errors.install(app, page_error)
+    responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
+                                                  "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
     for module in (entities, plans, documents, strategy, reports, admin):
-        app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+        app.include_router(module.router, prefix=API_PREFIX, responses=responses)
     for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    app.add_middleware(CrossSiteWrites, api_prefix="/api/")  # inside the session middleware: it reads the session
     app.add_middleware(SessionMiddleware, secret_key=session_secret(runtime.settings.data_dir,
                                                                     runtime.settings.session_secret),
                        session_cookie="kpt_sesion", same_site="lax", https_only=runtime.settings.secure_cookies)

@@ -23,4 +23,4 @@ class Runtime:
     def from_settings(cls, settings: Settings) -> "Runtime":
         engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
         return cls(settings, engine, DatabaseThreads.for_engine(engine), BlobStore(settings.data_dir),
-                   UploadLimits(max_bytes=settings.max_upload_bytes))
+                   UploadLimits(max_bytes=settings.max_document_bytes))

@@ -22,7 +22,7 @@ ROLE_ENTITIES = {"planeacion": (OWN, FOREIGN), "corporacion": (OWN, FOREIGN), "d
 @pytest.fixture
 def app(engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=tmp_path / "data",
-                        max_upload_bytes=1024 * 1024)
+                        max_document_bytes=1024 * 1024)
     return create_app(settings)
 
 

@@ -13,7 +13,7 @@ from kpt_workflow.media import DOCX, PDF as PDF_TYPE, XLSX
 from kpt_workflow.sample import PDF
 
 API = "/api/v1"
-MAX_BYTES = 1024 * 1024  # the app fixture's max_upload_bytes
+MAX_BYTES = 1024 * 1024  # the app fixture's max_document_bytes
 DOC_TYPE, LEGAL_DATE = "formato_empalme_01", "2023-12-15"
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00\x01\x00\x00\x00" + bytes(4096)
 PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(48) + b"PE\x00\x00" + bytes(4096)
