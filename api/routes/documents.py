@@ -9,12 +9,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
 from api.runtime import Runtime
-from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import services
 from kpt_workflow.access import PLANEACION, Actor, require_own_entity
-from kpt_workflow.bounds import VERSIONS
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import JUSTIFIED_ABSENCE, WITHDRAWN
@@ -42,7 +41,7 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
                   file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
                   fecha: Annotated[date | None, Form()] = None,
                   numero: Annotated[str | None, Form(max_length=64)] = None,
-                  version: Annotated[int | None, Form(ge=1, le=VERSIONS.high)] = None,
+                  version: VersionForm = None,
                   key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     require_own_entity(actor, plan.entity_code, PLANEACION, "radicar documentos")
     load_catalog().get(doc_type)

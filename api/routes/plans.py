@@ -27,7 +27,8 @@ router = APIRouter(tags=["planes"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=32)]
 _ETAG = re.compile(r'(?:W/)?"([^"]*)"')
-VersionForm = Annotated[int | None, Form(ge=1, le=VERSIONS.high)]
+VersionForm = Annotated[int | None, Form(ge=1, le=VERSIONS.high)]  # the version read, as If-Match says it
+VersionQuery = Annotated[int | None, Query(ge=1, le=VERSIONS.high)]
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:

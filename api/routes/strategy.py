@@ -12,10 +12,9 @@ from pydantic import BaseModel
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
 from api.runtime import Runtime
-from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from api.routes.plans import IdempotencyKey, IfMatch, VersionQuery, expected_version
 from kpt_workflow import services
 from kpt_workflow.access import PLANEACION, Actor, require_own_entity
-from kpt_workflow.bounds import VERSIONS
 from kpt_workflow.repository import PlanRecord, investment_facts, program_facts
 from kpt_workflow.strategy import InvestmentPlanInput, StrategicPartInput
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -46,7 +45,7 @@ def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, what:
 
 @router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
 def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
-                 fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1, le=VERSIONS.high)] = None,
+                 fecha: LegalDate = None, version: VersionQuery = None,
                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _replace(plan, body, rt, actor, "la parte estratégica", "strategy", services.record_strategic_part,
                     fecha, version, key, if_match)
@@ -62,7 +61,7 @@ def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.put("/plans/{plan_id}/investments", summary="Registrar (reemplazar) el plan plurianual de inversiones")
 def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
-                    fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1, le=VERSIONS.high)] = None,
+                    fecha: LegalDate = None, version: VersionQuery = None,
                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _replace(plan, body, rt, actor, "el plan plurianual", "investments", services.record_investment_plan,
                     fecha, version, key, if_match)
