@@ -109,7 +109,8 @@ class Exact:
 
 
 LAST_PERIOD = 2100  # a plan's period: the service admits at most the next one; this bounds the column
-PESOS = Whole(0, 10**15, "un valor en pesos enteros")  # a thousand billion pesos: beyond the whole national budget (about 5·10^14 in 2025)
+# 10^15 pesos, mil billones: twice the whole national budget (523 billones, about 5·10^14, in 2025).
+PESOS = Whole(0, 10**15, "un valor en pesos enteros")
 VERSIONS = Whole(1, INTEGER_MAX, "una versión del plan")
 PERIODS = Whole(FIRST_PDT_PERIOD, LAST_PERIOD, "un año")
 # A plan's years are its period's four; any baseline lies before its plan ends, and after 1900: the
