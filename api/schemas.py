@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kpt_workflow.roles import ROLES
+from kpt_workflow.bounds import Period, Version
 
 
 class _Request(BaseModel):
@@ -14,31 +15,31 @@ class _Request(BaseModel):
 
 
 class PlanCreate(_Request):
-    entity_code: str = Field(pattern=r"^\d{2}(\d{3})?$", description="Código DIVIPOLA (2 o 5 dígitos)")
-    period: int = Field(ge=2004, le=2100, description="Año de inicio del período (2024, 2028, …)")
+    entity_code: str = Field(pattern=r"^[0-9]{2}([0-9]{3})?$", description="Código DIVIPOLA (2 o 5 dígitos)")
+    period: Period
     fecha: date | None = Field(default=None, description="Fecha legal de inicio del alistamiento")
 
 
 class TransitionRequest(_Request):
     trigger: str = Field(min_length=1, max_length=64)
     fecha: date | None = Field(default=None, description="Fecha legal del acto")
-    version: int | None = Field(default=None, ge=1, description="Versión leída (o cabecera If-Match)")
+    version: Version | None = Field(default=None, description="Versión leída (o cabecera If-Match)")
 
 
 class AbsenceRequest(_Request):
     motivo: str = Field(min_length=3, max_length=2000)
     fecha: date | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: Version | None = None
 
 
 class WithdrawalRequest(_Request):
     motivo: str | None = Field(default=None, max_length=2000)
     fecha: date | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: Version | None = None
 
 
 class UserCreate(_Request):
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")
     role: Literal[ROLES]  # type: ignore[valid-type]
-    entity_code: str | None = Field(default=None, pattern=r"^\d{2}(\d{3})?$")
+    entity_code: str | None = Field(default=None, pattern=r"^[0-9]{2}([0-9]{3})?$")
     password: str | None = Field(default=None, min_length=10, max_length=256)

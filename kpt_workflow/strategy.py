@@ -3,13 +3,15 @@ inversiones: parsed and checked for form here; completeness is for the rules to 
 
 import csv
 import io
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kpt_workflow.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
 from kpt_workflow.errors import InvalidInput
+from kpt_workflow.figures import number
 from kpt_workflow.validation import describe
 from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
 
@@ -21,73 +23,82 @@ _SOURCE_ALIASES = {"recursos propios": "recursos_propios", "crédito": "credito"
                    **{name.lower(): code for code, name in SOURCES.items()}}
 
 
+# How much one plan may hold, so that a request's size is bounded before any row is built. The
+# shipped MGA catalog has 169 programs and the largest PDTs (Bogotá, Antioquia) carry some hundreds
+# of metas: each limit is several times what a real plan needs. The investment lines are cells
+# (program, year, source), so there are at most programs × 4 years × 6 sources distinct ones.
+MAX_EJES = 50
+MAX_PROGRAMS = 500
+MAX_GOALS = 2_000
+MAX_LINES = MAX_PROGRAMS * 4 * len(SOURCES)
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Baseline(_Input):
-    valor: Decimal | None = None
-    anio: int | None = None
-    fuente: str | None = None
+    valor: IndicatorValue | None = None
+    anio: BaselineYear | None = None
+    fuente: Annotated[str, Field(max_length=500)] | None = None
 
 
 class GoalInput(_Input):
-    indicador: str = Field(min_length=1)
+    indicador: Code
     personalizado: bool = False
     tipo: Literal["resultado", "producto"] | None = None
-    nombre: str | None = None
-    unidad: str | None = None
+    nombre: Name | None = None
+    unidad: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     linea_base: Baseline = Baseline()
-    meta_cuatrienio: Decimal | None = None
+    meta_cuatrienio: IndicatorValue | None = None
 
 
 class ProgramInput(_Input):
-    codigo: str = Field(min_length=1)
-    nombre: str | None = None
-    metas: tuple[GoalInput, ...] = ()
+    codigo: Code
+    nombre: Name | None = None
+    metas: tuple[GoalInput, ...] = Field(default=(), max_length=MAX_GOALS)
 
 
 class EjeInput(_Input):
-    nombre: str = Field(min_length=1)
-    programas: tuple[ProgramInput, ...] = Field(min_length=1)
+    nombre: Name
+    programas: tuple[ProgramInput, ...] = Field(min_length=1, max_length=MAX_PROGRAMS)
 
 
 class StrategicPartInput(_Input):
-    ejes: tuple[EjeInput, ...] = Field(min_length=1)
+    ejes: tuple[EjeInput, ...] = Field(min_length=1, max_length=MAX_EJES)
+
+    @model_validator(mode="after")
+    def _plan_sized(self) -> "StrategicPartInput":
+        programs = [program for eje in self.ejes for program in eje.programas]
+        if len(programs) > MAX_PROGRAMS:
+            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_PROGRAMS)} programas")
+        if sum(len(program.metas) for program in programs) > MAX_GOALS:
+            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_GOALS)} metas")
+        return self
 
 
 class InvestmentLine(_Input):
-    programa: str = Field(min_length=1)
-    anio: int
+    programa: Code
+    anio: PlanYear
     fuente: str
-    valor: int = Field(ge=0, description="whole pesos")
+    valor: Pesos
 
     @field_validator("fuente", mode="before")
     @classmethod
     def _source_code(cls, value: Any) -> str:
-        code = _SOURCE_ALIASES.get(str(value).strip().lower(), str(value).strip().lower())
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(f"debe ser una de {sorted(SOURCES)}")
+        code = _SOURCE_ALIASES.get(value.strip().lower(), value.strip().lower())
         if code not in SOURCES:
             raise ValueError(f"fuente '{value}' desconocida; use una de {sorted(SOURCES)}")
         return code
 
-    @field_validator("valor", mode="before")
-    @classmethod
-    def _whole_pesos(cls, value: Any) -> int:
-        """Money is exact: floats are refused, decimals must be whole pesos."""
-        if isinstance(value, float):
-            raise ValueError("escriba el valor en pesos enteros, sin decimales de punto flotante")
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"'{value}' no es un valor en pesos") from None
-        if amount != amount.to_integral_value():
-            raise ValueError(f"{value}: los valores van en pesos enteros")
-        return int(amount)
-
 
 class InvestmentPlanInput(_Input):
-    total: int | None = Field(default=None, ge=0, description="the total the plan document declares, if any")
-    lineas: tuple[InvestmentLine, ...] = Field(min_length=1)
+    total: Pesos | None = Field(default=None, description="the total the plan document declares, if any")
+    lineas: tuple[InvestmentLine, ...] = Field(min_length=1, max_length=MAX_LINES)
 
 
 def _validated(model: type[BaseModel], data: Any, what: str) -> Any:
@@ -140,6 +151,8 @@ def parse_data_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f", línea {mark.line + 1}" if mark else ""
         raise InvalidInput(f"'{source}'{where}: no es YAML ni JSON válido.", field="file") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits, which Python refuses to read
+        raise InvalidInput(f"'{source}': contiene un número demasiado grande.", field="file") from exc
 
 
 def investment_input(text: str, source: str) -> Any:

@@ -121,12 +121,15 @@ def test_dated_filing_and_justified_absence(kpt, pdf):
     (("doc", "file", "05001-2024", "radicado_ctp", "no-such-file.pdf"), "No se encuentra el archivo"),
     (("plan", "create", "91405", "--period", "2024"), "AMAZONAS"),
     (("plan", "create", "05001", "--period", "dos mil"), "no es un número entero"),
+    (("plan", "create", "05001", "--period", "2024²"), "solo con dígitos (0-9)"),
+    (("plan", "advance", "05001-2024", "iniciar_construccion", "--version", "9" * 40), "debe estar entre 0 y"),
     (("plan", "status", "00000-2024"), "No existe el plan"),
     (("plan", "advance", "05001-2024", "volar"), "no existe desde el estado"),
     (("plan", "create"), "Falta el parámetro"),
     (("plan", "volar"), "Comando desconocido"),
     (("plan", "create", "05001", "--periodo", "2024"), "Opción desconocida"),
-], ids=["future-date", "bad-date", "unknown-doc-type", "missing-file", "anm", "bad-period", "unknown-plan",
+], ids=["future-date", "bad-date", "unknown-doc-type", "missing-file", "anm", "bad-period", "superscript-period",
+        "version-beyond-the-column", "unknown-plan",
         "unknown-step", "missing-arg", "unknown-command", "unknown-option"])
 def test_bad_input_gets_a_spanish_message_and_non_zero_exit(kpt, pdf, args, message):
     kpt("plan", "create", "05001", "--period", "2024")
@@ -230,3 +233,11 @@ def test_report_refuses_bad_filters_in_spanish(kpt):
     assert code == 1 and "--hoy: fecha inválida '15/03/2024': use el formato AAAA-MM-DD" in err
     code, out, err = kpt("report", "--categoria", "7", "--json")
     assert code == 1 and json.loads(out)["code"] == "invalid_input" and "Categoría '7' inválida" in err
+
+
+def test_an_investment_csv_with_an_exponent_is_refused_at_once(kpt, tmp_path):
+    kpt("plan", "create", "05001", "--period", "2024")
+    csv_file = tmp_path / "ppi.csv"
+    csv_file.write_text("programa,anio,fuente,valor\n2201,2024,sgp,1e9999999\n", encoding="utf-8")
+    code, _, err = kpt("investments", "set", "05001-2024", str(csv_file))
+    assert code != 0 and "lineas[0].valor" in err and "sin exponente" in err

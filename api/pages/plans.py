@@ -12,6 +12,7 @@ from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
 from kpt_workflow import audit, calendar, services, strategy
 from kpt_workflow.access import Actor, plan_permissions, visible_plan
+from kpt_workflow.bounds import VERSIONS
 from kpt_workflow.completeness import completeness_report
 from kpt_workflow.engine import workflow
 from kpt_workflow.errors import GuardFailed, InvalidInput, KptError
@@ -78,7 +79,7 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
 @router.post("/planes/{plan_id}/pasos", dependencies=[CsrfChecked])
 def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             trigger: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
-            version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+            version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
         with UnitOfWork(rt.engine, write=True) as uow:
@@ -93,7 +94,7 @@ def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
 @router.post("/planes/{plan_id}/documentos", dependencies=[CsrfChecked])
 def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
            doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
-           file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1)],
+           file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)],
            numero: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
@@ -113,7 +114,7 @@ def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
 @router.post("/planes/{plan_id}/ausencias", dependencies=[CsrfChecked])
 def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
-            motivo: Annotated[str, Form(max_length=2000)], version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+            motivo: Annotated[str, Form(max_length=2000)], version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:
         with UnitOfWork(rt.engine, write=True) as uow:
@@ -137,7 +138,7 @@ def _text(upload: UploadFile, rt: RuntimeDep) -> str:
 @router.post("/planes/{plan_id}/estrategia", dependencies=[CsrfChecked])
 def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, kind: Annotated[str, Form(
         pattern="^(parte_estrategica|plan_plurianual)$")], fecha: Annotated[date, Form()],
-                    file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1)]) -> RedirectResponse:
+                    file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
     """The parte estratégica (YAML/JSON) or the plan plurianual (CSV, YAML or JSON), as the CLI takes them."""
     plan = _plan(rt, actor, plan_id)
     try:
@@ -177,7 +178,7 @@ def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None 
 @router.post("/planes/{plan_id}/decision", dependencies=[CsrfChecked])
 def decision(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
              decision: Annotated[str, Form(pattern="^(aprobar|devolver)$")], fecha: Annotated[date, Form()],
-             version: Annotated[int, Form(ge=1)], numero: Annotated[str, Form(max_length=64)] = "",
+             version: Annotated[int, Form(ge=1, le=VERSIONS.high)], numero: Annotated[str, Form(max_length=64)] = "",
              file: Annotated[UploadFile | None, File()] = None) -> RedirectResponse:
     plan = _plan(rt, actor, plan_id)
     try:

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
 from api.runtime import Runtime
-from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import services
@@ -41,7 +41,7 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
                   file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
                   fecha: Annotated[date | None, Form()] = None,
                   numero: Annotated[str | None, Form(max_length=64)] = None,
-                  version: Annotated[int | None, Form(ge=1)] = None,
+                  version: VersionForm = None,
                   key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     load_catalog().get(doc_type)
     content, filename = read_upload(file, rt.limits)

@@ -1,5 +1,6 @@
 """Plans: create, list, status (the shape of DESIGN.md), history, steps and council decisions."""
 
+import re
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
 from kpt_workflow import audit, calendar, services
+from kpt_workflow.bounds import VERSIONS
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.read_ahead import read_step_ahead
 from kpt_workflow import repository
@@ -21,16 +23,23 @@ from kpt_workflow.unit_of_work import UnitOfWork
 router = APIRouter(tags=["planes"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=32)]
+_ETAG = re.compile(r'(?:W/)?"([^"]*)"')
+VersionForm = Annotated[int | None, Form(ge=1, le=VERSIONS.high)]  # the version read, as If-Match says it
+VersionQuery = Annotated[int | None, Query(ge=1, le=VERSIONS.high)]
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:
-    """The version the caller read: the If-Match header (an ETag like "5" or W/"5") or a body field."""
+    """The version the caller read: the If-Match header (an ETag "5" or W/"5"; * for any version)
+    or a body field. ASCII digits only: str.isdigit() also passes "²", which int() refuses."""
     header = None
-    if if_match is not None:
-        text = if_match.strip().removeprefix("W/").strip('"')
-        if not text.isdigit():
-            raise InvalidInput(f"If-Match '{if_match}' no es una versión del plan.", field="If-Match")
-        header = int(text)
+    if if_match is not None and if_match.strip() != "*":
+        etag = _ETAG.fullmatch(if_match.strip())
+        try:
+            if etag is None:
+                raise ValueError('debe ser "N" (la versión del plan entre comillas), W/"N" o *')
+            header = VERSIONS.digits(etag[1])
+        except ValueError as exc:
+            raise InvalidInput(f"If-Match: {exc}.", field="If-Match") from None
     if header is not None and body_version is not None and header != body_version:
         raise InvalidInput("If-Match y version no coinciden.", field="version")
     return header if header is not None else body_version
@@ -98,7 +107,7 @@ def council_decision(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor,
                      decision: Annotated[str, Form(pattern="^(aprobar|devolver)$")],
                      fecha: Annotated[date, Form()],
                      numero: Annotated[str | None, Form(max_length=64)] = None,
-                     version: Annotated[int | None, Form(ge=1)] = None,
+                     version: VersionForm = None,
                      file: Annotated[UploadFile | None, File(description="El acuerdo u ordenanza (PDF)")] = None,
                      key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     content, filename = read_upload(file, rt.limits) if file is not None else (None, None)

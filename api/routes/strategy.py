@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
 from api.runtime import Runtime
-from api.routes.plans import IdempotencyKey, IfMatch, expected_version
+from api.routes.plans import IdempotencyKey, IfMatch, VersionQuery, expected_version
 from kpt_workflow import services
 from kpt_workflow.access import Actor
 from kpt_workflow.repository import PlanRecord, investment_facts, program_facts
@@ -44,7 +44,7 @@ def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, path:
 
 @router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
 def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
-                 fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
+                 fecha: LegalDate = None, version: VersionQuery = None,
                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _replace(plan, body, rt, actor, "strategy", services.record_strategic_part,
                     fecha, version, key, if_match)
@@ -60,7 +60,7 @@ def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.put("/plans/{plan_id}/investments", summary="Registrar (reemplazar) el plan plurianual de inversiones")
 def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
-                    fecha: LegalDate = None, version: Annotated[int | None, Query(ge=1)] = None,
+                    fecha: LegalDate = None, version: VersionQuery = None,
                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _replace(plan, body, rt, actor, "investments", services.record_investment_plan,
                     fecha, version, key, if_match)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from kpt_workflow import calendar
 from kpt_workflow.access import Actor, operator
 from kpt_workflow.accounts import actor_named
+from kpt_workflow.bounds import INTEGER_MAX, Whole
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.errors import InvalidInput, NotFound
@@ -34,12 +35,15 @@ def parse_date(text: str | None, field: str = "fecha") -> date | None:
         raise InvalidInput(f"--{field}: {exc}", field=field) from exc
 
 
-def parse_int(text: str | None, field: str) -> int | None:
+def parse_int(text: str | None, field: str, domain: Whole = Whole(0, INTEGER_MAX)) -> int | None:
+    """ASCII digits only (str.isdigit() also passes "²", which int() refuses), within `domain`:
+    by default what an INTEGER column stores; the service judges the value itself."""
     if text is None:
         return None
-    if not text.strip().isdigit():
-        raise InvalidInput(f"--{field}: '{text}' no es un número entero.", field=field)
-    return int(text)
+    try:
+        return domain.digits(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"--{field}: {exc}.", field=field) from None
 
 
 def acting(conn: Connection, name: str | None) -> Actor:
