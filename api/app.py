@@ -18,6 +18,7 @@ from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
 from kpt_workflow.config import Settings
+from kpt_workflow.throttle import Guards
 
 API_PREFIX = "/api/v1"
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="kpt-workflow", version=__version__, lifespan=lifespan,
                   description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).")
     app.state.runtime = runtime
+    app.state.guards = Guards.from_settings(runtime.settings)
     errors.install(app, page_error)
     for module in (entities, plans, documents, strategy, reports, admin):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
