@@ -231,8 +231,8 @@ class SecurityEvent(SQLModel, table=True):
     kind: str = Field(description="login_failed | login_throttled | login_ok | logout | user_deactivated | "
                                   "token_rotated | session_expired")
     username: str = Field(max_length=64, index=True, description="the account concerned (as typed, on a failed login)")
-    actor: str | None = Field(default=None, max_length=64, description="who did it, when not the user (an administrator); "
-                                                                       "none from the command line")
+    actor: str | None = Field(default=None, max_length=64, description="who did it, when not the user itself (an "
+                                                                       "administrator, or cli:<system user>)")
     client_address: str | None = None
 
 

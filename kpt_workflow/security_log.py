@@ -26,7 +26,7 @@ LABELS = {
 def record(conn: Connection, kind: str, username: str, *, actor: str | None = None,
            client_address: str | None = None, at: datetime | None = None) -> None:
     """Append one event in the caller's transaction. `actor`: who did it, when not `username`
-    itself (an administrator; None from the command line)."""
+    itself (an administrator, or cli:<system user>)."""
     if kind not in LABELS:
         raise ValueError(f"unknown security event {kind!r}")
     conn.execute(insert(EVENTS).values(occurred_at=at or datetime.now(timezone.utc), kind=kind,
