@@ -79,7 +79,8 @@ class Caller:
         valid credentials learns nothing about which plans exist). Blocking: off the event loop.
         `for_update`: in the transaction of a change to the plan, which locks it now (and reads it
         once: see `recorder.DriverRecorder.plan_row`); a stale session is touched in it too.
-        Raises SessionExpired for an expired session (`end_expired` records it)."""
+        Raises SessionExpired for an expired session: `read_access` records its end; in a step's
+        write transaction, which the refusal rolls back, the session's next page request does."""
         stale = False
         if self.token is not None:
             actor = actor_for_token(conn, self.token)
