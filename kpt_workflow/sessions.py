@@ -96,7 +96,7 @@ def log_in(engine: Engine, throttle: LoginThrottle, *, username: str, password: 
     Refused with TooManyAttempts while the name or the address is throttled (checked again once a
     hashing slot is held, for the attempts that queued behind failures), with HashingBusy when no
     slot frees within `wait_s`, and with Unauthorized for a wrong name or password. Each outcome
-    is recorded in the security log; a throttled address's refusals once per window."""
+    is recorded in the security log; the refusals of a throttled name and address once per window."""
     try:
         throttle.check(username, client_address)
         with UnitOfWork(engine) as uow:
