@@ -21,6 +21,7 @@ from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
 from kpt_workflow.config import Settings
+from kpt_workflow.throttle import Guards
 
 API_PREFIX = "/api/v1"
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              + limits + " Las escrituras con la sesión del navegador (no con token Bearer) deben traer "
                              "el token CSRF de la sesión en `X-CSRF-Token` o venir del mismo sitio (403 `csrf_rechazado`).")
     app.state.runtime = runtime
+    app.state.guards = Guards.from_settings(runtime.settings)
     errors.install(app, page_error)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}

@@ -2,7 +2,8 @@
 loaded through the access policy (so a route cannot forget the check: a foreign plan is not found).
 
 None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
-reads the actor and, on a plan's routes, the plan, on a connection it is given. A plain `def`
+reads the actor (a token's user, or a login session's, in one statement) and, on a plan's
+routes, the plan, on a connection it is given. A plain `def`
 route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
 an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
 threads, so reading the access and making the change take one hand-off
@@ -11,6 +12,7 @@ one to the thread pool, a trip that costs more than their work.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,12 +21,14 @@ from sqlalchemy import Connection
 
 from api.runtime import Runtime
 from kpt_workflow.access import Actor, visible_plan
-from kpt_workflow.accounts import actor_for_token, actor_named
+from kpt_workflow import sessions
+from kpt_workflow.accounts import actor_for_token
 from kpt_workflow.errors import Unauthorized
 from kpt_workflow.repository import PlanRecord, plan_record
+from kpt_workflow.throttle import Guards
 from kpt_workflow.unit_of_work import UnitOfWork
 
-SESSION_USER = "username"
+SESSION_ID = "sid"  # the signed cookie's only credential: a random id of a server-side login session
 bearer = HTTPBearer(auto_error=False, description="Token de API entregado por `kpt user create`.")
 
 
@@ -39,56 +43,112 @@ def _runtime_of(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
+async def guards(request: Request) -> Guards:
+    """The process's rate limits, built with the app."""
+    return request.app.state.guards
+
+
+GuardsDep = Annotated[Guards, Depends(guards)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "desconocida"
+
+
 @dataclass(frozen=True)
 class Access:
-    """Who acts and, on a route under /plans/{plan_id}, that plan as the actor may see it."""
+    """Who acts and, on a route under /plans/{plan_id}, that plan as the actor may see it.
+    `stale_session`: the login session's last_seen_at is due a write (`Caller.keep_alive`)."""
 
     actor: Actor
     plan: PlanRecord | None
+    stale_session: bool = False
 
 
 @dataclass(frozen=True)
 class Caller:
-    """What the request presents to be let in: a bearer token (API) or a login session (pages)."""
+    """What the request presents to be let in: a bearer token (API) or a login session (pages),
+    the latter as the SHA-256 of the id its cookie holds."""
 
     runtime: Runtime
     token: str | None
-    session_user: str | None
+    session: str | None
 
     def access(self, conn: Connection, plan_id: str | None, *, for_update: bool = False) -> Access:
         """The actor, then the plan `plan_id` names, never before the actor (a caller without
         valid credentials learns nothing about which plans exist). Blocking: off the event loop.
         `for_update`: in the transaction of a change to the plan, which locks it now (and reads it
-        once: see `recorder.DriverRecorder.plan_row`)."""
+        once: see `recorder.DriverRecorder.plan_row`); a stale session is touched in it too.
+        Raises SessionExpired for an expired session: `read_access` records its end; in a step's
+        write transaction, which the refusal rolls back, the session's next page request does."""
+        stale = False
         if self.token is not None:
             actor = actor_for_token(conn, self.token)
+        elif self.session is not None:
+            now = datetime.now(timezone.utc)
+            seen = sessions.actor_for_session(conn, self.session, sessions.Lifetime.from_settings(self.runtime.settings),
+                                              now)
+            actor, stale = (seen.actor, seen.stale) if seen is not None else (None, False)
+            if stale and for_update:
+                sessions.touch(conn, self.session, now)
+                stale = False
         else:
-            actor = actor_named(conn, self.session_user) if self.session_user is not None else None
+            actor = None
         if actor is None:
             raise _unauthorized()
         return Access(actor, visible_plan(actor, plan_record(conn, plan_id, for_update=for_update))
-                      if plan_id is not None else None)
+                      if plan_id is not None else None, stale)
+
+    def keep_alive(self) -> None:
+        """Write the session's last_seen_at (at most once a minute: see `sessions.TOUCH_EVERY`)."""
+        assert self.session is not None
+        with UnitOfWork(self.runtime.engine, write=True) as uow:
+            sessions.touch(uow.connection, self.session, datetime.now(timezone.utc))
+            uow.commit()
+
+    def end_expired(self) -> None:
+        assert self.session is not None
+        with UnitOfWork(self.runtime.engine, write=True) as uow:
+            sessions.end(uow.connection, self.session, "session_expired", datetime.now(timezone.utc))
+            uow.commit()
+
+    def read_access(self, plan_id: str | None) -> Access:
+        """`access` in a read transaction of its own, then what the session needs written."""
+        try:
+            with UnitOfWork(self.runtime.engine) as uow:
+                found = self.access(uow.connection, plan_id)
+        except sessions.SessionExpired:
+            self.end_expired()
+            raise
+        if found.stale_session:
+            self.keep_alive()
+        return found
 
 
 def _unauthorized() -> Unauthorized:
     return Unauthorized("Falta un token válido (Authorization: Bearer …) o una sesión iniciada.")
 
 
+def session_of(request: Request) -> str | None:
+    """The hash of the login session the request's cookie names, if any."""
+    session_id = request.scope.get("session", {}).get(SESSION_ID)
+    return sessions.session_hash(session_id) if isinstance(session_id, str) else None
+
+
 async def caller(request: Request,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     """A request that presents nothing is refused here, before its body is validated."""
-    session_user = request.scope.get("session", {}).get(SESSION_USER)
-    if credentials is None and session_user is None:
+    session = session_of(request)
+    if credentials is None and session is None:
         raise _unauthorized()
-    return Caller(_runtime_of(request), credentials.credentials if credentials is not None else None, session_user)
+    return Caller(_runtime_of(request), credentials.credentials if credentials is not None else None, session)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def _access(request: Request, presented: CallerDep) -> Access:
-    with UnitOfWork(presented.runtime.engine) as uow:
-        return presented.access(uow.connection, request.path_params.get("plan_id"))
+    return presented.read_access(request.path_params.get("plan_id"))
 
 
 AccessDep = Annotated[Access, Depends(_access)]

@@ -1,18 +1,21 @@
-"""Users, roles and API tokens. Tokens are random and stored only as their SHA-256; passwords
-(for the pages' login) are hashed with argon2."""
+"""Users, roles, API tokens and passwords, and their revocation. Tokens are random and stored only
+as their SHA-256; passwords (for the pages' login) are hashed with argon2, a few at a time."""
 
 import hashlib
 import secrets
+import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, Connection, DateTime, bindparam, select
+from sqlalchemy import Column, Connection, DateTime, bindparam, delete, insert, select, update
 from sqlmodel import Field, Session, SQLModel
 
 from kpt_workflow.access import Actor
-from kpt_workflow.errors import AlreadyExists, InvalidInput, NotFound
-from kpt_workflow.models import Entity
+from kpt_workflow import security_log
+from kpt_workflow.errors import AlreadyExists, InvalidInput, KptError, NotFound
+from kpt_workflow.models import Entity, LoginSession
 from kpt_workflow.recorder import recorder
 from kpt_workflow.roles import DEPARTAMENTO, ENTITY_ROLES, ROLES
 
@@ -73,10 +76,10 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
 
 
 _USER = User.__table__
-# A login session's actor: built once and run as Core, a fraction of the same query through a Session.
-_ACTOR_BY_NAME = (select(_USER.c.username, _USER.c.role, _USER.c.entity_code)
-                  .where(_USER.c.active, _USER.c.username == bindparam("username")))
+_TOKENS = ApiToken.__table__
+_SESSIONS = LoginSession.__table__
 # Every request reads it: straight to the driver, as the step's statements (kpt_workflow.recorder).
+# kpt_workflow.read_ahead reads it inside its one statement on PostgreSQL: a change here is one there.
 ACTOR_BY_TOKEN_SQL = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
                       'JOIN api_token ON api_token.username = "user".username '
                       'WHERE "user".active AND api_token.token_hash = {p}')
@@ -88,19 +91,78 @@ def actor_for_token(conn: Connection, token: str) -> Actor | None:
     return Actor(*rows[0]) if rows else None
 
 
+_ACTOR_BY_NAME = select(_USER.c.username, _USER.c.role, _USER.c.entity_code).where(
+    _USER.c.active, _USER.c.username == bindparam("username"))
+
+
 def actor_named(conn: Connection, username: str) -> Actor | None:
-    """The active user of a login session."""
+    """The active user of that name: whom the command line's `--as` acts as."""
     row = conn.execute(_ACTOR_BY_NAME, {"username": username}).first()
     return None if row is None else Actor(*row)
 
 
-def user_for_password(session: Session, username: str, password: str) -> User | None:
-    user = session.get(User, username)
-    if user is None or not user.active or not user.password_hash:
-        _hasher.hash(password)  # same cost whether or not the user exists
-        return None
+class HashingBusy(KptError):
+    """Every password hashing slot stayed taken for the whole wait: try again shortly."""
+
+    code = "servidor_ocupado"
+
+
+# argon2's default costs 64 MiB per hash: two at a time keep 50 simultaneous logins within
+# ~128 MiB; the others wait their turn here (bounded by the caller), not in memory.
+HASHING_SLOTS = 2
+_hashing = threading.BoundedSemaphore(HASHING_SLOTS)
+_PASSWORD_OF = select(_USER.c.password_hash).where(_USER.c.active, _USER.c.username == bindparam("username"))
+
+
+def password_hash_of(conn: Connection, username: str) -> str | None:
+    """The stored hash of an active user with a password; None for anyone else."""
+    return conn.execute(_PASSWORD_OF, {"username": username}).scalar()
+
+
+def password_matches(stored: str | None, password: str, *, wait_s: float,
+                     admit: Callable[[], None] = lambda: None) -> bool:
+    """Whether `password` matches the `stored` hash, hashed in one of the process's HASHING_SLOTS.
+    Without a stored hash (no such user) a hash is computed all the same, so the answer takes as
+    long either way. `admit` runs once a slot is held, before hashing: it may still refuse (the
+    login throttle, which the attempts ahead in the queue may have closed meanwhile)."""
+    if not _hashing.acquire(timeout=wait_s):
+        raise HashingBusy("El servidor está atendiendo muchos ingresos a la vez; intente de nuevo en un momento.",
+                          retry_after=max(1, round(wait_s)))
     try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return user
+        admit()
+        if stored is None:
+            _hasher.hash(password)
+            return False
+        try:
+            return _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    finally:
+        _hashing.release()
+
+
+def _existing(conn: Connection, username: str) -> None:
+    if conn.execute(select(_USER.c.username).where(_USER.c.username == username)).first() is None:
+        raise NotFound(f"No existe el usuario '{username}'.", field="username")
+
+
+def deactivate_user(conn: Connection, username: str, *, actor: str | None, client_address: str | None = None) -> None:
+    """Refuse the user from the next request on: `"user".active` fails every token and session
+    read, and the open sessions are ended here too, in the same transaction as the record of it."""
+    _existing(conn, username)
+    now = datetime.now(timezone.utc)
+    conn.execute(update(_USER).where(_USER.c.username == username).values(active=False))
+    conn.execute(update(_SESSIONS).where(_SESSIONS.c.username == username, _SESSIONS.c.ended_at.is_(None))
+                 .values(ended_at=now))
+    security_log.record(conn, "user_deactivated", username, actor=actor, client_address=client_address, at=now)
+
+
+def rotate_token(conn: Connection, username: str, *, actor: str | None, client_address: str | None = None) -> str:
+    """A new API token for `username`, returned once; every token it held before stops working."""
+    _existing(conn, username)
+    now = datetime.now(timezone.utc)
+    token = secrets.token_urlsafe(32)
+    conn.execute(delete(_TOKENS).where(_TOKENS.c.username == username))
+    conn.execute(insert(_TOKENS).values(token_hash=token_hash(token), username=username, created_at=now))
+    security_log.record(conn, "token_rotated", username, actor=actor, client_address=client_address, at=now)
+    return token

@@ -112,16 +112,23 @@ def iter_events(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, An
     yield from conn.execute(select(EVENTS).order_by(EVENTS.c.seq).execution_options(yield_per=batch)).mappings()
 
 
-def verify(conn: Connection, workers: int = 1) -> VerifyReport:
+def verify(conn: Connection, workers: int = 1, since: tuple[int, str] | None = None) -> VerifyReport:
     """Walk the chain from the genesis: contiguous positions, each link pointing at the previous
-    hash, each hash matching its content. Reports the first event that breaks.
+    hash, each hash matching its content. Reports the first event that breaks. `since`: the
+    (seq, hash) of an event already found intact (kpt_workflow.audit_mark): walk only the events
+    after it, in one process (`events` still counts from the genesis).
 
     `chain_check` hashes the events in seq ranges (on PostgreSQL, in the database); with `workers`
     > 1 a large log is split over forked processes (for the command line, not inside a threaded
     server). The ranges are
     joined here in chain order, each one's first event checked against the end of the one before."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    for stretch in chain_check.scan_ranges(conn, workers, _reference_hash):
+    if since is None:
+        stretches = chain_check.scan_ranges(conn, workers, _reference_hash)
+    else:
+        (count, prev_hash), expected_seq = since, since[0] + 1
+        stretches = [chain_check.scan(conn, count, chain_check.HIGHEST, _reference_hash)]
+    for stretch in stretches:
         if stretch.first_seq is None:
             continue
         if stretch.first_seq != expected_seq:

@@ -19,3 +19,16 @@ class Settings(BaseSettings):
     session_secret: str | None = None  # default: a key generated once under data_dir
     secure_cookies: bool = False  # served over HTTPS: the session cookie is Secure, responses carry HSTS
     trust_proxy_headers: bool = False  # the proxy in front is ours: its X-Forwarded-Proto: https counts as HTTPS
+    # Login sessions end after this long without a request, and this long after the login whatever happens.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Failed logins counted per user name and per client address over a moving window; past either
+    # limit, logins are refused with 429 until the window lets one go (in memory, per process).
+    login_failures_per_user: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_minutes: int = 15
+    # How long a login waits for one of the password hashing slots (argon2, 64 MiB each) before a 503.
+    login_hash_wait_seconds: float = 10.0
+    # /api/v1/audit/verify: whole-chain verifications per minute per process, incremental per minute per user.
+    audit_full_verifications_per_minute: int = 1
+    audit_verifications_per_minute: int = 6

@@ -204,3 +204,45 @@ class DatasetMarker(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class LoginSession(SQLModel, table=True):
+    """A page login, kept on the server so that logout, deactivation and expiry end it at once.
+    The signed cookie holds a random session id; only its SHA-256 is stored (kpt_workflow.sessions)."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the id the cookie holds")
+    username: str = Field(foreign_key="user.username", index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False),
+                                   description="updated at most once a minute")
+    ended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class SecurityEvent(SQLModel, table=True):
+    """A login, a logout, a refusal or an account change (kpt_workflow.security_log); the
+    application only ever inserts these rows, and never a password."""
+
+    __tablename__ = "security_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    kind: str = Field(description="login_failed | login_throttled | login_ok | logout | user_deactivated | "
+                                  "token_rotated | session_expired")
+    username: str = Field(max_length=64, index=True, description="the account concerned (as typed, on a failed login)")
+    actor: str | None = Field(default=None, max_length=64, description="who did it, when not the user itself (an "
+                                                                       "administrator, or cli:<system user>)")
+    client_address: str | None = None
+
+
+class AuditVerified(SQLModel, table=True):
+    """How far the audit chain was last found intact (one row): the next verification starts
+    after it, and first checks the chain still holds this hash at this seq."""
+
+    __tablename__ = "audit_verified"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int
+    hash: str = Field(max_length=64)
+    verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import AnyUrl, BaseModel, Field, Json, TypeAdapter, ValidationError
 from pydantic_core import core_schema
 
+from kpt_workflow.access import operator
 from kpt_workflow import services
 from kpt_workflow.bounds import (BASELINE_YEARS, INDICATOR_VALUES, INTEGER_MAX, PESOS, PLAN_YEARS, VERSIONS,
                                  Exact, Whole, number_text)
@@ -228,7 +229,7 @@ def test_an_accepted_amount_is_stored_exactly(engine, new_plan, amount):
         plan_id = "05001-2024" if uow.session.get(Plan, "05001-2024") else new_plan()
     with UnitOfWork(engine, write=True) as uow:
         services.record_investment_plan(uow, plan_id=plan_id, data={**line(valor=str(amount)), "total": amount},
-                                        actor="test", legal_date=STRATEGY_DATES[1])
+                                        actor=operator("test"), legal_date=STRATEGY_DATES[1])
     with UnitOfWork(engine) as uow:
         assert uow.session.get(PlanInvestment, (plan_id, "2201", 2024, "sgp")).amount == amount
         assert uow.session.get(Plan, plan_id).declared_investment_total == amount

@@ -241,3 +241,66 @@ def test_an_investment_csv_with_an_exponent_is_refused_at_once(kpt, tmp_path):
     csv_file.write_text("programa,anio,fuente,valor\n2201,2024,sgp,1e9999999\n", encoding="utf-8")
     code, _, err = kpt("investments", "set", "05001-2024", str(csv_file))
     assert code != 0 and "lineas[0].valor" in err and "sin exponente" in err
+
+
+def _token_works(tmp_path: Path, token: str) -> bool:
+    """Whether the API would let `token` in: the access read every request makes."""
+    from kpt_workflow.accounts import actor_for_token
+    from kpt_workflow.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kpt.db'}")
+    try:
+        with engine.connect() as conn:
+            return actor_for_token(conn, token) is not None
+    finally:
+        engine.dispose()
+
+
+def test_token_rotate_prints_a_new_token_once_and_the_old_one_stops_working(kpt, tmp_path):
+    code, out, _ = kpt("user", "create", "ana", "--rol", "dnp", "--json")
+    old = json.loads(out)["token"]
+    kpt("user", "create", "soporte", "--rol", "admin")
+    code, out, _ = kpt("user", "token", "rotate", "ana", "--as", "soporte", "--json")
+    new = json.loads(out)["token"]
+    assert code == 0 and new != old
+    assert _token_works(tmp_path, new) and not _token_works(tmp_path, old)
+    code, out, _ = kpt("user", "token", "rotate", "ana")
+    assert code == 0 and "no se vuelve a mostrar" in out and new not in out
+    assert not _token_works(tmp_path, new)
+
+
+def test_deactivate_refuses_the_users_token_and_is_in_the_security_log(kpt, tmp_path):
+    _, out, _ = kpt("user", "create", "ana", "--rol", "dnp", "--json")
+    token = json.loads(out)["token"]
+    assert kpt("user", "deactivate", "ana", "--as", "ana")[0] == 1  # a DNP user manages no users
+    kpt("user", "create", "soporte", "--rol", "admin")
+    code, out, _ = kpt("user", "deactivate", "ana", "--as", "soporte")
+    assert code == 0 and "desactivado" in out
+    assert not _token_works(tmp_path, token)
+    code, out, _ = kpt("audit", "security", "--json")
+    assert code == 0 and [(e["kind"], e["username"], e["actor"]) for e in json.loads(out)] == [
+        ("user_deactivated", "ana", "soporte")]
+    code, out, _ = kpt("audit", "security")
+    assert "Usuario desactivado: ana por soporte" in out
+
+
+def test_user_commands_refuse_an_unknown_user_in_spanish(kpt):
+    for args in (("user", "deactivate", "nadie"), ("user", "token", "rotate", "nadie")):
+        code, _, err = kpt(*args)
+        assert code != 0 and "No existe el usuario 'nadie'" in err
+
+
+def test_security_log_prints_times_in_colombia(kpt, tmp_path):
+    from datetime import datetime, timezone
+
+    from kpt_workflow import security_log
+    from kpt_workflow.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'kpt.db'}")
+    with engine.begin() as conn:
+        security_log.record(conn, "login_failed", "ana", client_address="10.0.0.7",
+                            at=datetime(2026, 12, 6, 3, 15, tzinfo=timezone.utc))
+    engine.dispose()
+    code, out, _ = kpt("audit", "security", "--usuario", "ana")
+    assert code == 0 and out.strip() == "2026-12-05 22:15:00  Ingreso fallido: ana desde 10.0.0.7"
+    assert kpt("audit", "security", "--usuario", "otro")[1].strip() == "Sin eventos de seguridad."

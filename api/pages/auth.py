@@ -1,16 +1,22 @@
-"""Login and logout (argon2-hashed passwords, signed session cookie, CSRF on the forms)."""
+"""Login and logout (argon2-hashed passwords, server-side sessions named by a signed cookie, CSRF
+on the forms, failed logins throttled: kpt_workflow.sessions)."""
 
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import SESSION_USER, RuntimeDep
+from api.deps import SESSION_ID, GuardsDep, RuntimeDep, client_address, session_of
 from api.pages.web import CsrfChecked, flash, render
-from kpt_workflow.accounts import user_for_password
+from kpt_workflow import sessions
+from kpt_workflow.accounts import HashingBusy
+from kpt_workflow.errors import Unauthorized
+from kpt_workflow.throttle import TooManyAttempts
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
+_REFUSED = {Unauthorized: 401, TooManyAttempts: 429, HashingBusy: 503}
 
 
 def _safe_next(target: str) -> str:
@@ -24,20 +30,30 @@ def login_form(request: Request, rt: RuntimeDep, next: str = "/") -> HTMLRespons
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-def login(request: Request, rt: RuntimeDep, username: Annotated[str, Form(max_length=64)],
+def login(request: Request, rt: RuntimeDep, guards: GuardsDep, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=256)], next: Annotated[str, Form(max_length=512)] = "/"):
-    with UnitOfWork(rt.engine) as uow:
-        user = user_for_password(uow.session, username, password)
-    if user is None:
-        return render(request, rt, "login.html", None, status_code=401, next=_safe_next(next),
-                      flashes=[["error", "Usuario o contraseña incorrectos."]])
-    request.session.clear()
-    request.session[SESSION_USER] = user.username
+    try:
+        session_id = sessions.log_in(rt.engine, guards.login, username=username, password=password,
+                                     client_address=client_address(request),
+                                     wait_s=rt.settings.login_hash_wait_seconds)
+    except (Unauthorized, TooManyAttempts, HashingBusy) as refused:
+        retry = refused.details.get("retry_after")
+        return render(request, rt, "login.html", None, status_code=_REFUSED[type(refused)], next=_safe_next(next),
+                      headers={"Retry-After": str(retry)} if retry is not None else None,
+                      flashes=[["error", refused.message]])
+    request.session.clear()  # a new session id at login: none fixed beforehand survives
+    request.session[SESSION_ID] = session_id
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, rt: RuntimeDep) -> RedirectResponse:
+    """Ends the session on the server too: a copy of the cookie opens nothing afterwards."""
+    session = session_of(request)
+    if session is not None:
+        with UnitOfWork(rt.engine, write=True) as uow:
+            sessions.end(uow.connection, session, "logout", datetime.now(timezone.utc), client_address(request))
+            uow.commit()
     request.session.clear()
     flash(request, "success", "Sesión cerrada.")
     return RedirectResponse("/login", status_code=303)

@@ -10,12 +10,12 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SESSION_USER, RuntimeDep
+from api.deps import SESSION_ID, Caller, RuntimeDep, session_of
 from kpt_workflow.access import Actor, role_names
-from kpt_workflow.accounts import actor_named
-from kpt_workflow.errors import Forbidden, KptError
+from kpt_workflow.errors import Forbidden, KptError, Unauthorized
 from kpt_workflow.figures import number
 from kpt_workflow.repository import holds_synthetic_demo
+from kpt_workflow.sessions import SessionExpired
 from kpt_workflow.unit_of_work import UnitOfWork
 from templates import TEMPLATES_DIR
 
@@ -61,12 +61,17 @@ CsrfChecked = Depends(check_csrf)
 
 
 def page_actor(request: Request, rt: RuntimeDep) -> Actor:
-    username = request.session.get(SESSION_USER)
-    if username is not None:
-        with UnitOfWork(rt.engine) as uow:
-            actor = actor_named(uow.connection, username)
-        if actor is not None:
-            return actor
+    """The user of the request's live login session; otherwise the login form (a session that
+    ended, expired or whose user was deactivated is forgotten by the cookie too)."""
+    session = session_of(request)
+    if session is not None:
+        try:
+            return Caller(rt, None, session).read_access(None).actor
+        except SessionExpired as expired:
+            flash(request, "error", expired.message)
+        except Unauthorized:
+            pass
+        request.session.pop(SESSION_ID, None)
     raise LoginRequired("Inicie sesión.", next=str(request.url.path))
 
 
@@ -78,12 +83,12 @@ def flash(request: Request, kind: str, text: str) -> None:
 
 
 def render(request: Request, rt: RuntimeDep, template: str, actor: Actor | None, status_code: int = 200,
-           **context: Any) -> HTMLResponse:
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
         synthetic = holds_synthetic_demo(uow.connection)
     return templates.TemplateResponse(request, template, {
         "actor": actor, "csrf_token": csrf_token(request), "synthetic": synthetic,
-        "flashes": request.session.pop("flashes", []), **context}, status_code=status_code)
+        "flashes": request.session.pop("flashes", []), **context}, status_code=status_code, headers=headers)
 
 
 def page_error(request: Request, error: KptError, status_code: int) -> Response:

@@ -1,24 +1,35 @@
-"""The audit chain's verification status, the current user, and user management (admin)."""
+"""The audit chain's verification, the current user, and user management (admin)."""
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from api.deps import CurrentActor, RuntimeDep
+from api.deps import CurrentActor, GuardsDep, RuntimeDep, client_address
+from api.errors import error_body, status_for
 from api.schemas import UserCreate
-from kpt_workflow import audit
+from kpt_workflow import audit_mark
 from kpt_workflow.access import require_role
-from kpt_workflow.roles import ADMIN
-from kpt_workflow.accounts import create_user
+from kpt_workflow.accounts import create_user, deactivate_user, rotate_token
+from kpt_workflow.roles import ADMIN, DNP
+from kpt_workflow.throttle import TooManyAttempts
 from kpt_workflow.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["auditoría y usuarios"])
 
 
-@router.get("/audit/verify", summary="Verificación de la cadena de auditoría")
-def verify(rt: RuntimeDep, _: CurrentActor) -> dict[str, Any]:
-    with UnitOfWork(rt.engine) as uow:
-        return audit.verify(uow.connection).as_dict()
+@router.get("/audit/verify", summary="Verificación de la cadena de auditoría (DNP y administración)",
+            responses={429: {"description": "Demasiadas verificaciones seguidas (ver Retry-After)"}})
+def verify(rt: RuntimeDep, actor: CurrentActor, guards: GuardsDep, completa: bool = False) -> Any:
+    """From where the chain was last found intact, unless `completa` (then from the genesis).
+    Rate limited: a whole walk per minute per process, a few incremental ones per user."""
+    require_role(actor, (DNP, ADMIN), "verificar la cadena de auditoría")
+    try:
+        return audit_mark.verify_on_request(rt.engine, guards, actor.username, whole=completa).as_dict()
+    except TooManyAttempts as refused:
+        # Raised KptErrors become JSON in api/errors.py, which sets no Retry-After; so answered here.
+        return JSONResponse(error_body(refused), status_code=status_for(refused),
+                            headers={"Retry-After": str(refused.details["retry_after"])})
 
 
 @router.get("/me", summary="El usuario de la sesión o del token")
@@ -34,3 +45,23 @@ def new_user(body: UserCreate, rt: RuntimeDep, actor: CurrentActor) -> dict[str,
                                   entity_code=body.entity_code, password=body.password)
         uow.commit()
     return {"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}
+
+
+@router.post("/users/{username}/deactivate", summary="Desactivar un usuario (administración): sus sesiones y "
+                                                     "tokens dejan de servir en la siguiente solicitud")
+def deactivate(username: str, request: Request, rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
+    require_role(actor, (ADMIN,), "administrar usuarios")
+    with UnitOfWork(rt.engine, write=True) as uow:
+        deactivate_user(uow.connection, username, actor=actor.username, client_address=client_address(request))
+        uow.commit()
+    return {"username": username, "active": False}
+
+
+@router.post("/users/{username}/token", status_code=201,
+             summary="Renovar el token de API de un usuario (administración); los anteriores dejan de servir")
+def new_token(username: str, request: Request, rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
+    require_role(actor, (ADMIN,), "administrar usuarios")
+    with UnitOfWork(rt.engine, write=True) as uow:
+        token = rotate_token(uow.connection, username, actor=actor.username, client_address=client_address(request))
+        uow.commit()
+    return {"username": username, "token": token}

@@ -1,13 +1,15 @@
-"""`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history."""
+"""`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history and the
+security log."""
 
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
-from kpt_workflow import audit, replay
+from kpt_workflow import audit, replay, security_log
 from kpt_workflow.checkpoints import check_checkpoint, generate_keys, make_checkpoint
 from kpt_workflow.cli.common import JsonOpt, emit, engine, read_text
 from kpt_workflow.errors import InvalidInput
@@ -88,3 +90,24 @@ def log(plan_id: str, as_json: JsonOpt = False) -> None:
         plan_record(uow.connection, plan_id)
         events = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan_id)]
     emit(events, as_json, render_events(events))
+
+
+_BOGOTA = ZoneInfo("America/Bogota")
+
+
+@app.command("security")
+def security(usuario: Annotated[str | None, typer.Option("--usuario", help="Solo los eventos de este usuario.")] = None,
+             limite: Annotated[int, typer.Option("--limite", min=1, help="Cuántos eventos, los más recientes.")] = 100,
+             as_json: JsonOpt = False) -> None:
+    """Registro de seguridad: ingresos, salidas, intentos frenados y cambios de cuentas (hora de Colombia)."""
+    with UnitOfWork(engine()) as uow:
+        events = security_log.recent(uow.connection, usuario, limite)
+    emit([{**event, "occurred_at": event["occurred_at"].isoformat()} for event in events], as_json,
+         "\n".join(map(_security_line, events)) or "Sin eventos de seguridad.")
+
+
+def _security_line(event: dict[str, Any]) -> str:
+    when = event["occurred_at"].astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M:%S")
+    by = f" por {event['actor']}" if event["actor"] else ""
+    where = f" desde {event['client_address']}" if event["client_address"] else ""
+    return f"{when}  {security_log.LABELS[event['kind']]}: {event['username']}{by}{where}"

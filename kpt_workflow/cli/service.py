@@ -1,17 +1,19 @@
-"""`kpt serve` (the API and pages under uvicorn), `kpt user create` and `kpt demo`."""
+"""`kpt serve` (the API and pages under uvicorn), `kpt user …` (create, deactivate, token rotate) and `kpt demo`."""
 
 import sys
 import time
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 from sqlmodel import select
 
-from kpt_workflow.accounts import create_user
-from kpt_workflow.roles import ROLES
+from kpt_workflow.accounts import create_user, deactivate_user, rotate_token
+from kpt_workflow.roles import ADMIN, OPERADOR, ROLES
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
-from kpt_workflow.cli.common import JsonOpt, emit, engine
+from kpt_workflow.access import require_role
+from kpt_workflow.cli.common import ActorOpt, JsonOpt, acting, emit, engine
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.demo import run_demo
@@ -19,6 +21,8 @@ from kpt_workflow.models import Entity
 from kpt_workflow.unit_of_work import UnitOfWork
 
 users_app = typer.Typer(help="Usuarios y tokens de API.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Tokens de API de un usuario.", no_args_is_help=True)
+users_app.add_typer(tokens_app, name="token")
 
 
 def serve(host: Annotated[str, typer.Option(help="Dirección en la que escucha.")] = "127.0.0.1",
@@ -46,6 +50,33 @@ def user_create(username: str,
     emit({"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}, as_json,
          f"Usuario {user.username} ({user.role}{', ' + user.entity_code if user.entity_code else ''}) creado.\n"
          f"Token de API (guárdelo; no se vuelve a mostrar):\n{token}")
+
+
+def _administrator(conn: Connection, name: str | None) -> str:
+    """Users are managed by an administrator (`--as`) or by the local operator."""
+    actor = acting(conn, name)
+    require_role(actor, (ADMIN, OPERADOR), "administrar usuarios")
+    return actor.username
+
+
+@users_app.command("deactivate")
+def user_deactivate(username: str, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Desactiva un usuario: sus sesiones y tokens dejan de servir desde la siguiente solicitud."""
+    with UnitOfWork(engine(), write=True) as uow:
+        deactivate_user(uow.connection, username, actor=_administrator(uow.connection, as_))
+        uow.commit()
+    emit({"username": username, "active": False}, as_json,
+         f"Usuario {username} desactivado: sus sesiones y tokens ya no sirven.")
+
+
+@tokens_app.command("rotate")
+def token_rotate(username: str, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Entrega un token de API nuevo (se muestra una sola vez); los anteriores dejan de servir."""
+    with UnitOfWork(engine(), write=True) as uow:
+        token = rotate_token(uow.connection, username, actor=_administrator(uow.connection, as_))
+        uow.commit()
+    emit({"username": username, "token": token}, as_json,
+         f"Token de API nuevo de {username} (guárdelo; no se vuelve a mostrar; los anteriores ya no sirven):\n{token}")
 
 
 def demo(seed: Annotated[int, typer.Option(help="Semilla: la misma semilla da los mismos datos.")] = 2024,

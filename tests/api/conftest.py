@@ -1,11 +1,13 @@
 """An app per test on the test database, and signed-in clients for every role, for an own
 entity (Medellín, 05001, in Antioquia) and a foreign one (Bogotá, 11001)."""
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 
 from api.app import create_app
@@ -54,3 +56,33 @@ def as_user(client: TestClient, tokens) -> Callable[[str, str], dict[str, str]]:
         return {"Authorization": f"Bearer {tokens[role, side]}"}
 
     return headers
+
+
+PASSWORD = "contraseña-de-prueba"
+
+
+@pytest.fixture
+def with_password(engine: Engine) -> Callable[..., str]:
+    """Create a user who can log in through the pages (one argon2 hash: only where a test needs it)."""
+
+    def create(username: str, role: str = "dnp", entity: str | None = None) -> str:
+        with UnitOfWork(engine, write=True) as uow:
+            _, token = create_user(uow.session, username=username, role=role, entity_code=entity, password=PASSWORD)
+            uow.commit()
+        return token
+
+    return create
+
+
+@pytest.fixture
+def log_in() -> Callable[..., Response]:
+    """Post the login form as a browser does, with the CSRF token of the page it got first."""
+
+    def post(client: TestClient, username: str, password: str = PASSWORD) -> Response:
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf is not None, form.text
+        return client.post("/login", data={"username": username, "password": password, "next": "/",
+                                           "csrf_token": csrf.group(1)}, follow_redirects=False)
+
+    return post

@@ -26,7 +26,8 @@ FOREIGN = [(role, "foreign") for role in ENTITY_ROLES]
 SEES_OWN_PLAN = [who for who in EVERYONE if who not in FOREIGN]
 
 # Values for path parameters other than plan_id; a new parameter name needs a value here.
-PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001"}
+PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001",
+               "username": "nuevo-admin-own"}  # created by POST /users, which the matrix calls first
 
 # What a plausible call sends beyond its path (None: nothing). A new operation needs an entry.
 Request = dict[str, Any] | Callable[[Who], dict[str, Any]]
@@ -42,6 +43,8 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("get", f"{API}/plans"): None,
     ("post", f"{API}/plans"): {"json": {"entity_code": "05001", "period": 2024}},
     ("post", f"{API}/users"): lambda who: {"json": {"username": f"nuevo-{who[0]}-{who[1]}", "role": "dnp"}},
+    ("post", f"{API}/users/{{username}}/deactivate"): None,
+    ("post", f"{API}/users/{{username}}/token"): None,
     ("get", f"{API}/plans/{{plan_id}}"): None,
     ("get", f"{API}/plans/{{plan_id}}/history"): None,
     ("get", f"{API}/plans/{{plan_id}}/documents"): None,
@@ -89,13 +92,15 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("get", f"{API}/entities/{{code}}"): lambda who: 200,
     ("get", f"{API}/indicators"): lambda who: 200,
     ("get", f"{API}/document-types"): lambda who: 200,
-    ("get", f"{API}/audit/verify"): lambda who: 200,
+    ("get", f"{API}/audit/verify"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
     ("get", f"{API}/me"): lambda who: 200,
     ("get", f"{API}/plans"): lambda who: 200,  # its contents: test_plan_list_shows_only_visible_plans
     # the country's, or a department's own (tests/api/test_reports_api.py); offices and councils: their plans
     ("get", f"{API}/reports/bottlenecks"): lambda who: 200 if who[0] in ("departamento", "dnp", "admin") else 403,
     ("post", f"{API}/plans"): _plan_creation,
     ("post", f"{API}/users"): lambda who: 201 if who[0] == "admin" else 403,
+    ("post", f"{API}/users/{{username}}/deactivate"): lambda who: 200 if who[0] == "admin" else 403,
+    ("post", f"{API}/users/{{username}}/token"): lambda who: 201 if who[0] == "admin" else 403,
 }
 
 
