@@ -47,6 +47,14 @@ def status_for(error: KptError) -> int:
     return STATUS_BY_CODE.get(error.code, 422)
 
 
+def error_headers(error: KptError) -> dict[str, str]:
+    """What a refusal tells the client beyond its body: how to authenticate, how long to wait."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.code == "unauthorized" else {}
+    if "retry_after" in error.details:
+        headers["Retry-After"] = str(error.details["retry_after"])
+    return headers
+
+
 def error_body(error: KptError) -> dict[str, object]:
     return {"code": error.code, "detail": error.message, **error.details}
 
@@ -62,8 +70,7 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
     async def _kpt_error(request: Request, error: KptError) -> Response:
         if _is_page(request):
             return page_error(request, error, status_for(error))
-        headers = {"WWW-Authenticate": "Bearer"} if error.code == "unauthorized" else None
-        return JSONResponse(error_body(error), status_code=status_for(error), headers=headers)
+        return JSONResponse(error_body(error), status_code=status_for(error), headers=error_headers(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
