@@ -228,12 +228,12 @@ class SecurityEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    kind: str = Field(description="login_failed | login_throttled | login_ok | logout | user_deactivated | "
-                                  "token_rotated | session_expired")
+    kind: str = Field(description="a key of kpt_workflow.security_log.LABELS")
     username: str = Field(max_length=64, index=True, description="the account concerned (as typed, on a failed login)")
     actor: str | None = Field(default=None, max_length=64, description="who did it, when not the user itself (an "
                                                                        "administrator, or cli:<system user>)")
     client_address: str | None = None
+    detail: str | None = Field(default=None, max_length=500, description="what was refused, in Spanish")
 
 
 class AuditVerified(SQLModel, table=True):

@@ -19,18 +19,20 @@ LABELS = {
     "session_expired": "Sesión vencida",
     "user_deactivated": "Usuario desactivado",
     "token_rotated": "Token de API renovado",
+    "change_forbidden": "Cambio denegado (el rol no puede hacerlo)",
 }
 """Every kind of event, with its Spanish label."""
 
 
 def record(conn: Connection, kind: str, username: str, *, actor: str | None = None,
-           client_address: str | None = None, at: datetime | None = None) -> None:
+           client_address: str | None = None, at: datetime | None = None, detail: str | None = None) -> None:
     """Append one event in the caller's transaction. `actor`: who did it, when not `username`
-    itself (an administrator, or cli:<system user>)."""
+    itself (an administrator, or cli:<system user>); `detail`: what was refused."""
     if kind not in LABELS:
         raise ValueError(f"unknown security event {kind!r}")
     conn.execute(insert(EVENTS).values(occurred_at=at or datetime.now(timezone.utc), kind=kind,
-                                       username=username[:64], actor=actor, client_address=client_address))
+                                       username=username[:64], actor=actor, client_address=client_address,
+                                       detail=detail[:500] if detail else None))
 
 
 def recent(conn: Connection, username: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
@@ -40,6 +42,7 @@ def recent(conn: Connection, username: str | None = None, limit: int = 100) -> l
         query = query.where(EVENTS.c.username == username)
     rows = list(conn.execute(query).mappings())
     return [{"id": row["id"], "occurred_at": as_utc(row["occurred_at"]), "kind": row["kind"],
-             "username": row["username"], "actor": row["actor"], "client_address": row["client_address"]}
+             "username": row["username"], "actor": row["actor"], "client_address": row["client_address"],
+             "detail": row["detail"]}
             for row in reversed(rows)]
 

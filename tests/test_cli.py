@@ -98,6 +98,12 @@ def test_as_names_an_existing_user_whose_role_and_entity_the_service_checks(kpt)
     assert (code, json.loads(out)["code"]) == (1, "forbidden")
     code, out, _ = kpt("audit", "log", "05001-2024", "--json")
     assert [e["event_type"] for e in json.loads(out)] == ["plan_created"]
+    code, out, _ = kpt("audit", "security", "--json")
+    assert [(e["kind"], e["username"]) for e in json.loads(out)] == [
+        ("change_forbidden", "concejo-medellin"), ("change_forbidden", "observador"),
+        ("change_forbidden", "concejo-medellin"), ("change_forbidden", "concejo-medellin")]
+    code, out, _ = kpt("audit", "security", "--usuario", "observador")
+    assert "Cambio denegado (el rol no puede hacerlo): observador — 05001-2024: Su rol (DNP) no puede" in out
 
 
 def test_dated_filing_and_justified_absence(kpt, pdf):

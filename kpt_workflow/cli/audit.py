@@ -110,4 +110,5 @@ def _security_line(event: dict[str, Any]) -> str:
     when = event["occurred_at"].astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M:%S")
     by = f" por {event['actor']}" if event["actor"] else ""
     where = f" desde {event['client_address']}" if event["client_address"] else ""
-    return f"{when}  {security_log.LABELS[event['kind']]}: {event['username']}{by}{where}"
+    what = f" — {event['detail']}" if event["detail"] else ""
+    return f"{when}  {security_log.LABELS[event['kind']]}: {event['username']}{by}{where}{what}"

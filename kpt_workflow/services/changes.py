@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from kpt_workflow import audit, calendar
+from kpt_workflow import audit, calendar, security_log
+from kpt_workflow.access import Actor
 from kpt_workflow.engine import workflow
-from kpt_workflow.errors import InvalidInput, PlanVersionConflict
+from kpt_workflow.errors import Forbidden, InvalidInput, PlanVersionConflict
 from kpt_workflow.idempotency import Outcome
 from kpt_workflow.recorder import recorder
 from kpt_workflow.repository import PlanRecord, plan_record
@@ -39,11 +40,24 @@ Authorize = Callable[[PlanRecord], None]
 """Raises unless the actor may make the change to this plan (kpt_workflow.access)."""
 
 
-def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None, authorize: Authorize) -> PlanRecord:
+def checked(uow: UnitOfWork, actor: Actor, subject: str, check: Callable[[], None]) -> None:
+    """Run an access `check` for a change to `subject` (a plan, an entity). A refusal for the actor's
+    role is kept in the security log, committed, then raised: the plan's chain records what happens
+    to the plan, and a refused role changes nothing there."""
+    try:
+        check()
+    except Forbidden as refusal:
+        security_log.record(uow.connection, "change_forbidden", actor.username, detail=f"{subject}: {refusal.message}")
+        uow.commit(refusal)
+        raise
+
+
+def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None, actor: Actor,
+                authorize: Authorize) -> PlanRecord:
     """Load the plan for a change: locked, allowed to the actor, at the version the caller read, and
-    still open. Nothing is written before `authorize` has passed."""
+    still open. Nothing is written to the plan before `authorize` has passed (see `checked`)."""
     plan = plan_record(uow.connection, plan_id, for_update=True)
-    authorize(plan)
+    checked(uow, actor, plan.id, lambda: authorize(plan))
     if expected_version is not None and expected_version != plan.version:
         raise conflict(plan.id, expected_version, plan.version)
     if workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal:

@@ -62,7 +62,7 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
                   expected_version: int | None = None) -> dict[str, object]:
     """Record a new version of a document; older versions are never touched. A filing after the
     deadline it meets is accepted (the law does not void it) and recorded as late in its event."""
-    plan = open_change(uow, plan_id, expected_version,
+    plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar documentos del plan"))
     plan, result = file_in(uow, blobs, plan, filing, actor.username)
     commit(uow, plan.id, result)

@@ -12,7 +12,7 @@ from kpt_workflow.repository import PlanRecord, get_entity
 from kpt_workflow.rules import evaluate
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.services.documents import Filing, file_in
-from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
+from kpt_workflow.services.changes import check_legal_date, checked, commit, event, now, open_change, record
 from kpt_workflow.status import plan_facts, plan_status
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -24,7 +24,7 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
                 legal_date: date | None = None) -> dict[str, object]:
     session = uow.session
     entity = get_entity(session, entity_code)
-    require_plan_creation(actor, entity.code, entity.department_code)
+    checked(uow, actor, entity.code, lambda: require_plan_creation(actor, entity.code, entity.department_code))
     if not entity.plans_own_pdt:
         department = session.get(Entity, entity.department_code)
         raise PlanNotAllowed(
@@ -67,7 +67,7 @@ def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: Actor, legal_
     """Attempt a step: evaluate its whole checklist, then apply it or record the refusal.
     A refusal is committed as an event (with its answer, under an Idempotency-Key) and then
     raised as `GuardFailed`. Only the roles the definition declares for the step may attempt it."""
-    plan = open_change(uow, plan_id, expected_version, lambda plan: require_step(actor, plan, trigger))
+    plan = open_change(uow, plan_id, expected_version, actor, lambda plan: require_step(actor, plan, trigger))
     return _attempt(uow, plan, trigger, actor.username, legal_date)
 
 
@@ -79,7 +79,7 @@ def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, 
     if decision not in COUNCIL_DECISIONS:
         raise InvalidInput(f"Decisión desconocida '{decision}': use aprobar o devolver.", field="decision")
     trigger = COUNCIL_DECISIONS[decision]
-    plan = open_change(uow, plan_id, expected_version, lambda plan: require_step(actor, plan, trigger))
+    plan = open_change(uow, plan_id, expected_version, actor, lambda plan: require_step(actor, plan, trigger))
     workflow(plan.definition_name, plan.definition_version).transition(plan.state, trigger)
     if decision == "aprobar" and not (number or "").strip():
         raise InvalidInput("Indique el número del acuerdo u ordenanza que aprueba el plan.", field="numero")

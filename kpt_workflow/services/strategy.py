@@ -18,7 +18,7 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     part = strategy.parse_strategic_part(data)
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "la parte estratégica")
-    plan = open_change(uow, plan_id, expected_version,
+    plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar la parte estratégica"))
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
@@ -40,7 +40,7 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     """Replace the plan plurianual de inversiones with a new complete version."""
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "el plan plurianual")
-    plan = open_change(uow, plan_id, expected_version,
+    plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar el plan plurianual de inversiones"))
     payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
     _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
