@@ -16,7 +16,8 @@ STATUS_BY_CODE = {
     "not_found": 404, "unauthorized": 401, "forbidden": 403,
     "plan_exists": 409, "already_exists": 409, "plan_version_conflict": 409,
     "unknown_trigger": 409, "guard_failed": 422, "idempotency_key_reused": 422,
-    "file_too_large": 413, "unsupported_media_type": 415, "format_not_accepted": 415, "archive_rejected": 422, "login_required": 401,
+    "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
+    "format_not_accepted": 415, "archive_rejected": 422,
 }
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}

@@ -49,6 +49,7 @@ class UploadLimits:
     max_compression_ratio: int = 100
     max_archive_entries: int = 1000
     max_pdf_pages: int = 10_000
+    max_pdf_xref_stream_entries: int = 200_000  # pypdf's default, 2,000,000, would take it seconds to read
 
 
 def check(content: bytes, formats: Collection[str], limits: UploadLimits = UploadLimits()) -> str:
@@ -86,7 +87,7 @@ def _unsupported(message: str, reason: str) -> UnsupportedFile:
 def _check_pdf(content: bytes, limits: UploadLimits) -> None:
     """The trailer must lead to a catalog whose page tree parses and holds at least one page."""
     try:
-        reader = PdfReader(io.BytesIO(content))
+        reader = PdfReader(io.BytesIO(content), xref_stream_maximum_entries=limits.max_pdf_xref_stream_entries)
         catalog = reader.trailer["/Root"].get_object()
         if catalog.get("/Type") != "/Catalog":
             raise ValueError("the trailer's /Root is not a catalog")
