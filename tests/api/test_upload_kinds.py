@@ -173,3 +173,14 @@ def test_a_long_filename_is_cut_in_its_stem_and_keeps_its_extension(new_plan, se
     response = send(new_plan(), "diagnostico", "d" * 500 + ".pdf", PDF)
     assert response.status_code == 201
     assert response.json()["filename"] == "d" * 116 + ".pdf"
+
+
+def test_a_refused_file_under_an_idempotency_key_is_audited_once_and_answered_the_same(
+        new_plan, client, as_user, seen):
+    plan_id = new_plan()
+    before = seen(plan_id)
+    answers = [client.post(f"{API}/plans/{plan_id}/documents", headers={**as_user("planeacion"), "Idempotency-Key": "k1"},
+                           data={"doc_type": "diagnostico", "fecha": "2024-02-12"},
+                           files={"file": ("diagnostico.pdf", HTML, "application/pdf")}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [415, 415] and answers[0].json() == answers[1].json()
+    _assert_audited_refusal(before, seen(plan_id), "diagnostico", HTML, "markup", "unsupported_media_type")
