@@ -2,15 +2,20 @@
 never used as a path: files are stored under their SHA-256."""
 
 import hashlib
-import re
+import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
+from urllib.parse import quote
 
 from fastapi import UploadFile
 
 from kpt_workflow.errors import FileTooLarge
 from kpt_workflow.media import UploadLimits
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME = 120  # characters of a display name, its extension included
+MAX_EXTENSION = 10
+# Control (Cc) and format (Cf) characters: NUL, line breaks, and the bidi overrides and isolates
+# (U+202E shows 'informe\u202Efdp.exe' as 'informeexe.pdf') and zero-width characters.
+_HIDDEN = ("Cc", "Cf")
 
 
 def read_upload(upload: UploadFile, limits: UploadLimits) -> tuple[bytes, str]:
@@ -23,9 +28,24 @@ def read_upload(upload: UploadFile, limits: UploadLimits) -> tuple[bytes, str]:
 
 
 def display_name(name: str) -> str:
-    """'../../etc/passwd' → 'passwd'; a name for people to read, nothing more."""
-    base = _UNSAFE.sub("", PureWindowsPath(PurePosixPath(name).name).name)[:200]
-    return base if base.strip(". ") else "archivo"
+    """'../../etc/passwd' → 'passwd'; a name for people to read, nothing more: without hidden
+    characters, and at most MAX_NAME characters, cut in the stem so the extension survives."""
+    visible = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) not in _HIDDEN)
+    base = PureWindowsPath(PurePosixPath(visible).name).name.strip()
+    if not base.strip("."):
+        return "archivo"
+    stem, dot, extension = base.rpartition(".")
+    if not dot or not stem or len(extension) > MAX_EXTENSION:
+        return base[:MAX_NAME]
+    return f"{stem[:MAX_NAME - len(extension) - 1].rstrip()}.{extension}"
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` (never shown inline) with the name twice (RFC 6266): an ASCII fallback for old
+    clients in `filename`, and the exact UTF-8 name, percent-encoded, in `filename*` (RFC 5987)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join(ch if ch.isalnum() or ch in " .-_()" else "_" for ch in ascii_name).strip() or "archivo"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def content_hash(content: bytes | None) -> str | None:

@@ -28,12 +28,13 @@ from kpt_workflow.indicators import DATA_DIR
 from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator
 from kpt_workflow.recorder import PLAN
 from kpt_workflow.roles import CORPORACION, PLANEACION
+from kpt_workflow.sample import minimal_pdf
 from kpt_workflow.unit_of_work import UnitOfWork
 from kpt_workflow.words import DEPARTAMENTO
 
 PERIOD = 2024
 DEMO_END = date(2024, 6, 28)  # the demo's "today": nothing is dated after it
-SYNTHETIC_PDF = b"%PDF-1.4\n% DOCUMENTO SINTETICO DE DEMOSTRACION - kpt-workflow\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SYNTHETIC_PDF = minimal_pdf("DOCUMENTO SINTETICO DE DEMOSTRACION - kpt-workflow")
 OFFICE, COUNCIL = "sintetico:planeacion", "sintetico:corporacion"  # each entity's, acting in its own role
 EMPALME = tuple(f"formato_empalme_{n:02d}" for n in range(1, 11))
 # How plans end up by 28 June 2024 (shares add up to 1).

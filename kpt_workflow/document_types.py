@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kpt_workflow.errors import DefinitionError, InvalidInput
+from kpt_workflow.media import Format
 from kpt_workflow.validation import IDENTIFIER, describe
 from kpt_workflow.words import render
 from kpt_workflow.yaml_files import read_yaml
@@ -26,6 +27,8 @@ class DocumentType(BaseModel):
     not_before: str = Field(default="eleccion", description=(
         "earliest plausible legal date: anio_electoral, eleccion, inicio_periodo, or a document code "
         "whose filed legal date it cannot precede"))
+    formats: tuple[Format, ...] = Field(default=("pdf",), min_length=1, description=(
+        "the file formats a filing of this type may be (judged by its bytes): a legal act is a PDF"))
 
     def label_for(self, entity_kind: str) -> str:
         return render(self.label, entity_kind)
@@ -60,6 +63,9 @@ def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
     if duplicated:
         raise DefinitionError(f"{path}: documents: código repetido {duplicated}; cada código debe ser único.")
     for i, document in enumerate(catalog.documents):
+        if len(set(document.formats)) != len(document.formats):
+            raise DefinitionError(f"{path}: documents[{i}].formats: formato repetido en {list(document.formats)}; "
+                                  f"nombre cada formato una vez.")
         if document.not_before not in (*DATE_ANCHORS, *codes):
             raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
                                   f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")

@@ -86,7 +86,13 @@ class UnsupportedFile(InvalidInput):
     code = "unsupported_media_type"
 
 
+class FormatNotAccepted(UnsupportedFile):
+    """The file is a PDF, XLSX, DOCX or CSV, but not one its document type accepts."""
+
+    code = "format_not_accepted"
+
+
 class ArchiveRejected(InvalidInput):
-    """An XLSX/DOCX whose compression looks like a zip bomb."""
+    """An XLSX/DOCX refused for its archive: a zip bomb, too many entries, an unsafe part name."""
 
     code = "archive_rejected"

@@ -4,7 +4,31 @@ benchmarks and the demo build on it; nothing here is real data about any entity.
 
 from datetime import date
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def minimal_pdf(text: str = "Documento sintetico de prueba") -> bytes:
+    """A real one-page PDF (catalog, page tree, page, text, xref, trailer) with `text` (ASCII) on
+    it: uploads are checked by parsing, so tests, benchmarks and the demo file one that parses.
+    Built by hand rather than with fpdf2 so that it is byte-for-byte stable and costs no import."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("ascii")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+PDF = minimal_pdf()
 
 DOCUMENTS_2024: dict[str, tuple[date, str | None]] = {
     **{f"formato_empalme_{n:02d}": (date(2023, 12, 15), None) for n in range(1, 11)},

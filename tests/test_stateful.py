@@ -49,6 +49,8 @@ LATEST = min(date(2025, 6, 30), calendar.today_in_colombia())
 PLAUSIBLE_FROM = {"anio_electoral": date(2023, 1, 1), "eleccion": date(2023, 10, 29),  # last Sunday of October
                   "inicio_periodo": date(2024, 1, 1)}
 CSV = b"meta,valor\nmeta_cuatrienio,100\n"
+FORMAT_OF = {PDF: "pdf", CSV: "csv"}
+REJECTED = "its file is not a format the type accepts"  # audited: the refusal bumps the plan's version
 NOTES = ("El mandatario saliente no lo entregó; se pidió por escrito.", "", "   ")
 
 _LINES: list[dict[str, Any]] = INVESTMENT_PLAN["lineas"]  # type: ignore[assignment]
@@ -104,6 +106,8 @@ class PlanModel:
             return f"a legal date before {document_type.not_before} is implausible"
         if filing.status == WITHDRAWN and (current is None or current[0] == WITHDRAWN):
             return "nothing in force to withdraw"
+        if filing.status == FILED and FORMAT_OF[filing.content or b""] not in document_type.formats:
+            return REJECTED
         return ""
 
     def _plausible_from(self, anchor: str) -> date | None:
@@ -338,6 +342,9 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
                 result = services.file_document(uow, self.blobs, plan_id=plan, filing=filing, actor=ACTOR)
         except InvalidInput as refused:
             assert refusal, f"{filing} refused unexpectedly: {refused.message}"
+            if refusal == REJECTED:
+                model.version += 1
+                assert refused.code == "format_not_accepted" and refused.details["version"] == model.version
             event(f"filing refused: {refusal}")
             return
         assert not refusal, f"{filing} accepted although {refusal}"

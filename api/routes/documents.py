@@ -11,7 +11,7 @@ from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
-from api.uploads import content_hash, read_upload
+from api.uploads import content_disposition, content_hash, read_upload
 from kpt_workflow import services
 from kpt_workflow.access import Actor
 from kpt_workflow.document_types import load_catalog
@@ -87,5 +87,8 @@ def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep) -> 
     if not rows:
         raise NotFound(f"El plan {plan.id} no tiene archivo para '{doc_type}' versión {version}.")
     document = rows[0]
-    return FileResponse(rt.blobs.path_for(document["sha256"]), media_type=document["media_type"],
-                        filename=document["filename"] or f"{doc_type}-v{version}")
+    # Always a download, typed as its bytes were proved at filing, and never sniffed by the browser.
+    headers = {"Content-Disposition": content_disposition(document["filename"] or f"{doc_type}-v{version}"),
+               "X-Content-Type-Options": "nosniff"}
+    return FileResponse(rt.blobs.path_for(document["sha256"]),
+                        media_type=document["media_type"] or "application/octet-stream", headers=headers)

@@ -1,5 +1,6 @@
 """Use-cases on a plan's documents: file a version, justify an absence, withdraw."""
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -8,9 +9,9 @@ from kpt_workflow import calendar
 from kpt_workflow.access import Actor, require_change
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.document_types import load_catalog
-from kpt_workflow.errors import InvalidInput
+from kpt_workflow.errors import EmptyFile, InvalidInput
 from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
-from kpt_workflow.media import sniff
+from kpt_workflow.media import REFUSALS, check
 from kpt_workflow.repository import DOCUMENT, PlanRecord, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.status import plan_deadlines
@@ -43,19 +44,37 @@ def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[st
     return anchor.legal_date, f"'{not_before}' ({anchor.legal_date})"
 
 
-def _check_content(filing: Filing, justifiable: bool) -> str | None:
-    """The media type of a filed file (sniffed), after checking the filing's form."""
+def _check_form(filing: Filing, justifiable: bool) -> None:
+    """A filing's form, before its content: a file, or a justified absence, or a withdrawal."""
     if filing.status == FILED:
-        return sniff(filing.content or b"")
+        if filing.content is None:
+            raise EmptyFile("Adjunte el archivo del documento.", field="file")
+        return
     if filing.status == JUSTIFIED_ABSENCE:
         if not justifiable:
             raise InvalidInput(f"'{filing.doc_type}' no admite ausencia justificada: debe radicarse.", field="doc_type")
         if not (filing.note or "").strip():
             raise InvalidInput("Indique el motivo de la ausencia.", field="motivo")
-        return None
+        return
     if filing.status != WITHDRAWN:
         raise InvalidInput(f"Estado de documento desconocido '{filing.status}'.", field="status")
-    return None
+
+
+def _check_content(uow: UnitOfWork, plan: PlanRecord, filing: Filing, formats: tuple[str, ...], actor: str,
+                   legal_date: date) -> str:
+    """The media type its bytes prove. A refused file is audited as a blocked step is: the
+    `document_rejected` event (its digest and size, never its bytes) bumps the plan's version and
+    is committed with the refusal, which is then raised; nothing of the file is stored."""
+    content = filing.content or b""
+    try:
+        return check(content, formats)
+    except REFUSALS as refused:
+        plan = record(uow, plan, event("document_rejected", actor, "documento_rechazado", legal_date, {
+            "doc_type": filing.doc_type, "code": refused.code, "reason": refused.details.get("reason"),
+            "filename": filing.filename, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}))
+        refusal = type(refused)(refused.message, **refused.details, plan=plan.id, version=plan.version)
+        commit(uow, plan.id, refusal)
+        raise refusal from refused
 
 
 def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: Actor,
@@ -71,11 +90,12 @@ def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Fi
 
 def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
             actor: str) -> tuple[PlanRecord, dict[str, object]]:
-    """`file_document` inside a larger change: the caller opened the plan and commits."""
+    """`file_document` inside a larger change: the caller opened the plan and commits (except
+    when the file is refused: that refusal is committed here, audited, and raised)."""
     document_type = load_catalog().get(filing.doc_type)
     legal_date = filing.legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, f"'{filing.doc_type}'")
-    media_type = _check_content(filing, document_type.justifiable)
+    _check_form(filing, document_type.justifiable)
     documents = latest_documents(uow.connection, plan.id)
     earliest = _earliest_plausible(plan, document_type.not_before, documents)
     if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
@@ -84,6 +104,8 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
         raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
+    media_type = (_check_content(uow, plan, filing, document_type.formats, actor, legal_date)
+                  if filing.status == FILED else None)
     stored = filing.content if filing.status == FILED else None
     document = {
         "doc_type": filing.doc_type, "version": (current.version if current else 0) + 1, "status": filing.status,

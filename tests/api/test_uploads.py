@@ -1,5 +1,5 @@
-"""Hostile uploads to a plan's documents: each refused with a stable code, and a refusal leaves no
-trace (no event, no document row, no file); what is accepted is judged by its bytes and stored under
+"""Hostile uploads to a plan's documents: each refused with a stable code, and a refusal stores
+nothing (no document row, no file; only its audit event); what is accepted is judged by its bytes and stored under
 its SHA-256, whatever its name claims."""
 
 import hashlib
@@ -84,13 +84,18 @@ def trace(client, as_user, app, plan_id):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
-def test_hostile_upload_is_refused_with_a_stable_code_and_leaves_no_trace(case, upload, trace):
+def test_hostile_upload_is_refused_with_a_stable_code_and_stores_nothing(case, upload, trace):
+    """Refused by the service: no document, no file, one audited refusal. Too large: refused while
+    reading, before the service sees it."""
     build, filename, status, code = HOSTILE[case]
-    before = trace()
+    events, documents, files = trace()
     response = upload(build(), filename, "application/pdf")
     assert response.status_code == status, response.text
     assert response.json()["code"] == code and response.json()["detail"]
-    assert trace() == before
+    events_after, documents_after, files_after = trace()
+    assert (documents_after, files_after) == (documents, files)
+    audited = [] if code == "file_too_large" else ["document_rejected"]
+    assert [e["event_type"] for e in events_after[len(events):]] == audited
 
 
 def test_a_file_of_exactly_the_maximum_size_is_accepted(upload, trace):
