@@ -3,6 +3,7 @@ its stable code and reason, whatever name or type it would have claimed; and the
 
 import io
 import struct
+import time
 import warnings
 import zipfile
 from datetime import datetime, timezone
@@ -183,3 +184,15 @@ def test_a_catalog_with_unknown_missing_or_repeated_formats_is_a_load_error(form
     with pytest.raises(DefinitionError) as error:
         load_catalog(path)
     assert str(path) in error.value.message and complaint in error.value.message
+
+
+def test_a_pdf_built_to_keep_the_parser_busy_is_refused_before_parsing():
+    """550,000 empty objects in 25 MB kept pypdf busy 4-8 s; counted first, the file is refused at once."""
+    body = b"".join(b"%d 0 obj<<>>endobj\n" % n for n in range(1, 250_002))
+    hostile = b"%PDF-1.4\n" + body + b"trailer<</Size 250002/Root 1 0 R>>\nstartxref\n0\n%%EOF\n"
+    start = time.perf_counter()
+    with pytest.raises(KptError) as refused:
+        identify(hostile)
+    assert refused.value.details["reason"] == "pdf_too_many_objects"
+    assert time.perf_counter() - start < 1.0  # the count, not the parser (which took seconds)
+    assert identify(fpdf2_pdf(pages=3), UploadLimits(max_pdf_objects=100)) == "pdf"
