@@ -20,6 +20,7 @@ from kpt_workflow.recorder import ENTITY
 from kpt_workflow.reports import ReportFilters
 from kpt_workflow.repository import PlanRecord
 from kpt_workflow.roles import ADMIN, DEPARTAMENTO, DNP, OPERADOR, PLANEACION, ROLE_LABELS
+from kpt_workflow.states.schema import TransitionSpec
 
 CHANGE_ROLES = (PLANEACION,)
 """Who files documents and records the strategic part and the investments of a plan: the entity's
@@ -85,18 +86,22 @@ def require_acting(actor: Actor, plan: PlanRecord, roles: tuple[str, ...], what:
                         f"{role_names(roles)} de la entidad {plan.entity_code}.", role=actor.role)
 
 
-def step_roles(plan: PlanRecord, trigger: str) -> tuple[str, ...]:
-    """Who may take `trigger` on `plan`, as its definition declares: from the plan's state, or, for a
-    trigger not possible from there, from wherever it is declared (so that a role that may never
-    take it is told so before being told the step is not possible now)."""
+def _declared(plan: PlanRecord, trigger: str) -> list[TransitionSpec]:
+    """The steps named `trigger` that decide who may take it on `plan`: the one from the plan's
+    state, or, for a trigger not possible from there, every one declared (so that a role that may
+    never take it is told so before being told the step is not possible now)."""
     flow = workflow(plan.definition_name, plan.definition_version)
     here = [t for t in flow.transitions_from(plan.state) if t.trigger == trigger]
-    declared = here or [t for t in flow.definition.transitions if t.trigger == trigger]
-    return tuple(dict.fromkeys(role for t in declared for role in t.by)) or CHANGE_ROLES
+    return here or [t for t in flow.definition.transitions if t.trigger == trigger]
 
 
 def require_step(actor: Actor, plan: PlanRecord, trigger: str) -> None:
-    require_acting(actor, plan, step_roles(plan, trigger), f"tomar el paso «{trigger}»")
+    """Only the roles the definition declares for the step (`by:`) take it; an undeclared trigger
+    is left to the engine to refuse as unknown."""
+    declared = _declared(plan, trigger)
+    roles = tuple(dict.fromkeys(role for t in declared for role in t.by)) or CHANGE_ROLES
+    label = declared[0].label if declared else trigger
+    require_acting(actor, plan, roles, f"tomar el paso «{label}»")
 
 
 def require_change(actor: Actor, plan: PlanRecord, what: str) -> None:

@@ -103,7 +103,7 @@ def test_as_names_an_existing_user_whose_role_and_entity_the_service_checks(kpt)
         ("change_forbidden", "concejo-medellin"), ("change_forbidden", "observador"),
         ("change_forbidden", "concejo-medellin"), ("change_forbidden", "concejo-medellin")]
     code, out, _ = kpt("audit", "security", "--usuario", "observador")
-    assert "Cambio denegado (el rol no puede hacerlo): observador — 05001-2024: Su rol (DNP) no puede" in out
+    assert "Cambio denegado (el rol no puede hacerlo): observador — 05001-2024: Su rol (DNP) no puede tomar el paso «Iniciar la construcción articulada»" in out
 
 
 def test_dated_filing_and_justified_absence(kpt, pdf):
