@@ -4,13 +4,14 @@ audit fields: those come from the path, the actor and the server (no mass assign
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from kpt_workflow.roles import ROLES
 from kpt_workflow.bounds import Period, Version
+from kpt_workflow.validation import TextInput
 
 
-class _Request(BaseModel):
+class _Request(TextInput):
     model_config = ConfigDict(extra="forbid")
 
 

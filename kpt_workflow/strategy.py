@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kpt_workflow.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.figures import number
-from kpt_workflow.validation import describe
+from kpt_workflow.validation import TextInput, describe
 from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
 
 SOURCES = {
@@ -35,7 +35,7 @@ Code = Annotated[str, Field(min_length=1, max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class _Input(BaseModel):
+class _Input(TextInput):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -4,7 +4,9 @@ English `msg`."""
 
 from typing import Any
 
-from pydantic import ValidationError
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
 from kpt_workflow.figures import number
@@ -128,3 +130,22 @@ def describe_error(error: ErrorDetails) -> tuple[str, str]:
     else:
         shown = f" (valor: {_shown(value)})"
     return _where(tuple(error["loc"])), f"{_message(error)}{shown}"
+
+
+NUL_MESSAGE = "contiene el carácter nulo (\\u0000), que ningún texto admite"
+
+
+def has_nul(value: object) -> bool:
+    """PostgreSQL cannot store text holding U+0000 (a DataError: a 500), and no field means one."""
+    return isinstance(value, str) and "\x00" in value
+
+
+class TextInput(BaseModel):
+    """The base of every input model: no text field, at any depth, holds a NUL."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value) or (isinstance(value, tuple | list) and any(has_nul(v) for v in value)):
+            raise ValueError(NUL_MESSAGE)
+        return value

@@ -16,6 +16,7 @@ from kpt_workflow.repository import DOCUMENT, PlanRecord, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.status import plan_deadlines
 from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.validation import NUL_MESSAGE, has_nul
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[st
 
 def _check_form(filing: Filing, justifiable: bool) -> None:
     """A filing's form, before its content: a file, or a justified absence, or a withdrawal."""
+    for field, text in (("numero", filing.number), ("motivo", filing.note), ("filename", filing.filename)):
+        if has_nul(text):
+            raise InvalidInput(f"{field}: {NUL_MESSAGE}.", field=field)
     if filing.status == FILED:
         if filing.content is None:
             raise EmptyFile("Adjunte el archivo del documento.", field="file")

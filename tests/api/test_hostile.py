@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
+from kpt_workflow.sample import PDF
 from kpt_workflow.schema import metadata
 from kpt_workflow.unit_of_work import UnitOfWork
 from live import served
@@ -168,8 +169,20 @@ ATTACKS = [
         t, f"POST {API}/plans/{t.plan_id}/transitions HTTP/1.1\nHost: x\nContent-Length: -1\n"), frozenset({400})),
     Attack("cabecera Authorization de 100 KB", lambda t, http: _status(http.get(
         f"{API}/plans/{t.plan_id}", headers={"Authorization": "Bearer " + "a" * 100_000})), frozenset({400, 401, 431})),
-    Attack("byte nulo en la ruta", lambda t, http: _status(http.get(f"{API}/plans/%00", headers=t.bearer("dnp"))),
-           frozenset({404})),
+    Attack("carácter nulo en la ruta", lambda t, http: _status(http.get(f"{API}/plans/%00",
+                                                                        headers=t.bearer("dnp"))), frozenset({400})),
+    Attack("carácter nulo en la consulta", lambda t, http: _status(http.get(
+        f"{API}/plans", params={"state": "aprobado\x00"}, headers=t.bearer("dnp"))), frozenset({400})),
+    Attack("carácter nulo en un motivo (JSON)", lambda t, http: _status(http.post(
+        f"{API}/plans/{t.plan_id}/documents/formato_empalme_03/absence", headers=t.bearer("planeacion"),
+        json={"motivo": "No lo\u0000 entregaron", "fecha": "2024-01-10"})), frozenset({422})),
+    Attack("carácter nulo en el número de un acto (formulario)", lambda t, http: _status(http.post(
+        f"{API}/plans/{t.plan_id}/documents", headers=t.bearer("planeacion"),
+        data={"doc_type": "acta_consejo_gobierno", "fecha": "2024-03-01", "numero": "Acta\x0003"},
+        files={"file": ("acta.pdf", PDF, "application/pdf")})), frozenset({422})),
+    Attack("carácter nulo en un eje de la parte estratégica", lambda t, http: _status(http.put(
+        f"{API}/plans/{t.plan_id}/strategy", headers=t.bearer("planeacion"), params={"fecha": "2024-02-10"},
+        json={"ejes": [{"nombre": "Eje\u0000", "programas": [{"codigo": "2201"}]}]})), frozenset({422})),
     Attack("HTML con nombre .pdf como acuerdo de aprobación", _council_approves_with_html, frozenset({415}),
            audited=True),
     Attack("texto plano como programa de gobierno", _file_as("planeacion", "programa_gobierno", "programa.pdf",
