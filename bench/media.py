@@ -28,6 +28,7 @@ from PIL import Image  # noqa: E402
 
 from kpt_workflow.errors import KptError  # noqa: E402
 from kpt_workflow.media import identify  # noqa: E402
+from kpt_workflow.sample import pdf_of  # noqa: E402
 
 
 def pdf_of_images(pages: int = 4) -> bytes:
@@ -48,18 +49,6 @@ def pdf_of_text(pages: int = 7000) -> bytes:
     return bytes(pdf.output())
 
 
-def pdf_by_hand(objects: list[bytes]) -> bytes:
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj %s endobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def pdf_of_tiny_pages(groups: int = 200, per_group: int = 1000) -> bytes:
     first_page = 3 + groups
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -70,11 +59,11 @@ def pdf_of_tiny_pages(groups: int = 200, per_group: int = 1000) -> bytes:
         for g in range(groups)]
     objects += [b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>" % (3 + i // per_group)
                 for i in range(groups * per_group)]
-    return pdf_by_hand(objects)
+    return pdf_of(objects)
 
 
 def pdf_of_empty_objects(count: int = 550_000) -> bytes:
-    return pdf_by_hand([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                         b"<< /Type /Page /Parent 2 0 R >>", *[b"null"] * count])
 
 

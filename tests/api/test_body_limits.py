@@ -5,15 +5,14 @@ runs, nothing is spooled, and the client gets exactly one response."""
 import asyncio
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine, event
 from starlette.responses import StreamingResponse
 
+from live import served
 from api.edge.headers import SecurityHeaders
 from api.edge.limits import FORM_FIELDS_ALLOWANCE, BodyLimits
 
@@ -126,7 +125,7 @@ def test_a_declared_length_past_the_limit_is_refused_before_a_byte_is_read(
 
 def test_a_64_mib_upload_is_answered_before_its_body_is_sent(app, office, plan_path):
     """Through a real server: the client sends the head only, and has its 413 anyway."""
-    with live(app) as address, socket.create_connection(address, timeout=10) as client:
+    with served(app, lifespan="off") as url, socket.create_connection(_address(url), timeout=10) as client:
         client.sendall(f"POST {plan_path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {office['authorization']}\r\n"
                        f"Content-Type: {MULTIPART}\r\nContent-Length: {64 * 1024 * 1024}\r\n\r\n".encode())
         answer = b""
@@ -195,26 +194,14 @@ def test_a_streamed_response_passes_through_piece_by_piece():
     assert order == ["made 0", "sent 0", "made 1", "sent 1", "made 2", "sent 2"]
 
 
-@contextmanager
-def live(app) -> Iterator[tuple[str, int]]:  # type: ignore[no-untyped-def]
-    """The app under uvicorn on a socket already listening, so a client may connect at once."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
-
-
 def test_the_limits_are_stated_in_the_docs(client):
     schema = client.get("/openapi.json").json()
     stated = "1 MB por documento"  # the app fixture's limits
     assert stated in schema["info"]["description"]
     upload = schema["paths"][f"{API}/plans/{{plan_id}}/documents"]["post"]["responses"]["413"]["description"]
     assert stated in upload and "cuerpo_muy_grande" in upload
+
+
+def _address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").split(":")
+    return host, int(port)

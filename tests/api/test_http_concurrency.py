@@ -2,18 +2,16 @@
 its worker threads, the app's own engine): one applies, the others learn the plan changed, and the
 audit chain neither forks nor loses nor repeats an event."""
 
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, func, select
 
+from live import served
 from kpt_workflow import audit, replay
 from kpt_workflow.recorder import PLAN
 from kpt_workflow.sample import PDF
@@ -24,25 +22,9 @@ CLIENTS = 50
 
 @pytest.fixture
 def server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app served by uvicorn in a background thread on a free port of 127.0.0.1; its base URL."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))  # the port is ours from here on: no race with another process
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=CLIENTS * 2)
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvicorn_server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn no arrancó"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
-    assert not thread.is_alive(), "uvicorn no se detuvo"
+    """The app served by uvicorn on 127.0.0.1, with room in the backlog for every client at once."""
+    with served(app, backlog=CLIENTS * 2) as url:
+        yield url
 
 
 def _fire_together(url: str, headers: dict[str, str], body: dict[str, object]) -> list[httpx.Response]:
