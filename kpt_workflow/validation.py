@@ -2,6 +2,8 @@
 error type pydantic can raise has its Spanish wording here, or the generic one: never pydantic's
 English `msg`."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,6 +13,7 @@ from kpt_workflow.figures import number
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # the pattern of codes in definitions and catalogs
 SHOWN = 60  # characters of an offending value repeated in a message: enough to recognise it
+SHOWN_TYPES = (str, int, float, Decimal, date)  # values worth repeating in a message
 GENERIC = "no es un valor válido para este campo"
 
 _NUMBER = "debe ser un número"
@@ -123,7 +126,9 @@ def _shown(value: Any) -> str:
 
 def describe_error(error: ErrorDetails) -> tuple[str, str]:
     value = error.get("input")
-    if error["type"] in ("missing", "json_invalid") or isinstance(value, (dict, list, tuple, bytes)) or value is None:
+    # Only a value as its sender typed it is repeated: never a structure, nor an object's Python repr
+    # (an uploaded file where text was expected would show "UploadFile(filename=…, headers=…)").
+    if error["type"] in ("missing", "json_invalid") or not isinstance(value, SHOWN_TYPES):
         shown = ""
     else:
         shown = f" (valor: {_shown(value)})"
