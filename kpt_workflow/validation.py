@@ -58,6 +58,10 @@ _MESSAGES = {
     "frozen_field": "no se puede cambiar", "frozen_instance": "no se puede cambiar",
 }
 
+# Our validators raise ValueError in Spanish; these are raised by libraries, in English (FastAPI's
+# UploadFile, when a form sends text where a file goes).
+_FOREIGN_VALUE_ERRORS = {"Expected UploadFile": "debe ser un archivo adjunto"}
+
 
 def _amount(value: Any) -> str:
     return number(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
@@ -71,7 +75,8 @@ def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     context: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "value_error" and "error" in context:
-        return str(context["error"])
+        text = str(context["error"])
+        return next((spanish for prefix, spanish in _FOREIGN_VALUE_ERRORS.items() if text.startswith(prefix)), text)
     if kind == "string_pattern_mismatch":
         pattern = context.get("pattern", "")
         if pattern == IDENTIFIER:
