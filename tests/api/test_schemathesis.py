@@ -1,7 +1,7 @@
 """Property-based tests of every operation against the app's own OpenAPI schema (schemathesis):
-whatever a client sends, the server answers without a 5xx, a refusal is a 4xx JSON {"code",
-"detail"}, and what it answers is what the schema promises. Bounded and derandomised, so a run is
-repeatable and short; SQLite only.
+whatever a client sends, signed in as any role, the server answers without a 5xx, a refusal is a 4xx
+JSON {"code", "detail"} in Spanish, and what it answers is what the schema promises. Bounded and
+derandomised, so a run is repeatable and short; SQLite only.
 
 Schemathesis' pytest entry point (`schemathesis.pytest.from_fixture(...).parametrize()`) does not
 run under pytest 9.2 (it sets `request.node._nodeid`, which pytest no longer has), so each
@@ -35,6 +35,9 @@ MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Real identifiers, often enough that the handlers behind the plan lookup are reached, not only its 404.
 KNOWN = {"plan_id": [PLAN_ID, FOREIGN_PLAN_ID], "doc_type": ["formato_empalme_01", "acta_informe_gestion"],
          "version": [1, 2], "code": ["05001", "11"], "username": [OTHER_USER]}
+# What pydantic, FastAPI or Starlette would say if a refusal escaped the Spanish wording of kpt_workflow/validation.py.
+LIBRARY_ENGLISH = ("Input should", "Field required", "value is not a valid", "Expected ", "received:", "<class ",
+                   "Traceback", "Internal Server Error", "Not Found", "Method Not Allowed")
 Check = Callable[..., bool | None]
 
 
@@ -53,6 +56,7 @@ def errors_are_4xx_json_with_code_and_detail(ctx, response, case) -> None:  # ty
     except ValueError:
         raise AssertionError(f"el error no es JSON: {response.content[:200]!r}") from None
     assert isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("detail"), str), body
+    assert not any(phrase in body["detail"] for phrase in LIBRARY_ENGLISH), body["detail"]
 
 
 def successes_match_the_schema(ctx, response, case) -> bool | None:  # type: ignore[no-untyped-def]
