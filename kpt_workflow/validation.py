@@ -2,6 +2,8 @@
 error type pydantic can raise has its Spanish wording here, or the generic one: never pydantic's
 English `msg`."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from typing import Any
@@ -13,6 +15,7 @@ from kpt_workflow.figures import number
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # the pattern of codes in definitions and catalogs
 SHOWN = 60  # characters of an offending value repeated in a message: enough to recognise it
+SHOWN_TYPES = (str, int, float, Decimal, date)  # values worth repeating in a message
 GENERIC = "no es un valor válido para este campo"
 
 _NUMBER = "debe ser un número"
@@ -57,6 +60,10 @@ _MESSAGES = {
     "frozen_field": "no se puede cambiar", "frozen_instance": "no se puede cambiar",
 }
 
+# Our validators raise ValueError in Spanish; these are raised by libraries, in English (FastAPI's
+# UploadFile, when a form sends text where a file goes).
+_FOREIGN_VALUE_ERRORS = {"Expected UploadFile": "debe ser un archivo adjunto"}
+
 
 def _amount(value: Any) -> str:
     return number(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
@@ -70,7 +77,8 @@ def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     context: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "value_error" and "error" in context:
-        return str(context["error"])
+        text = str(context["error"])
+        return next((spanish for prefix, spanish in _FOREIGN_VALUE_ERRORS.items() if text.startswith(prefix)), text)
     if kind == "string_pattern_mismatch":
         pattern = context.get("pattern", "")
         if pattern == IDENTIFIER:
@@ -125,7 +133,9 @@ def _shown(value: Any) -> str:
 
 def describe_error(error: ErrorDetails) -> tuple[str, str]:
     value = error.get("input")
-    if error["type"] in ("missing", "json_invalid") or isinstance(value, (dict, list, tuple, bytes)) or value is None:
+    # Only a value as its sender typed it is repeated: never a structure, nor an object's Python repr
+    # (an uploaded file where text was expected would show "UploadFile(filename=…, headers=…)").
+    if error["type"] in ("missing", "json_invalid") or not isinstance(value, SHOWN_TYPES):
         shown = ""
     else:
         shown = f" (valor: {_shown(value)})"

@@ -53,7 +53,8 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "") -> None:
     """Every form post carries the session's token (double submit through the signed session)."""
     expected = request.session.get(CSRF_KEY, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token_field):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token_field.encode()):
         raise Forbidden("El formulario venció o no es de esta sesión; vuelva a cargar la página.")
 
 
