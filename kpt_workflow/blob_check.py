@@ -4,6 +4,7 @@ events (kpt_workflow.audit); this proves the files they point to, beside it and 
 
 Also the check a download makes before it sends a byte (`open_verified`)."""
 
+import hashlib
 import json
 import os
 import time
@@ -12,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
+from kpt_workflow import security_log
 from kpt_workflow.audit import EVENTS
 from kpt_workflow.blobs import BlobStore, Stored, digest_of, is_blob_name, is_temp_name
-from kpt_workflow.errors import KptError
+from kpt_workflow.errors import InvalidInput, KptError
 from kpt_workflow.models import Document
 
 DOCUMENT = Document.__table__
@@ -27,6 +29,7 @@ BLOB_GRACE_SECONDS = 60
 mtime of a blob it finds): `kpt blobs gc` lists an unnamed blob younger than this, but keeps it."""
 Kind = Literal["alterado", "ausente", "sin_referencia"]
 KIND_LABELS = {"alterado": "ALTERADO", "ausente": "AUSENTE", "sin_referencia": "SIN REFERENCIA"}
+_KIND: dict[str, Kind] = {"altered": "alterado", "absent": "ausente"}
 
 
 class DocumentAltered(KptError):
@@ -100,10 +103,27 @@ def repaired(conn: Connection, stored: Stored) -> bool:
     return conn.execute(select(DOCUMENT.c.id).where(DOCUMENT.c.sha256 == stored.sha256).limit(1)).first() is not None
 
 
-def references(conn: Connection) -> dict[str, list[Reference]]:
+def restore(conn: Connection, blobs: BlobStore, content: bytes, who: str) -> tuple[Stored, list[Reference]]:
+    """Put back the bytes of a filed document, whatever its plan's state (a finished plan takes no
+    new filing): refused unless an event names their SHA-256, which is what proves them. A copy
+    that was altered or missing is rewritten, and the repair goes to the security log."""
+    digest = hashlib.sha256(content).hexdigest()
+    refs = references(conn, EVENTS.c.payload.contains(digest)).get(digest)
+    if not refs:
+        raise InvalidInput(f"Ningún documento radicado tiene la huella {digest}: no hay nada que restituir con este "
+                           "archivo (¿es el original?).", field="path")
+    stored = blobs.put(content)
+    if stored.written:
+        more = f" y {len(refs) - 5} más" if len(refs) > 5 else ""
+        security_log.record(conn, "documento_restituido", who, detail=f"{digest} ({KIND_LABELS[_KIND[stored.found]]}): "
+                            + "; ".join(r.label() for r in refs[:5]) + more)
+    return stored, refs
+
+
+def references(conn: Connection, *where: ColumnElement[bool]) -> dict[str, list[Reference]]:
     """Every blob the events name (filed versions; a refused file has no blob), by SHA-256."""
     named: dict[str, list[Reference]] = {}
-    query = (select(EVENTS.c.plan_id, EVENTS.c.payload).where(EVENTS.c.event_type == "document_filed")
+    query = (select(EVENTS.c.plan_id, EVENTS.c.payload).where(EVENTS.c.event_type == "document_filed", *where)
              .order_by(EVENTS.c.seq).execution_options(yield_per=5000))
     for plan_id, payload in conn.execute(query):
         document = json.loads(payload)
@@ -178,7 +198,7 @@ class Garbage:
     file: StoredFile
     relative: str
     temporary: bool
-    kept: bool  # too recent to remove (see BLOB_GRACE_SECONDS)
+    kept: bool  # a blob too recent to remove (see BLOB_GRACE_SECONDS)
 
     def as_dict(self) -> dict[str, object]:
         return {"path": self.relative, "size": self.file.size, "temporary": self.temporary, "kept": self.kept}
@@ -187,7 +207,7 @@ class Garbage:
 def garbage(blobs: BlobStore, named: dict[str, list[Reference]], listed: list[StoredFile]) -> list[Garbage]:
     now = time.time()
     return [Garbage(f, _relative(blobs, f.path), is_temp_name(f.path.name),
-                    not is_temp_name(f.path.name) and f.younger_than(BLOB_GRACE_SECONDS, now))
+                    is_blob_name(f.path.name) and f.younger_than(BLOB_GRACE_SECONDS, now))
             for f in unreferenced(blobs, named, listed, now)]
 
 

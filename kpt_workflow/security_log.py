@@ -22,6 +22,7 @@ LABELS = {
     "change_forbidden": "Cambio denegado (el rol no puede hacerlo)",
     "documento_alterado": "Descarga negada: archivo alterado en el almacén",
     "documento_ausente": "Descarga negada: archivo ausente del almacén",
+    "documento_restituido": "Archivo de documento restituido en el almacén (kpt blobs restituir)",
 }
 """Every kind of event, with its Spanish label.
 

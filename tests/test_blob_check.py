@@ -222,3 +222,27 @@ def test_open_verified_refuses_an_altered_or_missing_blob(blobs):
     blobs.path_for(sha).unlink()
     with pytest.raises(blob_check.DocumentMissing):
         blob_check.open_verified(blobs, sha, len(PDF), "la prueba")
+
+
+def test_restituir_puts_back_a_blob_of_a_plan_that_takes_no_more_filings(kpt, filed, blobs, engine, tmp_path):
+    """A finished plan refuses a new filing; the operator restores its file from an original copy,
+    which only bytes an event names can be, and the repair is in the security log."""
+    _, sha = filed
+    blobs.path_for(sha).unlink()
+    original, impostor = tmp_path / "original.pdf", tmp_path / "otro.pdf"
+    original.write_bytes(PDF)
+    impostor.write_bytes(OTHER_PDF)
+    code, out, err = kpt("blobs", "restituir", str(impostor))
+    assert code == 1 and "Ningún documento radicado tiene la huella" in err and not blobs.path_for(sha).exists()
+    code, out, _ = kpt("blobs", "restituir", str(original))
+    assert code == 0 and "restituido (estaba ausente)" in out and blobs.path_for(sha).read_bytes() == PDF
+    assert "ya lo tenía íntegro" in kpt("blobs", "restituir", str(original))[1]
+    code, out, _ = kpt("audit", "security", "--json")
+    assert [e["kind"] for e in json.loads(out)] == ["documento_restituido"] and _verify(kpt)[0] == 0
+
+
+def test_gc_removes_a_stray_file_at_once_when_it_cannot_be_a_filing(kpt, filed, blobs):
+    stray = blobs.folder / "notas.txt"
+    stray.write_text("no es un documento")
+    code, out, _ = kpt("blobs", "gc", "--borrar")
+    assert code == 0 and "Borrados 1 de 1" in out and not stray.exists()
