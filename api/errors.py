@@ -19,6 +19,7 @@ STATUS_BY_CODE = {
     "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
     "sesion_vencida": 401, "demasiados_intentos": 429, "servidor_ocupado": 503,
     "format_not_accepted": 415, "archive_rejected": 422,
+    "documento_alterado": 409, "documento_ausente": 410,
 }
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}

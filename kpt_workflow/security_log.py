@@ -20,8 +20,17 @@ LABELS = {
     "user_deactivated": "Usuario desactivado",
     "token_rotated": "Token de API renovado",
     "change_forbidden": "Cambio denegado (el rol no puede hacerlo)",
+    "documento_alterado": "Descarga negada: archivo alterado en el almacén",
+    "documento_ausente": "Descarga negada: archivo ausente del almacén",
+    "documento_restituido": "Archivo de documento restituido en el almacén (kpt blobs restituir)",
 }
-"""Every kind of event, with its Spanish label."""
+"""Every kind of event, with its Spanish label.
+
+A download refused because its file was altered or is missing is recorded here, not as a plan
+event: a plan event bumps the plan's version and takes its write lock, so any reader (the DNP, a
+department) could make the planning office's next change fail with a version conflict by asking
+for a file, and the plan's facts did not change. The damage itself is found and named with its
+plan, type and version by `kpt audit verify`; this log says who met it and when."""
 
 
 def record(conn: Connection, kind: str, username: str, *, actor: str | None = None,

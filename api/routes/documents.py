@@ -1,22 +1,25 @@
 """A plan's documents: versions, filing with upload, justified absence, withdrawal, download."""
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import CurrentActor, RuntimeDep, VisiblePlan
+from api.deps import CurrentActor, RuntimeDep, VisiblePlan, client_address
+from api.errors import ErrorBody
 from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
 from api.uploads import content_disposition, content_hash, read_upload
-from kpt_workflow import services
+from kpt_workflow import blob_check, security_log, services
 from kpt_workflow.access import Actor
 from kpt_workflow.document_types import load_catalog
 from kpt_workflow.errors import NotFound
 from kpt_workflow.facts import JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.media import MEDIA_TYPES
 from kpt_workflow.repository import document_versions
 from kpt_workflow.requirements import document_requirements
 from kpt_workflow.unit_of_work import UnitOfWork
@@ -79,16 +82,38 @@ def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fec
 
 
 @router.get("/plans/{plan_id}/documents/{doc_type}/versions/{version}/content", summary="Descargar un archivo",
-            response_class=FileResponse)
-def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep) -> FileResponse:
+            response_class=StreamingResponse, responses={
+                200: {"content": {media: {} for media in (*MEDIA_TYPES.values(), "application/octet-stream")}},
+                409: {"model": ErrorBody, "description": "El archivo del almacén fue alterado (documento_alterado)"},
+                410: {"model": ErrorBody, "description": "El archivo falta en el almacén (documento_ausente)"}})
+def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
+             request: Request) -> StreamingResponse:
+    """The bytes are checked against their SHA-256 and size before the first one is sent, and sent
+    from the handle that was checked (see blob_check.open_verified); an altered or missing file is
+    refused and the refusal goes to the security log (why there: kpt_workflow/security_log.py)."""
     with UnitOfWork(rt.engine) as uow:
         rows = [d for d in document_versions(uow.connection, plan.id)
                 if d["doc_type"] == doc_type and d["version"] == version and d["sha256"]]
     if not rows:
         raise NotFound(f"El plan {plan.id} no tiene archivo para '{doc_type}' versión {version}.")
     document = rows[0]
+    what = f"'{doc_type}' versión {version} del plan {plan.id}"
+    try:
+        handle = blob_check.open_verified(rt.blobs, document["sha256"], document["size"], what)
+    except (blob_check.DocumentAltered, blob_check.DocumentMissing) as refused:
+        with UnitOfWork(rt.engine, write=True) as uow:
+            security_log.record(uow.connection, refused.code, actor.username, client_address=client_address(request),
+                                detail=f"{what} (sha256 {document['sha256']})")
+            uow.commit()
+        raise
     # Always a download, typed as its bytes were proved at filing, and never sniffed by the browser.
     headers = {"Content-Disposition": content_disposition(document["filename"] or f"{doc_type}-v{version}"),
-               "X-Content-Type-Options": "nosniff"}
-    return FileResponse(rt.blobs.path_for(document["sha256"]),
-                        media_type=document["media_type"] or "application/octet-stream", headers=headers)
+               "X-Content-Type-Options": "nosniff", "Content-Length": str(document["size"])}
+    return StreamingResponse(_chunks(handle), media_type=document["media_type"] or "application/octet-stream",
+                             headers=headers)
+
+
+def _chunks(handle: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk

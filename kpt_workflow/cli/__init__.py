@@ -12,7 +12,7 @@ import typer
 # Typer vendors click since 0.2x; its exceptions are the ones raised (pinned in pyproject.toml).
 from typer._click import exceptions as click
 
-from kpt_workflow.cli import audit, documents, plans, reference, reports, service, strategy
+from kpt_workflow.cli import audit, blobs, documents, plans, reference, reports, service, strategy
 from kpt_workflow.errors import GuardFailed, KptError
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
@@ -22,6 +22,7 @@ app.add_typer(documents.app, name="doc")
 app.add_typer(strategy.strategy_app, name="strategy")
 app.add_typer(strategy.investments_app, name="investments")
 app.add_typer(audit.app, name="audit")
+app.add_typer(blobs.app, name="blobs")
 app.add_typer(reference.entities_app, name="entities")
 app.add_typer(reference.indicators_app, name="indicators")
 app.add_typer(service.users_app, name="user")

@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 import typer
 
 from kpt_workflow import audit, replay, security_log
+from kpt_workflow.blobs import BlobStore
 from kpt_workflow.checkpoints import check_checkpoint, generate_keys, make_checkpoint
+from kpt_workflow.cli.blobs import check_documents, documents_text
 from kpt_workflow.cli.common import JsonOpt, emit, engine, read_text
+from kpt_workflow.config import Settings
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.render import render_events
 from kpt_workflow.repository import plan_record
@@ -25,8 +28,11 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
            public_key: Annotated[Path | None, typer.Option("--public-key", help="Llave pública Ed25519 (PEM).")] = None,
            workers: Annotated[int, typer.Option("--workers", min=1, help="Procesos para un registro grande "
                                                 "(por omisión, uno por núcleo).")] = os.cpu_count() or 1,
+           sin_documentos: Annotated[bool, typer.Option("--sin-documentos", help="No vuelve a calcular la huella de "
+                                                        "los archivos de los documentos.")] = False,
            as_json: JsonOpt = False) -> None:
-    """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió)."""
+    """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió) y, salvo
+    con --sin-documentos, que cada archivo radicado conserva su huella SHA-256 y que el almacén no guarda otros."""
     with UnitOfWork(engine()) as uow:
         report = audit.verify(uow.connection, workers=workers)
         against = None
@@ -34,12 +40,15 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
             if public_key is None:
                 raise InvalidInput("--checkpoint necesita --public-key.", field="public-key")
             against = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
-    ok = report.ok and against is None
+    documents = None if sin_documentos else check_documents(BlobStore(Settings().data_dir), progress=not as_json)
+    ok = report.ok and against is None and (documents is None or documents.ok)
     text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
     if checkpoint is not None:
         text += " Punto de control: " + ("la cadena lo extiende." if against is None else f"FALLA: {against}.")
-    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": against}, as_json, text)
+    text += "\n" + ("Documentos: no verificados (--sin-documentos)." if documents is None else documents_text(documents))
+    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": against,
+          "documents": None if documents is None else documents.as_dict()}, as_json, text)
     if not ok:
         raise typer.Exit(1)
 

@@ -24,7 +24,9 @@ def _file(plan_id: str, filing: services.Filing, who: str | None, version: str |
     late = "".join(f" Radicado TARDE: el plazo '{d['deadline']}' vencía el {d['date']} ({d['days_late']} días)."
                    for d in result["late"])
     emit(result, as_json, f"{result['doc_type']} v{result['version']} ({result['status']}) registrado en {plan_id} "
-                          f"con fecha legal {result['legal_date']}.{late}")
+                          f"con fecha legal {result['legal_date']}.{late}"
+                          + (" El archivo del almacén estaba alterado o ausente: quedó restituido con estos bytes."
+                             if result["blob_reparado"] else ""))
 
 
 @app.command("file")

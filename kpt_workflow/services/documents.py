@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from kpt_workflow import calendar
+from kpt_workflow import blob_check, calendar
 from kpt_workflow.access import Actor, require_change
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.document_types import load_catalog
@@ -110,11 +110,14 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
         raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
     media_type = (_check_content(uow, plan, filing, document_type.formats, actor, legal_date)
                   if filing.status == FILED else None)
-    stored = filing.content if filing.status == FILED else None
+    content = filing.content if filing.status == FILED else None
+    stored = blobs.put(content) if content else None
+    # The store's copy of these bytes was altered or missing (read before this filing's row is added).
+    repaired = stored is not None and blob_check.repaired(uow.connection, stored)
     document = {
         "doc_type": filing.doc_type, "version": (current.version if current else 0) + 1, "status": filing.status,
         "legal_date": legal_date, "number": filing.number, "filename": filing.filename,
-        "sha256": blobs.put(stored) if stored else None, "size": len(stored) if stored else None,
+        "sha256": stored.sha256 if stored else None, "size": len(content) if content else None,
         "media_type": media_type, "note": filing.note,
     }
     recorded_at = now()
@@ -124,4 +127,5 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
             if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                    {**document, "late": late}, recorded_at=recorded_at))
-    return plan, {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late}
+    return plan, {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late,
+                  "blob_reparado": repaired}
