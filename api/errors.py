@@ -1,5 +1,6 @@
 """One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -7,9 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from kpt_workflow.errors import KptError
+from kpt_workflow.failures import FAILURES, operational_failure
+from kpt_workflow.migrate import SchemaMissing, SchemaNewer, SchemaOutdated
 from kpt_workflow.validation import describe_error
 
 STATUS_BY_CODE = {
@@ -19,7 +23,11 @@ STATUS_BY_CODE = {
     "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
     "sesion_vencida": 401, "demasiados_intentos": 429, "servidor_ocupado": 503,
     "format_not_accepted": 415, "archive_rejected": 422,
+    # The machine, not the request: the database or the disk cannot serve now (kpt_workflow.failures).
+    **{code: 503 for code in FAILURES},
+    **{error.code: 503 for error in (SchemaMissing, SchemaOutdated, SchemaNewer)},
 }
+_log = logging.getLogger("kpt.api")
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}
 _HTTP_DETAILS = {400: "La solicitud está mal formada (cuerpo o formulario ilegible).", 401: "Falta un token válido (Authorization: Bearer …).", 404: "No existe ese recurso.",
@@ -72,6 +80,19 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
         if _is_page(request):
             return page_error(request, error, status_for(error))
         return JSONResponse(error_body(error), status_code=status_for(error), headers=error_headers(error))
+
+    async def _operational(request: Request, error: Exception) -> Response:
+        """A database or disk failure: 503 with its Spanish code and hint (the cause goes to the log,
+        not to the client: it may name files and hosts), or the error page; never a traceback."""
+        failure = operational_failure(error)
+        if failure is None:
+            raise error  # a defect, not the machine: left to the server's own 500
+        _log.error("falla de operación %s en %s %s", failure.code, request.method, request.url.path, exc_info=error)
+        failure.details.pop("cause", None)
+        return await _kpt_error(request, failure)
+
+    app.add_exception_handler(DBAPIError, _operational)
+    app.add_exception_handler(OSError, _operational)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
