@@ -1,15 +1,19 @@
 """One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
 
+import logging
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from kpt_workflow.errors import KptError
+from kpt_workflow.failures import operational_failure
 from kpt_workflow.validation import describe_error
 
 STATUS_BY_CODE = {
@@ -21,6 +25,11 @@ STATUS_BY_CODE = {
     "format_not_accepted": 415, "archive_rejected": 422,
     "documento_alterado": 409, "documento_ausente": 410,
 }
+_log = logging.getLogger("kpt.api")
+_FAILURE_PAGE = """<!doctype html>
+<html lang="es"><head><meta charset="utf-8"><title>Servicio no disponible · kpt-workflow</title></head>
+<body><main><h1>No se pudo completar</h1><p>{detail}</p><p>{hint}</p></main></body></html>
+"""
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                413: "file_too_large", 415: "unsupported_media_type"}
 _HTTP_DETAILS = {400: "La solicitud está mal formada (cuerpo o formulario ilegible).", 401: "Falta un token válido (Authorization: Bearer …).", 404: "No existe ese recurso.",
@@ -73,6 +82,22 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
         if _is_page(request):
             return page_error(request, error, status_for(error))
         return JSONResponse(error_body(error), status_code=status_for(error), headers=error_headers(error))
+
+    async def _operational(request: Request, error: Exception) -> Response:
+        """A database or disk failure: 503 with its Spanish code and hint (the cause goes to the log,
+        not to the client: it may name files and hosts), or a plain error page; never a traceback."""
+        failure = operational_failure(error)
+        if failure is None:
+            raise error  # a defect, not the machine: left to the server's own 500
+        _log.error("falla de operación %s en %s %s", failure.code, request.method, request.url.path, exc_info=error)
+        failure.details.pop("cause", None)
+        if _is_page(request):  # not `page_error`: its layout reads the database that just failed
+            return HTMLResponse(_FAILURE_PAGE.format(detail=escape(failure.message),
+                                                     hint=escape(str(failure.details["hint"]))), status_code=503)
+        return JSONResponse(error_body(failure), status_code=503)
+
+    app.add_exception_handler(DBAPIError, _operational)
+    app.add_exception_handler(OSError, _operational)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:

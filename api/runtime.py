@@ -9,6 +9,7 @@ from kpt_workflow.blobs import BlobStore
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.media import UploadLimits
+from kpt_workflow.migrate import require_current_schema
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,6 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
-        engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+        engine = require_current_schema(make_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
         return cls(settings, engine, DatabaseThreads.for_engine(engine), BlobStore(settings.data_dir),
                    UploadLimits(max_bytes=settings.max_document_bytes))

@@ -9,13 +9,17 @@ from kpt_workflow import term_ends
 from kpt_workflow.categories import CATEGORIES_PATH, import_categories, read_categories
 from kpt_workflow.entities import DIVIPOLA_PATH, read_divipola, refresh_registry
 from kpt_workflow.indicators import STARTER_CATALOG, import_catalog, read_catalog
+from kpt_workflow.db import create_sqlite_file
 from kpt_workflow.migrate import upgrade
 from kpt_workflow.unit_of_work import UnitOfWork
 
 
 def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Path = STARTER_CATALOG,
                   categories: Path = CATEGORIES_PATH) -> dict[str, object]:
-    """Idempotent: a second run changes nothing; newer files add codes and update them, remove none."""
+    """Idempotent: a second run changes nothing; newer files add codes and update them, remove none.
+    With `kpt demo` (and the tests' fixtures) the one way to create a database: the SQLite file, if
+    missing, then the schema, or the upgrade of an older one."""
+    create_sqlite_file(engine)
     upgrade(engine)
     entities = read_divipola(divipola)
     battery = read_catalog(indicators)

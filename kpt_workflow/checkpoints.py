@@ -38,13 +38,24 @@ def generate_keys(directory: Path) -> tuple[Path, Path]:
 
 
 def _load(path: Path, private: bool) -> Any:
+    kind, field = ("privada", "key") if private else ("pública", "public-key")
     try:
         data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"No existe la llave {kind} '{path}'.", field=field,
+                           hint="Indique la ruta del archivo que creó `kpt audit keygen`.") from exc
+    except OSError as exc:
+        raise InvalidInput(f"No se pudo leer la llave {kind} '{path}' ({exc.strerror or exc}).", field=field,
+                           hint="Revise los permisos del archivo para el usuario que ejecuta kpt.") from exc
+    try:
         key = serialization.load_pem_private_key(data, None) if private else serialization.load_pem_public_key(data)
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"No se pudo leer la llave '{path}'.", field="key") from exc
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"'{path}' no es una llave {kind} en formato PEM.", field=field,
+                           hint=("Firme con la llave privada (kpt-checkpoint.key)" if private else
+                                 "Verifique con la llave pública (kpt-checkpoint.pub)")
+                           + " que creó `kpt audit keygen`.") from exc
     if not isinstance(key, Ed25519PrivateKey if private else Ed25519PublicKey):
-        raise InvalidInput(f"'{path}' no es una llave Ed25519.", field="key")
+        raise InvalidInput(f"'{path}' no es una llave Ed25519.", field=field)
     return key
 
 

@@ -2,13 +2,18 @@
 
 SQLite: WAL, foreign keys, busy timeout, synchronous=FULL (an acknowledged legal record survives
 a power loss), and write transactions opened with BEGIN IMMEDIATE so that two writers queue on the
-busy timeout instead of failing with SQLITE_BUSY (SQLAlchemy's documented pysqlite recipe).
+busy timeout instead of failing with SQLITE_BUSY (SQLAlchemy's documented pysqlite recipe). A
+SQLite file is opened read-write, never created (`mode=rw`): a command on a mistyped path must not
+leave an empty database behind; `create_sqlite_file` is for `kpt init` and `kpt demo` alone.
 """
 
+import sqlite3
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import Connection
@@ -125,6 +130,21 @@ def sqlite_writer(engine: Engine) -> SqliteWriter | None:
     return engine.__dict__.get(_WRITER)
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine on a file (None for PostgreSQL, an in-memory or a URI database)."""
+    url = engine.url
+    if not is_sqlite(engine) or url.database in (None, "", ":memory:") or url.query.get("uri"):
+        return None
+    return Path(url.database).absolute()
+
+
+def create_sqlite_file(engine: Engine) -> None:
+    """Create the empty file of a SQLite engine, for `kpt init` and `kpt demo` (see `make_engine`)."""
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
+        sqlite3.connect(path).close()
+
+
 def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = False) -> Engine:
     """Build the one engine an entry point uses; tests build their own per database.
 
@@ -138,6 +158,8 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms, "NORMAL" if bulk_load else "FULL")
+        if sqlite_file(engine) is not None:
+            _open_existing_only(engine)
         writer = SqliteWriter(engine, busy_timeout_ms / 1000)
         setattr(engine, _WRITER, writer)
         event.listen(engine, "engine_disposed", lambda _engine: writer.close())
@@ -180,6 +202,15 @@ def _ping_after_idle(engine: Engine) -> None:
             if dialect.is_disconnect(error, dbapi_connection, None):
                 raise exc.DisconnectionError("la conexión con PostgreSQL se había cerrado") from error
             raise
+
+
+def _open_existing_only(engine: Engine) -> None:
+    """Open the file as a URI with mode=rw: a missing file is an error, not a new empty database."""
+
+    @event.listens_for(engine, "do_connect")
+    def _read_write(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        cargs[0] = f"file:{quote(str(Path(cargs[0]).absolute()))}?mode=rw"
+        cparams["uri"] = True
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str) -> None:

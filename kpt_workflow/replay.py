@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from kpt_workflow import projections
 from kpt_workflow.audit import as_utc, iter_events
+from kpt_workflow.errors import KptError
 from kpt_workflow.models import Document, Plan, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.strategy import investment_rows, strategic_rows
 
@@ -25,6 +26,12 @@ PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", 
 # Tables that hold a plan's current parte estratégica and investment plan, replaced whole by one event.
 STRATEGY_TABLES = (PlanProgram, PlanGoal, PlanInvestment)
 DOCUMENT_FIELDS = ("status", "legal_date", "number", "filename", "sha256", "size", "media_type", "note", "filed_by")
+
+
+class LogDamaged(KptError):
+    """An event that cannot be folded onto the ones before it: the log was edited or cut."""
+
+    code = "registro_danado"
 
 
 @dataclass
@@ -46,7 +53,12 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
             "declared_investment_total": None,
         }
         return
-    plan = projection.plans[plan_id]
+    plan = projection.plans.get(plan_id)
+    if plan is None:
+        raise LogDamaged(f"El evento {event['seq']} ({event_type}) es del plan {plan_id}, que no fue creado antes en "
+                         f"el registro: falta su evento plan_created, o se alteró.", seq=event["seq"], plan_id=plan_id,
+                         hint="Ejecute `kpt audit verify` para ver dónde se rompe la cadena, y restaure la base "
+                              "desde una copia de respaldo.")
     plan["version"] = event["plan_version"]
     if event_type == "transition_applied":
         plan["state"], plan["state_entered_on"] = event["to_state"], event["legal_date"]
@@ -70,9 +82,17 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
 
 
 def project(conn: Connection) -> Projection:
+    """Fold every event; the first one that does not fold (a missing key, a value of the wrong type,
+    a plan never created) stops it with a LogDamaged naming that event and what is wrong with it."""
     projection = Projection()
     for event in iter_events(conn):
-        _apply(projection, event)
+        try:
+            _apply(projection, event)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            what = f"le falta el dato {exc}" if isinstance(exc, KeyError) else f"un dato no es válido ({exc})"
+            raise LogDamaged(f"El evento {event['seq']} ({event['event_type']}) del plan {event['plan_id']} no se "
+                             f"puede reconstruir: {what}.", seq=event["seq"], plan_id=event["plan_id"],
+                             hint="Ejecute `kpt audit verify` para ver si la cadena fue alterada.") from exc
     return projection
 
 

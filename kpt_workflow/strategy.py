@@ -3,12 +3,15 @@ inversiones: parsed and checked for form here; completeness is for the rules to 
 
 import csv
 import io
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kpt_workflow import indicators
 from kpt_workflow.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.figures import number
@@ -31,7 +34,32 @@ MAX_EJES = 50
 MAX_PROGRAMS = 500
 MAX_GOALS = 2_000
 MAX_LINES = MAX_PROGRAMS * 4 * len(SOURCES)
-Code = Annotated[str, Field(min_length=1, max_length=64)]
+# A baseline describes where the plan starts from: at the latest its period's first year (an
+# indicator first measured as the plan begins), at the earliest ten years before it, which still
+# reaches back to the 2018 census for a 2024 plan, the source of many social series.
+BASELINE_YEARS_BEFORE = 10
+
+
+def _code_format(pattern: str, what: str) -> AfterValidator:
+    """A code written as the catalogs write them: `[0-9]` and `[A-Za-z]` are ASCII only, so an
+    emoji, a space or a full-width digit (which `str.isdigit` accepts) is refused."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"debe ser {what}")  # the value itself is shown by `describe`
+        return value
+
+    return AfterValidator(check)
+
+
+# MGA programs: four digits, the first two the sector's. Indicators: the battery's digits, or an
+# entity's own code of ASCII letters and digits, in parts joined by '-', '_' or '.' (MED-01).
+ProgramCode = Annotated[str, Field(min_length=1, max_length=64),
+                        _code_format(r"[0-9]{4}", "un código de programa MGA (cuatro dígitos 0-9)")]
+Code = Annotated[str, Field(min_length=1, max_length=64),
+                 _code_format(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*",
+                              "un código de indicador (letras A-Z y dígitos 0-9, unidos a lo sumo por - _ .)")]
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -56,7 +84,7 @@ class GoalInput(_Input):
 
 
 class ProgramInput(_Input):
-    codigo: Code
+    codigo: ProgramCode
     nombre: Name | None = None
     metas: tuple[GoalInput, ...] = Field(default=(), max_length=MAX_GOALS)
 
@@ -80,7 +108,7 @@ class StrategicPartInput(_Input):
 
 
 class InvestmentLine(_Input):
-    programa: Code
+    programa: ProgramCode
     anio: PlanYear
     fuente: str
     valor: Pesos
@@ -128,10 +156,24 @@ def parse_strategic_part(data: Any) -> StrategicPartInput:
     return part
 
 
+def check_mga_program(code: str, program_names: Mapping[str, str], what: str, field: str) -> None:
+    """Refuse a program code the MGA catalog lacks, saying whether even its sector is unknown."""
+    if code in program_names:
+        return
+    sector = code[:2]
+    if any(known.startswith(sector) for known in program_names):
+        raise InvalidInput(f"{what}: el programa '{code}' no está en el catálogo de programas MGA del sector {sector}.",
+                           field=field)
+    raise InvalidInput(f"{what}: el programa '{code}' no está en el catálogo de programas MGA: no existe el sector "
+                       f"{sector}.", field=field)
+
+
 def parse_investment_plan(data: Any, period: int) -> InvestmentPlanInput:
     plan = _validated(InvestmentPlanInput, data, "Plan plurianual de inversiones")
     cells: set[tuple[str, int, str]] = set()
+    program_names = indicators.mga_program_names()
     for line in plan.lineas:
+        check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
         if not period <= line.anio <= period + 3:
             raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {period}–{period + 3}.",
                                field="anio")
@@ -170,19 +212,28 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
 
 
 def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indicator],
-                              program_names: dict[str, str]) -> dict[str, Any]:
-    """The event payload: every meta completed from the catalog, so replay needs no lookups."""
+                              program_names: Mapping[str, str], period: int) -> dict[str, Any]:
+    """The event payload: every meta completed from the catalog, so replay needs no lookups.
+    `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE)."""
     ejes = []
     for eje in part.ejes:
         programs = []
         for program in eje.programas:
-            if program.codigo not in program_names:
-                raise InvalidInput(f"Parte estratégica: el programa '{program.codigo}' no está en el catálogo de "
-                                   f"programas MGA.", field="programas.codigo")
+            check_mga_program(program.codigo, program_names, "Parte estratégica", "programas.codigo")
+            for goal in program.metas:
+                _check_baseline_year(goal, period)
             programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
                              "metas": [_normalized_goal(goal, catalog) for goal in program.metas]})
         ejes.append({"nombre": eje.nombre, "programas": programs})
     return {"ejes": ejes}
+
+
+def _check_baseline_year(goal: GoalInput, period: int) -> None:
+    year, first = goal.linea_base.anio, period - BASELINE_YEARS_BEFORE
+    if year is not None and not first <= year <= period:
+        raise InvalidInput(f"Parte estratégica: la línea base del indicador {goal.indicador} es del año {year}; para "
+                           f"el período {period}–{period + 3} debe ser de {first} a {period}.",
+                           field="metas.linea_base.anio")
 
 
 def _normalized_goal(goal: GoalInput, catalog: dict[str, Indicator]) -> dict[str, Any]:

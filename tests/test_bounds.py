@@ -212,7 +212,7 @@ def test_lists_and_texts_are_bounded():
         parse_investment_plan(lines, 2024)
     with pytest.raises(InvalidInput, match=r"ejes\[0\].nombre: admite a lo sumo 500 caracteres"):
         parse_strategic_part({"ejes": [{"nombre": "x" * 501, "programas": [{"codigo": "2201"}]}]})
-    programs = [{"codigo": str(code)} for code in range(300)]
+    programs = [{"codigo": f"{code:04d}"} for code in range(300)]
     with pytest.raises(InvalidInput, match="a lo sumo 500 programas"):
         parse_strategic_part({"ejes": [{"nombre": "a", "programas": programs}, {"nombre": "b", "programas": programs}]})
     with pytest.raises(InvalidInput, match="fuente"):

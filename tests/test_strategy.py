@@ -108,6 +108,25 @@ INVALID_PARTS = [
                  "R220101", id="duplicated-indicator"),
     pytest.param(lambda p: programs(p)[0]["metas"][0].update(meta_cuatrienio="cincuenta"),
                  "ejes[0].programas[0].metas[0].meta_cuatrienio", "debe ser un número", id="meta-not-a-number"),
+    # The plan's period is 2024: a baseline from 2014 to 2024 (strategy.BASELINE_YEARS_BEFORE).
+    pytest.param(lambda p: programs(p)[0]["metas"][0]["linea_base"].update(anio=2013), "metas.linea_base.anio",
+                 "del año 2013; para el período 2024–2027 debe ser de 2014 a 2024", id="baseline-too-old"),
+    pytest.param(lambda p: programs(p)[0]["metas"][0]["linea_base"].update(anio=2025), "metas.linea_base.anio",
+                 "del año 2025", id="baseline-inside-the-plan"),
+    pytest.param(lambda p: programs(p)[0]["metas"][0]["linea_base"].update(anio=-2023),
+                 "ejes[0].programas[0].metas[0].linea_base.anio", "debe estar entre 1.900", id="baseline-negative"),
+    pytest.param(lambda p: programs(p)[0].update(codigo="2250"), "programas.codigo",
+                 "'2250' no está en el catálogo de programas MGA del sector 22", id="program-not-in-its-sector"),
+    pytest.param(lambda p: programs(p)[0].update(codigo="9901"), "programas.codigo",
+                 "no existe el sector 99", id="unknown-mga-sector"),
+    pytest.param(lambda p: programs(p)[0].update(codigo="22\N{FULLWIDTH DIGIT ZERO}1"), "ejes[0].programas[0].codigo",
+                 "cuatro dígitos 0-9", id="full-width-digit-in-program"),
+    pytest.param(lambda p: programs(p)[0].update(codigo="2201 "), "ejes[0].programas[0].codigo",
+                 "cuatro dígitos 0-9", id="space-in-program"),
+    pytest.param(_custom(indicador="MED-\N{GRINNING FACE}", tipo="producto", nombre="Huertas", unidad="Huertas"),
+                 "ejes[0].programas[0].metas[2].indicador", "letras A-Z y dígitos 0-9", id="emoji-indicator"),
+    pytest.param(_custom(indicador="MED 01", tipo="producto", nombre="Huertas", unidad="Huertas"),
+                 "ejes[0].programas[0].metas[2].indicador", "letras A-Z y dígitos 0-9", id="space-in-indicator"),
 ]
 
 
@@ -131,6 +150,14 @@ INVALID_INVESTMENTS = [
     pytest.param({"anio": 2023}, "anio", "el año 2023 está fuera del período 2024–2027", id="year-before-period"),
     pytest.param({"anio": 2028}, "anio", "el año 2028 está fuera del período 2024–2027", id="year-after-period"),
     pytest.param({"anio": 2025}, "lineas", "programa 2201, año 2025, fuente sgp está repetida", id="repeated-cell"),
+    pytest.param({"valor": 10**15 + 1}, "lineas[0].valor", "entre 0 y 1.000.000.000.000.000", id="above-10^15"),
+    pytest.param({"valor": 2**63}, "lineas[0].valor", "entre 0 y 1.000.000.000.000.000", id="2^63"),
+    pytest.param({"programa": "2250"}, "programa", "no está en el catálogo de programas MGA del sector 22",
+                 id="program-not-in-its-sector"),
+    pytest.param({"programa": "9901"}, "programa", "no existe el sector 99", id="unknown-mga-sector"),
+    pytest.param({"programa": "\N{FULLWIDTH DIGIT TWO}201"}, "lineas[0].programa", "cuatro dígitos 0-9",
+                 id="full-width-digit-in-program"),
+    pytest.param({"programa": "22\N{GRINNING FACE}"}, "lineas[0].programa", "cuatro dígitos 0-9", id="emoji-program"),
 ]
 
 
@@ -144,6 +171,28 @@ def test_invalid_investment_line_is_refused_and_nothing_is_written(engine, recor
     assert refused.value.details["field"] == field
     assert refused.value.message.startswith("Plan plurianual")
     assert named in refused.value.message
+    assert stored(engine, recorded_plan) == before
+
+
+def test_baseline_years_at_both_ends_of_the_window_are_accepted(engine, recorded_plan):
+    def baselines(part: dict[str, Any]) -> None:
+        programs(part)[0]["metas"][0]["linea_base"]["anio"] = 2014
+        programs(part)[0]["metas"][1]["linea_base"]["anio"] = 2024
+
+    record_part(engine, recorded_plan, part_with(baselines))
+    with UnitOfWork(engine) as uow:
+        years = uow.session.execute(select(PlanGoal.baseline_year).where(PlanGoal.plan_id == recorded_plan)).scalars()
+        assert {2014, 2024} <= set(years)
+
+
+@pytest.mark.parametrize("amount", [2**63, 10**16])
+def test_a_csv_amount_beyond_10_15_pesos_is_refused_not_crashed(engine, recorded_plan, amount):
+    """The command line's path: the file's text through `investment_input`, then the use-case."""
+    before = stored(engine, recorded_plan)
+    with pytest.raises(InvalidInput) as refused:
+        record_investments(engine, recorded_plan, strategy.investment_input(
+            f"programa,anio,fuente,valor\n2201,2024,sgp,{amount}\n", "plan.csv"))
+    assert refused.value.details["field"] == "lineas[0].valor"
     assert stored(engine, recorded_plan) == before
 
 

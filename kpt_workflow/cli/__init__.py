@@ -13,6 +13,7 @@ import typer
 from typer._click import exceptions as click
 
 from kpt_workflow.cli import audit, blobs, documents, plans, reference, reports, service, strategy
+from kpt_workflow.cli.failures import as_refusal
 from kpt_workflow.errors import GuardFailed, KptError
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
@@ -55,13 +56,25 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"Rechazado [{exc.code}]: {exc.message}\n" + "\n".join(lines),
               {"code": exc.code, "detail": exc.message, **exc.details}, as_json)
     except KptError as exc:
-        _fail(f"Error [{exc.code}]: {exc.message}", {"code": exc.code, "detail": exc.message, **exc.details}, as_json)
+        _refuse(exc, as_json)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         _fail("Cancelado.", {"code": "aborted", "detail": "Cancelado."}, as_json)
     except click.ClickException as exc:
         _fail(_spanish_usage(exc), {"code": "usage", "detail": _spanish_usage(exc)}, as_json, code=2)
+    except KeyboardInterrupt:
+        _fail("Interrumpido por el usuario.",
+              {"code": "interrumpido", "detail": "Interrumpido."}, as_json, code=130)
+    except Exception as exc:  # the machine failed (disk, database, network) or a defect: never a traceback
+        _refuse(as_refusal(exc), as_json, code=3)
+
+
+def _refuse(exc: KptError, as_json: bool, code: int = 1) -> None:
+    hint, cause = exc.details.get("hint"), exc.details.get("cause")
+    _fail(f"Error [{exc.code}]: {exc.message}" + (f"\n  Causa: {cause}" if cause else "")
+          + (f"\n  → {hint}" if hint else ""),
+          {"code": exc.code, "detail": exc.message, **exc.details}, as_json, code)
 
 
 def _spanish_usage(exc: click.ClickException) -> str:

@@ -16,6 +16,7 @@ from kpt_workflow.bounds import INTEGER_MAX, Whole
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.errors import InvalidInput, NotFound
+from kpt_workflow.migrate import require_current_schema
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Imprime JSON.")]
 FechaOpt = Annotated[str | None, typer.Option("--fecha", help="Fecha legal del acto (AAAA-MM-DD); por omisión, hoy.")]
@@ -57,9 +58,12 @@ def acting(conn: Connection, name: str | None) -> Actor:
     return found
 
 
-def engine() -> Engine:
+def engine(*, creating: bool = False) -> Engine:
+    """The engine of KPT_DATABASE_URL, its schema checked at once (migrate.require_current_schema);
+    `creating` only for `kpt init`, which creates the database or upgrades it."""
     settings = Settings()
-    return make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+    made = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+    return made if creating else require_current_schema(made)
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:

@@ -20,8 +20,8 @@ entities_app = typer.Typer(help="Registro de entidades territoriales (DIVIPOLA).
 indicators_app = typer.Typer(help="Catálogo de indicadores (batería).", no_args_is_help=True)
 
 
-def _init(divipola: Path, indicators: Path, as_json: bool) -> None:
-    result = init_database(engine(), divipola, indicators)
+def _init(divipola: Path, indicators: Path, as_json: bool, *, creating: bool = False) -> None:
+    result = init_database(engine(creating=creating), divipola, indicators)
     kinds = ", ".join(f"{n} {KIND_PLURALS.get(k, k)}" for k, n in result["by_kind"].items())
     battery, terms = result["indicators"], result["term_ends"]
     emit(result, as_json, f"Base de datos lista. Registro {result['source']}: {kinds}; "
@@ -36,7 +36,7 @@ def _init(divipola: Path, indicators: Path, as_json: bool) -> None:
 def init(as_json: JsonOpt = False) -> None:
     """Crea o actualiza el esquema (Alembic), carga el registro DIVIPOLA y la batería de indicadores, y
     calcula el fin de cada término legal (con los festivos vigentes) para el tablero."""
-    _init(DIVIPOLA_PATH, STARTER_CATALOG, as_json)
+    _init(DIVIPOLA_PATH, STARTER_CATALOG, as_json, creating=True)
 
 
 def diagram(definition: Annotated[str, typer.Option(help="Nombre de la definición.")] = "pdt") -> None:

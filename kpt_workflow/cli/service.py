@@ -33,6 +33,7 @@ def serve(host: Annotated[str, typer.Option(help="Dirección en la que escucha."
 
     from api.http_protocol import HTTP_PROTOCOL
 
+    engine().dispose()  # the schema checked here, so that a wrong one is refused in Spanish, not in uvicorn's log
     typer.echo(f"kpt-workflow en http://{host}:{port}/  (API: /api/v1, documentación: /docs)")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, http=HTTP_PROTOCOL)
 

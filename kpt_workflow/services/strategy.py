@@ -22,7 +22,7 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
                        lambda plan: require_change(actor, plan, "registrar la parte estratégica"))
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
-    payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names())
+    payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names(), plan.period)
     programs, goals = strategy.strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
