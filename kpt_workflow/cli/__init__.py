@@ -12,7 +12,7 @@ import typer
 # Typer vendors click since 0.2x; its exceptions are the ones raised (pinned in pyproject.toml).
 from typer._click import exceptions as click
 
-from kpt_workflow.cli import audit, documents, plans, reference, reports, service, strategy
+from kpt_workflow.cli import audit, documents, operations, plans, reference, reports, service, strategy
 from kpt_workflow.errors import GuardFailed, KptError
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
@@ -30,6 +30,8 @@ app.command()(service.serve)
 app.command()(service.demo)
 app.command()(reference.diagram)
 app.command()(reports.report)
+app.command()(operations.backup)
+app.command()(operations.restore)
 
 
 def _fail(message: str, payload: dict[str, Any], as_json: bool, code: int = 1) -> None:

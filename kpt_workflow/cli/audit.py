@@ -1,6 +1,7 @@
 """`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history and the
 security log."""
 
+import getpass
 import json
 import os
 from pathlib import Path
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from kpt_workflow import audit, replay, security_log
-from kpt_workflow.checkpoints import check_checkpoint, generate_keys, make_checkpoint
+from kpt_workflow.checkpoints import check_checkpoint, describe_rebaseline, generate_keys, make_checkpoint, make_rebaseline
 from kpt_workflow.cli.common import JsonOpt, emit, engine, read_text
 from kpt_workflow.errors import InvalidInput
 from kpt_workflow.render import render_events
@@ -29,17 +30,20 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
     """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió)."""
     with UnitOfWork(engine()) as uow:
         report = audit.verify(uow.connection, workers=workers)
-        against = None
+        verdict = None
         if checkpoint is not None:
             if public_key is None:
                 raise InvalidInput("--checkpoint necesita --public-key.", field="public-key")
-            against = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
-    ok = report.ok and against is None
+            verdict = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
+    ok = report.ok and (verdict is None or verdict.problem is None)
     text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
-    if checkpoint is not None:
-        text += " Punto de control: " + ("la cadena lo extiende." if against is None else f"FALLA: {against}.")
-    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": against}, as_json, text)
+    if verdict is not None:
+        text += " Punto de control: " + (f"FALLA: {verdict.problem}." if verdict.problem
+                                         else f"SUPERADO: {verdict.superseded}." if verdict.superseded
+                                         else "la cadena lo extiende.")
+    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": verdict and verdict.problem,
+          "checkpoint_superseded": verdict and verdict.superseded}, as_json, text)
     if not ok:
         raise typer.Exit(1)
 
@@ -68,6 +72,19 @@ def checkpoint(key: Annotated[Path, typer.Option("--key", help="Llave privada Ed
     with UnitOfWork(engine()) as uow:
         signed = make_checkpoint(uow.connection, key)
     emit(signed, as_json, json.dumps(signed, ensure_ascii=False))
+
+
+@app.command("rebaseline")
+def rebaseline(motivo: Annotated[str, typer.Option("--motivo", help="Por qué la cadena continúa desde su cabeza actual "
+                                                   "(p. ej. la restauración de un respaldo).")],
+               key: Annotated[Path, typer.Option("--key", help="Llave privada Ed25519 (PEM) de los puntos de control.")],
+               as_json: JsonOpt = False) -> None:
+    """Firma y registra que la cadena continúa desde su cabeza actual (tras restaurar un respaldo): los puntos de
+    control firmados antes, más allá de esa cabeza, se informan como superados por esta línea base."""
+    with UnitOfWork(engine(), write=True) as uow:
+        record = make_rebaseline(uow.connection, key, motivo, f"cli:{getpass.getuser()}")
+        uow.commit()
+    emit(record, as_json, f"Registrada la {describe_rebaseline(record)}.")
 
 
 @app.command("replay")
