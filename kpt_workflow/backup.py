@@ -86,13 +86,21 @@ def copy_sqlite(source: Path, target: Path) -> ChainState:
     with closing(sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)) as src, \
             closing(sqlite3.connect(target)) as dst:
         src.execute("PRAGMA busy_timeout=30000")
+        dst.execute("PRAGMA journal_mode=OFF")  # a new file: no journal to roll back to, and the manifest comes last
+        dst.execute("PRAGMA synchronous=OFF")
         src.backup(dst, pages=-1)
+    _fsync(target)
     engine = make_engine(f"sqlite:///{target}")
     try:
         with engine.connect() as conn:
             return chain_state(conn)
     finally:
         engine.dispose()
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def conninfo(url: str) -> str:
