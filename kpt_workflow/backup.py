@@ -24,11 +24,13 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
@@ -56,11 +58,13 @@ def backup(settings: Settings, destination: Path) -> Manifest:
     except OSError as exc:
         raise BackupRefused(f"No se pudo crear la carpeta '{destination}': {exc.strerror}.") from exc
     try:
-        if sqlite_path is not None:
-            state, name = copy_sqlite(sqlite_path, destination / SQLITE_COPY), SQLITE_COPY
-        else:
-            state, name = _dump_postgres(url, destination / POSTGRES_DUMP), POSTGRES_DUMP
-        sizes, damaged = copy_blobs(settings.data_dir, destination)
+        with refusing(BackupRefused, "No se pudo respaldar la base"):
+            if sqlite_path is not None:
+                state, name = copy_sqlite(sqlite_path, destination / SQLITE_COPY), SQLITE_COPY
+            else:
+                state, name = _dump_postgres(url, destination / POSTGRES_DUMP), POSTGRES_DUMP
+        with refusing(BackupRefused, "No se pudieron copiar los documentos"):
+            sizes, damaged = copy_blobs(settings.data_dir, destination)
     except BaseException:
         shutil.rmtree(destination, ignore_errors=True)  # half a backup is no backup
         raise
@@ -68,6 +72,19 @@ def backup(settings: Settings, destination: Path) -> Manifest:
                         state.plans, state.schema_revision, inventory(sizes), now_utc(), damaged_blobs=damaged)
     manifest.write(destination)
     return manifest
+
+
+@contextmanager
+def refusing(refusal: type[KptError], what: str) -> Iterator[None]:
+    """A driver's or the disk's failure (a file that is no database, a server down, a refused
+    password, a full disk) as a Spanish refusal, the system's own words kept as the detail."""
+    try:
+        yield
+    except OSError as exc:
+        raise refusal(f"{what}: {exc.strerror or exc} ({exc.filename or ''}).") from exc
+    except (sqlite3.Error, SQLAlchemyError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise refusal(f"{what}: {detail}. Revise KPT_DATABASE_URL.") from exc
 
 
 def sqlite_file(url: str) -> Path | None:

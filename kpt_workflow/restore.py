@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, func, inspect, make_url, select, text
 
 from kpt_workflow import audit
-from kpt_workflow.backup import client_major, conninfo, copy_blobs, pg_environment, shown, sqlite_file
+from kpt_workflow.backup import client_major, conninfo, copy_blobs, pg_environment, refusing, shown, sqlite_file
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.errors import KptError
@@ -52,12 +52,15 @@ def restore(settings: Settings, origin: Path) -> RestoreReport:
     if any(blob_files(settings.data_dir)):
         raise RestoreRefused(f"La carpeta de datos '{settings.data_dir}' ya tiene documentos: restaure en una vacía "
                              "(KPT_DATA_DIR) para no mezclar datos.")
-    if target is not None:
-        _restore_sqlite(copy, target)
-    else:
-        _restore_postgres(copy, url)
-    copy_blobs(origin, settings.data_dir)
-    return check(settings, manifest)
+    with refusing(RestoreRefused, "No se pudo restaurar en la base"):
+        if target is not None:
+            _restore_sqlite(copy, target)
+        else:
+            _restore_postgres(copy, url)
+    with refusing(RestoreRefused, "No se pudieron copiar los documentos"):
+        copy_blobs(origin, settings.data_dir)
+    with refusing(RestoreRefused, "No se pudo verificar la base restaurada"):
+        return check(settings, manifest)
 
 
 def _holds_data(conn: Connection) -> bool:

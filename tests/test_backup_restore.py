@@ -261,3 +261,14 @@ def test_a_sqlite_backup_holds_the_commits_still_in_the_wal(engine, source, new_
     with sqlite3.connect(tmp_path / "respaldo" / manifest.file) as copy:
         assert copy.execute("SELECT count(*) FROM plan").fetchone() == (2,)
     assert json.loads((tmp_path / "respaldo" / "manifest.json").read_text())["plans"] == 2
+
+
+def test_restore_into_a_file_that_is_no_database_is_refused_in_spanish(engine, source, kpt, new_plan, tmp_path):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("un archivo que no es una base es cosa de SQLite")
+    new_plan()
+    assert kpt(source, "backup", str(tmp_path / "respaldo"))[0] == 0
+    (tmp_path / "otra.db").write_text("no soy una base")
+    code, out = kpt(Settings(database_url=f"sqlite:///{tmp_path / 'otra.db'}", data_dir=tmp_path / "vacia"),
+                    "restore", str(tmp_path / "respaldo"))
+    assert code == 1 and "Error [restore_refused]: No se pudo restaurar en la base" in out
