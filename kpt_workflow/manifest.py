@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, inspect, select, text
 
 from kpt_workflow import __version__
 from kpt_workflow.audit import EVENTS
@@ -85,11 +85,9 @@ def chain_state(conn: Connection) -> ChainState:
 
 def schema_revision(conn: Connection) -> str | None:
     """Alembic's revision stamp (None for a database never migrated)."""
-    try:
-        with conn.begin_nested():
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # noqa: BLE001 - no such table: a database never migrated
+    if not inspect(conn).has_table("alembic_version"):
         return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def blob_files(root: Path) -> Iterator[Path]:
