@@ -246,3 +246,21 @@ class AuditVerified(SQLModel, table=True):
     seq: int
     hash: str = Field(max_length=64)
     verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditRebaseline(SQLModel, table=True):
+    """A signed statement that the audit chain continues from the event `seq` (hash `head`), for
+    `reason`: after a restore, the checkpoints signed beyond that head are superseded, not failed
+    (kpt_workflow.checkpoints). The chain's events belong to plans, and this concerns none; the
+    security log concerns people and signs nothing; so a table of its own, only ever inserted."""
+
+    __tablename__ = "audit_rebaseline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(description="the chain's head when it was signed (0: empty chain)")
+    head: str = Field(max_length=64)
+    reason: str = Field(max_length=500)
+    actor: str = Field(max_length=64)
+    signed_at: str = Field(max_length=20, description="UTC, YYYY-MM-DDTHH:MM:SSZ: the text that was signed")
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=100, description="Ed25519 over the canonical JSON of the fields above, base64")

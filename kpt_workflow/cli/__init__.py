@@ -12,7 +12,7 @@ import typer
 # Typer vendors click since 0.2x; its exceptions are the ones raised (pinned in pyproject.toml).
 from typer._click import exceptions as click
 
-from kpt_workflow.cli import audit, blobs, documents, plans, reference, reports, service, strategy
+from kpt_workflow.cli import audit, blobs, documents, operations, plans, reference, reports, service, strategy
 from kpt_workflow.cli.failures import as_refusal
 from kpt_workflow.errors import GuardFailed, KptError
 
@@ -32,6 +32,8 @@ app.command()(service.serve)
 app.command()(service.demo)
 app.command()(reference.diagram)
 app.command()(reports.report)
+app.command()(operations.backup)
+app.command()(operations.restore)
 
 
 def _fail(message: str, payload: dict[str, Any], as_json: bool, code: int = 1) -> None:

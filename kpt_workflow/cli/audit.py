@@ -1,6 +1,7 @@
 """`kpt audit …`: verify the hash chain, rebuild from the events, read a plan's history and the
 security log."""
 
+import getpass
 import json
 import os
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 
 from kpt_workflow import audit, replay, security_log
 from kpt_workflow.blobs import BlobStore
-from kpt_workflow.checkpoints import check_checkpoint, generate_keys, make_checkpoint
+from kpt_workflow.checkpoints import check_checkpoint, describe_rebaseline, generate_keys, make_checkpoint, make_rebaseline
 from kpt_workflow.cli.blobs import check_documents, documents_text
 from kpt_workflow.cli.common import JsonOpt, emit, engine, read_text
 from kpt_workflow.config import Settings
@@ -35,19 +36,22 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
     con --sin-documentos, que cada archivo radicado conserva su huella SHA-256 y que el almacén no guarda otros."""
     with UnitOfWork(engine()) as uow:
         report = audit.verify(uow.connection, workers=workers)
-        against = None
+        verdict = None
         if checkpoint is not None:
             if public_key is None:
                 raise InvalidInput("--checkpoint necesita --public-key.", field="public-key")
-            against = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
+            verdict = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
     documents = None if sin_documentos else check_documents(BlobStore(Settings().data_dir), progress=not as_json)
-    ok = report.ok and against is None and (documents is None or documents.ok)
+    ok = report.ok and (verdict is None or verdict.problem is None) and (documents is None or documents.ok)
     text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
-    if checkpoint is not None:
-        text += " Punto de control: " + ("la cadena lo extiende." if against is None else f"FALLA: {against}.")
+    if verdict is not None:
+        text += " Punto de control: " + (f"FALLA: {verdict.problem}." if verdict.problem
+                                         else f"SUPERADO: {verdict.superseded}." if verdict.superseded
+                                         else "la cadena lo extiende.")
     text += "\n" + ("Documentos: no verificados (--sin-documentos)." if documents is None else documents_text(documents))
-    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": against,
+    emit({**report.as_dict(), "ok": ok, "checkpoint_problem": verdict and verdict.problem,
+          "checkpoint_superseded": verdict and verdict.superseded,
           "documents": None if documents is None else documents.as_dict()}, as_json, text)
     if not ok:
         raise typer.Exit(1)
@@ -77,6 +81,19 @@ def checkpoint(key: Annotated[Path, typer.Option("--key", help="Llave privada Ed
     with UnitOfWork(engine()) as uow:
         signed = make_checkpoint(uow.connection, key)
     emit(signed, as_json, json.dumps(signed, ensure_ascii=False))
+
+
+@app.command("rebaseline")
+def rebaseline(motivo: Annotated[str, typer.Option("--motivo", help="Por qué la cadena continúa desde su cabeza actual "
+                                                   "(p. ej. la restauración de un respaldo).")],
+               key: Annotated[Path, typer.Option("--key", help="Llave privada Ed25519 (PEM) de los puntos de control.")],
+               as_json: JsonOpt = False) -> None:
+    """Firma y registra que la cadena continúa desde su cabeza actual (tras restaurar un respaldo): los puntos de
+    control firmados antes, más allá de esa cabeza, se informan como superados por esta línea base."""
+    with UnitOfWork(engine(), write=True) as uow:
+        record = make_rebaseline(uow.connection, key, motivo, f"cli:{getpass.getuser()}")
+        uow.commit()
+    emit(record, as_json, f"Registrada la {describe_rebaseline(record)}.")
 
 
 @app.command("replay")
