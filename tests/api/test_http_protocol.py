@@ -45,7 +45,8 @@ def test_only_the_serve_protocol_turns_nagle_off_on_a_socket_uvicorn_bound(proto
     assert asyncio.run(_nodelay_of_an_accepted_connection(protocol)) is nodelay
 
 
-def test_kpt_serve_runs_uvicorn_with_this_protocol(monkeypatch):
+def test_kpt_serve_runs_uvicorn_with_this_protocol(monkeypatch, _sqlite_template):
+    monkeypatch.setenv("KPT_DATABASE_URL", f"sqlite:///{_sqlite_template}")  # serve checks its schema first
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
     service.serve(workers=2)

@@ -2,6 +2,8 @@
 with 503 and the Spanish code and hint of kpt_workflow.failures on the API, and with the error page
 on the pages: never a 500 or a traceback."""
 
+import os
+
 import pytest
 
 
@@ -15,7 +17,7 @@ def test_a_database_gone_while_serving_is_a_503_in_spanish(engine, app, client, 
     path = engine.url.database
     for suffix in ("", "-wal", "-shm"):
         try:
-            __import__("os").rename(path + suffix, path + suffix + ".aparte")
+            os.rename(path + suffix, path + suffix + ".aparte")
         except FileNotFoundError:
             pass
     answer = client.get("/api/v1/plans", headers=headers)
