@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from psycopg.conninfo import make_conninfo
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -122,6 +121,8 @@ def _fsync(path: Path) -> None:
 
 def conninfo(url: str) -> str:
     """libpq's connection string for a SQLAlchemy URL, its query options included, password not."""
+    from psycopg.conninfo import make_conninfo  # here: only a PostgreSQL URL gets here, and only .[postgres] has it
+
     parsed = make_url(url)
     params = {"host": parsed.host, "port": parsed.port, "user": parsed.username, "dbname": parsed.database,
               **{key: value if isinstance(value, str) else " ".join(value) for key, value in parsed.query.items()}}
