@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, select, text
 
+from in_process import run_kpt
 from kpt_workflow import services
 from kpt_workflow.access import operator
 from kpt_workflow.backup import BackupRefused, backup
 from kpt_workflow.checkpoints import generate_keys
-from kpt_workflow.cli import main
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.manifest import Manifest
@@ -70,13 +70,7 @@ def kpt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
     def run(settings: Settings, *args: str) -> tuple[int, str]:
         monkeypatch.setenv("KPT_DATABASE_URL", settings.database_url)
         monkeypatch.setenv("KPT_DATA_DIR", str(settings.data_dir))
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
+        code, out, err = run_kpt(capsys, args)
         return code, out + err
 
     return run

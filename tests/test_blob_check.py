@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from in_process import run_kpt
 from kpt_workflow import blob_check
 from kpt_workflow.blobs import BlobStore
-from kpt_workflow.cli import main
 from kpt_workflow.sample import PDF
 
 DOC_TYPE = "formato_empalme_01"
@@ -31,13 +31,7 @@ def kpt(engine: Engine, blobs: BlobStore, monkeypatch: pytest.MonkeyPatch, capsy
     monkeypatch.setenv("KPT_DATA_DIR", str(blobs.root))
 
     def run(*args: str) -> tuple[int, str, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
+        code, out, err = run_kpt(capsys, args)
         return code, out, err
 
     return run

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kpt_workflow.cli import main
+from in_process import run_kpt
 from kpt_workflow.rules import RULES
 from kpt_workflow.sample import PDF
 
@@ -26,13 +26,7 @@ def kpt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, str]:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
+        code, out, err = run_kpt(capsys, args)
         return code, out, err
 
     return run

@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from in_process import run_kpt
 from api.app import create_app
 from kpt_workflow import audit
 from kpt_workflow.accounts import create_user
-from kpt_workflow.cli import main
 from kpt_workflow.config import Settings
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -35,13 +35,7 @@ def kpt_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
         monkeypatch.setenv("KPT_DATABASE_URL", url)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
+        code, out, err = run_kpt(capsys, args)
         return code, out + err
 
     return run

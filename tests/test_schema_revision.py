@@ -12,9 +12,9 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, text
 
+from in_process import run_kpt
 from api.app import create_app
 from kpt_workflow.bootstrap import init_database
-from kpt_workflow.cli import main
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,
@@ -56,13 +56,7 @@ def _downgrade(engine: Engine, revision: str) -> None:
 
 def _kpt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str]:
     monkeypatch.setenv("KPT_DATABASE_URL", url)
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
+    code, out, err = run_kpt(capsys, args)
     return code, out + err
 
 
