@@ -79,8 +79,8 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from kpt_workflow.access import operator
 from kpt_workflow import audit, replay, services  # noqa: E402
+from kpt_workflow.access import operator
 from kpt_workflow.blobs import BlobStore  # noqa: E402
 from kpt_workflow.bootstrap import init_database  # noqa: E402
 from kpt_workflow.db import make_engine  # noqa: E402

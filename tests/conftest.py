@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from kpt_workflow import accounts, services
 from kpt_workflow.access import operator
-from kpt_workflow import services
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.db import make_engine
@@ -26,6 +27,15 @@ PLAN_TABLES = [t.name for t in metadata.sorted_tables
                if t.name not in ("entity", "indicator", "entity_category", "term_end")]
 # The tidy synthetic cycle, under the names the tests use.
 CYCLE_2024 = DOCUMENTS_2024
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """argon2 at its production cost (64 MiB, ~0.1-0.5 s a hash here) in every login of the suite
+    cost minutes; the tests prove the login's logic, not argon2's cost, so they hash cheaply."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

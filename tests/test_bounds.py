@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import AnyUrl, BaseModel, Field, Json, TypeAdapter, ValidationError
 from pydantic_core import core_schema
 
-from kpt_workflow.access import operator
 from kpt_workflow import services
+from kpt_workflow.access import operator
 from kpt_workflow.bounds import (BASELINE_YEARS, INDICATOR_VALUES, INTEGER_MAX, PESOS, PLAN_YEARS, VERSIONS,
                                  Exact, Whole, number_text)
 from kpt_workflow.cli.common import parse_int

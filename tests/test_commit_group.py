@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, event, text
 
-from kpt_workflow.access import operator
 from kpt_workflow import services
+from kpt_workflow.access import operator
 from kpt_workflow.audit import verify
 from kpt_workflow.commit_group import CommitLost, commit_group
 from kpt_workflow.db import sqlite_writer

@@ -3,8 +3,8 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from kpt_workflow.access import operator
 from kpt_workflow import audit, replay, services
+from kpt_workflow.access import operator
 from kpt_workflow.errors import PlanVersionConflict
 from kpt_workflow.repository import plan_record
 from kpt_workflow.unit_of_work import UnitOfWork

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from kpt_workflow.access import operator
 from kpt_workflow import audit, services
+from kpt_workflow.access import operator
 from kpt_workflow.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
 from kpt_workflow.models import AuditEvent, Plan
 from kpt_workflow.status import plan_status

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from sqlalchemy import select
 
-from kpt_workflow.access import operator
 from kpt_workflow import audit, calendar, replay, services
+from kpt_workflow.access import operator
 from kpt_workflow.blobs import BlobStore
 from kpt_workflow.db import make_engine
 from kpt_workflow.document_types import load_catalog

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from kpt_workflow.access import operator
 from kpt_workflow import calendar, services
+from kpt_workflow.access import operator
 from kpt_workflow.bootstrap import init_database
 from kpt_workflow.deadlines import readings
 from kpt_workflow.engine import workflow

@@ -141,7 +141,7 @@ def plan_at(new_plan, file_doc, advance, record_strategy) -> Callable[[str], str
 @pytest.fixture
 def clients(app, client, tokens, engine) -> Iterator[Clients]:  # type: ignore[no-untyped-def]
     """Every user of tests/api/conftest.py, given a password and signed in on the pages."""
-    password_hash = PasswordHasher().hash(PASSWORD)
+    password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)  # cheap to verify
     with UnitOfWork(engine, write=True) as uow:
         for role, side in EVERYONE:
             uow.session.get(User, f"{role}-{side}").password_hash = password_hash
