@@ -20,8 +20,8 @@ from api.routes import admin, documents, entities, plans, reports, strategy
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
-from kpt_workflow.config import Settings
-from kpt_workflow.throttle import Guards
+from kpt_workflow.base.config import Settings
+from kpt_workflow.services.throttle import Guards
 
 API_PREFIX = "/api/v1"
 

@@ -20,13 +20,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
 from api.runtime import Runtime
-from kpt_workflow.access import Actor, visible_plan
-from kpt_workflow import sessions
-from kpt_workflow.accounts import actor_for_token
-from kpt_workflow.errors import Unauthorized
-from kpt_workflow.repository import PlanRecord, plan_record
-from kpt_workflow.throttle import Guards
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import Actor, visible_plan
+from kpt_workflow.services import sessions
+from kpt_workflow.services.accounts import actor_for_token
+from kpt_workflow.base.errors import Unauthorized
+from kpt_workflow.storage.repository import PlanRecord, plan_record
+from kpt_workflow.services.throttle import Guards
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 SESSION_ID = "sid"  # the signed cookie's only credential: a random id of a server-side login session
 bearer = HTTPBearer(auto_error=False, description="Token de API entregado por `kpt user create`.")

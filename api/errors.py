@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from kpt_workflow.errors import KptError
-from kpt_workflow.failures import operational_failure
-from kpt_workflow.validation import describe_error
+from kpt_workflow.base.errors import KptError
+from kpt_workflow.storage.failures import operational_failure
+from kpt_workflow.base.validation import describe_error
 
 STATUS_BY_CODE = {
     "not_found": 404, "unauthorized": 401, "forbidden": 403,

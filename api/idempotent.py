@@ -10,11 +10,11 @@ from fastapi.responses import Response
 
 from api.errors import error_body, status_for
 from api.runtime import Runtime
-from kpt_workflow.access import Actor
-from kpt_workflow.canonical import canonical_json, sha256_hex
-from kpt_workflow.errors import KptError, PlanVersionConflict
-from kpt_workflow.idempotency import Answer, Claim, Outcome, previous
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import Actor
+from kpt_workflow.storage.canonical import canonical_json, sha256_hex
+from kpt_workflow.base.errors import KptError, PlanVersionConflict
+from kpt_workflow.storage.idempotency import Answer, Claim, Outcome, previous
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 JSON = "application/json"
 
@@ -32,7 +32,7 @@ def once(uow: UnitOfWork, actor: Actor, key: str | None, request: dict[str, Any]
     request is refused; with the same one, the first answer comes back and nothing is written.
 
     One write transaction, `uow`'s, does it all: the key's lookup, the change, and the key stored
-    with the answer (see kpt_workflow.idempotency); a refusal the use-case committed (a blocked
+    with the answer (see kpt_workflow.storage.idempotency); a refusal the use-case committed (a blocked
     step) is stored by the unit of work and then raised, for the app's error handler to answer
     alike. `uow` may have read already (the caller's access), never written."""
     answer = partial(_answer, status_code)

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from kpt_workflow.db_threads import DatabaseThreads
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.config import Settings
-from kpt_workflow.db import make_engine
-from kpt_workflow.media import UploadLimits
-from kpt_workflow.migrate import require_current_schema
+from kpt_workflow.storage.db_threads import DatabaseThreads
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.base.media import UploadLimits
+from kpt_workflow.storage.migrate import require_current_schema
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from kpt_workflow.roles import ROLES
-from kpt_workflow.bounds import Period, Version
-from kpt_workflow.validation import TextInput
+from kpt_workflow.base.roles import ROLES
+from kpt_workflow.law.bounds import Period, Version
+from kpt_workflow.base.validation import TextInput
 
 
 class _Request(TextInput):

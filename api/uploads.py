@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 from fastapi import UploadFile
 
-from kpt_workflow.errors import FileTooLarge
-from kpt_workflow.media import UploadLimits
+from kpt_workflow.base.errors import FileTooLarge
+from kpt_workflow.base.media import UploadLimits
 
 MAX_NAME = 120  # characters of a display name, its extension included
 MAX_EXTENSION = 10

@@ -7,12 +7,12 @@ a small JSON object. It runs in one of two execution models (KPT_BENCH_BASELINE_
 - `thread-pool` (the idiomatic one): a plain `def` endpoint, which FastAPI runs in AnyIO's thread
   pool, one connection per pool thread;
 - `db-threads` (the real step route's): an `async def` endpoint that hands the write to the same
-  `kpt_workflow.db_threads.DatabaseThreads` the app uses. On SQLite that is the real thing whole:
-  an engine of `kpt_workflow.db.make_engine`, its one database thread, a `UnitOfWork` per row on
+  `kpt_workflow.storage.db_threads.DatabaseThreads` the app uses. On SQLite that is the real thing whole:
+  an engine of `kpt_workflow.storage.db.make_engine`, its one database thread, a `UnitOfWork` per row on
   the writers' shared connection, and the rows waiting committed together (group commit); the
   INSERT itself goes straight to the driver. On PostgreSQL, several threads, one connection each.
 
-SQLite otherwise (`thread-pool`): plain `sqlite3`, the PRAGMAs of `kpt_workflow.db` (passed by
+SQLite otherwise (`thread-pool`): plain `sqlite3`, the PRAGMAs of `kpt_workflow.storage.db` (passed by
 bench/http.py, which also creates the table), `BEGIN IMMEDIATE; INSERT; COMMIT`. PostgreSQL:
 `psycopg`, one autocommitted INSERT per request.
 
@@ -37,9 +37,9 @@ from pydantic import BaseModel, ConfigDict
 
 from sqlalchemy import Engine
 
-from kpt_workflow.db import make_engine
-from kpt_workflow.db_threads import POSTGRES_THREADS, DatabaseThreads
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.storage.db_threads import POSTGRES_THREADS, DatabaseThreads
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 URL_VAR = "KPT_BENCH_BASELINE_URL"  # a SQLite file path, or a postgresql:// conninfo
 PRAGMAS_VAR = "KPT_BENCH_SQLITE_PRAGMAS"  # ";"-separated, applied to every SQLite connection

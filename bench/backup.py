@@ -4,7 +4,7 @@ On a copy of the given database (the original is never touched), a writer thread
 at a time (BEGIN IMMEDIATE, INSERT, COMMIT, with kpt's durability settings) while the database is
 copied:
 
-- "un paso": `kpt backup`'s way (kpt_workflow.backup.copy_sqlite), the backup API with pages=-1;
+- "un paso": `kpt backup`'s way (kpt_workflow.services.backup.copy_sqlite), the backup API with pages=-1;
 - "pasos de N": the backup API N pages per step, as sqlite3's `.backup` under load; SQLite starts
   it over whenever another connection commits between two steps (counted; given up after
   --limite seconds);
@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kpt_workflow.backup import copy_sqlite
+from kpt_workflow.services.backup import copy_sqlite
 
 
 class GaveUp(Exception):

@@ -28,7 +28,7 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    (kpt_workflow/db_threads.py; one thread on SQLite) in one hand-off.
 B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validates the same JSON
    body and writes one ~600-byte row in its own transaction: on SQLite plain `sqlite3`, BEGIN
-   IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.db` (WAL,
+   IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.storage.db` (WAL,
    synchronous=FULL, foreign_keys, busy_timeout); on PostgreSQL one autocommitted `psycopg` INSERT.
    Same uvicorn command, same workers, same clients sending the same headers and bodies. It runs
    twice, once in each execution model, each on a fresh table:
@@ -109,17 +109,18 @@ from bench import _bare_app  # noqa: E402
 from bench.transitions import (BACK_EDGE, BASELINE_ROW_BYTES, BUSY_TIMEOUT_MS, LEGAL_DAY, SQLITE_PRAGMAS,  # noqa: E402
                                Samples, Setup, Timing, create_database, last_event_seq, machine_info,
                                prepare_plans, timing_line)
-from kpt_workflow import audit, replay  # noqa: E402
-from kpt_workflow.accounts import create_user  # noqa: E402
-from kpt_workflow.blobs import BlobStore  # noqa: E402
-from kpt_workflow.bootstrap import init_database  # noqa: E402
-from kpt_workflow.db import make_engine  # noqa: E402
-from kpt_workflow.engine import workflow  # noqa: E402
-from kpt_workflow.idempotency import TABLE as IDEMPOTENCY  # noqa: E402
-from kpt_workflow.recorder import PLAN  # noqa: E402
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit import replay  # noqa: E402
+from kpt_workflow.services.accounts import create_user  # noqa: E402
+from kpt_workflow.storage.blobs import BlobStore  # noqa: E402
+from kpt_workflow.services.bootstrap import init_database  # noqa: E402
+from kpt_workflow.storage.db import make_engine  # noqa: E402
+from kpt_workflow.lifecycle.engine import workflow  # noqa: E402
+from kpt_workflow.storage.idempotency import TABLE as IDEMPOTENCY  # noqa: E402
+from kpt_workflow.storage.recorder import PLAN  # noqa: E402
 from kpt_workflow.services.plans import WORKFLOW_NAME  # noqa: E402
 from kpt_workflow.states.schema import TransitionSpec  # noqa: E402
-from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
+from kpt_workflow.storage.unit_of_work import UnitOfWork  # noqa: E402
 
 HOST = "127.0.0.1"  # never anything but loopback
 TARGET_RATIO = 0.40

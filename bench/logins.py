@@ -4,7 +4,7 @@ A. Memory: `--burst` clients (50) each fetch the login form (its CSRF token and 
    barrier, then post the right password at once. The server process's resident memory (VmRSS
    from /proc/<pid>/status) is sampled every millisecond or so from before the burst to its end,
    and its high-water mark (VmHWM) read before and after. argon2's default costs 64 MiB per hash;
-   the process hashes at most kpt_workflow.accounts.HASHING_SLOTS (2) at a time, so the burst
+   the process hashes at most kpt_workflow.services.accounts.HASHING_SLOTS (2) at a time, so the burst
    should add about 128 MiB, not 50 × 64 MiB.
 B. Throttling: `--guesses` wrong passwords for one user name from one address, one after
    another: the statuses seen (401 until the per-user limit, then 429) and the Retry-After given.

@@ -1,4 +1,4 @@
-"""How long proving an upload's kind takes (kpt_workflow.media.identify), on the largest and the
+"""How long proving an upload's kind takes (kpt_workflow.base.media.identify), on the largest and the
 most awkward files the limits let through, and on hostile ones that must be refused cheaply:
 
 - a 20 MB scanned-like PDF (4 pages of incompressible images) and a 20 MB text PDF (~7,000
@@ -26,9 +26,9 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 from fpdf import FPDF  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from kpt_workflow.errors import KptError  # noqa: E402
-from kpt_workflow.media import identify  # noqa: E402
-from kpt_workflow.sample import pdf_of  # noqa: E402
+from kpt_workflow.base.errors import KptError  # noqa: E402
+from kpt_workflow.base.media import identify  # noqa: E402
+from kpt_workflow.services.sample import pdf_of  # noqa: E402
 
 
 def pdf_of_images(pages: int = 4) -> bytes:

@@ -60,11 +60,13 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, event, text  # noqa: E402
 
-from kpt_workflow import audit, chain_check  # noqa: E402
-from kpt_workflow.db import make_engine  # noqa: E402
-from kpt_workflow.demo import DEMO_END  # noqa: E402
-from kpt_workflow.reports import ReportFilters, national_report  # noqa: E402
-from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import chain_walk as chain_check  # noqa: E402
+from kpt_workflow.storage.db import make_engine  # noqa: E402
+from kpt_workflow.services.demo import DEMO_END  # noqa: E402
+from kpt_workflow.reports.national import ReportFilters, national_report  # noqa: E402
+from kpt_workflow.storage.unit_of_work import UnitOfWork  # noqa: E402
 
 TARGET_RATIO = 2.0
 TARGET_REPORT_MS = 300.0

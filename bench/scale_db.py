@@ -11,7 +11,7 @@
    `version` is updated in the same transaction, so replay still agrees with the tables; so are
    the `blocked_rule_day` counts of the appended refusals (`projections.count_refusal`, the fold
    the application's append uses, summed over the transaction and upserted once at its end).
-   `prev_hash`/`hash` come from `kpt_workflow.audit.compute_hash` in chain order; rows go in with
+   `prev_hash`/`hash` come from `kpt_workflow.audit.chain.compute_hash` in chain order; rows go in with
    executemany batches (`--batch`) inside large transactions (`--commit-every`), holding the write
    lock (BEGIN IMMEDIATE on SQLite, the chain's advisory lock on PostgreSQL).
 3. `audit.verify` and `replay.differences` over the result, printed (must be ok / empty).
@@ -46,13 +46,17 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, text, update  # noqa: E402
 
-from kpt_workflow import audit, projections, replay  # noqa: E402
-from kpt_workflow.blobs import BlobStore  # noqa: E402
-from kpt_workflow.bootstrap import init_database  # noqa: E402
-from kpt_workflow.db import WRITE_OPTION, make_engine  # noqa: E402
-from kpt_workflow.demo import DEMO_END, run_demo  # noqa: E402
-from kpt_workflow.models import Entity  # noqa: E402
-from kpt_workflow.recorder import CHAIN_LOCK_KEY, EVENTS, PLAN  # noqa: E402
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.storage import projections
+
+from kpt_workflow.audit import replay  # noqa: E402
+from kpt_workflow.storage.blobs import BlobStore  # noqa: E402
+from kpt_workflow.services.bootstrap import init_database  # noqa: E402
+from kpt_workflow.storage.db import WRITE_OPTION, make_engine  # noqa: E402
+from kpt_workflow.services.demo import DEMO_END, run_demo  # noqa: E402
+from kpt_workflow.storage.tables import Entity  # noqa: E402
+from kpt_workflow.storage.recorder import CHAIN_LOCK_KEY, EVENTS, PLAN  # noqa: E402
 
 MAX_EVENTS = 1_000_000
 FIRST_DAY = date(2024, 1, 1)

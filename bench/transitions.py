@@ -12,7 +12,7 @@ A. "guarded transitions + audit": `services.advance` called in its own
    re-filing. Every timed call must apply; a refusal is counted and makes the run invalid.
 A∥ The same steps from `--callers` concurrent callers (asyncio tasks, each owning a share of the
    plans), each handing its step to the database thread that serves the app's step route
-   (`kpt_workflow.db_threads.DatabaseThreads` of the engine: on SQLite one thread, which runs the
+   (`kpt_workflow.storage.db_threads.DatabaseThreads` of the engine: on SQLite one thread, which runs the
    steps waiting as one commit group, one COMMIT and one fsync for all, and answers them after
    it). A caller's next step leaves when the answer to its last one is back, so every step is
    durable (synchronous=FULL) before it counts, as in A. Latency: from hand-off to answer.
@@ -79,20 +79,24 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from kpt_workflow import audit, replay, services  # noqa: E402
-from kpt_workflow.access import operator
-from kpt_workflow.blobs import BlobStore  # noqa: E402
-from kpt_workflow.bootstrap import init_database  # noqa: E402
-from kpt_workflow.db import make_engine  # noqa: E402
-from kpt_workflow.db_threads import DatabaseThreads  # noqa: E402
-from kpt_workflow.engine import workflow  # noqa: E402
-from kpt_workflow.errors import GuardFailed  # noqa: E402
-from kpt_workflow.models import AuditEvent, Entity, Plan  # noqa: E402
-from kpt_workflow.recorder import EVENT_COLUMNS, SQLITE, step_sql  # noqa: E402
-from kpt_workflow.sample import (DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024,  # noqa: E402
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import replay
+
+from kpt_workflow import services  # noqa: E402
+from kpt_workflow.services.access import operator
+from kpt_workflow.storage.blobs import BlobStore  # noqa: E402
+from kpt_workflow.services.bootstrap import init_database  # noqa: E402
+from kpt_workflow.storage.db import make_engine  # noqa: E402
+from kpt_workflow.storage.db_threads import DatabaseThreads  # noqa: E402
+from kpt_workflow.lifecycle.engine import workflow  # noqa: E402
+from kpt_workflow.base.errors import GuardFailed  # noqa: E402
+from kpt_workflow.storage.tables import AuditEvent, Entity, Plan  # noqa: E402
+from kpt_workflow.storage.recorder import EVENT_COLUMNS, SQLITE, step_sql  # noqa: E402
+from kpt_workflow.services.sample import (DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024,  # noqa: E402
                                   STRATEGIC_PART, STRATEGY_DATES)
-from kpt_workflow.unit_of_work import UnitOfWork  # noqa: E402
-from kpt_workflow.words import MUNICIPIO  # noqa: E402
+from kpt_workflow.storage.unit_of_work import UnitOfWork  # noqa: E402
+from kpt_workflow.base.words import MUNICIPIO  # noqa: E402
 
 PERIOD = 2024
 ACTOR = operator("bench")
@@ -378,7 +382,7 @@ def run_statements_alone(path: Path, plan_ids: Sequence[str], seconds: float) ->
 # --- part B: bare sqlite3 baseline -------------------------------------------------------------
 
 def baseline_connection(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection with the durability settings of `kpt_workflow.db`."""
+    """A plain sqlite3 connection with the durability settings of `kpt_workflow.storage.db`."""
     connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     for pragma in SQLITE_PRAGMAS:
         connection.execute(pragma)

@@ -11,14 +11,16 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from kpt_workflow import accounts, services
-from kpt_workflow.access import operator
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.db import make_engine
-from kpt_workflow.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
-from kpt_workflow.schema import metadata
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services import accounts
+
+from kpt_workflow import services
+from kpt_workflow.services.access import operator
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
+from kpt_workflow.storage.schema import metadata
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 # What a test may write: everything but the reference data loaded by init (registry, indicator battery,

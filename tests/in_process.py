@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from kpt_workflow.cli import main
+from cli import main
 
 
 def run_kpt(capsys: pytest.CaptureFixture[str], args: Sequence[str]) -> tuple[int, str, str]:

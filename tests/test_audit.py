@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from kpt_workflow import audit, replay
-from kpt_workflow.canonical import canonical_json, sha256_hex
-from kpt_workflow.errors import GuardFailed
-from kpt_workflow.models import AuditEvent, BlockedRuleDay, Plan
-from kpt_workflow.unit_of_work import UnitOfWork
-from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, STEPS_2024
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import replay
+from kpt_workflow.storage.canonical import canonical_json, sha256_hex
+from kpt_workflow.base.errors import GuardFailed
+from kpt_workflow.storage.tables import AuditEvent, BlockedRuleDay, Plan
+from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.services.sample import DOCUMENTS_2024 as CYCLE_2024, STEPS_2024
 
 
 def _verify(engine: Engine) -> audit.VerifyReport:

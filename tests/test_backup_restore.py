@@ -16,15 +16,15 @@ from sqlalchemy import Engine, create_engine, make_url, select, text
 
 from in_process import run_kpt
 from kpt_workflow import services
-from kpt_workflow.access import operator
-from kpt_workflow.backup import BackupRefused, backup
-from kpt_workflow.checkpoints import generate_keys
-from kpt_workflow.config import Settings
-from kpt_workflow.db import make_engine
-from kpt_workflow.manifest import Manifest
-from kpt_workflow.models import Entity, Plan
-from kpt_workflow.restore import restore
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import operator
+from kpt_workflow.services.backup import BackupRefused, backup
+from kpt_workflow.audit.checkpoints import generate_keys
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.services.manifest import Manifest
+from kpt_workflow.storage.tables import Entity, Plan
+from kpt_workflow.services.restore import restore
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 Run = Callable[..., tuple[int, str]]
 
@@ -236,7 +236,7 @@ def test_a_restore_missing_a_blob_fails_its_verification(source, target, kpt, ne
 def test_without_pg_dump_the_backup_gives_the_command_to_run(engine, source, kpt, monkeypatch, tmp_path):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite se respalda sin programas externos")
-    monkeypatch.setattr("kpt_workflow.backup.shutil.which", lambda _name: None)
+    monkeypatch.setattr("kpt_workflow.services.backup.shutil.which", lambda _name: None)
     with pytest.raises(BackupRefused) as refused:
         backup(source, tmp_path / "respaldo")
     assert "pg_dump --format=custom --no-owner" in refused.value.message and "dbname=" in refused.value.message

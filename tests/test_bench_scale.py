@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from kpt_workflow import audit
-from kpt_workflow.recorder import EVENTS
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage.recorder import EVENTS
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 ENTITIES, EVENTS_IN_ALL = 40, 5_000

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine
 
 from in_process import run_kpt
-from kpt_workflow import blob_check
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.sample import PDF
+from kpt_workflow.audit import blob_check
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.services.sample import PDF
 
 DOC_TYPE = "formato_empalme_01"
 OTHER_PDF = PDF.replace(b"%%EOF", b"%otra\n%%EOF")
@@ -183,7 +183,7 @@ def test_a_write_past_the_file_size_limit_leaves_no_temporary_file(tmp_path):
     script = (
         "import resource, signal, sys\n"
         "from pathlib import Path\n"
-        "from kpt_workflow.blobs import BlobStore\n"
+        "from kpt_workflow.storage.blobs import BlobStore\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "store = BlobStore(Path(sys.argv[1]))\n"
         "store.folder.mkdir(parents=True)\n"

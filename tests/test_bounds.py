@@ -16,16 +16,16 @@ from pydantic import AnyUrl, BaseModel, Field, Json, TypeAdapter, ValidationErro
 from pydantic_core import core_schema
 
 from kpt_workflow import services
-from kpt_workflow.access import operator
-from kpt_workflow.bounds import (BASELINE_YEARS, INDICATOR_VALUES, INTEGER_MAX, PESOS, PLAN_YEARS, VERSIONS,
+from kpt_workflow.services.access import operator
+from kpt_workflow.law.bounds import (BASELINE_YEARS, INDICATOR_VALUES, INTEGER_MAX, PESOS, PLAN_YEARS, VERSIONS,
                                  Exact, Whole, number_text)
-from kpt_workflow.cli.common import parse_int
-from kpt_workflow.errors import InvalidInput
-from kpt_workflow.models import Plan, PlanInvestment
-from kpt_workflow.sample import STRATEGY_DATES
-from kpt_workflow.strategy import MAX_LINES, parse_investment_plan, parse_strategic_part
-from kpt_workflow.unit_of_work import UnitOfWork
-from kpt_workflow.validation import GENERIC, _message, describe, describe_error
+from cli.common import parse_int
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.storage.tables import Plan, PlanInvestment
+from kpt_workflow.services.sample import STRATEGY_DATES
+from kpt_workflow.lifecycle.strategy import MAX_LINES, parse_investment_plan, parse_strategic_part
+from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.base.validation import GENERIC, _message, describe, describe_error
 
 ENGLISH = ("Input should", "Value error", "should", "valid ", "Field required", "greater than", "less than",
            "at most", "at least", "characters", "digits", "Unable", "must")

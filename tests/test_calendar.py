@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpt_workflow import calendar as calendar_module
-from kpt_workflow.calendar import (
+from kpt_workflow.law import calendar as calendar_module
+from kpt_workflow.law.calendar import (
     TermReadings,
     add_months,
     add_working_days,

@@ -6,13 +6,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.categories import (CATEGORIES_PATH, CATEGORY, CategoryRow, import_categories, latest_categories,
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.reference.categories import (CATEGORIES_PATH, CATEGORY, CategoryRow, import_categories, latest_categories,
                                      read_categories)
-from kpt_workflow.entities import DIVIPOLA_PATH
-from kpt_workflow.errors import InvalidInput
-from kpt_workflow.recorder import ENTITY
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.reference.entities import DIVIPOLA_PATH
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.storage.recorder import ENTITY
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 HEADER = ["codigo_divipola", "nivel", "cod_dpto", "departamento", "entidad", "cat_2022", "cat_2023"]
 

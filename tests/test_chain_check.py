@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, select, text, update
 
-from kpt_workflow import audit, chain_check
-from kpt_workflow.canonical import utc_text
-from kpt_workflow.cli import main
-from kpt_workflow.models import AuditEvent
-from kpt_workflow.sample import DOCUMENTS_2024
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import chain_walk as chain_check
+from kpt_workflow.storage.canonical import utc_text
+from cli import main
+from kpt_workflow.storage.tables import AuditEvent
+from kpt_workflow.services.sample import DOCUMENTS_2024
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 EVENTS = AuditEvent.__table__
 # Text a database stores (PostgreSQL refuses NUL); unicode, quotes and control characters included.

@@ -12,7 +12,7 @@ import pytest
 
 from in_process import run_kpt
 from kpt_workflow.rules import RULES
-from kpt_workflow.sample import PDF
+from kpt_workflow.services.sample import PDF
 
 STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
 
@@ -174,7 +174,7 @@ def test_commands_work_in_fresh_processes(tmp_path):
     env = {**os.environ, "KPT_DATABASE_URL": f"sqlite:///{tmp_path / 'kpt.db'}", "KPT_DATA_DIR": str(tmp_path / "data")}
 
     def kpt(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", "from kpt_workflow.cli import main; main()", *args],
+        return subprocess.run([sys.executable, "-c", "from cli import main; main()", *args],
                               env=env, capture_output=True, text=True, timeout=120)
 
     assert kpt("init").returncode == 0
@@ -245,8 +245,8 @@ def test_an_investment_csv_with_an_exponent_is_refused_at_once(kpt, tmp_path):
 
 def _token_works(tmp_path: Path, token: str) -> bool:
     """Whether the API would let `token` in: the access read every request makes."""
-    from kpt_workflow.accounts import actor_for_token
-    from kpt_workflow.db import make_engine
+    from kpt_workflow.services.accounts import actor_for_token
+    from kpt_workflow.storage.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'kpt.db'}")
     try:
@@ -293,8 +293,8 @@ def test_user_commands_refuse_an_unknown_user_in_spanish(kpt):
 def test_security_log_prints_times_in_colombia(kpt, tmp_path):
     from datetime import datetime, timezone
 
-    from kpt_workflow import security_log
-    from kpt_workflow.db import make_engine
+    from kpt_workflow.audit import security_log
+    from kpt_workflow.storage.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'kpt.db'}")
     with engine.begin() as conn:

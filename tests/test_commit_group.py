@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import Engine, event, text
 
 from kpt_workflow import services
-from kpt_workflow.access import operator
-from kpt_workflow.audit import verify
-from kpt_workflow.commit_group import CommitLost, commit_group
-from kpt_workflow.db import sqlite_writer
-from kpt_workflow.db_threads import DatabaseThreads
-from kpt_workflow.errors import GuardFailed
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import operator
+from kpt_workflow.audit.chain import verify
+from kpt_workflow.storage.commit_group import CommitLost, commit_group
+from kpt_workflow.storage.db import sqlite_writer
+from kpt_workflow.storage.db_threads import DatabaseThreads
+from kpt_workflow.base.errors import GuardFailed
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 from fresh_thread import on_a_fresh_thread
 
 

@@ -3,11 +3,15 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from kpt_workflow import audit, replay, services
-from kpt_workflow.access import operator
-from kpt_workflow.errors import PlanVersionConflict
-from kpt_workflow.repository import plan_record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import replay
+
+from kpt_workflow import services
+from kpt_workflow.services.access import operator
+from kpt_workflow.base.errors import PlanVersionConflict
+from kpt_workflow.storage.repository import plan_record
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 ATTEMPTS = 12
 

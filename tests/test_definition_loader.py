@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpt_workflow import engine
-from kpt_workflow.errors import DefinitionError, UnknownTrigger
+from kpt_workflow.lifecycle import engine
+from kpt_workflow.base.errors import DefinitionError, UnknownTrigger
 from kpt_workflow.states.loader import load_definition
 
 PDT_PATH = engine.DEFINITIONS_DIR / "pdt.yaml"
@@ -75,7 +75,7 @@ def test_minimal_definition_loads(tmp_path):
 
 
 # (definition, key the message is prefixed with, names it quotes). Schema errors come from pydantic,
-# translated by kpt_workflow.validation into the same key spelling, quoting the value.
+# translated by kpt_workflow.base.validation into the same key spelling, quoting the value.
 INVALID = [
     pytest.param(definition(transitions=patched(TRANSITIONS, 1, rules=[PLAIN_RULE, "regla_inventada"])),
                  "transitions[1].rules[1]", ("regla_inventada", "cerrar"), id="unknown-rule"),

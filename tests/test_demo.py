@@ -4,13 +4,15 @@ from datetime import date
 
 from sqlmodel import select
 
-from kpt_workflow import audit, replay
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.db import make_engine
-from kpt_workflow.demo import DEMO_END, run_demo
-from kpt_workflow.models import SYNTHETIC_DEMO, DatasetMarker, Entity
-from kpt_workflow.recorder import EVENTS
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import replay
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.services.demo import DEMO_END, run_demo
+from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity
+from kpt_workflow.storage.recorder import EVENTS
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def _sample(engine, size=90):  # type: ignore[no-untyped-def]

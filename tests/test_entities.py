@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import select
 
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.entities import DIVIPOLA_COLUMNS, DIVIPOLA_PATH
-from kpt_workflow.models import Entity, Plan
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.reference.entities import DIVIPOLA_COLUMNS, DIVIPOLA_PATH
+from kpt_workflow.storage.tables import Entity, Plan
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def _entities(engine) -> dict[str, Entity]:

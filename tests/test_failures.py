@@ -18,10 +18,10 @@ from sqlalchemy import Engine, text
 
 from in_process import run_kpt
 from api.app import create_app
-from kpt_workflow import audit
-from kpt_workflow.accounts import create_user
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 
@@ -104,7 +104,7 @@ def _kpt_with_file_limit(url: str, data_dir: Path, limit: int, *args: str) -> su
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     env = {**os.environ, "KPT_DATABASE_URL": url, "KPT_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-c", "from kpt_workflow.cli import main; main()", *args], env=env,
+    return subprocess.run([sys.executable, "-c", "from cli import main; main()", *args], env=env,
                           preexec_fn=limited, capture_output=True, text=True, timeout=120)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kpt_workflow.figures import number
+from kpt_workflow.base.figures import number
 
 
 @pytest.mark.parametrize(("value", "written"), [

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, Engine, event, func, select, text, update
 from sqlalchemy.engine import RootTransaction
 from sqlalchemy.exc import DBAPIError
 
-from kpt_workflow.db_threads import DatabaseThreads
-from kpt_workflow.recorder import PLAN
-from kpt_workflow.unit_of_work import UnitOfWork, connections_kept
+from kpt_workflow.storage.db_threads import DatabaseThreads
+from kpt_workflow.storage.recorder import PLAN
+from kpt_workflow.storage.unit_of_work import UnitOfWork, connections_kept
 from fresh_thread import on_a_fresh_thread
 
 

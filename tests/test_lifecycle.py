@@ -5,12 +5,14 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from kpt_workflow import audit, services
-from kpt_workflow.access import operator
-from kpt_workflow.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
-from kpt_workflow.models import AuditEvent, Plan
-from kpt_workflow.status import plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow import services
+from kpt_workflow.services.access import operator
+from kpt_workflow.base.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
+from kpt_workflow.storage.tables import AuditEvent, Plan
+from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def _status(engine, plan_id, today=date(2024, 2, 1)):

@@ -1,4 +1,4 @@
-"""A file is what its bytes say: crafted byte strings against kpt_workflow.media, each refused with
+"""A file is what its bytes say: crafted byte strings against kpt_workflow.base.media, each refused with
 its stable code and reason, whatever name or type it would have claimed; and the catalog's formats."""
 
 import io
@@ -13,10 +13,10 @@ import pytest
 import yaml
 from fpdf import FPDF
 
-from kpt_workflow.document_types import CATALOG_PATH, load_catalog
-from kpt_workflow.errors import DefinitionError, KptError
-from kpt_workflow.media import CSV, DOCX, PDF, XLSX, UploadLimits, check, identify
-from kpt_workflow.sample import PDF as SAMPLE_PDF, minimal_pdf
+from kpt_workflow.reference.document_types import CATALOG_PATH, load_catalog
+from kpt_workflow.base.errors import DefinitionError, KptError
+from kpt_workflow.base.media import CSV, DOCX, PDF, XLSX, UploadLimits, check, identify
+from kpt_workflow.services.sample import PDF as SAMPLE_PDF, minimal_pdf
 
 ALL = ("pdf", "xlsx", "docx", "csv")
 CONTENT_TYPES = b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'

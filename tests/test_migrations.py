@@ -9,11 +9,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from kpt_workflow import projections, replay, term_ends
-from kpt_workflow.errors import GuardFailed
-from kpt_workflow.migrate import alembic_config
-from kpt_workflow.schema import metadata
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage import projections
+
+from kpt_workflow.audit import replay
+
+from kpt_workflow.storage import term_ends
+from kpt_workflow.base.errors import GuardFailed
+from kpt_workflow.storage.migrate import alembic_config
+from kpt_workflow.storage.schema import metadata
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def test_migrated_schema_matches_the_models(engine):

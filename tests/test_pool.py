@@ -5,9 +5,7 @@ one the server closed meanwhile is replaced, and one back from use moments ago c
 import pytest
 from sqlalchemy import Engine
 
-from kpt_workflow import db
-
-
+from kpt_workflow.storage import db
 def _backend(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())

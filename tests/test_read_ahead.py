@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, text, update
 
-from kpt_workflow.roles import PLANEACION
-from kpt_workflow.accounts import actor_for_token, create_user
-from kpt_workflow.idempotency import Answer, Claim, previous
-from kpt_workflow.read_ahead import read_step_ahead
-from kpt_workflow.recorder import PLAN, recorder
-from kpt_workflow.repository import latest_documents, plan_record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.base.roles import PLANEACION
+from kpt_workflow.services.accounts import actor_for_token, create_user
+from kpt_workflow.storage.idempotency import Answer, Claim, previous
+from kpt_workflow.services.read_ahead import read_step_ahead
+from kpt_workflow.storage.recorder import PLAN, recorder
+from kpt_workflow.storage.repository import latest_documents, plan_record
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 LEGAL_DAY = date(2024, 3, 1)
 

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, func, select, update
 
-from kpt_workflow import audit
-from kpt_workflow.db import make_engine
-from kpt_workflow.facts import FILED, WITHDRAWN
-from kpt_workflow.recorder import EVENTS, PLAN, _folded_documents, recorder
-from kpt_workflow.repository import plan_record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.law.facts import FILED, WITHDRAWN
+from kpt_workflow.storage.recorder import EVENTS, PLAN, _folded_documents, recorder
+from kpt_workflow.storage.repository import plan_record
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 ROWS = [
     ["acta_ctp", 1, FILED, "2024-03-01", None],

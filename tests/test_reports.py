@@ -14,20 +14,20 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from kpt_workflow.categories import import_categories, latest_categories, read_categories
-from kpt_workflow.db import make_engine
-from kpt_workflow.demo import DEMO_END, EMPALME, run_demo
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import GuardFailed, InvalidInput
-from kpt_workflow.models import Entity
-from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
-from kpt_workflow.recorder import DOCUMENT, EVENTS, PLAN
-from kpt_workflow.report_export import ROW_HEADERS, export_report_xlsx, export_rows_csv, export_rows_xlsx
-from kpt_workflow.reports import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
+from kpt_workflow.reference.categories import import_categories, latest_categories, read_categories
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.services.demo import DEMO_END, EMPALME, run_demo
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import GuardFailed, InvalidInput
+from kpt_workflow.storage.tables import Entity
+from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.storage.recorder import DOCUMENT, EVENTS, PLAN
+from kpt_workflow.reports.report_export import ROW_HEADERS, export_report_xlsx, export_rows_csv, export_rows_xlsx
+from kpt_workflow.reports.national import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
                                   planning_entities, plans_by_state, top_blocking_rules)
 from kpt_workflow.rules import RULES
-from kpt_workflow.status import plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 LIFECYCLE = [s.name for s in workflow("pdt").definition.states]
 

@@ -6,12 +6,12 @@ from types import MappingProxyType
 import pytest
 import yaml
 
-from kpt_workflow.document_types import load_catalog
-from kpt_workflow.engine import DEFINITIONS_DIR, workflow
-from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DeadlineFact, DocumentFact, PlanFacts
+from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.lifecycle.engine import DEFINITIONS_DIR, workflow
+from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DeadlineFact, DocumentFact, PlanFacts
 from kpt_workflow.rules import RULES, Outcome, documents, terms
 from kpt_workflow.rules.documents import EMPALME_FORMATS, presence_rule_name
-from kpt_workflow.words import DEPARTAMENTO, MUNICIPIO
+from kpt_workflow.base.words import DEPARTAMENTO, MUNICIPIO
 
 TODAY = date(2024, 5, 2)
 ONE_DAY = timedelta(days=1)

@@ -14,13 +14,13 @@ from sqlalchemy import Engine, event, text
 
 from in_process import run_kpt
 from api.app import create_app
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.config import Settings
-from kpt_workflow.db import make_engine
-from kpt_workflow.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.storage.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,
                                   head_revision, known_revisions, require_current_schema)
-from kpt_workflow.repository import plan_record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage.repository import plan_record
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def _url(engine: Engine) -> str:

@@ -18,20 +18,26 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from sqlalchemy import select
 
-from kpt_workflow import audit, calendar, replay, services
-from kpt_workflow.access import operator
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.db import make_engine
-from kpt_workflow.document_types import load_catalog
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import GuardFailed, InvalidInput, UnknownTrigger
-from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
-from kpt_workflow.models import AuditEvent, Plan
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.law import calendar
+
+from kpt_workflow.audit import replay
+
+from kpt_workflow import services
+from kpt_workflow.services.access import operator
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.storage.db import make_engine
+from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import GuardFailed, InvalidInput, UnknownTrigger
+from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
-from kpt_workflow.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
+from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
 from kpt_workflow.services.plans import COUNCIL_DECISIONS, WORKFLOW_NAME
-from kpt_workflow.status import plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 FLOW = workflow(WORKFLOW_NAME)
 CATALOG = load_catalog()

@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow.access import operator
-from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, STEPS_2024, STRATEGIC_PART
-from kpt_workflow import replay, services, strategy
-from kpt_workflow.errors import GuardFailed, InvalidInput
-from kpt_workflow.models import AuditEvent, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
-from kpt_workflow.repository import program_facts
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import operator
+from kpt_workflow.services.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, STEPS_2024, STRATEGIC_PART
+from kpt_workflow.audit import replay
+from kpt_workflow import services
+from kpt_workflow.lifecycle import strategy
+from kpt_workflow.base.errors import GuardFailed, InvalidInput
+from kpt_workflow.storage.tables import AuditEvent, Indicator, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.repository import program_facts
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 # Everything `iniciar_construccion` and `radicar_ante_ctp` ask for, and nothing filed later.
 LATER_DOCUMENTS = ("concepto_ctp", "concepto_autoridad_ambiental", "radicado_corporacion")

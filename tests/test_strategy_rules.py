@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpt_workflow.facts import FILED, WITHDRAWN, DocumentFact, GoalFact, InvestmentFact, PlanFacts, ProgramFact
+from kpt_workflow.law.facts import FILED, WITHDRAWN, DocumentFact, GoalFact, InvestmentFact, PlanFacts, ProgramFact
 from kpt_workflow.rules import RULES, Outcome
 
 PERIOD = 2024

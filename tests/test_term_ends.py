@@ -6,14 +6,16 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from kpt_workflow import calendar, services
-from kpt_workflow.access import operator
-from kpt_workflow.bootstrap import init_database
-from kpt_workflow.deadlines import readings
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import InvalidInput
-from kpt_workflow.term_ends import FIRST_DAY, LAST_DAY, TERM_END, refresh, term_key
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.law import calendar
+
+from kpt_workflow import services
+from kpt_workflow.services.access import operator
+from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.law.deadlines import readings
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.storage.term_ends import FIRST_DAY, LAST_DAY, TERM_END, refresh, term_key
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 TERMS = {term_key(t): t for spec in workflow("pdt").definition.deadlines for t in spec.terms}
 

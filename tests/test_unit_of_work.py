@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from kpt_workflow.db import WriterLock, make_engine
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage.db import WriterLock, make_engine
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 SHORT_TIMEOUT_MS = 1000
 

@@ -17,7 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.edge.headers import SecurityHeaders, docs_policies
 from api.edge.limits import BodyLimits
 from api.edge.nul import NulInRequest
-from kpt_workflow.config import Settings
+from kpt_workflow.base.config import Settings
 
 
 def outside(app: FastAPI, settings: Settings, stack: ASGIApp) -> ASGIApp:

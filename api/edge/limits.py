@@ -13,7 +13,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.edge.replies import refuse
-from kpt_workflow.figures import number
+from kpt_workflow.base.figures import number
 
 # A document's form carries a few short fields beside it (type, dates, number, CSRF token) and the
 # multipart framing: this much on top of the document limit, no more.

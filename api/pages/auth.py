@@ -1,5 +1,5 @@
 """Login and logout (argon2-hashed passwords, server-side sessions named by a signed cookie, CSRF
-on the forms, failed logins throttled: kpt_workflow.sessions)."""
+on the forms, failed logins throttled: kpt_workflow.services.sessions)."""
 
 from datetime import datetime, timezone
 from typing import Annotated
@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SESSION_ID, GuardsDep, RuntimeDep, client_address, session_of
 from api.pages.web import CsrfChecked, flash, render
-from kpt_workflow import sessions
-from kpt_workflow.accounts import HashingBusy
-from kpt_workflow.errors import Unauthorized
-from kpt_workflow.throttle import TooManyAttempts
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services import sessions
+from kpt_workflow.services.accounts import HashingBusy
+from kpt_workflow.base.errors import Unauthorized
+from kpt_workflow.services.throttle import TooManyAttempts
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 _REFUSED = {Unauthorized: 401, TooManyAttempts: 429, HashingBusy: 503}

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from kpt_workflow.figures import number
+from kpt_workflow.base.figures import number
 
 
 def bar_chart(title: str, bars: list[tuple[str, float]], unit: str = "", width: int = 640) -> str:

@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
-from kpt_workflow.access import report_filters
-from kpt_workflow.roles import DEPARTAMENTO
-from kpt_workflow.report_export import export_report_xlsx, export_rows_csv
-from kpt_workflow.reports import ReportFilters, national_report
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import report_filters
+from kpt_workflow.base.roles import DEPARTAMENTO
+from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
+from kpt_workflow.reports.national import ReportFilters, national_report
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 100

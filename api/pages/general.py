@@ -5,10 +5,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import RuntimeDep
 from api.pages.web import PageActor, render
-from kpt_workflow import calendar
-from kpt_workflow.roles import CORPORACION, PLANEACION
-from kpt_workflow.diagram import mermaid
-from kpt_workflow.engine import workflow
+from kpt_workflow.law import calendar
+from kpt_workflow.base.roles import CORPORACION, PLANEACION
+from kpt_workflow.states.diagram import mermaid
+from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.rules import RULES
 
 router = APIRouter(include_in_schema=False)

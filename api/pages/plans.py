@@ -10,17 +10,20 @@ from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
-from kpt_workflow import audit, calendar, services, strategy
-from kpt_workflow.access import Actor, plan_permissions, visible_plan
-from kpt_workflow.bounds import VERSIONS
-from kpt_workflow.completeness import completeness_report
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import GuardFailed, InvalidInput, KptError
-from kpt_workflow.facts import JUSTIFIED_ABSENCE
-from kpt_workflow.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
-from kpt_workflow.requirements import document_requirements
-from kpt_workflow.status import plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.law import calendar
+from kpt_workflow import services
+from kpt_workflow.lifecycle import strategy
+from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
+from kpt_workflow.law.bounds import VERSIONS
+from kpt_workflow.lifecycle.completeness import completeness_report
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import GuardFailed, InvalidInput, KptError
+from kpt_workflow.law.facts import JUSTIFIED_ABSENCE
+from kpt_workflow.storage.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
+from kpt_workflow.lifecycle.requirements import document_requirements
+from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 200  # pages stay light on slow links

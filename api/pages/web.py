@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_ID, Caller, RuntimeDep, session_of
-from kpt_workflow.access import Actor, role_names
-from kpt_workflow.errors import Forbidden, KptError, Unauthorized
-from kpt_workflow.figures import number
-from kpt_workflow.repository import holds_synthetic_demo
-from kpt_workflow.sessions import SessionExpired
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import Actor, role_names
+from kpt_workflow.base.errors import Forbidden, KptError, Unauthorized
+from kpt_workflow.base.figures import number
+from kpt_workflow.storage.repository import holds_synthetic_demo
+from kpt_workflow.services.sessions import SessionExpired
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 from templates import TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 
 from api.deps import CurrentActor, GuardsDep, RuntimeDep, client_address
 from api.schemas import UserCreate
-from kpt_workflow import audit_mark
-from kpt_workflow.access import require_role
-from kpt_workflow.accounts import create_user, deactivate_user, rotate_token
-from kpt_workflow.roles import ADMIN, DNP
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import mark as audit_mark
+from kpt_workflow.services.access import require_role
+from kpt_workflow.services.accounts import create_user, deactivate_user, rotate_token
+from kpt_workflow.base.roles import ADMIN, DNP
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["auditoría y usuarios"])
 

@@ -14,15 +14,17 @@ from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
 from api.uploads import content_disposition, content_hash, read_upload
-from kpt_workflow import blob_check, security_log, services
-from kpt_workflow.access import Actor
-from kpt_workflow.document_types import load_catalog
-from kpt_workflow.errors import NotFound
-from kpt_workflow.facts import JUSTIFIED_ABSENCE, WITHDRAWN
-from kpt_workflow.media import MEDIA_TYPES
-from kpt_workflow.repository import document_versions
-from kpt_workflow.requirements import document_requirements
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import blob_check
+from kpt_workflow.audit import security_log
+from kpt_workflow import services
+from kpt_workflow.services.access import Actor
+from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.base.errors import NotFound
+from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
+from kpt_workflow.base.media import MEDIA_TYPES
+from kpt_workflow.storage.repository import document_versions
+from kpt_workflow.lifecycle.requirements import document_requirements
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["documentos"])
 DocType = Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]

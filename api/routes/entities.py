@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query
 from sqlmodel import select
 
 from api.deps import CurrentActor, RuntimeDep
-from kpt_workflow.errors import NotFound
-from kpt_workflow.models import Entity, Indicator
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.base.errors import NotFound
+from kpt_workflow.storage.tables import Entity, Indicator
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["entidades"])
 

@@ -12,13 +12,15 @@ from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
-from kpt_workflow import audit, calendar, services
-from kpt_workflow.bounds import VERSIONS
-from kpt_workflow.errors import InvalidInput
-from kpt_workflow.read_ahead import read_step_ahead
-from kpt_workflow import repository
-from kpt_workflow.status import plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.law import calendar
+from kpt_workflow import services
+from kpt_workflow.law.bounds import VERSIONS
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.services.read_ahead import read_step_ahead
+from kpt_workflow.storage import repository
+from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["planes"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, RuntimeDep
-from kpt_workflow.access import report_filters
-from kpt_workflow.reports import national_report
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import report_filters
+from kpt_workflow.reports.national import national_report
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["tablero"])
 

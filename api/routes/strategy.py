@@ -14,10 +14,10 @@ from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionQuery, expected_version
 from kpt_workflow import services
-from kpt_workflow.access import Actor
-from kpt_workflow.repository import PlanRecord, investment_facts, program_facts
-from kpt_workflow.strategy import InvestmentPlanInput, StrategicPartInput
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.access import Actor
+from kpt_workflow.storage.repository import PlanRecord, investment_facts, program_facts
+from kpt_workflow.lifecycle.strategy import InvestmentPlanInput, StrategicPartInput
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["parte estratégica e inversiones"])
 LegalDate = Annotated[date | None, Query(description="Fecha legal del registro")]

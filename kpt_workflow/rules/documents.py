@@ -1,7 +1,7 @@
 """Rules on the documents a step needs: one presence rule per catalog type, and the empalme."""
 
-from kpt_workflow.document_types import DocumentType, load_catalog
-from kpt_workflow.facts import JUSTIFIED_ABSENCE, PlanFacts
+from kpt_workflow.reference.document_types import DocumentType, load_catalog
+from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, PlanFacts
 from kpt_workflow.rules.registry import Verdict, register, rule
 
 FAMILY = "documentos"

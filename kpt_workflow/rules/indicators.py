@@ -1,6 +1,6 @@
 """Rules on the parte estratégica and its indicators (the homogeneous battery)."""
 
-from kpt_workflow.facts import GoalFact, PlanFacts
+from kpt_workflow.law.facts import GoalFact, PlanFacts
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "indicadores"

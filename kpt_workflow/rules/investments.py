@@ -1,6 +1,6 @@
 """Rules on the plan plurianual de inversiones (program × year × source, whole pesos)."""
 
-from kpt_workflow.facts import PlanFacts
+from kpt_workflow.law.facts import PlanFacts
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "inversiones"

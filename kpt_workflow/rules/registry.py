@@ -8,7 +8,7 @@ first failure, so a refused step shows the whole checklist at once.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from kpt_workflow.facts import PlanFacts
+from kpt_workflow.law.facts import PlanFacts
 
 
 @dataclass(frozen=True)

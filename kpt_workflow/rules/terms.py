@@ -4,7 +4,7 @@ A permission that opens when a term runs out opens only after the LATER of the l
 of that term (DOMAIN.md): an act issued one day early could be annulled.
 """
 
-from kpt_workflow.facts import PlanFacts
+from kpt_workflow.law.facts import PlanFacts
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "plazos"

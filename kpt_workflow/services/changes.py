@@ -8,14 +8,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from kpt_workflow import audit, calendar, security_log
-from kpt_workflow.access import Actor
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import Forbidden, InvalidInput, PlanVersionConflict
-from kpt_workflow.idempotency import Outcome
-from kpt_workflow.recorder import recorder
-from kpt_workflow.repository import PlanRecord, plan_record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.law import calendar
+
+from kpt_workflow.audit import security_log
+from kpt_workflow.services.access import Actor
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import Forbidden, InvalidInput, PlanVersionConflict
+from kpt_workflow.storage.idempotency import Outcome
+from kpt_workflow.storage.recorder import recorder
+from kpt_workflow.storage.repository import PlanRecord, plan_record
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def now() -> datetime:
@@ -37,7 +41,7 @@ def conflict(plan_id: str, read: int | None, current: int) -> PlanVersionConflic
 
 
 Authorize = Callable[[PlanRecord], None]
-"""Raises unless the actor may make the change to this plan (kpt_workflow.access)."""
+"""Raises unless the actor may make the change to this plan (kpt_workflow.services.access)."""
 
 
 def checked(uow: UnitOfWork, actor: Actor, subject: str, check: Callable[[], None]) -> None:

@@ -5,18 +5,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from kpt_workflow import blob_check, calendar
-from kpt_workflow.access import Actor, require_change
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.document_types import load_catalog
-from kpt_workflow.errors import EmptyFile, InvalidInput
-from kpt_workflow.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
-from kpt_workflow.media import REFUSALS, check
-from kpt_workflow.repository import DOCUMENT, PlanRecord, latest_documents
+from kpt_workflow.audit import blob_check
+
+from kpt_workflow.law import calendar
+from kpt_workflow.services.access import Actor, require_change
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.base.errors import EmptyFile, InvalidInput
+from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
+from kpt_workflow.base.media import REFUSALS, check
+from kpt_workflow.storage.repository import DOCUMENT, PlanRecord, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
-from kpt_workflow.status import plan_deadlines
-from kpt_workflow.unit_of_work import UnitOfWork
-from kpt_workflow.validation import NUL_MESSAGE, has_nul
+from kpt_workflow.lifecycle.status import plan_deadlines
+from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.base.validation import NUL_MESSAGE, has_nul
 
 
 @dataclass(frozen=True)

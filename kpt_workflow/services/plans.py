@@ -2,19 +2,21 @@
 
 from datetime import date
 
-from kpt_workflow import audit, calendar
-from kpt_workflow.access import Actor, require_plan_creation, require_step
-from kpt_workflow.engine import workflow
-from kpt_workflow.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
-from kpt_workflow.models import Entity, Plan
-from kpt_workflow.recorder import PLAN
-from kpt_workflow.repository import PlanRecord, get_entity
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.law import calendar
+from kpt_workflow.services.access import Actor, require_plan_creation, require_step
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
+from kpt_workflow.storage.tables import Entity, Plan
+from kpt_workflow.storage.recorder import PLAN
+from kpt_workflow.storage.repository import PlanRecord, get_entity
 from kpt_workflow.rules import evaluate
-from kpt_workflow.blobs import BlobStore
+from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.documents import Filing, file_in
 from kpt_workflow.services.changes import check_legal_date, checked, commit, event, now, open_change, record
-from kpt_workflow.status import plan_facts, plan_status
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.lifecycle.status import plan_facts, plan_status
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 WORKFLOW_NAME = "pdt"
 COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}

@@ -5,11 +5,15 @@ from datetime import date
 from sqlalchemy import Table, delete
 from sqlmodel import SQLModel, select
 
-from kpt_workflow import calendar, indicators, strategy
-from kpt_workflow.access import Actor, require_change
-from kpt_workflow.models import Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.law import calendar
+
+from kpt_workflow.reference import indicators
+
+from kpt_workflow.lifecycle import strategy
+from kpt_workflow.services.access import Actor, require_change
+from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor: Actor, legal_date: date | None = None,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kpt_workflow.document_types import load_catalog
-from kpt_workflow.errors import DefinitionError
+from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.base.errors import DefinitionError
 from kpt_workflow.rules import RULES
 from kpt_workflow.states.schema import PERIOD_START, DefinitionSpec
-from kpt_workflow.validation import describe
-from kpt_workflow.yaml_files import read_yaml
+from kpt_workflow.base.validation import describe
+from kpt_workflow.base.yaml_files import read_yaml
 
 
 def load_definition(path: Path) -> DefinitionSpec:

@@ -4,8 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kpt_workflow.roles import CORPORACION, DEPARTAMENTO, DNP, PLANEACION
-from kpt_workflow.validation import IDENTIFIER
+from kpt_workflow.base.roles import CORPORACION, DEPARTAMENTO, DNP, PLANEACION
+from kpt_workflow.base.validation import IDENTIFIER
 
 PERIOD_START = "inicio_periodo"
 

@@ -11,9 +11,9 @@ from httpx import Response
 from sqlalchemy import Engine
 
 from api.app import create_app
-from kpt_workflow.accounts import create_user
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 OWN, FOREIGN = "05001", "11001"
 # role -> (own entity, foreign entity) each user of that role belongs to

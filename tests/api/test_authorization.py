@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from kpt_workflow.sample import INVESTMENT_PLAN, PDF, STRATEGIC_PART
+from kpt_workflow.services.sample import INVESTMENT_PLAN, PDF, STRATEGIC_PART
 
 API = "/api/v1"
 PUBLIC = {("get", f"{API}/health")}

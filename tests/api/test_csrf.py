@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kpt_workflow.accounts import create_user
-from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 OWN_ORIGIN = "http://testserver"  # TestClient's base URL

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from api import deps
-from kpt_workflow.db_threads import POSTGRES_THREADS, DatabaseThreads
+from kpt_workflow.storage.db_threads import POSTGRES_THREADS, DatabaseThreads
 from api.routes import plans as plan_routes
-from kpt_workflow.errors import PlanVersionConflict
+from kpt_workflow.base.errors import PlanVersionConflict
 
 API = "/api/v1"
 

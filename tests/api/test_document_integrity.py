@@ -5,10 +5,10 @@ security log without touching the plan's version; filing the same bytes again re
 import pytest
 from sqlalchemy import Engine
 
-from kpt_workflow import security_log
-from kpt_workflow.repository import plan_record
-from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import security_log
+from kpt_workflow.storage.repository import plan_record
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 DOC_TYPE, LEGAL_DATE = "formato_empalme_01", "2023-12-15"

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow.sample import PDF
-from kpt_workflow.schema import metadata
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.schema import metadata
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 from live import served
 
 API = "/api/v1"

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from live import served
-from kpt_workflow import audit, replay
-from kpt_workflow.recorder import PLAN
-from kpt_workflow.sample import PDF
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit import replay
+from kpt_workflow.storage.recorder import PLAN
+from kpt_workflow.services.sample import PDF
 
 API = "/api/v1"
 CLIENTS = 50

@@ -11,7 +11,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.server import ServerState
 
 from api.http_protocol import HTTP_PROTOCOL, NoDelayHTTPProtocol
-from kpt_workflow.cli import service
+from cli import service
 
 
 async def _nodelay_of_an_accepted_connection(protocol: type[asyncio.Protocol]) -> bool:

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from api.app import create_app
-from kpt_workflow import accounts
-from kpt_workflow.config import Settings
-from kpt_workflow.security_log import EVENTS
+from kpt_workflow.services import accounts
+from kpt_workflow.base.config import Settings
+from kpt_workflow.audit.security_log import EVENTS
 
 PER_USER, PER_ADDRESS = 3, 5
 

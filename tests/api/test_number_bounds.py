@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from kpt_workflow.accounts import create_user
-from kpt_workflow.sample import INVESTMENT_PLAN
-from kpt_workflow.models import Plan, PlanInvestment
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.services.sample import INVESTMENT_PLAN
+from kpt_workflow.storage.tables import Plan, PlanInvestment
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 ENGLISH = ("Input should", "Value error", "should be", "valid ", "Field required", "greater than", "less than")

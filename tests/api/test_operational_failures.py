@@ -1,5 +1,5 @@
 """A database that fails under a running server — here its SQLite file taken away — is answered
-with 503 and the Spanish code and hint of kpt_workflow.failures on the API, and with the error page
+with 503 and the Spanish code and hint of kpt_workflow.storage.failures on the API, and with the error page
 on the pages: never a 500 or a traceback."""
 
 import os

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import Engine
 
 from api.app import create_app
-from kpt_workflow.config import Settings
-from kpt_workflow.sample import INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART
+from kpt_workflow.base.config import Settings
+from kpt_workflow.services.sample import INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART
 
 EXAMPLES = 50  # per form and user
 NOT_SPANISH = ("Input should", "Field required", "field required", "value is not a valid", "Extra inputs",

@@ -1,7 +1,6 @@
 """GET /api/v1/reports/bottlenecks: the dashboard's report as JSON, scoped to whoever asks."""
 
-from kpt_workflow import calendar
-
+from kpt_workflow.law import calendar
 API = "/api/v1/reports/bottlenecks"
 
 

@@ -10,10 +10,10 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select, update
 
 from api.pages.web import session_secret
-from kpt_workflow.audit import as_utc
-from kpt_workflow.models import LoginSession
-from kpt_workflow.security_log import EVENTS as SECURITY_EVENTS
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit.chain import as_utc
+from kpt_workflow.storage.tables import LoginSession
+from kpt_workflow.audit.security_log import EVENTS as SECURITY_EVENTS
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 SESSIONS = LoginSession.__table__

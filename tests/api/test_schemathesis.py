@@ -21,9 +21,9 @@ from schemathesis.python.asgi import shutdown_lifespans
 from sqlalchemy import Engine
 
 from api.app import create_app
-from kpt_workflow.accounts import create_user
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 PLAN_ID, FOREIGN_PLAN_ID = "05001-2024", "11001-2024"
 # role -> (entity, examples per operation and mode): every role, an entity role on its own entity. The

@@ -15,9 +15,9 @@ from starlette.routing import BaseRoute, Route
 
 from api.app import create_app
 from api.edge.headers import PAGE_POLICY, inline_script_hashes
-from kpt_workflow.accounts import create_user
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 PASSWORD = "clave-de-prueba-123"

@@ -11,13 +11,13 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from kpt_workflow.accounts import User
-from kpt_workflow.engine import workflow
-from kpt_workflow.roles import ENTITY_ROLES, ROLES
-from kpt_workflow.sample import DOCUMENTS_2024, STEPS_2024
+from kpt_workflow.services.accounts import User
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.base.roles import ENTITY_ROLES, ROLES
+from kpt_workflow.services.sample import DOCUMENTS_2024, STEPS_2024
 from kpt_workflow.services import COUNCIL_DECISIONS
 from kpt_workflow.states.schema import TransitionSpec
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 DEFINITION = workflow("pdt").definition

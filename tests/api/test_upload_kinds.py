@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from kpt_workflow import replay
-from kpt_workflow.media import CSV, DOCX
-from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import replay
+from kpt_workflow.base.media import CSV, DOCX
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 MAX_BYTES = 1024 * 1024  # the app fixture's max_upload_bytes

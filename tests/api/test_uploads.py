@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kpt_workflow.media import DOCX, PDF as PDF_TYPE, XLSX
-from kpt_workflow.sample import PDF
+from kpt_workflow.base.media import DOCX, PDF as PDF_TYPE, XLSX
+from kpt_workflow.services.sample import PDF
 
 API = "/api/v1"
 MAX_BYTES = 1024 * 1024  # the app fixture's max_document_bytes

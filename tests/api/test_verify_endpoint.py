@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from api.app import create_app
-from kpt_workflow.audit import EVENTS
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit.chain import EVENTS
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 VERIFY = "/api/v1/audit/verify"
 PER_USER, WHOLE_PER_MINUTE = 3, 2

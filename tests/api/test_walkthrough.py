@@ -1,6 +1,6 @@
 """A planning office drives a plan from alistamiento to aprobado over HTTP; the council approves."""
 
-from kpt_workflow.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART
+from kpt_workflow.services.sample import DOCUMENTS_2024 as CYCLE_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART
 
 API = "/api/v1"
 

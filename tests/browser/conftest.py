@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from live import served
-from kpt_workflow.accounts import create_user
-from kpt_workflow.config import Settings
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.base.config import Settings
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "screenshots"

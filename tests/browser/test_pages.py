@@ -8,10 +8,10 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from conftest import assert_accessible, screenshot
-from kpt_workflow.demo import run_demo
-from kpt_workflow.models import Entity
-from kpt_workflow.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.services.demo import run_demo
+from kpt_workflow.storage.tables import Entity
+from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
 def _plan_missing_programa(new_plan, file_doc) -> str:  # type: ignore[no-untyped-def]

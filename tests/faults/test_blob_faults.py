@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow import audit
-from kpt_workflow.blobs import BlobStore
-from kpt_workflow.recorder import DOCUMENT
-from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.storage.recorder import DOCUMENT
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 DOC_TYPES = ("formato_empalme_01", "formato_empalme_02")
 KPT = Path(sys.executable).with_name("kpt")
@@ -81,7 +81,7 @@ def test_a_deleted_blob_is_named_and_restored_from_an_original_copy(kpt, filed, 
 def test_a_write_killed_midway_leaves_a_temp_file_that_gc_removes(kpt, filed, blobs):
     """SIGXFSZ's default action kills the writer mid-write (RLIMIT_FSIZE): its temp file remains,
     is not an alarm while it may be in flight, and `kpt blobs gc --borrar` removes it once old."""
-    script = ("import resource, signal, sys\nfrom pathlib import Path\nfrom kpt_workflow.blobs import BlobStore\n"
+    script = ("import resource, signal, sys\nfrom pathlib import Path\nfrom kpt_workflow.storage.blobs import BlobStore\n"
               "signal.signal(signal.SIGXFSZ, signal.SIG_DFL)\n"  # Python ignores it; a C program would die
               "resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))\n"
               "BlobStore(Path(sys.argv[1])).put(bytes(1024 * 1024))\n")

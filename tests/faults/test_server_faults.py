@@ -15,12 +15,14 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow import audit, replay
-from kpt_workflow.accounts import create_user
-from kpt_workflow.recorder import DOCUMENT
-from kpt_workflow.repository import plan_record
-from kpt_workflow.sample import PDF
-from kpt_workflow.unit_of_work import UnitOfWork
+from kpt_workflow.audit import chain as audit
+
+from kpt_workflow.audit import replay
+from kpt_workflow.services.accounts import create_user
+from kpt_workflow.storage.recorder import DOCUMENT
+from kpt_workflow.storage.repository import plan_record
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 
@@ -35,7 +37,7 @@ def _start(engine: Engine, data_dir: Path, port: int, workers: int) -> subproces
     env = {**os.environ, "KPT_DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "KPT_DATA_DIR": str(data_dir), "KPT_SESSION_SECRET": "pruebas"}
     server = subprocess.Popen(
-        [sys.executable, "-c", "from kpt_workflow.cli import main; main()", "serve", "--port", str(port),
+        [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port),
          "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     deadline = time.monotonic() + 30

@@ -1,0 +1,85 @@
+"""Plain-text views for the terminal, from the same dicts the --json output prints."""
+
+from typing import Any
+
+from kpt_workflow.base.figures import number
+
+
+def render_status(status: dict[str, Any]) -> str:
+    entity = status["entity"]
+    lines = [
+        f"Plan {status['id']} — {entity['name']} ({entity['code']}), período {status['period']}",
+        f"Estado: {status['state_label']} desde {status['state_entered_on']} · versión {status['version']} · "
+        f"definición {status['definition']['name']} v{status['definition']['version']}",
+        "",
+    ]
+    if status["terminal"]:
+        lines.append("Trámite terminado: no hay más pasos.")
+    for step in status["next"]:
+        mark = "PUEDE AVANZAR" if step["allowed"] else "BLOQUEADO"
+        lines.append(f"Paso '{step['trigger']}' → {step['to']}: {mark}")
+        for outcome in step["checklist"]:
+            lines.append(f"  {'✓' if outcome['passed'] else '✗'} {outcome['message']}")
+            if not outcome["passed"]:
+                lines.append(f"      → {outcome['remedy']}  [{outcome['basis']}]")
+    lines += ["", f"Plazos legales (contados al {status['today']}):"]
+    for d in status["deadlines"]:
+        if d["date"] is None:
+            when = d["reading"]
+        elif d["met_on"]:
+            when = f"{d['date']} · cumplido el {d['met_on']}" + (" (tarde)" if d["late"] else "")
+        elif d["days_left"] >= 0:
+            when = f"{d['date']} · faltan {d['days_left']} días"
+        else:
+            when = f"{d['date']} · VENCIDO hace {-d['days_left']} días"
+        lines.append(f"  - {d['label']}: {when}  [{d['basis']}]")
+    return "\n".join(lines)
+
+
+def render_events(events: list[dict[str, Any]]) -> str:
+    lines = []
+    for e in events:
+        change = f" {e['from_state']} → {e['to_state']}" if e["from_state"] else ""
+        lines.append(f"#{e['seq']} v{e['plan_version']} {e['recorded_at']} (fecha legal {e['legal_date']}) "
+                     f"{e['actor']}: {e['event_type']} {e['action']}{change}")
+        lines += [f"    ✗ {o['rule']}: {o['message']}" for o in e["outcomes"] if not o["passed"]]
+    return "\n".join(lines)
+
+
+def render_plan_list(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No hay planes que coincidan."
+    return "\n".join(f"{r['id']}  {r['entity_name']} ({r['kind']})  {r['state']}  v{r['version']}" for r in rows)
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """The bottleneck report in a terminal: the figures of the dashboard, without its plan table
+    (--json has one row per plan)."""
+    filters = report["filters"]
+    scope = (f"departamento {filters['department_code']}" if filters["department_code"] else "todo el país") + \
+        (f", categoría {filters['category']}" if filters["category"] else "")
+    lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {number(report['plans'])} planes de "
+             f"{number(report['planning_entities'])} entidades que formulan plan."]
+    if report["synthetic"]:
+        lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
+    lines += ["", "Planes por estado:"] + [f"  {s['label']}: {number(s['count'])}" for s in report["plans_by_state"]]
+    lines += ["", "Días en cada estado (mediana / percentil 90, planes que pasaron por él):"]
+    lines += [f"  {s['label']}: {number(s['median_days'])} / {number(s['p90_days'])} ({number(s['plans'])})"
+              for s in report["dwell_by_state"]]
+    lines += ["", "Plazos legales vencidos (planes: sin cumplir + cumplidos tarde):"]
+    lines += [f"  {d['label']}: {number(d['late_plans'])} ({number(d['late_unmet'])} + {number(d['late_met'])})"
+              f"  [{d['basis']}]" for d in report["past_deadlines"]]
+    lines += ["", "Requisitos que más bloquean (intentos rechazados, planes):"]
+    lines += [f"  {r['rule']}: {number(r['blocked_attempts'])}, {number(r['plans'])}  [{r['basis']}]"
+              for r in report["top_blocking_rules"]] or ["  Ningún intento rechazado."]
+    open_states = [(s["state"], s["label"]) for s in report["dwell_by_state"]]  # the non-terminal ones
+    for title, groups in (("Por departamento", report["by_department"]), ("Por categoría", report["by_category"])):
+        lines += ["", f"{title} (planes; los que siguen en trámite, por estado):"]
+        for g in groups:
+            name = g["name"] or "Sin categoría registrada"
+            open_plans = ", ".join(f"{label} {number(g['by_state'][state])}" for state, label in open_states
+                                   if g["by_state"].get(state))
+            if g["name"] != g["code"]:  # a department: its name and its code
+                name = f"{name} ({g['code']})"
+            lines.append(f"  {name}: {number(g['plans'])}" + (f" — {open_plans}" if open_plans else ""))
+    return "\n".join(lines)

@@ -1,0 +1,127 @@
+"""Legal deadlines of a plan, computed from the definition's data and the plan's documents.
+
+One computation serves the status view and the rules (through `DeadlineFact`), so a deadline
+shown to a planning office is the one a guard applies.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property, lru_cache
+
+from kpt_workflow.law import calendar
+from kpt_workflow.law.facts import FILED, DeadlineFact, DocumentFact
+from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec, TermSpec
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One legal reading of a term: its last day and how it was counted."""
+
+    day: date
+    how: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    spec: DeadlineSpec
+    readings: tuple[Reading, ...]
+    met_on: date | None
+
+    @cached_property
+    def fact(self) -> DeadlineFact:
+        days = [r.day for r in self.readings]
+        return DeadlineFact(self.spec.code, min(days, default=None), max(days, default=None), self.met_on)
+
+    @cached_property
+    def chosen(self) -> Reading | None:
+        """`aviso`: the earliest reading (nobody is late by surprise); `permiso`: the latest."""
+        if not self.readings:
+            return None
+        pick = min if self.spec.use == "aviso" else max
+        return pick(self.readings, key=lambda r: r.day)
+
+    def is_late(self, today: date, acted_on: date | None = None) -> bool:
+        """Met after its day, or still unmet past it; `acted_on` judges an act not yet recorded."""
+        chosen = self.chosen
+        met_on = acted_on or self.met_on
+        if chosen is None:
+            return False
+        return met_on > chosen.day if met_on is not None else today > chosen.day
+
+    def as_status(self, today: date) -> dict[str, object]:
+        chosen = self.chosen
+        day = chosen.day if chosen else None
+        late = self.is_late(today)
+        return {
+            "code": self.spec.code, "label": self.spec.label, "basis": self.spec.basis,
+            "date": day.isoformat() if day else None,
+            "days_left": (day - today).days if day and self.met_on is None else None,
+            "late": late, "use": self.spec.use, "met_by": self.spec.met_by,
+            "met_on": self.met_on.isoformat() if self.met_on else None,
+            "reading": self._reading_text(),
+            "readings": [{"date": r.day.isoformat(), "how": r.how} for r in self.readings],
+        }
+
+    def late_entry(self, acted_on: date) -> dict[str, object]:
+        """How late an act of `acted_on` is against this deadline (for the event that records it)."""
+        assert self.chosen is not None
+        return {"deadline": self.spec.code, "date": self.chosen.day.isoformat(),
+                "days_late": (acted_on - self.chosen.day).days, "basis": self.spec.basis}
+
+    def _reading_text(self) -> str:
+        chosen = self.chosen
+        if chosen is None:
+            return f"Aún no corre: empieza con la fecha legal de '{self.spec.anchor}'."
+        if len({r.day for r in self.readings}) == 1:
+            return chosen.how
+        rule = "la más temprana (aviso de un deber propio)" if self.spec.use == "aviso" else \
+            "la más tardía (el paso que abre no puede adelantarse)"
+        others = "; ".join(f"{r.how}: {r.day.isoformat()}" for r in self.readings if r is not chosen)
+        return f"{chosen.how}. Se toma {rule}; otras lecturas: {others}."
+
+
+_EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"
+
+
+def readings(term: TermSpec, anchor_day: date) -> list[Reading]:
+    """Each legal reading of one term running from `anchor_day`."""
+    if term.months_of_period is not None:
+        return [Reading(calendar.end_of_month_n(anchor_day, term.months_of_period),
+                        f"último día del mes {term.months_of_period} del período, {_EXTENDED}")]
+    if term.working_days is not None:
+        return [Reading(calendar.add_working_days(anchor_day, term.working_days),
+                        f"{term.working_days} días hábiles desde el acto")]
+    months = term.months
+    assert months is not None  # the schema guarantees exactly one unit
+    both = calendar.month_term(anchor_day, months)
+    return [
+        Reading(both.same_number, f"{months} mes(es) con el mismo número de día (Ley 4 de 1913, arts. 59–62), {_EXTENDED}"),
+        Reading(both.from_next_day, f"{months} mes(es) contados desde el día siguiente al acto "
+                                    f"(Consejo de Estado, Fallo 3882 de 1999), {_EXTENDED}"),
+    ]
+
+
+def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str, DocumentFact]) -> list[Deadline]:
+    """Every deadline of the definition; one whose anchor act is missing has no readings yet."""
+    result = []
+    for spec in specs:
+        anchor_day = calendar.period_start(period) if spec.anchor == PERIOD_START else _filed_on(documents, spec.anchor)
+        met = documents.get(spec.met_by)
+        met_on = met.first_filed_on if met is not None and met.status == FILED else None
+        result.append(_deadline(spec, anchor_day, met_on))
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _deadline(spec: DeadlineSpec, anchor_day: date | None, met_on: date | None) -> Deadline:
+    """Pure and asked for on every step and status, mostly with the same dates: cached (holiday
+    look-ups are the costly part; a `Deadline` is immutable, so sharing one is safe)."""
+    found = () if anchor_day is None else tuple(r for term in spec.terms for r in readings(term, anchor_day))
+    return Deadline(spec, found, met_on)
+
+
+def _filed_on(documents: Mapping[str, DocumentFact], doc_type: str) -> date | None:
+    """The legal date a term runs from: the current filing (a new filing restarts the term)."""
+    document = documents.get(doc_type)
+    return document.legal_date if document is not None and document.status == FILED else None

@@ -1,0 +1,67 @@
+"""The council's completeness report: did the draft reach the concejo/asamblea complete and on time?"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.storage.repository import PlanRecord, document_versions, plan_record
+from kpt_workflow.lifecycle.requirements import document_requirements
+from kpt_workflow.rules import RULES
+from kpt_workflow.lifecycle.status import plan_facts, plan_status
+from kpt_workflow.base.words import words_for
+
+# The steps whose documents the law requires before the debate (DOMAIN.md, "The lifecycle").
+DEBATE_STEPS = ("iniciar_construccion", "radicar_ante_ctp", "radicar_ante_corporacion")
+
+
+def _waived(conn: Connection, plan: PlanRecord, today: date) -> dict[str, bool]:
+    """Per document type: do the rules that can require it all pass without it? (The SGR chapter
+    without royalty money, a concept whose term ran out.)"""
+    flow = workflow(plan.definition_name, plan.definition_version)
+    names = sorted({r for t in flow.definition.transitions if t.trigger in DEBATE_STEPS for r in t.rules})
+    facts, _ = plan_facts(conn, plan, today, names)
+    passed = {name: RULES[name].evaluate(facts).passed for name in names}
+    waived: dict[str, bool] = {}
+    for name in names:
+        for code in RULES[name].documents:
+            waived[code] = waived.get(code, True) and passed[name] and facts.filed(code) is None
+    return waived
+
+
+def completeness_report(conn: Connection, plan_id: str, today: date) -> dict[str, Any]:
+    plan = plan_record(conn, plan_id)
+    status = plan_status(conn, plan_id, today)
+    waived = _waived(conn, plan, today)
+    latest: dict[str, dict[str, Any]] = {}
+    for version in document_versions(conn, plan_id):
+        latest[version["doc_type"]] = version
+    deadlines = {d["code"]: d for d in status["deadlines"]}
+    lines = []
+    for requirement in document_requirements(plan.entity_kind):
+        steps = [s for s in requirement["required_for"] if s in DEBATE_STEPS]
+        if not steps:
+            continue
+        document = latest.get(requirement["code"])
+        filed = document is not None and document["status"] == "radicado"
+        deadline = next((d for d in deadlines.values() if d.get("met_by") == requirement["code"]), None)
+        lines.append({
+            "code": requirement["code"], "label": requirement["label"], "basis": requirement["basis"],
+            "required_for": steps, "filed": filed, "status": document["status"] if document else "falta",
+            "absence_justified": document is not None and document["status"] == "ausencia_justificada",
+            "waived": not filed and waived.get(requirement["code"], False),
+            "version": document["version"] if document else None,
+            "legal_date": document["legal_date"].isoformat() if document and document["legal_date"] else None,
+            "number": document["number"] if document else None,
+            "filed_by": document["filed_by"] if document else None,
+            "recorded_at": document["recorded_at"].isoformat(timespec="minutes") if document else None,
+            "deadline": deadline,
+        })
+    missing = [line for line in lines if not (line["filed"] or line["absence_justified"] or line["waived"])]
+    words = words_for(plan.entity_kind)
+    return {
+        "plan": status, "words": dict(words), "lines": lines, "complete": not missing, "missing": len(missing),
+        "council_deadlines": [deadlines[c] for c in ("radicacion_corporacion", "decision_corporacion") if c in deadlines],
+        "today": today.isoformat(),
+    }

@@ -1,0 +1,282 @@
+"""Input of the parte estratégica (ejes → programas → metas) and of the plan plurianual de
+inversiones: parsed and checked for form here; completeness is for the rules to judge."""
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kpt_workflow.reference import indicators
+from kpt_workflow.law.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.base.figures import number
+from kpt_workflow.base.validation import TextInput, describe
+from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
+
+SOURCES = {
+    "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
+    "recursos_propios": "Recursos propios", "credito": "Crédito", "cofinanciacion": "Cofinanciación", "otros": "Otros",
+}
+_SOURCE_ALIASES = {"recursos propios": "recursos_propios", "crédito": "credito", "cofinanciación": "cofinanciacion",
+                   **{name.lower(): code for code, name in SOURCES.items()}}
+
+
+# How much one plan may hold, so that a request's size is bounded before any row is built. The
+# shipped MGA catalog has 169 programs and the largest PDTs (Bogotá, Antioquia) carry some hundreds
+# of metas: each limit is several times what a real plan needs. The investment lines are cells
+# (program, year, source), so there are at most programs × 4 years × 6 sources distinct ones.
+MAX_EJES = 50
+MAX_PROGRAMS = 500
+MAX_GOALS = 2_000
+MAX_LINES = MAX_PROGRAMS * 4 * len(SOURCES)
+# A baseline describes where the plan starts from: at the latest its period's first year (an
+# indicator first measured as the plan begins), at the earliest ten years before it, which still
+# reaches back to the 2018 census for a 2024 plan, the source of many social series.
+BASELINE_YEARS_BEFORE = 10
+
+
+def _code_format(pattern: str, what: str) -> AfterValidator:
+    """A code written as the catalogs write them: `[0-9]` and `[A-Za-z]` are ASCII only, so an
+    emoji, a space or a full-width digit (which `str.isdigit` accepts) is refused."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"debe ser {what}")  # the value itself is shown by `describe`
+        return value
+
+    return AfterValidator(check)
+
+
+# MGA programs: four digits, the first two the sector's. Indicators: the battery's digits, or an
+# entity's own code of ASCII letters and digits, in parts joined by '-', '_' or '.' (MED-01).
+ProgramCode = Annotated[str, Field(min_length=1, max_length=64),
+                        _code_format(r"[0-9]{4}", "un código de programa MGA (cuatro dígitos 0-9)")]
+Code = Annotated[str, Field(min_length=1, max_length=64),
+                 _code_format(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*",
+                              "un código de indicador (letras A-Z y dígitos 0-9, unidos a lo sumo por - _ .)")]
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Input(TextInput):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Baseline(_Input):
+    valor: IndicatorValue | None = None
+    anio: BaselineYear | None = None
+    fuente: Annotated[str, Field(max_length=500)] | None = None
+
+
+class GoalInput(_Input):
+    indicador: Code
+    personalizado: bool = False
+    tipo: Literal["resultado", "producto"] | None = None
+    nombre: Name | None = None
+    unidad: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    linea_base: Baseline = Baseline()
+    meta_cuatrienio: IndicatorValue | None = None
+
+
+class ProgramInput(_Input):
+    codigo: ProgramCode
+    nombre: Name | None = None
+    metas: tuple[GoalInput, ...] = Field(default=(), max_length=MAX_GOALS)
+
+
+class EjeInput(_Input):
+    nombre: Name
+    programas: tuple[ProgramInput, ...] = Field(min_length=1, max_length=MAX_PROGRAMS)
+
+
+class StrategicPartInput(_Input):
+    ejes: tuple[EjeInput, ...] = Field(min_length=1, max_length=MAX_EJES)
+
+    @model_validator(mode="after")
+    def _plan_sized(self) -> "StrategicPartInput":
+        programs = [program for eje in self.ejes for program in eje.programas]
+        if len(programs) > MAX_PROGRAMS:
+            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_PROGRAMS)} programas")
+        if sum(len(program.metas) for program in programs) > MAX_GOALS:
+            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_GOALS)} metas")
+        return self
+
+
+class InvestmentLine(_Input):
+    programa: ProgramCode
+    anio: PlanYear
+    fuente: str
+    valor: Pesos
+
+    @field_validator("fuente", mode="before")
+    @classmethod
+    def _source_code(cls, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(f"debe ser una de {sorted(SOURCES)}")
+        code = _SOURCE_ALIASES.get(value.strip().lower(), value.strip().lower())
+        if code not in SOURCES:
+            raise ValueError(f"fuente '{value}' desconocida; use una de {sorted(SOURCES)}")
+        return code
+
+
+class InvestmentPlanInput(_Input):
+    total: Pesos | None = Field(default=None, description="the total the plan document declares, if any")
+    lineas: tuple[InvestmentLine, ...] = Field(min_length=1, max_length=MAX_LINES)
+
+
+def _validated(model: type[BaseModel], data: Any, what: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where, message = describe(exc)
+        raise InvalidInput(f"{what}: {where}: {message}.", field=where) from exc
+
+
+def parse_strategic_part(data: Any) -> StrategicPartInput:
+    part = _validated(StrategicPartInput, data, "Parte estratégica")
+    seen_programs: set[str] = set()
+    seen_goals: set[str] = set()
+    for eje in part.ejes:
+        for program in eje.programas:
+            if program.codigo in seen_programs:
+                raise InvalidInput(f"Parte estratégica: el programa {program.codigo} aparece dos veces.", field="programas")
+            seen_programs.add(program.codigo)
+            for goal in program.metas:
+                if goal.indicador in seen_goals:
+                    raise InvalidInput(f"Parte estratégica: el indicador {goal.indicador} tiene dos metas.", field="metas")
+                seen_goals.add(goal.indicador)
+                if goal.personalizado and not (goal.tipo and goal.nombre and goal.unidad):
+                    raise InvalidInput(f"Parte estratégica: el indicador personalizado {goal.indicador} necesita "
+                                       f"tipo, nombre y unidad.", field="metas")
+    return part
+
+
+def check_mga_program(code: str, program_names: Mapping[str, str], what: str, field: str) -> None:
+    """Refuse a program code the MGA catalog lacks, saying whether even its sector is unknown."""
+    if code in program_names:
+        return
+    sector = code[:2]
+    if any(known.startswith(sector) for known in program_names):
+        raise InvalidInput(f"{what}: el programa '{code}' no está en el catálogo de programas MGA del sector {sector}.",
+                           field=field)
+    raise InvalidInput(f"{what}: el programa '{code}' no está en el catálogo de programas MGA: no existe el sector "
+                       f"{sector}.", field=field)
+
+
+def parse_investment_plan(data: Any, period: int) -> InvestmentPlanInput:
+    plan = _validated(InvestmentPlanInput, data, "Plan plurianual de inversiones")
+    cells: set[tuple[str, int, str]] = set()
+    program_names = indicators.mga_program_names()
+    for line in plan.lineas:
+        check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
+        if not period <= line.anio <= period + 3:
+            raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {period}–{period + 3}.",
+                               field="anio")
+        key = (line.programa, line.anio, line.fuente)
+        if key in cells:
+            raise InvalidInput(f"Plan plurianual: la celda programa {key[0]}, año {key[1]}, fuente {key[2]} está "
+                               f"repetida.", field="lineas")
+        cells.add(key)
+    return plan
+
+
+def parse_data_text(text: str, source: str) -> Any:
+    """A YAML or JSON document (JSON is YAML), with a Spanish message when it does not parse."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", línea {mark.line + 1}" if mark else ""
+        raise InvalidInput(f"'{source}'{where}: no es YAML ni JSON válido.", field="file") from exc
+    except ValueError as exc:  # an integer of more than 4,300 digits, which Python refuses to read
+        raise InvalidInput(f"'{source}': contiene un número demasiado grande.", field="file") from exc
+
+
+def investment_input(text: str, source: str) -> Any:
+    """The plan plurianual from a CSV (by its name) or a YAML/JSON document."""
+    return investment_lines_from_csv(text) if source.lower().endswith(".csv") else parse_data_text(text, source)
+
+
+def investment_lines_from_csv(text: str) -> dict[str, Any]:
+    """CSV with columns programa,anio,fuente,valor (one cell per line) → the same input as JSON."""
+    reader = csv.DictReader(io.StringIO(text))
+    expected = ["programa", "anio", "fuente", "valor"]
+    if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != expected:
+        raise InvalidInput(f"Plan plurianual (CSV): las columnas deben ser {expected}.", field="file")
+    return {"lineas": [{k.strip(): (v or "").strip() for k, v in row.items()} for row in reader]}
+
+
+def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indicator],
+                              program_names: Mapping[str, str], period: int) -> dict[str, Any]:
+    """The event payload: every meta completed from the catalog, so replay needs no lookups.
+    `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE)."""
+    ejes = []
+    for eje in part.ejes:
+        programs = []
+        for program in eje.programas:
+            check_mga_program(program.codigo, program_names, "Parte estratégica", "programas.codigo")
+            for goal in program.metas:
+                _check_baseline_year(goal, period)
+            programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
+                             "metas": [_normalized_goal(goal, catalog) for goal in program.metas]})
+        ejes.append({"nombre": eje.nombre, "programas": programs})
+    return {"ejes": ejes}
+
+
+def _check_baseline_year(goal: GoalInput, period: int) -> None:
+    year, first = goal.linea_base.anio, period - BASELINE_YEARS_BEFORE
+    if year is not None and not first <= year <= period:
+        raise InvalidInput(f"Parte estratégica: la línea base del indicador {goal.indicador} es del año {year}; para "
+                           f"el período {period}–{period + 3} debe ser de {first} a {period}.",
+                           field="metas.linea_base.anio")
+
+
+def _normalized_goal(goal: GoalInput, catalog: dict[str, Indicator]) -> dict[str, Any]:
+    known = catalog.get(goal.indicador)
+    if known is not None and goal.personalizado:
+        raise InvalidInput(f"Parte estratégica: '{goal.indicador}' es un código del catálogo; un indicador propio "
+                           f"necesita un código que no esté en él.", field="metas.indicador")
+    if known is None and not goal.personalizado:
+        raise InvalidInput(f"Parte estratégica: el indicador '{goal.indicador}' no está en el catálogo; si es propio "
+                           f"de la entidad, márquelo personalizado: true con tipo, nombre y unidad.", field="metas.indicador")
+    return {
+        "indicador": goal.indicador, "personalizado": known is None,
+        "tipo": known.kind if known else goal.tipo, "nombre": goal.nombre or (known.name if known else ""),
+        "unidad": goal.unidad or (known.unit if known else ""),
+        "linea_base": {"valor": goal.linea_base.valor, "anio": goal.linea_base.anio, "fuente": goal.linea_base.fuente},
+        "meta_cuatrienio": goal.meta_cuatrienio,
+    }
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def strategic_rows(plan_id: str, payload: dict[str, Any]) -> tuple[list[PlanProgram], list[PlanGoal]]:
+    """The projection rows of a recorded parte estratégica (used by the service and by replay)."""
+    programs, goals = [], []
+    for eje in payload["ejes"]:
+        for program in eje["programas"]:
+            programs.append(PlanProgram(plan_id=plan_id, program_code=program["codigo"], program_name=program["nombre"],
+                                        eje=eje["nombre"], position=len(programs)))
+            goals += [PlanGoal(
+                plan_id=plan_id, indicator_code=g["indicador"], program_code=program["codigo"], kind=g["tipo"],
+                name=g["nombre"], unit=g["unidad"], custom=g["personalizado"],
+                baseline_value=_decimal(g["linea_base"]["valor"]), baseline_year=g["linea_base"]["anio"],
+                baseline_source=g["linea_base"]["fuente"], meta_cuatrienio=_decimal(g["meta_cuatrienio"]),
+            ) for g in program["metas"]]
+    return programs, goals
+
+
+def investment_payload(plan: InvestmentPlanInput) -> dict[str, Any]:
+    return {"total": plan.total, "lineas": [line.model_dump() for line in plan.lineas]}
+
+
+def investment_rows(plan_id: str, payload: dict[str, Any]) -> list[PlanInvestment]:
+    return [PlanInvestment(plan_id=plan_id, program_code=line["programa"], year=line["anio"], source=line["fuente"],
+                           amount=line["valor"]) for line in payload["lineas"]]

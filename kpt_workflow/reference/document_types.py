@@ -1,0 +1,73 @@
+"""The catalog of document types (catalogs/documentos.yaml), validated when loaded."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kpt_workflow.base.errors import DefinitionError, InvalidInput
+from kpt_workflow.base.media import Format
+from kpt_workflow.base.validation import IDENTIFIER, describe
+from kpt_workflow.base.words import render
+from kpt_workflow.base.yaml_files import read_yaml
+
+CATALOG_PATH = Path(__file__).parent / "catalogs" / "documentos.yaml"
+DATE_ANCHORS = ("anio_electoral", "eleccion", "inicio_periodo")
+
+
+class DocumentType(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=IDENTIFIER)
+    label: str
+    description: str
+    basis: str
+    requires_number: bool = False
+    justifiable: bool = False
+    not_before: str = Field(default="eleccion", description=(
+        "earliest plausible legal date: anio_electoral, eleccion, inicio_periodo, or a document code "
+        "whose filed legal date it cannot precede"))
+    formats: tuple[Format, ...] = Field(default=("pdf",), min_length=1, description=(
+        "the file formats a filing of this type may be (judged by its bytes): a legal act is a PDF"))
+
+    def label_for(self, entity_kind: str) -> str:
+        return render(self.label, entity_kind)
+
+
+class DocumentCatalog(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    documents: tuple[DocumentType, ...]
+
+    def get(self, code: str) -> DocumentType:
+        for document in self.documents:
+            if document.code == code:
+                return document
+        known = ", ".join(d.code for d in self.documents)
+        raise InvalidInput(f"Tipo de documento desconocido '{code}'. Use uno de: {known}.", field="doc_type")
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.documents)
+
+
+@lru_cache(maxsize=None)
+def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
+    try:
+        catalog = DocumentCatalog.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        where, message = describe(exc)
+        raise DefinitionError(f"{path}: {where}: {message}.") from exc
+    codes = catalog.codes()
+    duplicated = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicated:
+        raise DefinitionError(f"{path}: documents: código repetido {duplicated}; cada código debe ser único.")
+    for i, document in enumerate(catalog.documents):
+        if len(set(document.formats)) != len(document.formats):
+            raise DefinitionError(f"{path}: documents[{i}].formats: formato repetido en {list(document.formats)}; "
+                                  f"nombre cada formato una vez.")
+        if document.not_before not in (*DATE_ANCHORS, *codes):
+            raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
+                                  f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")
+    return catalog
+

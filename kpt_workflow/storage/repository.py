@@ -1,0 +1,117 @@
+"""Reads of the plan aggregate that use-cases need, in the caller's transaction.
+
+They run on the unit of work's connection as Core statements, or through the database's recorder
+for the statements of the hot path (a guarded step).
+"""
+
+from datetime import date
+from typing import Any, Mapping, NamedTuple
+
+from sqlalchemy import ColumnElement, Connection, select
+from sqlmodel import Session
+
+from kpt_workflow.base.errors import NotFound
+from kpt_workflow.law.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
+from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
+
+class PlanRecord(NamedTuple):
+    """A plan row with the words of its entity: what rules, status and changes read (a named
+    tuple: every step reads one and makes its successor)."""
+
+    id: str
+    entity_code: str
+    entity_name: str
+    entity_kind: str
+    department_code: str
+    department_name: str
+    period: int
+    state: str
+    state_entered_on: date
+    version: int
+    definition_name: str
+    definition_version: int
+    declared_investment_total: int | None
+
+
+def get_entity(session: Session, code: str) -> Entity:
+    entity = session.get(Entity, code)
+    if entity is None:
+        raise NotFound(f"No existe una entidad territorial con código DIVIPOLA '{code}'.", entity=code)
+    return entity
+
+
+def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> PlanRecord:
+    """`for_update` locks the plan row on PostgreSQL (SQLite already holds its write lock)."""
+    row = recorder(conn).plan_row(plan_id, for_update)
+    if row is None:
+        raise NotFound(f"No existe el plan '{plan_id}'.", plan=plan_id)
+    return PlanRecord(*row)
+
+
+def latest_documents(conn: Connection, plan_id: str, as_of: date | None = None) -> DocumentFacts:
+    """The newest version of each document type of the plan, among acts legally dated by `as_of`
+    (an act dated after a step cannot have made that step lawful)."""
+    return recorder(conn).latest_documents(plan_id, as_of)
+
+
+def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]:
+    rows = conn.execute(select(DOCUMENT).where(DOCUMENT.c.plan_id == plan_id)
+                        .order_by(DOCUMENT.c.doc_type, DOCUMENT.c.version))
+    return [dict(row._mapping) for row in rows]
+
+
+def program_facts(conn: Connection, plan_id: str) -> tuple[ProgramFact, ...]:
+    """The parte estratégica with each goal's catalog unit (one query each for programs and goals)."""
+    goal_table, program_table = PlanGoal.__table__, PlanProgram.__table__
+    goals = conn.execute(select(goal_table).where(goal_table.c.plan_id == plan_id)).mappings()
+    programs = conn.execute(select(program_table).where(program_table.c.plan_id == plan_id)).mappings()
+    return assemble_programs(conn, list(programs), list(goals))
+
+
+def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]],
+                      goals: list[Mapping[str, Any]]) -> tuple[ProgramFact, ...]:
+    """Programs and goals (table rows, or rows rebuilt from an event) as facts, with each catalog
+    indicator's unit from the battery."""
+    indicator_table = Indicator.__table__
+    codes = [g["indicator_code"] for g in goals]
+    rows = conn.execute(select(indicator_table.c.code, indicator_table.c.unit)
+                        .where(indicator_table.c.code.in_(codes))) if codes else []
+    units = {code: unit for code, unit in rows}
+    by_program: dict[str, list[GoalFact]] = {}
+    for goal in sorted(goals, key=lambda g: g["indicator_code"]):
+        by_program.setdefault(goal["program_code"], []).append(GoalFact(
+            indicator_code=goal["indicator_code"], kind=goal["kind"], name=goal["name"], unit=goal["unit"],
+            custom=goal["custom"], catalog_unit=None if goal["custom"] else units.get(goal["indicator_code"]),
+            baseline_value=goal["baseline_value"], baseline_year=goal["baseline_year"],
+            baseline_source=goal["baseline_source"], meta_cuatrienio=goal["meta_cuatrienio"]))
+    return tuple(ProgramFact(p["program_code"], p["program_name"], p["eje"], tuple(by_program.get(p["program_code"], ())))
+                 for p in sorted(programs, key=lambda p: p["position"]))
+
+
+def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ...]:
+    table = PlanInvestment.__table__
+    rows = conn.execute(
+        select(table.c.program_code, table.c.year, table.c.source, table.c.amount)
+        .where(table.c.plan_id == plan_id).order_by(table.c.program_code, table.c.year, table.c.source))
+    return tuple(InvestmentFact(*row) for row in rows)
+
+
+def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, department_code: str | None = None,
+               state: str | None = None, limit: int | None = None) -> list[dict[str, object]]:
+    """Plans with their entity, filtered by an access condition (see access.Actor) and by department or state."""
+    query = PLAN_RECORD.order_by(PLAN.c.id)
+    for condition in (visible, ENTITY.c.department_code == department_code if department_code else None,
+                      PLAN.c.state == state if state else None):
+        if condition is not None:
+            query = query.where(condition)
+    return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.name, "kind": r.kind,
+             "department_code": r.department_code, "period": r.period, "state": r.state,
+             "state_entered_on": r.state_entered_on.isoformat(), "version": r.version}
+            for r in conn.execute(query.limit(limit))]
+
+
+def holds_synthetic_demo(conn: Connection) -> bool:
+    """Whether the database holds the synthetic demo: every view of its data must say so."""
+    marker = DatasetMarker.__table__
+    return conn.execute(select(marker.c.key).where(marker.c.key == SYNTHETIC_DEMO)).first() is not None

@@ -1,0 +1,266 @@
+"""The tables. `plan`, `document` and `blocked_rule_day` are projections of `audit_event`: replay
+rebuilds them."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class Entity(SQLModel, table=True):
+    """A territorial entity of DANE's DIVIPOLA; only some of them make a PDT of their own."""
+
+    code: str = Field(primary_key=True, max_length=5)
+    name: str
+    kind: str = Field(index=True, description="departamento | municipio | area_no_municipalizada | isla")
+    department_code: str = Field(index=True, max_length=2)
+    department_name: str
+    plans_own_pdt: bool
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Plan(SQLModel, table=True):
+    """One PDT of one entity for one government period."""
+
+    __table_args__ = (UniqueConstraint("entity_code", "period"),)
+
+    id: str = Field(primary_key=True, max_length=16)
+    entity_code: str = Field(foreign_key="entity.code", index=True)
+    period: int
+    state: str
+    state_entered_on: date = Field(description="legal date of the act that put the plan in its state")
+    version: int
+    definition_name: str
+    definition_version: int
+    declared_investment_total: int | None = Field(
+        default=None, sa_column=Column(BigInteger), description="the plan document's own total, checked against the lines")
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """One version of one document type of a plan; a new version never overwrites an old one."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "doc_type", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    doc_type: str
+    version: int
+    status: str = Field(description="radicado | ausencia_justificada | retirado")
+    legal_date: date | None = None
+    number: str | None = None
+    filename: str | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    media_type: str | None = None
+    note: str | None = None
+    filed_by: str
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# The events that put a plan in a state. Each type has a partial index holding only its events
+# (a few per plan, however many refused attempts the log holds), covering what the reports read;
+# a query must repeat the index's predicate, with the literal, for either database to use it.
+CREATED, APPLIED = "plan_created", "transition_applied"
+MOVE_INDEXES = {CREATED: "ix_audit_event_created", APPLIED: "ix_audit_event_step"}
+
+
+def _move_index(event_type: str) -> Index:
+    where = text(f"event_type = '{event_type}'")
+    return Index(MOVE_INDEXES[event_type], "plan_id", "seq", "to_state", "legal_date",
+                 sqlite_where=where, postgresql_where=where)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the global hash chain; the application only ever inserts these rows.
+
+    Indexes are kept few, each one costs every append: UNIQUE(plan_id, plan_version) also serves
+    lookups by plan, and the two partial indexes of `MOVE_INDEXES` are written only for the events
+    they hold. `hash` and `prev_hash` are not UNIQUE: the chain cannot fork because `seq` is the
+    primary key and an append reads the head's `seq` and `hash` together under the write lock
+    (SQLite's BEGIN IMMEDIATE; on PostgreSQL the advisory lock `recorder.link_event` takes before
+    its insert), so a racing append fails on the key; `audit.verify` checks the links."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("plan_id", "plan_version"), _move_index(CREATED), _move_index(APPLIED))
+
+    seq: int = Field(primary_key=True, description="position in the global chain, from 1")
+    plan_id: str = Field(foreign_key="plan.id")
+    plan_version: int
+    event_type: str
+    schema_version: int
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str
+    action: str
+    from_state: str | None = None
+    to_state: str | None = None
+    legal_date: date | None = None
+    outcomes: str = Field(description="canonical JSON list of rule outcomes")
+    payload: str = Field(description="canonical JSON object")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class BlockedRuleDay(SQLModel, table=True):
+    """Refused attempts of a plan that a rule blocked on one legal day: the failed outcomes of the
+    `transition_blocked` events, counted in the transaction of each event (`projections.py`), so
+    the reports sum a small table instead of unpacking the JSON of every refused attempt.
+
+    The key leads with the rule, the reports' grouping; on SQLite the rows are stored in key
+    order (WITHOUT ROWID), so a report reads them in that order and an upsert writes one B-tree."""
+
+    __tablename__ = "blocked_rule_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    rule: str = Field(primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    legal_date: date = Field(primary_key=True)
+    attempts: int
+    basis: str = Field(description="the legal basis the outcomes recorded (the greatest, should it ever differ)")
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Exact decimals on SQLite and PostgreSQL alike: stored as their canonical text."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: object) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: object) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class Indicator(SQLModel, table=True):
+    """The indicator battery: sector → programa → producto → indicador (DOMAIN.md, "Indicators")."""
+
+    code: str = Field(primary_key=True)
+    kind: str = Field(description="resultado | producto")
+    sector_code: str = Field(index=True)
+    sector_name: str
+    program_code: str = Field(index=True)
+    program_name: str
+    product_code: str | None = None
+    product_name: str | None = None
+    name: str
+    unit: str
+    source: str
+    official: bool = Field(description="False for the curated illustrative subset")
+
+
+class PlanProgram(SQLModel, table=True):
+    """A program of the plan's strategic part, under its eje."""
+
+    __tablename__ = "plan_program"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True)
+    program_name: str
+    eje: str
+    position: int
+
+
+class PlanGoal(SQLModel, table=True):
+    """A meta: an indicator with its baseline and four-year goal, under a program."""
+
+    __tablename__ = "plan_goal"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    indicator_code: str = Field(primary_key=True)
+    program_code: str
+    kind: str
+    name: str
+    unit: str
+    custom: bool
+    baseline_value: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+    baseline_year: int | None = None
+    baseline_source: str | None = None
+    meta_cuatrienio: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+
+
+class PlanInvestment(SQLModel, table=True):
+    """One cell of the plan plurianual de inversiones, in whole pesos."""
+
+    __tablename__ = "plan_investment"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    source: str = Field(primary_key=True)
+    amount: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+SYNTHETIC_DEMO = "demo_sintetico"  # the key of the synthetic demo's marker
+
+
+class DatasetMarker(SQLModel, table=True):
+    """Says what kind of data the database holds (e.g. the synthetic demo), so every page can say so."""
+
+    __tablename__ = "dataset_marker"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class LoginSession(SQLModel, table=True):
+    """A page login, kept on the server so that logout, deactivation and expiry end it at once.
+    The signed cookie holds a random session id; only its SHA-256 is stored (kpt_workflow.services.sessions)."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64, description="SHA-256 of the id the cookie holds")
+    username: str = Field(foreign_key="user.username", index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False),
+                                   description="updated at most once a minute")
+    ended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class SecurityEvent(SQLModel, table=True):
+    """A login, a logout, a refusal or an account change (kpt_workflow.audit.security_log); the
+    application only ever inserts these rows, and never a password."""
+
+    __tablename__ = "security_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    kind: str = Field(description="a key of kpt_workflow.audit.security_log.LABELS")
+    username: str = Field(max_length=64, index=True, description="the account concerned (as typed, on a failed login)")
+    actor: str | None = Field(default=None, max_length=64, description="who did it, when not the user itself (an "
+                                                                       "administrator, or cli:<system user>)")
+    client_address: str | None = None
+    detail: str | None = Field(default=None, max_length=500, description="what was refused, in Spanish")
+
+
+class AuditVerified(SQLModel, table=True):
+    """How far the audit chain was last found intact (one row): the next verification starts
+    after it, and first checks the chain still holds this hash at this seq."""
+
+    __tablename__ = "audit_verified"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int
+    hash: str = Field(max_length=64)
+    verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditRebaseline(SQLModel, table=True):
+    """A signed statement that the audit chain continues from the event `seq` (hash `head`), for
+    `reason`: after a restore, the checkpoints signed beyond that head are superseded, not failed
+    (kpt_workflow.audit.checkpoints). The chain's events belong to plans, and this concerns none; the
+    security log concerns people and signs nothing; so a table of its own, only ever inserted."""
+
+    __tablename__ = "audit_rebaseline"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(description="the chain's head when it was signed (0: empty chain)")
+    head: str = Field(max_length=64)
+    reason: str = Field(max_length=500)
+    actor: str = Field(max_length=64)
+    signed_at: str = Field(max_length=20, description="UTC, YYYY-MM-DDTHH:MM:SSZ: the text that was signed")
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=100, description="Ed25519 over the canonical JSON of the fields above, base64")
