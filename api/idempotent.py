@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.errors import error_body, status_for
 from api.runtime import Runtime
 from kpt_workflow.services.access import Actor
-from kpt_workflow.storage.canonical import canonical_json, sha256_hex
+from kpt_workflow.base.canonical import canonical_json, sha256_hex
 from kpt_workflow.base.errors import KptError, PlanVersionConflict
 from kpt_workflow.storage.idempotency import Answer, Claim, Outcome, previous
 from kpt_workflow.storage.unit_of_work import UnitOfWork

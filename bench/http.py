@@ -22,7 +22,7 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    race for a plan: every request must answer 200; any other status or a broken connection is
    counted and makes the run invalid. After the run, with the server stopped: the audit events
    added equal the 200 answers (warm-up included) and are all `transition_applied`, as are the
-   idempotency records; the hash chain verifies (`audit.verify`) and replay rebuilds the tables.
+   idempotency records; the hash chain verifies (`verify`) and replay rebuilds the tables.
    The route is `async def`: FastAPI reads its parameters on the event loop and the route hands its
    database work (the caller's access, the key, the step) to the app's database threads
    (kpt_workflow/db_threads.py; one thread on SQLite) in one hand-off.
@@ -109,7 +109,8 @@ from bench import _bare_app  # noqa: E402
 from bench.transitions import (BACK_EDGE, BASELINE_ROW_BYTES, BUSY_TIMEOUT_MS, LEGAL_DAY, SQLITE_PRAGMAS,  # noqa: E402
                                Samples, Setup, Timing, create_database, last_event_seq, machine_info,
                                prepare_plans, timing_line)
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay  # noqa: E402
 from kpt_workflow.services.accounts import create_user  # noqa: E402
 from kpt_workflow.storage.blobs import BlobStore  # noqa: E402
@@ -525,13 +526,13 @@ class Invariants:
 
 def check_invariants(engine: Engine, first_seq: int, answered_ok: int, keyed: bool,
                      users: Sequence[str]) -> Invariants:
-    events = audit.EVENTS
+    events = event_log.EVENTS
     with engine.connect() as conn:
         added = dict(conn.execute(select(events.c.event_type, func.count()).where(events.c.seq > first_seq)
                                   .group_by(events.c.event_type)).all())
         keys = conn.execute(select(func.count()).select_from(IDEMPOTENCY).where(
             IDEMPOTENCY.c.username.in_(users), IDEMPOTENCY.c.status_code == 200)).scalar_one()
-        chain = audit.verify(conn)
+        chain = verify(conn)
         differences = replay.differences(conn)
     return Invariants(answered_ok=answered_ok, keyed=keyed, events_added=sum(added.values()),
                       transitions_applied=added.get("transition_applied", 0), idempotency_records=keys,

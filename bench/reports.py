@@ -60,7 +60,8 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, event, text  # noqa: E402
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify as verify_chain
+from kpt_workflow.storage import event_encoding
 
 from kpt_workflow.audit import chain_walk as chain_check  # noqa: E402
 from kpt_workflow.storage.db import make_engine  # noqa: E402
@@ -156,7 +157,7 @@ def floor(conn: Connection) -> object:
 def time_verify(engine: Engine, workers: int) -> VerifyTiming:
     start = time.perf_counter()
     with UnitOfWork(engine) as uow:
-        result = audit.verify(uow.connection, workers=workers)
+        result = verify_chain(uow.connection, workers=workers)
         processes = chain_check.processes(uow.connection, workers, result.events)
     seconds = time.perf_counter() - start
     return VerifyTiming(ok=result.ok, events=result.events, processes=processes, seconds=seconds,
@@ -166,7 +167,7 @@ def time_verify(engine: Engine, workers: int) -> VerifyTiming:
 # On PostgreSQL verify hashes where the events are: its baseline is the database reading every
 # hashed column of every event (the long ones detoasted) into one text each, in one backend,
 # nothing escaped or hashed.
-BARE_READ_POSTGRESQL = ("SELECT count(*), sum(octet_length(concat(" + ", ".join(chain_check.COLUMNS) + ")))"
+BARE_READ_POSTGRESQL = ("SELECT count(*), sum(octet_length(concat(" + ", ".join(event_encoding.COLUMNS) + ")))"
                         " FROM audit_event")
 
 

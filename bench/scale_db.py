@@ -11,7 +11,7 @@
    `version` is updated in the same transaction, so replay still agrees with the tables; so are
    the `blocked_rule_day` counts of the appended refusals (`projections.count_refusal`, the fold
    the application's append uses, summed over the transaction and upserted once at its end).
-   `prev_hash`/`hash` come from `kpt_workflow.audit.chain.compute_hash` in chain order; rows go in with
+   `prev_hash`/`hash` come from `kpt_workflow.storage.event_encoding.compute_hash` in chain order; rows go in with
    executemany batches (`--batch`) inside large transactions (`--commit-every`), holding the write
    lock (BEGIN IMMEDIATE on SQLite, the chain's advisory lock on PostgreSQL).
 3. `audit.verify` and `replay.differences` over the result, printed (must be ok / empty).
@@ -46,7 +46,8 @@ import _no_shadow  # noqa: F401,E402  (first: see bench/_no_shadow.py)
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, text, update  # noqa: E402
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify as verify_chain
+from kpt_workflow.storage import event_encoding
 
 from kpt_workflow.storage import projections
 
@@ -123,7 +124,7 @@ def stuck_plans(conn: Connection) -> list[StuckPlan]:
 
 def chain_head(conn: Connection) -> tuple[int, str]:
     head = conn.execute(select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)).first()
-    return (head.seq, head.hash) if head else (0, audit.GENESIS_HASH)
+    return (head.seq, head.hash) if head else (0, event_encoding.GENESIS_HASH)
 
 
 def spread_entities(conn: Connection, count: int | None) -> list[str] | None:
@@ -186,12 +187,12 @@ def bulk_append(engine: Engine, plans: Sequence[StuckPlan], count: int, seed: in
                     recorded_at += timedelta(microseconds=1000)
                     row: dict[str, Any] = {
                         "seq": seq, "plan_id": plan.id, "plan_version": plan.version, "event_type": BLOCKED,
-                        "schema_version": audit.SCHEMA_VERSION, "recorded_at": recorded_at, "actor": ACTOR,
+                        "schema_version": event_encoding.SCHEMA_VERSION, "recorded_at": recorded_at, "actor": ACTOR,
                         "action": template.action, "from_state": template.from_state,
                         "to_state": template.to_state, "legal_date": day, "outcomes": template.outcomes,
                         "payload": template.payload, "prev_hash": prev_hash,
                     }
-                    row["hash"] = prev_hash = audit.compute_hash(row)
+                    row["hash"] = prev_hash = event_encoding.compute_hash(row)
                     rows.append(row)
                     changed[plan.id] = plan.version
                     projections.count_refusal(blocked, plan.id, day, _outcomes(template.outcomes))
@@ -243,7 +244,7 @@ def build(args: argparse.Namespace, blobs: Path) -> Result:
         with engine.connect() as conn:
             total = event_count(conn)
             start = time.perf_counter()
-            verified = audit.verify(conn)
+            verified = verify_chain(conn)
             verify_seconds = time.perf_counter() - start
             start = time.perf_counter()
             differences = replay.differences(conn)

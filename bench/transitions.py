@@ -79,7 +79,7 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import Engine, func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify as verify_chain
 
 from kpt_workflow.audit import replay
 
@@ -580,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             finally:
                 threads.shutdown()
             with UnitOfWork(engine) as uow:
-                chain_ok, replay_agrees = audit.verify(uow.connection).ok, not replay.differences(uow.connection)
+                chain_ok, replay_agrees = verify_chain(uow.connection).ok, not replay.differences(uow.connection)
             transitions, concurrent = parts.run("one", first_seq), parts.run("concurrent", first_seq)
         finally:
             baseline.close()

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import verify as verify_chain
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay
 
 from kpt_workflow.audit import security_log
@@ -39,7 +39,7 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
     """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió) y, salvo
     con --sin-documentos, que cada archivo radicado conserva su huella SHA-256 y que el almacén no guarda otros."""
     with UnitOfWork(engine()) as uow:
-        report = audit.verify(uow.connection, workers=workers)
+        report = verify_chain(uow.connection, workers=workers)
         verdict = None
         if checkpoint is not None:
             if public_key is None:
@@ -118,7 +118,7 @@ def log(plan_id: str, as_json: JsonOpt = False) -> None:
     """Historia de un plan: cada evento, también los intentos rechazados."""
     with UnitOfWork(engine()) as uow:
         plan_record(uow.connection, plan_id)
-        events = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan_id)]
+        events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan_id)]
     emit(events, as_json, render_events(events))
 
 

@@ -9,19 +9,20 @@ from hypothesis import strategies as st
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import VerifyReport, verify
+from kpt_workflow.storage.event_encoding import compute_hash
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay
-from kpt_workflow.storage.canonical import canonical_json, sha256_hex
+from kpt_workflow.base.canonical import canonical_json, sha256_hex
 from kpt_workflow.base.errors import GuardFailed
 from kpt_workflow.storage.tables import AuditEvent, BlockedRuleDay, Plan
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.services.sample import DOCUMENTS_2024 as CYCLE_2024, STEPS_2024
 
 
-def _verify(engine: Engine) -> audit.VerifyReport:
+def _verify(engine: Engine) -> VerifyReport:
     with UnitOfWork(engine) as uow:
-        return audit.verify(uow.connection)
+        return verify(uow.connection)
 
 
 def _rows(engine: Engine) -> list[dict[str, object]]:
@@ -63,7 +64,7 @@ def _insert_forged_after_second(rows):  # type: ignore[no-untyped-def]
     """A well-formed forged event, hashed correctly, linked to its predecessor and relinked from its
     successor (a second link to the same predecessor would be a fork, which verify reports too)."""
     forged = {**rows[1], "seq": 3, "plan_version": 99, "action": "aprobar", "prev_hash": rows[1]["hash"]}
-    forged["hash"] = audit.compute_hash(forged)
+    forged["hash"] = compute_hash(forged)
     rest = [{**r, "seq": r["seq"] + 1} for r in rows[2:]]
     rest[0]["prev_hash"] = forged["hash"]
     return rows[:2] + [forged] + rest
@@ -165,7 +166,7 @@ def test_replay_detects_refusal_counts_edited_behind_the_events(engine, refused_
 def test_events_survive_the_round_trip_with_identical_hashes(engine, plan_in_council):
     """Canonical JSON + UTC times: the hash computed when appending equals the one recomputed on read."""
     with UnitOfWork(engine) as uow:
-        assert all(audit.compute_hash(e) == e["hash"] for e in audit.iter_events(uow.connection))
+        assert all(compute_hash(e) == e["hash"] for e in event_log.iter_events(uow.connection))
 
 
 @given(moment=st.datetimes(timezones=st.just(timezone.utc)), legal=st.none() | st.dates(),
@@ -175,7 +176,7 @@ def test_event_hash_equals_the_canonical_json_of_the_plain_event(moment, legal, 
     event = {"seq": number, "plan_id": text, "plan_version": number, "event_type": text, "schema_version": 1,
              "recorded_at": moment, "actor": text, "action": text, "from_state": None, "to_state": text,
              "legal_date": legal, "outcomes": "[]", "payload": canonical_json({"t": text}), "prev_hash": text}
-    assert audit.compute_hash(event) == sha256_hex(canonical_json(event))
+    assert compute_hash(event) == sha256_hex(canonical_json(event))
 
 
 @given(moment=st.datetimes(timezones=st.just(timezone.utc)), legal=st.none() | st.dates(), text=st.text(),
@@ -189,7 +190,7 @@ def test_version_2_hash_is_the_canonical_json_with_the_json_columns_embedded(mom
              "recorded_at": moment, "actor": text, "action": text, "from_state": text, "to_state": None,
              "legal_date": legal, "outcomes": canonical_json(outcomes), "payload": canonical_json(payload),
              "prev_hash": text}
-    assert audit.compute_hash(event) == sha256_hex(canonical_json({**event, "outcomes": outcomes, "payload": payload}))
+    assert compute_hash(event) == sha256_hex(canonical_json({**event, "outcomes": outcomes, "payload": payload}))
 
 
 def test_events_of_version_1_still_verify_beside_version_2(engine, plan_in_council):
@@ -199,16 +200,16 @@ def test_events_of_version_1_still_verify_beside_version_2(engine, plan_in_counc
         first = uow.connection.execute(select(events).order_by(events.c.seq).limit(1)).mappings().one()
         as_v1 = {**first, "schema_version": 1}
         uow.connection.execute(update(events).where(events.c.seq == first["seq"])
-                               .values(schema_version=1, hash=audit.compute_hash(as_v1)))
+                               .values(schema_version=1, hash=compute_hash(as_v1)))
         rest = uow.connection.execute(select(events).where(events.c.seq > first["seq"]).order_by(events.c.seq))
-        previous = audit.compute_hash(as_v1)
+        previous = compute_hash(as_v1)
         for event in rest.mappings().all():  # relink the chain after the rewritten first event
             relinked = {**event, "prev_hash": previous}
-            previous = audit.compute_hash(relinked)
+            previous = compute_hash(relinked)
             uow.connection.execute(update(events).where(events.c.seq == event["seq"])
                                    .values(prev_hash=relinked["prev_hash"], hash=previous))
         uow.commit()
     with UnitOfWork(engine) as uow:
-        assert audit.verify(uow.connection).ok
-        versions = {e["schema_version"] for e in audit.iter_events(uow.connection)}
+        assert verify(uow.connection).ok
+        versions = {e["schema_version"] for e in event_log.iter_events(uow.connection)}
     assert versions == {1, 2}

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from pydantic import AnyUrl, BaseModel, Field, Json, TypeAdapter, ValidationError
+from pydantic import AnyUrl, BaseModel, Field, Json, ValidationError
 from pydantic_core import core_schema
 
 from kpt_workflow import services

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kpt_workflow.services.bootstrap import init_database
-from kpt_workflow.reference.categories import (CATEGORIES_PATH, CATEGORY, CategoryRow, import_categories, latest_categories,
-                                     read_categories)
+from kpt_workflow.reference.categories import CATEGORIES_PATH, CategoryRow, read_categories
+from kpt_workflow.storage.reference_data import CATEGORY, import_categories, latest_categories
 from kpt_workflow.reference.entities import DIVIPOLA_PATH
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.storage.recorder import ENTITY

@@ -1,4 +1,4 @@
-"""The fast walk behind `audit.verify`: its body is the canonical JSON byte for byte, anything else
+"""The fast walk behind `verify`: its body is the canonical JSON byte for byte, anything else
 is left to the reference hash, and ranges walked in other processes report what one walk reports."""
 
 import itertools
@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, select, text, update
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import VerifyReport, verify
+from kpt_workflow.storage.event_encoding import compute_hash, hashed_text
+from kpt_workflow.storage import event_encoding
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import chain_walk as chain_check
-from kpt_workflow.storage.canonical import utc_text
+from kpt_workflow.base.canonical import utc_text
 from cli import main
 from kpt_workflow.storage.tables import AuditEvent
 from kpt_workflow.services.sample import DOCUMENTS_2024
@@ -29,9 +31,9 @@ MOMENTS = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 
 DAYS = st.none() | st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1))
 
 
-def _verify(engine: Engine, workers: int = 1) -> audit.VerifyReport:
+def _verify(engine: Engine, workers: int = 1) -> VerifyReport:
     with UnitOfWork(engine) as uow:
-        return audit.verify(uow.connection, workers=workers)
+        return verify(uow.connection, workers=workers)
 
 
 def _never(conn: Connection, seq: int) -> str:
@@ -53,8 +55,8 @@ def test_fast_body_is_the_hashed_text_of_any_event(numbers, moment, legal, texts
         "prev_hash": prev_hash}
     as_read = {**event, "hash": "", "recorded_at": utc_text(moment), "legal_date": legal.isoformat() if legal else None,
                "outcomes": outcomes.encode(), "payload": payload.encode()}
-    row = tuple(as_read[name] for name in chain_check.COLUMNS)
-    assert chain_check.body(row) == audit.hashed_text(event).encode()
+    row = tuple(as_read[name] for name in event_encoding.COLUMNS)
+    assert event_encoding.body(row) == hashed_text(event).encode()
 
 
 @given(seq=st.integers(min_value=1), prev_hash=st.text("0123456789abcdef", min_size=64, max_size=64),
@@ -68,8 +70,8 @@ def test_a_new_event_linked_where_the_chain_places_it_has_the_body_verify_reads(
     action, actor, event_type, plan_id, outcomes, payload = texts
     row = (seq, prev_hash, "", action, actor, event_type, states[0], legal.isoformat() if legal else None,
            outcomes.encode(), payload.encode(), plan_id, plan_version, utc_text(moment), schema_version, states[1])
-    unlinked = chain_check.unlinked_body((None, None, None, *row[3:]))
-    assert unlinked.linked(seq, prev_hash) == chain_check.body(row)
+    unlinked = event_encoding.unlinked_body((None, None, None, *row[3:]))
+    assert unlinked.linked(seq, prev_hash) == event_encoding.body(row)
 
 
 @pytest.fixture
@@ -86,11 +88,11 @@ _versions = itertools.count(1000)
 def test_every_event_append_writes_holds_on_the_fast_walk(engine, plan, moment, legal, words, states, payload):
     """Through each database and back, times and dates included, without the reference hash."""
     action, actor, event_type, rule = words
-    new = audit.NewEvent(plan_id=plan, plan_version=next(_versions), event_type=f"prueba {event_type}", actor=actor,
+    new = event_log.NewEvent(plan_id=plan, plan_version=next(_versions), event_type=f"prueba {event_type}", actor=actor,
                          action=action, recorded_at=moment, payload=payload, from_state=states[0],
                          to_state=states[1], legal_date=legal, outcomes=[{"rule": rule, "passed": False}])
     with UnitOfWork(engine, write=True) as uow:
-        audit.append(uow.connection, new)
+        event_log.append(uow.connection, new)
         uow.commit()
     with UnitOfWork(engine) as uow:
         stretch = chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
@@ -112,7 +114,7 @@ def test_any_text_stored_in_any_schema_version_holds_on_the_fast_walk(engine, pl
              "action": action, "from_state": states[0], "to_state": states[1], "legal_date": legal,
              "outcomes": outcomes, "payload": payload, "prev_hash": last["hash"]}
     with engine.begin() as conn:
-        conn.execute(EVENTS.insert(), [{**event, "hash": audit.compute_hash(event)}])
+        conn.execute(EVENTS.insert(), [{**event, "hash": compute_hash(event)}])
     with UnitOfWork(engine) as uow:
         stretch = chain_check.scan(uow.connection, last["seq"], chain_check.HIGHEST, _never)
     assert (stretch.intact, stretch.flaw) == (1, None)
@@ -148,7 +150,7 @@ def test_a_walk_stopped_by_its_reference_leaves_the_connection_ready_for_the_nex
             with pytest.raises(AssertionError, match="event 4") as stopped:
                 chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
             kept.append(stopped)
-        assert audit.verify(uow.connection).first_bad_seq == 4
+        assert verify(uow.connection).first_bad_seq == 4
 
 
 def test_a_hash_nulled_in_an_altered_table_is_a_flaw_not_a_pass(engine, eight_events):
@@ -161,7 +163,7 @@ def test_a_hash_nulled_in_an_altered_table_is_a_flaw_not_a_pass(engine, eight_ev
                           "ALTER COLUMN prev_hash DROP NOT NULL"))
         conn.execute(update(EVENTS).where(EVENTS.c.seq == 4).values(hash=None))
         conn.execute(update(EVENTS).where(EVENTS.c.seq == 5).values(prev_hash=None))
-        report = audit.verify(conn)
+        report = verify(conn)
         altered.rollback()  # the ALTER too
     assert (report.ok, report.first_bad_seq) == (False, 4) and "editado" in (report.problem or "")
 
@@ -188,7 +190,7 @@ def test_a_time_stored_in_another_iso_form_verifies_through_the_reference(engine
     sqlite_db.commit()
     with UnitOfWork(engine) as uow:
         row = list(chain_check.rows(uow.connection))[-1]
-    assert chain_check.fast_hash(row) != row[2]  # the fast body does not hold…
+    assert event_encoding.fast_hash(row) != row[2]  # the fast body does not hold…
     assert _verify(engine).ok  # …the reference does
 
 
@@ -196,7 +198,7 @@ def test_a_value_of_another_type_is_judged_by_the_reference(engine, sqlite_db):
     """SQLite keeps text in an integer column; its hash, recomputed by `compute_hash`, still verifies."""
     last = _last(engine)
     sqlite_db.execute("UPDATE audit_event SET plan_version = 'siete', hash = ? WHERE seq = ?",
-                      (audit.compute_hash({**last, "plan_version": "siete"}), last["seq"]))
+                      (compute_hash({**last, "plan_version": "siete"}), last["seq"]))
     sqlite_db.commit()
     assert _verify(engine).ok
     sqlite_db.execute("UPDATE audit_event SET plan_version = 'ocho' WHERE seq = ?", (last["seq"],))
@@ -213,9 +215,9 @@ def test_a_row_the_template_cannot_write_goes_to_the_reference(engine, sqlite_db
     with UnitOfWork(engine) as uow:
         row = list(chain_check.rows(uow.connection))[-1]
         with pytest.raises(TypeError):
-            chain_check.body(row)
+            event_encoding.body(row)
         with pytest.raises(ValueError):  # version 1 escapes outcomes: not UTF-8, and a newline
-            chain_check.body((*row[:4], "otra persona", *row[5:13], 1, row[14]))
+            event_encoding.body((*row[:4], "otra persona", *row[5:13], 1, row[14]))
         asked = []
 
         def reference(conn: Connection, seq: int) -> str:
@@ -267,7 +269,7 @@ def _swap_with_next(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
 
 def _insert_forged_after(rows: list[dict[str, Any]], i: int) -> list[dict[str, Any]]:
     forged = {**rows[i], "seq": rows[i]["seq"] + 1, "plan_version": 99, "prev_hash": rows[i]["hash"]}
-    forged["hash"] = audit.compute_hash(forged)
+    forged["hash"] = compute_hash(forged)
     rest = [{**r, "seq": r["seq"] + 1} for r in rows[i + 1:]]
     if rest:
         rest[0]["prev_hash"] = forged["hash"]

@@ -13,9 +13,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, event, text
 
+from kpt_workflow.audit.verify import verify
 from kpt_workflow import services
 from kpt_workflow.services.access import operator
-from kpt_workflow.audit.chain import verify
+
 from kpt_workflow.storage.commit_group import CommitLost, commit_group
 from kpt_workflow.storage.db import sqlite_writer
 from kpt_workflow.storage.db_threads import DatabaseThreads

@@ -3,8 +3,8 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay
 
 from kpt_workflow import services
@@ -35,6 +35,6 @@ def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_counci
     with UnitOfWork(engine) as uow:
         plan = plan_record(uow.connection, plan_in_council)
         assert (plan.state, plan.version) == ("tramite_ambiental_y_planeacion", version + 1)
-        assert audit.verify(uow.connection).ok
+        assert verify(uow.connection).ok
         assert replay.differences(uow.connection) == []
-        assert len(audit.plan_events(uow.connection, plan_in_council)) == plan.version
+        assert len(event_log.plan_events(uow.connection, plan_in_council)) == plan.version

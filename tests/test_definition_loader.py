@@ -10,7 +10,7 @@ import yaml
 
 from kpt_workflow.lifecycle import engine
 from kpt_workflow.base.errors import DefinitionError, UnknownTrigger
-from kpt_workflow.states.loader import load_definition
+from kpt_workflow.lifecycle.loader import load_definition
 
 PDT_PATH = engine.DEFINITIONS_DIR / "pdt.yaml"
 PDT_STATES = ("alistamiento", "construccion_articulada", "tramite_ambiental_y_planeacion",

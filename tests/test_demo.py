@@ -4,8 +4,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import verify
 from kpt_workflow.audit import replay
 from kpt_workflow.services.bootstrap import init_database
 from kpt_workflow.storage.db import make_engine
@@ -26,7 +25,7 @@ def test_demo_drives_plans_through_every_outcome_and_the_audit_holds(engine, blo
     assert summary.plans == 90 and summary.refused > 0
     assert {"aprobado", "adoptado_por_decreto", "discusion_corporaciones"} <= set(summary.states)
     with UnitOfWork(engine) as uow:
-        assert audit.verify(uow.connection).ok
+        assert verify(uow.connection).ok
         assert replay.differences(uow.connection) == []
         legal_dates = [d for (d,) in uow.connection.execute(select(EVENTS.c.legal_date)) if d is not None]
         assert max(legal_dates) <= DEMO_END and min(legal_dates) >= date(2023, 7, 1)

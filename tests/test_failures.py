@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from in_process import run_kpt
 from api.app import create_app
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
 from kpt_workflow.services.accounts import create_user
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -114,7 +114,7 @@ def test_a_full_disk_loses_nothing_acknowledged_and_says_so_in_spanish(engine, k
     code, said = kpt_on(_url(engine), "plan", "create", "05001", "--period", "2024")
     assert code == 0, said
     with engine.connect() as conn:
-        before = audit.verify(conn).events
+        before = verify(conn).events
     engine.dispose()  # the WAL folded into the file: the next write has to grow a file again
     failed = _kpt_with_file_limit(_url(engine), tmp_path / "data", 4096, "plan", "create", "08001", "--period", "2024")
     assert failed.returncode == 3, failed.stderr
@@ -122,7 +122,7 @@ def test_a_full_disk_loses_nothing_acknowledged_and_says_so_in_spanish(engine, k
     assert "Traceback" not in failed.stdout + failed.stderr
     assert _plans(engine) == 1
     with engine.connect() as conn:
-        report = audit.verify(conn)
+        report = verify(conn)
     assert report.ok and report.events == before
 
 

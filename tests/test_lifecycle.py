@@ -5,8 +5,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.storage import event_log
 from kpt_workflow import services
 from kpt_workflow.services.access import operator
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, NotFound, PlanExists, PlanNotAllowed, PlanVersionConflict, UnknownTrigger
@@ -22,7 +21,7 @@ def _status(engine, plan_id, today=date(2024, 2, 1)):
 
 def _events(engine, plan_id):
     with UnitOfWork(engine) as uow:
-        return [(e["event_type"], e["action"]) for e in audit.plan_events(uow.connection, plan_id)]
+        return [(e["event_type"], e["action"]) for e in event_log.plan_events(uow.connection, plan_id)]
 
 
 def test_new_plan_status_lists_every_missing_requirement(engine, new_plan):

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, func, select, update
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage import event_log
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.law.facts import FILED, WITHDRAWN
 from kpt_workflow.storage.recorder import EVENTS, PLAN, _folded_documents, recorder
@@ -37,9 +38,9 @@ def test_the_fold_of_the_documents_does_not_depend_on_the_order_of_their_rows(ro
     assert facts.get("proyecto_pdt") is not None
 
 
-def _note(plan_id: str, version: int) -> audit.NewEvent:
+def _note(plan_id: str, version: int) -> event_log.NewEvent:
     """An event no use-case writes (no projection follows it), at a plan version of its own."""
-    return audit.NewEvent(plan_id=plan_id, plan_version=version, event_type="nota_de_prueba", actor="test",
+    return event_log.NewEvent(plan_id=plan_id, plan_version=version, event_type="nota_de_prueba", actor="test",
                           action="nota", recorded_at=datetime.now(timezone.utc), payload={"n": version})
 
 
@@ -53,7 +54,7 @@ def _committed(engine: Engine, plan_id: str) -> tuple[int, bool]:
     other = make_engine(engine.url.render_as_string(hide_password=False))
     try:
         with other.connect() as conn:
-            return _events(conn, plan_id), audit.verify(conn).ok
+            return _events(conn, plan_id), verify(conn).ok
     finally:
         other.dispose()
 
@@ -64,13 +65,13 @@ def test_an_event_just_appended_is_seen_by_the_statements_after_it_and_the_next_
     plan_id = new_plan()
     with UnitOfWork(engine, write=True) as uow:
         before = _events(uow.connection, plan_id)
-        audit.append(uow.connection, _note(plan_id, 1000))
+        event_log.append(uow.connection, _note(plan_id, 1000))
         assert _events(uow.connection, plan_id) == before + 1  # through SQLAlchemy
-        audit.append(uow.connection, _note(plan_id, 1001))
+        event_log.append(uow.connection, _note(plan_id, 1001))
         uow.commit({})
     assert _committed(engine, plan_id) == (before + 2, True)
     with engine.connect() as conn:
-        first, second = audit.plan_events(conn, plan_id)[-2:]
+        first, second = event_log.plan_events(conn, plan_id)[-2:]
     assert (second["seq"], second["prev_hash"]) == (first["seq"] + 1, first["hash"])
 
 
@@ -79,9 +80,9 @@ def test_an_append_rolled_back_is_never_sent_with_a_later_transaction(
     plan_id = new_plan()
     with UnitOfWork(engine, write=True) as uow:
         before = _events(uow.connection, plan_id)
-        audit.append(uow.connection, _note(plan_id, 1000))  # and no commit: the unit rolls back
+        event_log.append(uow.connection, _note(plan_id, 1000))  # and no commit: the unit rolls back
     with UnitOfWork(engine, write=True) as uow:
-        audit.append(uow.connection, _note(plan_id, 1001))
+        event_log.append(uow.connection, _note(plan_id, 1001))
         uow.commit({})
     assert _committed(engine, plan_id) == (before + 1, True)
 
@@ -92,7 +93,7 @@ def test_an_append_committed_without_a_unit_of_work_is_kept(engine: Engine, new_
     with engine.connect() as conn:
         before = _events(conn, plan_id)
     with engine.begin() as conn:
-        audit.append(conn, _note(plan_id, 1000))
+        event_log.append(conn, _note(plan_id, 1000))
     assert _committed(engine, plan_id) == (before + 1, True)
 
 

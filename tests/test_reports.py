@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from kpt_workflow.reference.categories import import_categories, latest_categories, read_categories
+from kpt_workflow.reference.categories import read_categories
+from kpt_workflow.storage.reference_data import import_categories, latest_categories
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.demo import DEMO_END, EMPALME, run_demo
 from kpt_workflow.lifecycle.engine import workflow

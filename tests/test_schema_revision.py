@@ -5,7 +5,6 @@ by `kpt init` and `kpt demo`. On SQLite and PostgreSQL."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -14,7 +13,6 @@ from sqlalchemy import Engine, event, text
 
 from in_process import run_kpt
 from api.app import create_app
-from kpt_workflow.services.bootstrap import init_database
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.storage.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,

@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 from sqlalchemy import select
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import verify
 from kpt_workflow.law import calendar
 
 from kpt_workflow.audit import replay
@@ -282,7 +281,7 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def audit_chain_verifies(self) -> None:
         with UnitOfWork(self.engine) as uow:
-            report = audit.verify(uow.connection)
+            report = verify(uow.connection)
         assert report.ok, report.as_dict()
         assert report.events == sum(m.version for m in self.model.values())
 

@@ -10,7 +10,7 @@ from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.lifecycle import strategy
@@ -68,7 +68,7 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
         status = plan_status(uow.connection, plan.id, today, as_of=as_of)
         versions = document_versions(uow.connection, plan.id)
         programs = program_facts(uow.connection, plan.id)
-        history = [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
+        history = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
     definition = workflow(plan.definition_name, plan.definition_version).definition
     permissions = plan_permissions(actor, plan)
     return render(request, rt, "plan.html", actor, status=status, versions=versions, programs=programs,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import CurrentActor, GuardsDep, RuntimeDep, client_address
 from api.schemas import UserCreate
-from kpt_workflow.audit import mark as audit_mark
+from kpt_workflow.services.verification import verify_on_request
 from kpt_workflow.services.access import require_role
 from kpt_workflow.services.accounts import create_user, deactivate_user, rotate_token
 from kpt_workflow.base.roles import ADMIN, DNP
@@ -21,7 +21,7 @@ def verify(rt: RuntimeDep, actor: CurrentActor, guards: GuardsDep, completa: boo
     """From where the chain was last found intact, unless `completa` (then from the genesis).
     Rate limited: a whole walk per minute per process, a few incremental ones per user."""
     require_role(actor, (DNP, ADMIN), "verificar la cadena de auditoría")
-    return audit_mark.verify_on_request(rt.engine, guards, actor.username, whole=completa).as_dict()
+    return verify_on_request(rt.engine, guards, actor.username, whole=completa).as_dict()
 
 
 @router.get("/me", summary="El usuario de la sesión o del token")

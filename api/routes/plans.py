@@ -12,7 +12,7 @@ from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.law.bounds import VERSIONS
@@ -74,7 +74,7 @@ def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None, as_of: 
 @router.get("/plans/{plan_id}/history", summary="Historia del plan (también los intentos rechazados)")
 def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
-        return [audit.event_view(e) for e in audit.plan_events(uow.connection, plan.id)]
+        return [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
 
 
 @router.post("/plans/{plan_id}/transitions", summary="Intentar un paso del ciclo de vida")

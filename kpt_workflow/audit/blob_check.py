@@ -15,8 +15,9 @@ from typing import BinaryIO, Literal
 
 from sqlalchemy import ColumnElement, Connection, select
 
+from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.audit import security_log
-from kpt_workflow.audit.chain import EVENTS
+
 from kpt_workflow.storage.blobs import BlobStore, Stored, digest_of, is_blob_name, is_temp_name
 from kpt_workflow.base.errors import InvalidInput, KptError
 from kpt_workflow.storage.tables import Document

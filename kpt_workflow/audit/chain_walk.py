@@ -20,21 +20,17 @@ them, checking the links across ranges.
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from hashlib import sha256
 from itertools import chain
-from json.encoder import encode_basestring
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, func, select
 
 from kpt_workflow.storage.db import make_engine
+from kpt_workflow.storage.event_encoding import BODY_TEMPLATE, COLUMNS, fast_hash
 from kpt_workflow.storage.tables import AuditEvent
 
 EVENTS = AuditEvent.__table__
-COLUMNS = ("seq", "prev_hash", "hash", "action", "actor", "event_type", "from_state", "legal_date", "outcomes",
-           "payload", "plan_id", "plan_version", "recorded_at", "schema_version", "to_state")
-"""A row of `rows`: seq, the link and the hash, then the hashed columns in the order of their keys."""
 # SQLite keeps the text SQLAlchemy and the recorder write: 'YYYY-MM-DD HH:MM:SS.ffffff' UTC, ISO dates.
 _READ_AS = {"recorded_at": "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'",
             "outcomes": "CAST(outcomes AS BLOB)", "payload": "CAST(payload AS BLOB)"}
@@ -46,86 +42,6 @@ LOWEST, HIGHEST = -(2**63), 2**63 - 1
 BATCH = 5_000
 # Below this many events per process, starting one costs more than it saves.
 MIN_EVENTS_PER_WORKER = 25_000
-
-# The body around its two long values, which stay UTF-8 bytes from the database to the hash:
-# in schema version 1 as JSON strings (quoted, escaped), from version 2 on as the JSON they hold.
-_HEAD = '{"action":%s,"actor":%s,"event_type":%s,"from_state":%s,"legal_date":%s,"outcomes":'
-# The tail around the link (the previous hash and the seq), which a new event gets only when the
-# chain places it: `Unlinked`.
-_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ = (',"plan_id":%s,"plan_version":%s,"prev_hash":',
-                                      ',"recorded_at":%s,"schema_version":%s,"seq":', ',"to_state":%s}')
-_TAIL = "%s".join((_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ))
-GENESIS_HASH = "0" * 64  # the link of the first event
-_text = encode_basestring  # what json's encoder writes for a str (ensure_ascii=False), quotes included
-_CONTROLS_AS_SPACES = bytes.maketrans(bytes(range(32)), b" " * 32)
-
-
-def body(row: tuple[Any, ...]) -> bytes:
-    """An event's canonical JSON, UTF-8, from a row of `rows`: keys sorted, text escaped as the json
-    encoder escapes it, NULL as null, integers as digits. Some values the application never writes
-    (another type, text that is not UTF-8) raise TypeError or ValueError; others make a body that
-    the stored hash will not match."""
-    (seq, prev_hash, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version,
-     recorded_at, schema_version, to_state) = row
-    # `_head` inline: this is verify's loop, where the call alone cost a few per cent.
-    head = _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
-                    "null" if legal_date is None else _text(legal_date))
-    tail = _TAIL % (_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
-                    "null" if to_state is None else _text(to_state))
-    if schema_version == 1:
-        return b"".join((head.encode(), b'"', _escaped(outcomes), b'","payload":"', _escaped(payload), b'"',
-                         tail.encode()))
-    return b"".join((head.encode(), outcomes, b',"payload":', payload, tail.encode()))
-
-
-class Unlinked(NamedTuple):
-    """A new event's body without its link, in the three pieces around it: the bytes before the
-    previous hash's hex digits, those between them and the seq's decimal digits, and those after.
-    Whoever places the event in the chain (on PostgreSQL, the database) fills in the two."""
-
-    to_prev: bytes
-    prev_to_seq: bytes
-    after_seq: bytes
-
-    def linked(self, seq: int, prev_hash: str) -> bytes:
-        """The body once placed: `body` of the event with this seq and link."""
-        return b"".join((self.to_prev, prev_hash.encode(), self.prev_to_seq, str(seq).encode(), self.after_seq))
-
-
-def unlinked_body(row: tuple[Any, ...]) -> Unlinked:
-    """`body` of a row of `rows` (its seq, link and hash still to come: ignored) in schema version
-    2 or later, in pieces around the link: a hash's text is its hex digits, quoted."""
-    (_, _, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version, recorded_at,
-     schema_version, to_state) = row
-    head = _head(action, actor, event_type, from_state, legal_date)
-    return Unlinked(b"".join((head.encode(), outcomes, b',"payload":', payload,
-                              (_TO_PREV % (_text(plan_id), plan_version)).encode(), b'"')),
-                    ('"' + _PREV_TO_SEQ % (_text(recorded_at), schema_version)).encode(),
-                    (_AFTER_SEQ % ("null" if to_state is None else _text(to_state))).encode())
-
-
-def _head(action: str, actor: str, event_type: str, from_state: str | None, legal_date: str | None) -> str:
-    """The body up to its outcomes' value."""
-    return _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
-                    "null" if legal_date is None else _text(legal_date))
-
-
-def _escaped(text: bytes) -> bytes:
-    """UTF-8 text inside a JSON string, as the json encoder writes it. In UTF-8 every byte below 0x80
-    is a character of its own, so escaping the backslash and quote bytes escapes those characters;
-    text with a control character (stored canonical JSON has none) goes through the encoder."""
-    if text.translate(_CONTROLS_AS_SPACES) == text:
-        return text.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
-    return _text(text.decode())[1:-1].encode()
-
-
-def fast_hash(row: tuple[Any, ...]) -> str | None:
-    """The hash of `body(row)`, or None for a row it cannot write."""
-    try:
-        return sha256(body(row)).hexdigest()
-    except (TypeError, ValueError):
-        return None
-
 
 def rows(conn: Connection, after: int = LOWEST, upto: int = HIGHEST) -> Iterator[tuple[Any, ...]]:
     """On SQLite, the events with after < seq <= upto in chain order, as `COLUMNS`: batches read
@@ -179,7 +95,7 @@ def _marked_here(conn: Connection, after: int, upto: int) -> Iterator[Marked]:
 # template, each placeholder filled by the SQL that writes the same JSON text (to_json escapes
 # text as the json encoder does; schema version 1 quotes the two JSON columns, the others embed
 # them). An event whose text it writes otherwise is only marked, and judged by `reference`.
-_TEMPLATE = _HEAD + '%s,"payload":%s' + _TAIL
+_TEMPLATE = BODY_TEMPLATE
 _EMBEDDED = "CASE WHEN schema_version = 1 THEN to_json({0})::text ELSE {0} END"
 _JSON_OF = {  # the SQL of each key's value; _TEMPLATE's placeholders are the keys in sorted order
     "action": "to_json(action)::text", "actor": "to_json(actor)::text", "event_type": "to_json(event_type)::text",

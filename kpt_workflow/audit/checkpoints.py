@@ -24,9 +24,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, func, insert, select
 
-from kpt_workflow.audit.chain import EVENTS, verify
-from kpt_workflow.storage.canonical import canonical_json
-from kpt_workflow.audit.chain_walk import GENESIS_HASH
+
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage.event_encoding import GENESIS_HASH
+from kpt_workflow.storage.event_log import EVENTS
+from kpt_workflow.base.canonical import canonical_json
+
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.figures import number
 from kpt_workflow.storage.tables import AuditRebaseline

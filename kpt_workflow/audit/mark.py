@@ -1,19 +1,17 @@
 """Verification of the audit chain on request, at a bounded cost: it starts from where the chain
 was last found intact (one row in `audit_verified`), after checking that the chain still holds
 that hash at that seq; a whole walk is asked for explicitly and is rate limited more tightly
-(api/routes/admin.py). The command line's `kpt audit verify` always walks the whole chain."""
+(kpt_workflow.services.verification). The command line's `kpt audit verify` always walks the whole chain."""
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, insert, select, update
 
-from kpt_workflow.audit import chain as audit
-from kpt_workflow.audit.chain_walk import GENESIS_HASH
+from kpt_workflow.audit.verify import VerifyReport, verify
+from kpt_workflow.storage.event_encoding import GENESIS_HASH
+from kpt_workflow.storage import event_log
 from kpt_workflow.storage.tables import AuditVerified
-from kpt_workflow.services.throttle import Guards
-from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 MARK = AuditVerified.__table__
 
@@ -26,7 +24,7 @@ class Mark:
 
 @dataclass(frozen=True)
 class Verification:
-    report: audit.VerifyReport
+    report: VerifyReport
     whole: bool  # walked from the genesis, not from the mark
     from_seq: int  # the mark it started after (0: the genesis)
 
@@ -39,21 +37,21 @@ def stored(conn: Connection) -> Mark | None:
     return None if row is None else Mark(row.seq, row.hash)
 
 
-def check(conn: Connection, mark: Mark | None, *, whole: bool) -> audit.VerifyReport:
+def check(conn: Connection, mark: Mark | None, *, whole: bool) -> VerifyReport:
     """The chain as verified from `mark` (or from the genesis, if `whole` or no mark). A mark the
     chain no longer holds (the event at its seq changed or is gone, even if the rewrite hashes
     consistently) breaks the chain there, whichever walk was asked for."""
     if mark is not None:
-        at_mark = conn.execute(select(audit.EVENTS.c.hash).where(audit.EVENTS.c.seq == mark.seq)).scalar()
+        at_mark = conn.execute(select(event_log.EVENTS.c.hash).where(event_log.EVENTS.c.seq == mark.seq)).scalar()
         if at_mark != mark.hash:
-            before = conn.execute(select(audit.EVENTS.c.hash).where(audit.EVENTS.c.seq == mark.seq - 1)).scalar()
-            return audit.VerifyReport(False, mark.seq - 1, before or GENESIS_HASH, mark.seq,
+            before = conn.execute(select(event_log.EVENTS.c.hash).where(event_log.EVENTS.c.seq == mark.seq - 1)).scalar()
+            return VerifyReport(False, mark.seq - 1, before or GENESIS_HASH, mark.seq,
                                       f"el evento {mark.seq} ya no es el que se verificó antes "
                                       f"(reescrito o borrado desde la última verificación)")
-    return audit.verify(conn, since=None if whole or mark is None else (mark.seq, mark.hash))
+    return verify(conn, since=None if whole or mark is None else (mark.seq, mark.hash))
 
 
-def remember(conn: Connection, report: audit.VerifyReport) -> None:
+def remember(conn: Connection, report: VerifyReport) -> None:
     """Move the mark to the head an intact walk reached; never back (a verification that
     finished later may have reached further)."""
     if not report.ok or report.events == 0:
@@ -62,25 +60,3 @@ def remember(conn: Connection, report: audit.VerifyReport) -> None:
     moved = conn.execute(update(MARK).where(MARK.c.id == 1, MARK.c.seq <= report.events).values(**values))
     if moved.rowcount == 0 and stored(conn) is None:
         conn.execute(insert(MARK).values(id=1, **values))
-
-
-def verify_on_request(engine: Engine, guards: Guards, username: str, *, whole: bool) -> Verification:
-    """Verify for `username` (already allowed to), under the rate limits: a whole walk (asked for,
-    or the first, with no mark yet) per the process's limit, an incremental one per the user's.
-    Raises TooManyAttempts past either. An intact walk moves the mark."""
-    with UnitOfWork(engine) as uow:
-        mark = stored(uow.connection)
-        whole = whole or mark is None
-        if whole:
-            guards.full_verification.admit("", "Ya se hizo una verificación completa de la cadena hace poco.")
-        else:
-            guards.verification.admit(username, "Demasiadas verificaciones de la cadena seguidas.")
-        report = check(uow.connection, mark, whole=whole)
-    if report.ok:
-        try:
-            with UnitOfWork(engine, write=True) as uow:
-                remember(uow.connection, report)
-                uow.commit()
-        except IntegrityError:
-            pass  # another verification stored the first mark meanwhile: the next one moves it
-    return Verification(report, whole, 0 if whole or mark is None else mark.seq)

@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlmodel import SQLModel
 
+from kpt_workflow.storage.event_encoding import as_utc
+from kpt_workflow.storage.event_log import iter_events
 from kpt_workflow.storage import projections
-from kpt_workflow.audit.chain import as_utc, iter_events
+
 from kpt_workflow.base.errors import KptError
 from kpt_workflow.storage.tables import Document, Plan, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.lifecycle.strategy import investment_rows, strategic_rows

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from kpt_workflow.audit.chain import as_utc
+
+from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.tables import SecurityEvent
 
 EVENTS = SecurityEvent.__table__

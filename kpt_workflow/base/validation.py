@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from typing import Any
 
 from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_core import ErrorDetails

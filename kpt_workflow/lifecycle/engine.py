@@ -14,7 +14,7 @@ from threading import Lock
 from transitions import Machine, MachineError
 
 from kpt_workflow.base.errors import DefinitionError, NotFound, UnknownTrigger
-from kpt_workflow.states.loader import load_definition
+from kpt_workflow.lifecycle.loader import load_definition
 from kpt_workflow.states.schema import DefinitionSpec, StateSpec, TransitionSpec
 
 DEFINITIONS_DIR = Path(__file__).parent.parent / "states"

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.storage import event_log
 from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import InvestmentFact, ProgramFact
 from kpt_workflow.storage.repository import PlanRecord, assemble_programs, plan_record
@@ -25,7 +25,7 @@ class Snapshot:
 def snapshot(conn: Connection, plan_id: str, as_of: date) -> Snapshot:
     """Fold the plan's events dated up to `as_of` (in the order they were recorded)."""
     current = plan_record(conn, plan_id)
-    events = [e for e in audit.plan_events(conn, plan_id) if e["legal_date"] is not None and e["legal_date"] <= as_of]
+    events = [e for e in event_log.plan_events(conn, plan_id) if e["legal_date"] is not None and e["legal_date"] <= as_of]
     if not events or events[0]["event_type"] != "plan_created":
         raise NotFound(f"El plan {plan_id} no existía el {as_of}.", plan=plan_id)
     state, entered, total = events[0]["to_state"], events[0]["legal_date"], None

@@ -10,12 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, and_, func, select
-from sqlmodel import Field, Session, SQLModel
 
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.reference.indicators import DATA_DIR
-from kpt_workflow.storage.tables import Entity
 from kpt_workflow.base.words import DEPARTAMENTO, MUNICIPIO
 
 CATEGORIES_PATH = DATA_DIR / "categorias_ley617_2018_2023.csv"
@@ -24,19 +21,6 @@ YEAR_COLUMN = re.compile(r"^cat_(\d{4})$")
 CATEGORIES = {MUNICIPIO: ("Especial", "1", "2", "3", "4", "5", "6"), DEPARTAMENTO: ("Especial", "1", "2", "3", "4")}
 ALL_CATEGORIES = CATEGORIES[MUNICIPIO]
 _CODE_LENGTH = {MUNICIPIO: 5, DEPARTAMENTO: 2}
-
-
-class EntityCategory(SQLModel, table=True):
-    """The category of one entity in one year; a year without a category has no row."""
-
-    __tablename__ = "entity_category"
-
-    entity_code: str = Field(foreign_key="entity.code", primary_key=True, max_length=5)
-    year: int = Field(primary_key=True)
-    category: str = Field(max_length=8, description="Especial | 1–6 (municipios) | 1–4 (departamentos)")
-
-
-CATEGORY = EntityCategory.__table__
 
 
 @dataclass(frozen=True)
@@ -84,34 +68,3 @@ def _checked_code(path: Path, line: int, record: dict[str, str]) -> str:
         raise InvalidInput(f"{path.name}, línea {line}: fila inválida (código '{code}', nivel '{level}'); se espera "
                            f"nivel municipio con código DIVIPOLA de 5 dígitos o departamento con código de 2.")
     return code
-
-
-def import_categories(session: Session, rows: list[CategoryRow]) -> tuple[int, int]:
-    """Upsert by (entity, year): new years are added, changed ones corrected, none removed.
-    Every code must already be in the registry (entities the session holds unflushed count).
-    Returns (added, updated)."""
-    session.flush()
-    conn, entity = session.connection(), Entity.__table__
-    known_codes = set(conn.scalars(select(entity.c.code)))
-    unknown = sorted({r.entity_code for r in rows} - known_codes)
-    if unknown:
-        raise InvalidInput(f"Categorías para códigos que no están en el registro DIVIPOLA: {unknown[:10]}"
-                           f"{' …' if len(unknown) > 10 else ''}; cargue primero la DIVIPOLA que los incluye.")
-    current = {(code, year): category for code, year, category in conn.execute(select(CATEGORY))}
-    new = [r for r in rows if (r.entity_code, r.year) not in current]
-    changed = [r for r in rows if current.get((r.entity_code, r.year), r.category) != r.category]
-    if new:
-        conn.execute(CATEGORY.insert(), [vars(r) for r in new])
-    for row in changed:
-        conn.execute(CATEGORY.update().where(CATEGORY.c.entity_code == row.entity_code, CATEGORY.c.year == row.year)
-                     .values(category=row.category))
-    return len(new), len(changed)
-
-
-def latest_categories() -> Select[tuple[str, int, str]]:
-    """(entity_code, year, category) of each entity's latest year on record: what the reports
-    filter by (2023 for every entity with the shipped file)."""
-    latest = (select(CATEGORY.c.entity_code, func.max(CATEGORY.c.year).label("year"))
-              .group_by(CATEGORY.c.entity_code).subquery("latest_year"))
-    return select(CATEGORY.c.entity_code, CATEGORY.c.year, CATEGORY.c.category).join(
-        latest, and_(latest.c.entity_code == CATEGORY.c.entity_code, latest.c.year == CATEGORY.c.year))

@@ -5,12 +5,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Field, SQLModel
 
 from kpt_workflow.base.csv_rows import numbered_rows
 from kpt_workflow.base.errors import InvalidInput
-from kpt_workflow.storage.tables import Indicator
-from kpt_workflow.storage.upsert import upsert
 
 DATA_DIR = Path(__file__).parent / "data"
 STARTER_CATALOG = DATA_DIR / "indicadores_kpt_ilustrativo.csv"
@@ -20,7 +18,25 @@ CATALOG_COLUMNS = ("codigo", "tipo", "codigo_sector", "sector", "codigo_programa
 KINDS = ("resultado", "producto")
 
 
-def read_catalog(path: Path) -> list[Indicator]:
+class IndicatorColumns(SQLModel):
+    """An indicator of the battery: sector → programa → producto → indicador (DOMAIN.md,
+    "Indicators"). The battery's table (kpt_workflow.storage.tables.Indicator) has these columns."""
+
+    code: str = Field(primary_key=True)
+    kind: str = Field(description="resultado | producto")
+    sector_code: str = Field(index=True)
+    sector_name: str
+    program_code: str = Field(index=True)
+    program_name: str
+    product_code: str | None = None
+    product_name: str | None = None
+    name: str
+    unit: str
+    source: str
+    official: bool = Field(description="False for the curated illustrative subset")
+
+
+def read_catalog(path: Path) -> list[IndicatorColumns]:
     """Parse a catalog CSV, refusing the file at the first bad line (named, with the fix)."""
     indicators = [_indicator(path, line, row)
                   for line, row in numbered_rows(path, CATALOG_COLUMNS, "el catálogo de indicadores")]
@@ -30,7 +46,7 @@ def read_catalog(path: Path) -> list[Indicator]:
     return indicators
 
 
-def _indicator(path: Path, line: int, row: dict[str, str]) -> Indicator:
+def _indicator(path: Path, line: int, row: dict[str, str]) -> IndicatorColumns:
     where = f"{path.name}, línea {line}"
     if row["tipo"] not in KINDS:
         raise InvalidInput(f"{where}: tipo '{row['tipo']}' inválido; use resultado o producto.")
@@ -38,18 +54,13 @@ def _indicator(path: Path, line: int, row: dict[str, str]) -> Indicator:
         raise InvalidInput(f"{where}: el indicador necesita código, nombre y unidad.")
     if row["tipo"] == "producto" and not row["codigo_producto"].strip():
         raise InvalidInput(f"{where}: un indicador de producto necesita su código de producto MGA.")
-    return Indicator(
+    return IndicatorColumns(
         code=row["codigo"].strip(), kind=row["tipo"], sector_code=row["codigo_sector"].strip(),
         sector_name=row["sector"].strip(), program_code=row["codigo_programa"].strip(),
         program_name=row["programa"].strip(), product_code=row["codigo_producto"].strip() or None,
         product_name=row["producto"].strip() or None, name=row["nombre"].strip(), unit=row["unidad"].strip(),
         source=row["fuente"].strip(), official=row["oficial"].strip().lower() in ("si", "sí", "true", "1"),
     )
-
-
-def import_catalog(session: Session, indicators: list[Indicator]) -> tuple[int, int]:
-    """Upsert by code; codes are never removed (plans may cite them). Returns (added, updated)."""
-    return upsert(session, Indicator, indicators, key=lambda indicator: indicator.code)
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 from kpt_workflow.law import calendar
-from kpt_workflow.reference.categories import ALL_CATEGORIES, latest_categories
+from kpt_workflow.reference.categories import ALL_CATEGORIES
+from kpt_workflow.storage.reference_data import latest_categories
 from kpt_workflow.lifecycle.engine import all_definitions, workflow
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.law.facts import FILED

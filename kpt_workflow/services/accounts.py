@@ -9,36 +9,17 @@ from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, Connection, DateTime, bindparam, delete, insert, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlmodel import Session
 
 from kpt_workflow.services.access import Actor
 from kpt_workflow.audit import security_log
 from kpt_workflow.base.errors import AlreadyExists, InvalidInput, KptError, NotFound
-from kpt_workflow.storage.tables import Entity, LoginSession
+from kpt_workflow.storage.tables import ApiToken, Entity, LoginSession, User
 from kpt_workflow.storage.recorder import recorder
 from kpt_workflow.base.roles import DEPARTAMENTO, ENTITY_ROLES, ROLES
 
 _hasher = PasswordHasher()
-
-
-class User(SQLModel, table=True):
-    """Someone who acts: a planning office, a council, a department, the DNP or an administrator."""
-
-    username: str = Field(primary_key=True, max_length=64)
-    role: str
-    entity_code: str | None = Field(default=None, foreign_key="entity.code")
-    password_hash: str | None = None
-    active: bool = True
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-class ApiToken(SQLModel, table=True):
-    __tablename__ = "api_token"
-
-    token_hash: str = Field(primary_key=True, max_length=64)
-    username: str = Field(foreign_key="user.username", index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 def token_hash(token: str) -> str:

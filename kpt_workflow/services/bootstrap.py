@@ -6,9 +6,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from kpt_workflow.storage import term_ends
-from kpt_workflow.reference.categories import CATEGORIES_PATH, import_categories, read_categories
-from kpt_workflow.reference.entities import DIVIPOLA_PATH, read_divipola, refresh_registry
-from kpt_workflow.reference.indicators import STARTER_CATALOG, import_catalog, read_catalog
+from kpt_workflow.reference.categories import CATEGORIES_PATH, read_categories
+from kpt_workflow.reference.entities import DIVIPOLA_PATH, read_divipola
+from kpt_workflow.reference.indicators import STARTER_CATALOG, read_catalog
+from kpt_workflow.storage.reference_data import import_catalog, import_categories, refresh_registry
 from kpt_workflow.storage.db import create_sqlite_file
 from kpt_workflow.storage.migrate import upgrade
 from kpt_workflow.storage.unit_of_work import UnitOfWork

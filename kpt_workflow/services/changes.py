@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 
 from kpt_workflow.audit import security_log
@@ -70,19 +69,19 @@ def open_change(uow: UnitOfWork, plan_id: str, expected_version: int | None, act
 
 
 def event(event_type: str, actor: str, action: str, legal_date: date, payload: dict[str, object],
-          recorded_at: datetime | None = None, **fields: Any) -> audit.NewEvent:
+          recorded_at: datetime | None = None, **fields: Any) -> event_log.NewEvent:
     """A change described by a use-case; `record` fills in the plan and its new version."""
-    return audit.NewEvent(plan_id="", plan_version=0, event_type=event_type, actor=actor, action=action,
+    return event_log.NewEvent(plan_id="", plan_version=0, event_type=event_type, actor=actor, action=action,
                           recorded_at=recorded_at or now(), legal_date=legal_date, payload=payload, **fields)
 
 
-def record(uow: UnitOfWork, plan: PlanRecord, change: audit.NewEvent, **plan_fields: object) -> PlanRecord:
+def record(uow: UnitOfWork, plan: PlanRecord, change: event_log.NewEvent, **plan_fields: object) -> PlanRecord:
     """Bump the plan's version (only if it is still the one read), update `plan_fields`, and
     append the event that records the change: the plan's event at that version. The caller commits."""
     version = plan.version + 1
     if not recorder(uow.connection).bump(plan.id, plan.version, version, plan_fields):
         raise conflict(plan.id, plan.version, plan.version + 1)
-    audit.append(uow.connection, change._replace(plan_id=plan.id, plan_version=version))
+    event_log.append(uow.connection, change._replace(plan_id=plan.id, plan_version=version))
     return plan._replace(version=version, **plan_fields)
 
 

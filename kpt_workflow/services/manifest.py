@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, inspect, select, text
 
+from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow import __version__
-from kpt_workflow.audit.chain import EVENTS
+
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.storage.tables import Plan
 

@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow.services.access import Actor, require_plan_creation, require_step
 from kpt_workflow.lifecycle.engine import workflow
@@ -53,7 +52,7 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
     uow.connection.execute(PLAN.insert().values(
         id=plan_id, entity_code=entity.code, period=period, state=definition.initial, state_entered_on=started,
         version=1, definition_name=definition.name, definition_version=definition.version, created_at=created))
-    audit.append(uow.connection, audit.NewEvent(
+    event_log.append(uow.connection, event_log.NewEvent(
         plan_id=plan_id, plan_version=1, event_type="plan_created", actor=actor.username, action="crear_plan",
         recorded_at=created, to_state=definition.initial, legal_date=started,
         payload={"entity_code": entity.code, "period": period,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, func, inspect, make_url, select, text
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage.event_encoding import GENESIS_HASH
 from kpt_workflow.services.backup import client_major, conninfo, copy_blobs, pg_environment, refusing, shown, sqlite_file
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.db import make_engine
@@ -127,7 +128,7 @@ def check(settings: Settings, manifest: Manifest) -> RestoreReport:
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
-            report = audit.verify(conn)
+            report = verify(conn)
             state = chain_state(conn)
             referenced = set(conn.execute(select(Document.__table__.c.sha256).distinct()
                                           .where(Document.__table__.c.sha256.is_not(None))).scalars())
@@ -136,7 +137,7 @@ def check(settings: Settings, manifest: Manifest) -> RestoreReport:
         engine.dispose()
     if not report.ok:
         problems.append(f"la cadena restaurada está alterada: {report.problem}")
-    if (report.events, report.head_hash) != (manifest.chain_size, manifest.head_hash or audit.GENESIS_HASH):
+    if (report.events, report.head_hash) != (manifest.chain_size, manifest.head_hash or GENESIS_HASH):
         problems.append(f"la cadena restaurada termina en el evento {report.events} ({report.head_hash}); el "
                         f"manifiesto dice {manifest.chain_size} ({manifest.head_hash})")
     if state.plans != manifest.plans:

@@ -10,10 +10,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.audit import security_log
 from kpt_workflow.services.access import Actor
-from kpt_workflow.services.accounts import User, password_hash_of, password_matches, token_hash
-from kpt_workflow.audit.chain import as_utc
+from kpt_workflow.storage.tables import User
+from kpt_workflow.services.accounts import password_hash_of, password_matches, token_hash
+
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import KptError, Unauthorized
 from kpt_workflow.storage.tables import LoginSession

@@ -15,22 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Connection
 
 from kpt_workflow.base.errors import IdempotencyKeyReused, KptError
 from kpt_workflow.storage.recorder import recorder
-
-
-class IdempotencyRecord(SQLModel, table=True):
-    __tablename__ = "idempotency_record"
-
-    username: str = Field(primary_key=True, max_length=64)
-    key: str = Field(primary_key=True, max_length=255)
-    request_hash: str = Field(max_length=64)
-    status_code: int | None = None
-    response_body: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+from kpt_workflow.storage.tables import IdempotencyRecord
 
 
 TABLE = IdempotencyRecord.__table__

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Date, bindparam, text
 from kpt_workflow.storage.tables import BlockedRuleDay
 
 if TYPE_CHECKING:
-    from kpt_workflow.audit.chain import NewEvent
+    from kpt_workflow.storage.event_log import NewEvent
 
 BLOCKED = "transition_blocked"
 BLOCKED_RULE_DAY = BlockedRuleDay.__table__

@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import IntegrityError
 
-from kpt_workflow.storage.canonical import utc_text
-from kpt_workflow.audit.chain_walk import GENESIS_HASH, Unlinked
+from kpt_workflow.storage.event_encoding import GENESIS_HASH, Unlinked
+from kpt_workflow.base.canonical import utc_text
+
 from kpt_workflow.law.facts import DocumentFacts, latest_per_type
 from kpt_workflow.storage.tables import AuditEvent, Document, Entity, Plan
 

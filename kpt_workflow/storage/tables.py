@@ -4,21 +4,15 @@ rebuilds them."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from kpt_workflow.reference.entities import EntityColumns
+from kpt_workflow.reference.indicators import IndicatorColumns
 
-class Entity(SQLModel, table=True):
-    """A territorial entity of DANE's DIVIPOLA; only some of them make a PDT of their own."""
 
-    code: str = Field(primary_key=True, max_length=5)
-    name: str
-    kind: str = Field(index=True, description="departamento | municipio | area_no_municipalizada | isla")
-    department_code: str = Field(index=True, max_length=2)
-    department_name: str
-    plans_own_pdt: bool
-    latitude: float | None = None
-    longitude: float | None = None
+class Entity(EntityColumns, table=True):
+    """A territorial entity of DANE's DIVIPOLA (columns: kpt_workflow.reference.entities)."""
 
 
 class Plan(SQLModel, table=True):
@@ -134,21 +128,8 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
-class Indicator(SQLModel, table=True):
-    """The indicator battery: sector → programa → producto → indicador (DOMAIN.md, "Indicators")."""
-
-    code: str = Field(primary_key=True)
-    kind: str = Field(description="resultado | producto")
-    sector_code: str = Field(index=True)
-    sector_name: str
-    program_code: str = Field(index=True)
-    program_name: str
-    product_code: str | None = None
-    product_name: str | None = None
-    name: str
-    unit: str
-    source: str
-    official: bool = Field(description="False for the curated illustrative subset")
+class Indicator(IndicatorColumns, table=True):
+    """The indicator battery (columns: kpt_workflow.reference.indicators)."""
 
 
 class PlanProgram(SQLModel, table=True):
@@ -264,3 +245,58 @@ class AuditRebaseline(SQLModel, table=True):
     signed_at: str = Field(max_length=20, description="UTC, YYYY-MM-DDTHH:MM:SSZ: the text that was signed")
     key_id: str = Field(max_length=16)
     signature: str = Field(max_length=100, description="Ed25519 over the canonical JSON of the fields above, base64")
+
+
+class User(SQLModel, table=True):
+    """Someone who acts: a planning office, a council, a department, the DNP or an administrator."""
+
+    username: str = Field(primary_key=True, max_length=64)
+    role: str
+    entity_code: str | None = Field(default=None, foreign_key="entity.code")
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(foreign_key="user.username", index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+
+    username: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TermEnd(SQLModel, table=True):
+    """Where a term of `length` `unit`s running from `anchor_day` ends, under its earliest and its
+    latest legal reading (the same day when it has one reading). On SQLite the rows are stored in
+    key order (WITHOUT ROWID): a report's look-up is one B-tree search."""
+
+    __tablename__ = "term_end"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    unit: str = Field(primary_key=True, description="months_of_period | months | working_days")
+    length: int = Field(primary_key=True)
+    anchor_day: date = Field(primary_key=True)
+    earliest: date
+    latest: date
+
+
+class EntityCategory(SQLModel, table=True):
+    """The category of one entity in one year; a year without a category has no row."""
+
+    __tablename__ = "entity_category"
+
+    entity_code: str = Field(foreign_key="entity.code", primary_key=True, max_length=5)
+    year: int = Field(primary_key=True)
+    category: str = Field(max_length=8, description="Especial | 1–6 (municipios) | 1–4 (departamentos)")

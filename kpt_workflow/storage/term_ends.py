@@ -14,32 +14,17 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, select
-from sqlmodel import Field, SQLModel
 
 from kpt_workflow.law import calendar
 from kpt_workflow.law.deadlines import readings
 from kpt_workflow.lifecycle.engine import all_definitions
 from kpt_workflow.states.schema import TermSpec
+from kpt_workflow.storage.tables import TermEnd
 
 FIRST_PERIOD = calendar.FIRST_PDT_PERIOD
 LAST_PERIOD = 2060
 FIRST_DAY = date(FIRST_PERIOD - 1, 1, 1)
 LAST_DAY = calendar.period_end(LAST_PERIOD)
-
-
-class TermEnd(SQLModel, table=True):
-    """Where a term of `length` `unit`s running from `anchor_day` ends, under its earliest and its
-    latest legal reading (the same day when it has one reading). On SQLite the rows are stored in
-    key order (WITHOUT ROWID): a report's look-up is one B-tree search."""
-
-    __tablename__ = "term_end"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    unit: str = Field(primary_key=True, description="months_of_period | months | working_days")
-    length: int = Field(primary_key=True)
-    anchor_day: date = Field(primary_key=True)
-    earliest: date
-    latest: date
 
 
 TERM_END = TermEnd.__table__

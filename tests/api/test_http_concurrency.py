@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from live import served
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay
 from kpt_workflow.storage.recorder import PLAN
 from kpt_workflow.services.sample import PDF
@@ -45,7 +46,7 @@ def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
         server, engine: Engine, tokens, plan_in_council):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
-        events_before = audit.verify(conn).events
+        events_before = verify(conn).events
     headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"'}
 
     responses = _fire_together(f"{server}{API}/plans/{plan_in_council}/transitions", headers,
@@ -56,16 +57,16 @@ def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
     [applied] = [r.json() for r in responses if r.status_code == 200]
     assert applied["version"] == version + 1 and applied["to"] == "tramite_ambiental_y_planeacion"
     with engine.connect() as conn:
-        report = audit.verify(conn)
+        report = verify(conn)
         assert report.ok, report.problem
         assert report.events == events_before + 1
         assert replay.differences(conn) == []
         plan_version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
-        versions = [e["plan_version"] for e in audit.plan_events(conn, plan_in_council)]
+        versions = [e["plan_version"] for e in event_log.plan_events(conn, plan_in_council)]
         assert plan_version == version + 1
         assert versions == list(range(1, plan_version + 1))  # one event per version: none lost, none repeated
-        assert conn.execute(select(func.count()).select_from(audit.EVENTS)
-                            .where(audit.EVENTS.c.action == "devolver_para_ajustes")).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(event_log.EVENTS)
+                            .where(event_log.EVENTS.c.action == "devolver_para_ajustes")).scalar_one() == 1
 
 
 def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answer(
@@ -75,7 +76,7 @@ def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answ
     refused by the plan's version), never a second change."""
     with engine.connect() as conn:
         version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
-        events_before = audit.verify(conn).events
+        events_before = verify(conn).events
     headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"',
                "Idempotency-Key": "reintento-concurrente"}
 
@@ -91,7 +92,7 @@ def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answ
     if engine.dialect.name == "sqlite":  # the key is looked up under the write lock: every retry finds it
         assert statuses == {200: CLIENTS}
     with engine.connect() as conn:
-        assert audit.verify(conn).events == events_before + 1
+        assert verify(conn).events == events_before + 1
         assert replay.differences(conn) == []
 
 
@@ -120,8 +121,8 @@ def test_steps_on_the_database_thread_and_filings_in_the_thread_pool_write_one_a
 
     assert answers == {(422, "guard_failed"): 20, (201, None): 20}, answers
     with engine.connect() as conn:
-        report = audit.verify(conn)
+        report = verify(conn)
         assert report.ok, report.problem
         assert replay.differences(conn) == []
-        versions = [e["plan_version"] for e in audit.plan_events(conn, plan_id)]
+        versions = [e["plan_version"] for e in event_log.plan_events(conn, plan_id)]
         assert versions == list(range(1, 42))  # created, then 40 changes: none lost, none repeated

@@ -10,7 +10,8 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select, update
 
 from api.pages.web import session_secret
-from kpt_workflow.audit.chain import as_utc
+
+from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.tables import LoginSession
 from kpt_workflow.audit.security_log import EVENTS as SECURITY_EVENTS
 from kpt_workflow.storage.unit_of_work import UnitOfWork

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from kpt_workflow.services.accounts import User
+from kpt_workflow.storage.tables import User
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.roles import ENTITY_ROLES, ROLES
 from kpt_workflow.services.sample import DOCUMENTS_2024, STEPS_2024

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from api.app import create_app
-from kpt_workflow.audit.chain import EVENTS
+
+from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow.audit import chain as audit
+from kpt_workflow.audit.verify import verify
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.recorder import DOCUMENT
 from kpt_workflow.services.sample import PDF
@@ -45,7 +45,7 @@ def filed(new_plan, file_doc) -> tuple[str, str]:  # type: ignore[no-untyped-def
 def _acknowledged(engine: Engine) -> tuple[int, bool]:
     with UnitOfWork(engine) as uow:
         return (uow.connection.execute(select(func.count()).select_from(DOCUMENT)).scalar_one(),
-                audit.verify(uow.connection).ok)
+                verify(uow.connection).ok)
 
 
 def test_an_altered_blob_is_named_and_refiling_it_repairs_it(kpt, filed, blobs, engine, tmp_path):

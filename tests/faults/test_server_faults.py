@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from kpt_workflow.audit import chain as audit
-
+from kpt_workflow.audit.verify import verify
+from kpt_workflow.storage import event_log
 from kpt_workflow.audit import replay
 from kpt_workflow.services.accounts import create_user
 from kpt_workflow.storage.recorder import DOCUMENT
@@ -67,7 +67,7 @@ def tokens(engine: Engine) -> dict[str, str]:
 
 def _chain_holds(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
-        assert audit.verify(uow.connection).ok
+        assert verify(uow.connection).ok
         assert replay.differences(uow.connection) == []
 
 
@@ -88,7 +88,7 @@ def test_conflicting_steps_across_four_workers_apply_once(engine, plan_in_counci
     with UnitOfWork(engine) as uow:
         plan = plan_record(uow.connection, plan_in_council)
         assert plan.version == version + 1
-        assert len(audit.plan_events(uow.connection, plan_in_council)) == plan.version
+        assert len(event_log.plan_events(uow.connection, plan_in_council)) == plan.version
     _chain_holds(engine)
 
 
@@ -119,8 +119,8 @@ def test_a_killed_server_loses_no_acknowledged_change(engine, new_plan, tokens, 
     assert 40 <= len(acknowledged) < 400
     with UnitOfWork(engine) as uow:
         stored = set(uow.connection.scalars(select(DOCUMENT.c.version).where(DOCUMENT.c.plan_id == plan_id)))
-        events = uow.connection.scalar(select(func.count()).select_from(audit.EVENTS)
-                                       .where(audit.EVENTS.c.plan_id == plan_id))
+        events = uow.connection.scalar(select(func.count()).select_from(event_log.EVENTS)
+                                       .where(event_log.EVENTS.c.plan_id == plan_id))
         plan = plan_record(uow.connection, plan_id)
     assert set(acknowledged) <= stored  # every acknowledged filing survived the kill
     assert plan.version == events == 1 + len(stored)  # and nothing is half-written
