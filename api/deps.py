@@ -24,7 +24,8 @@ from kpt_workflow.services.access import Actor, visible_plan
 from kpt_workflow.services import sessions
 from kpt_workflow.services.accounts import actor_for_token
 from kpt_workflow.base.errors import Unauthorized
-from kpt_workflow.storage.repository import PlanRecord, plan_record
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.services.throttle import Guards
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 

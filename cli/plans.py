@@ -10,7 +10,7 @@ from kpt_workflow import services
 from cli.common import ActorOpt, FechaOpt, HoyOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
 from cli.render import render_plan_list, render_status
 from kpt_workflow.storage.repository import list_plans
-from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 app = typer.Typer(help="Planes: crear, consultar y avanzar.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def status(plan_id: str, hoy: HoyOpt = None,
     """Estado, versión, cada paso posible con su lista de requisitos, y los plazos legales."""
     today = parse_date(hoy, "hoy") or calendar.today_in_colombia()
     with UnitOfWork(engine()) as uow:
-        result = plan_status(uow.connection, plan_id, today, as_of=parse_date(as_of, "as-of"))
+        result = views.status(uow, plan_id, today, as_of=parse_date(as_of, "as-of"))
     emit(result, as_json, render_status(result))
 
 

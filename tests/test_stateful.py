@@ -35,7 +35,7 @@ from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
 from kpt_workflow.services.plans import COUNCIL_DECISIONS, WORKFLOW_NAME
-from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 FLOW = workflow(WORKFLOW_NAME)
@@ -379,7 +379,7 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
     def _step_status(self, plan: str, trigger: str, legal_date: date) -> dict[str, Any] | None:
         """The step as the status view shows it on `legal_date`, judged before it is fired."""
         with UnitOfWork(self.engine) as uow:
-            status = plan_status(uow.connection, plan, legal_date)
+            status = plan_status(uow, plan, legal_date)
         return next((s for s in status["next"] if s["trigger"] == trigger), None)  # type: ignore[attr-defined]
 
     def _rows(self, model: type[AuditEvent] | type[Plan]) -> list[dict[str, Any]]:

@@ -10,19 +10,18 @@ from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from api.uploads import read_upload
-from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.lifecycle import strategy
 from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
 from kpt_workflow.law.bounds import VERSIONS
-from kpt_workflow.lifecycle.completeness import completeness_report
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, KptError
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE
-from kpt_workflow.storage.repository import PlanRecord, document_versions, list_plans, plan_record, program_facts
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import list_plans, plan_record
 from kpt_workflow.lifecycle.requirements import document_requirements
-from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
@@ -65,14 +64,12 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
     plan = _plan(rt, actor, plan_id)
     today = as_of or hoy or calendar.today_in_colombia()
     with UnitOfWork(rt.engine) as uow:
-        status = plan_status(uow.connection, plan.id, today, as_of=as_of)
-        versions = document_versions(uow.connection, plan.id)
-        programs = program_facts(uow.connection, plan.id)
-        history = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
+        shown = views.overview(uow, plan.id, today, as_of=as_of)
+    status = shown["status"]
     definition = workflow(plan.definition_name, plan.definition_version).definition
     permissions = plan_permissions(actor, plan)
-    return render(request, rt, "plan.html", actor, status=status, versions=versions, programs=programs,
-                  history=list(reversed(history)), states=definition.states,
+    return render(request, rt, "plan.html", actor, status=status, versions=shown["versions"], programs=shown["programs"],
+                  history=shown["history"], states=definition.states,
                   can_change=permissions.changes and as_of is None,
                   can_take=permissions.steps if as_of is None else frozenset(),
                   requirements=document_requirements(plan.entity_kind), today=today,
@@ -164,7 +161,7 @@ def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageA
 def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> HTMLResponse:
     plan = _plan(rt, actor, plan_id)
     with UnitOfWork(rt.engine) as uow:
-        data = completeness_report(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+        data = views.council_report(uow, plan.id, hoy or calendar.today_in_colombia())
     can_decide = bool(plan_permissions(actor, plan).steps & set(services.COUNCIL_DECISIONS.values()))
     return render(request, rt, "report.html", actor, report=data, can_decide=can_decide)
 
@@ -173,7 +170,7 @@ def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy
 def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> Response:
     plan = _plan(rt, actor, plan_id)
     with UnitOfWork(rt.engine) as uow:
-        data = completeness_report(uow.connection, plan.id, hoy or calendar.today_in_colombia())
+        data = views.council_report(uow, plan.id, hoy or calendar.today_in_colombia())
     return Response(completeness_pdf(data), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="informe-{plan.id}.pdf"'})
 

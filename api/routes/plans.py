@@ -19,7 +19,7 @@ from kpt_workflow.law.bounds import VERSIONS
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.services.read_ahead import read_step_ahead
 from kpt_workflow.storage import repository
-from kpt_workflow.lifecycle.status import plan_status
+from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["planes"])
@@ -67,7 +67,7 @@ def list_plans(rt: RuntimeDep, actor: CurrentActor,
 def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None, as_of: date | None = None) -> JSONResponse:
     """`hoy`: the day deadlines are counted to; `as_of`: the plan as it was that day, from its events."""
     with UnitOfWork(rt.engine) as uow:
-        status = plan_status(uow.connection, plan.id, hoy or calendar.today_in_colombia(), as_of=as_of)
+        status = views.status(uow, plan.id, hoy or calendar.today_in_colombia(), as_of=as_of)
     return JSONResponse(status, headers={"ETag": f'"{status["version"]}"'})
 
 

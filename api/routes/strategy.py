@@ -15,7 +15,8 @@ from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionQuery, expected_version
 from kpt_workflow import services
 from kpt_workflow.services.access import Actor
-from kpt_workflow.storage.repository import PlanRecord, investment_facts, program_facts
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import investment_facts, program_facts
 from kpt_workflow.lifecycle.strategy import InvestmentPlanInput, StrategicPartInput
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 

@@ -21,7 +21,7 @@ from kpt_workflow.storage import projections
 
 from kpt_workflow.base.errors import KptError
 from kpt_workflow.storage.tables import Document, Plan, PlanGoal, PlanInvestment, PlanProgram
-from kpt_workflow.lifecycle.strategy import investment_rows, strategic_rows
+from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 
 PLAN_FIELDS = ("entity_code", "period", "state", "state_entered_on", "version", "definition_name", "definition_version",
                "declared_investment_total")

@@ -1,12 +1,9 @@
 """The council's completeness report: did the draft reach the concejo/asamblea complete and on time?"""
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
-
 from kpt_workflow.lifecycle.engine import workflow
-from kpt_workflow.storage.repository import PlanRecord, document_versions, plan_record
+from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.rules import RULES
 from kpt_workflow.lifecycle.status import plan_facts, plan_status
@@ -16,12 +13,17 @@ from kpt_workflow.base.words import words_for
 DEBATE_STEPS = ("iniciar_construccion", "radicar_ante_ctp", "radicar_ante_corporacion")
 
 
-def _waived(conn: Connection, plan: PlanRecord, today: date) -> dict[str, bool]:
+def debate_rules(plan: PlanRecord) -> list[str]:
+    """The rules of the steps that bring the draft before the council."""
+    flow = workflow(plan.definition_name, plan.definition_version)
+    return sorted({r for t in flow.definition.transitions if t.trigger in DEBATE_STEPS for r in t.rules})
+
+
+def _waived(aggregate: PlanAggregate) -> dict[str, bool]:
     """Per document type: do the rules that can require it all pass without it? (The SGR chapter
     without royalty money, a concept whose term ran out.)"""
-    flow = workflow(plan.definition_name, plan.definition_version)
-    names = sorted({r for t in flow.definition.transitions if t.trigger in DEBATE_STEPS for r in t.rules})
-    facts, _ = plan_facts(conn, plan, today, names)
+    names = debate_rules(aggregate.plan)
+    facts, _ = plan_facts(aggregate, aggregate.day)
     passed = {name: RULES[name].evaluate(facts).passed for name in names}
     waived: dict[str, bool] = {}
     for name in names:
@@ -30,12 +32,14 @@ def _waived(conn: Connection, plan: PlanRecord, today: date) -> dict[str, bool]:
     return waived
 
 
-def completeness_report(conn: Connection, plan_id: str, today: date) -> dict[str, Any]:
-    plan = plan_record(conn, plan_id)
-    status = plan_status(conn, plan_id, today)
-    waived = _waived(conn, plan, today)
-    latest: dict[str, dict[str, Any]] = {}
-    for version in document_versions(conn, plan_id):
+def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
+    """Of an aggregate read with every document version and with the strategy the `debate_rules`
+    and the next steps' rules judge."""
+    plan, today = aggregate.plan, aggregate.day
+    status = plan_status(aggregate)
+    waived = _waived(aggregate)
+    latest: dict[str, Any] = {}
+    for version in aggregate.versions:
         latest[version["doc_type"]] = version
     deadlines = {d["code"]: d for d in status["deadlines"]}
     lines = []

@@ -4,15 +4,12 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Connection
-
 from kpt_workflow.law import deadlines as deadline_terms
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.law.facts import DocumentFacts, PlanFacts
-from kpt_workflow.storage.repository import PlanRecord, investment_facts, latest_documents, plan_record, program_facts
+from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
 from kpt_workflow.rules import evaluate, reads_strategy
-from kpt_workflow.lifecycle.time_travel import Snapshot, snapshot
 
 
 def plan_deadlines(plan: PlanRecord, documents: DocumentFacts) -> tuple[deadline_terms.Deadline, ...]:
@@ -29,34 +26,39 @@ def _deadlines(definition_name: str, definition_version: int, period: int,
     return tuple(deadline_terms.compute(definition.deadlines, period, documents))
 
 
-def plan_facts(conn: Connection, plan: PlanRecord, today: date, rule_names: Iterable[str],
-               past: Snapshot | None = None) -> tuple[PlanFacts, tuple[deadline_terms.Deadline, ...]]:
-    """Snapshot the plan for the rules named, with its deadlines computed from the definition's
-    data; the parte estratégica and investment plan are read only if one of those rules judges them
-    (from `past`, the plan rebuilt from its events, when looking back in time)."""
-    documents = latest_documents(conn, plan.id, as_of=today)
+def judged_rules(plan: PlanRecord) -> list[str]:
+    """The rules of every step the plan can take from its state: what its status shows."""
+    return [r for t in workflow(plan.definition_name, plan.definition_version).transitions_from(plan.state)
+            for r in t.rules]
+
+
+def needs_strategy(rule_names: Iterable[str]) -> bool:
+    """Whether any of these rules judges the parte estratégica or the investment plan (only then
+    does the repository read them)."""
+    return reads_strategy(rule_names)
+
+
+def plan_facts(aggregate: PlanAggregate, today: date) -> tuple[PlanFacts, tuple[deadline_terms.Deadline, ...]]:
+    """Snapshot the plan for its rules, with its deadlines computed from the definition's data."""
+    plan, documents = aggregate.plan, aggregate.documents
     terms = plan_deadlines(plan, documents)
-    strategy = reads_strategy(rule_names)
     facts = PlanFacts(
         plan_id=plan.id, entity_code=plan.entity_code, entity_name=plan.entity_name, entity_kind=plan.entity_kind,
         period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,
         documents=documents, deadlines={d.spec.code: d.fact for d in terms},
-        programs=(past.programs if past else program_facts(conn, plan.id)) if strategy else (),
-        investments=(past.investments if past else investment_facts(conn, plan.id)) if strategy else (),
+        programs=aggregate.programs, investments=aggregate.investments,
         declared_investment_total=plan.declared_investment_total,
     )
     return facts, terms
 
 
-def plan_status(conn: Connection, plan_id: str, today: date, as_of: date | None = None) -> dict[str, object]:
-    """The status with deadlines counted to `today`; with `as_of`, the plan as it was on that day
-    (state, version, documents, strategy and deadlines), rebuilt from its events."""
-    past = snapshot(conn, plan_id, as_of) if as_of is not None else None
-    plan = past.plan if past else plan_record(conn, plan_id)
-    today = as_of or today
+def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
+    """The status with deadlines counted to the aggregate's day; with its `as_of`, the plan as it
+    was on that day (state, version, documents, strategy and deadlines)."""
+    plan, today, as_of = aggregate.plan, aggregate.day, aggregate.as_of
     flow = workflow(plan.definition_name, plan.definition_version)
     transitions = flow.transitions_from(plan.state)
-    facts, terms = plan_facts(conn, plan, today, [r for t in transitions for r in t.rules], past)
+    facts, terms = plan_facts(aggregate, today)
     catalog = load_catalog()
     next_steps = []
     for transition in transitions:

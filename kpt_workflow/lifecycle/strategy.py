@@ -5,18 +5,17 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kpt_workflow.reference import indicators
+from kpt_workflow.reference.indicators import IndicatorColumns
 from kpt_workflow.law.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.figures import number
 from kpt_workflow.base.validation import TextInput, describe
-from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
 
 SOURCES = {
     "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
@@ -211,7 +210,7 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
     return {"lineas": [{k.strip(): (v or "").strip() for k, v in row.items()} for row in reader]}
 
 
-def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indicator],
+def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, IndicatorColumns],
                               program_names: Mapping[str, str], period: int) -> dict[str, Any]:
     """The event payload: every meta completed from the catalog, so replay needs no lookups.
     `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE)."""
@@ -236,7 +235,7 @@ def _check_baseline_year(goal: GoalInput, period: int) -> None:
                            field="metas.linea_base.anio")
 
 
-def _normalized_goal(goal: GoalInput, catalog: dict[str, Indicator]) -> dict[str, Any]:
+def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> dict[str, Any]:
     known = catalog.get(goal.indicador)
     if known is not None and goal.personalizado:
         raise InvalidInput(f"Parte estratégica: '{goal.indicador}' es un código del catálogo; un indicador propio "
@@ -253,30 +252,5 @@ def _normalized_goal(goal: GoalInput, catalog: dict[str, Indicator]) -> dict[str
     }
 
 
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def strategic_rows(plan_id: str, payload: dict[str, Any]) -> tuple[list[PlanProgram], list[PlanGoal]]:
-    """The projection rows of a recorded parte estratégica (used by the service and by replay)."""
-    programs, goals = [], []
-    for eje in payload["ejes"]:
-        for program in eje["programas"]:
-            programs.append(PlanProgram(plan_id=plan_id, program_code=program["codigo"], program_name=program["nombre"],
-                                        eje=eje["nombre"], position=len(programs)))
-            goals += [PlanGoal(
-                plan_id=plan_id, indicator_code=g["indicador"], program_code=program["codigo"], kind=g["tipo"],
-                name=g["nombre"], unit=g["unidad"], custom=g["personalizado"],
-                baseline_value=_decimal(g["linea_base"]["valor"]), baseline_year=g["linea_base"]["anio"],
-                baseline_source=g["linea_base"]["fuente"], meta_cuatrienio=_decimal(g["meta_cuatrienio"]),
-            ) for g in program["metas"]]
-    return programs, goals
-
-
 def investment_payload(plan: InvestmentPlanInput) -> dict[str, Any]:
     return {"total": plan.total, "lineas": [line.model_dump() for line in plan.lineas]}
-
-
-def investment_rows(plan_id: str, payload: dict[str, Any]) -> list[PlanInvestment]:
-    return [PlanInvestment(plan_id=plan_id, program_code=line["programa"], year=line["anio"], source=line["fuente"],
-                           amount=line["valor"]) for line in payload["lineas"]]

@@ -1,36 +1,35 @@
 """A plan as it was on a past date, from its events alone: its state, version and strategy as
-recorded by then (acts legally dated up to that day). Status, API and pages read it through
-`plan_status(..., as_of=…)`."""
+recorded by then (acts legally dated up to that day). A pure fold: the repository hands it the
+plan's events (kpt_workflow.storage.repository.load_plan, with `as_of`)."""
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection
-
-from kpt_workflow.storage import event_log
 from kpt_workflow.base.errors import NotFound
-from kpt_workflow.law.facts import InvestmentFact, ProgramFact
-from kpt_workflow.storage.repository import PlanRecord, assemble_programs, plan_record
-from kpt_workflow.lifecycle.strategy import investment_rows, strategic_rows
+from kpt_workflow.lifecycle.aggregate import PlanRecord
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class PastPlan:
+    """The plan row as it stood, with the parte estratégica and investment plan last recorded by
+    then (their events' payloads; None when none was)."""
+
     plan: PlanRecord
-    programs: tuple[ProgramFact, ...]
-    investments: tuple[InvestmentFact, ...]
+    strategic_part: dict[str, Any] | None
+    investment_plan: dict[str, Any] | None
 
 
-def snapshot(conn: Connection, plan_id: str, as_of: date) -> Snapshot:
-    """Fold the plan's events dated up to `as_of` (in the order they were recorded)."""
-    current = plan_record(conn, plan_id)
-    events = [e for e in event_log.plan_events(conn, plan_id) if e["legal_date"] is not None and e["legal_date"] <= as_of]
-    if not events or events[0]["event_type"] != "plan_created":
-        raise NotFound(f"El plan {plan_id} no existía el {as_of}.", plan=plan_id)
-    state, entered, total = events[0]["to_state"], events[0]["legal_date"], None
+def as_of(current: PlanRecord, events: Iterable[Mapping[str, Any]], day: date) -> PastPlan:
+    """Fold the plan's events legally dated up to `day`, in the order they were recorded."""
+    dated = [e for e in events if e["legal_date"] is not None and e["legal_date"] <= day]
+    if not dated or dated[0]["event_type"] != "plan_created":
+        raise NotFound(f"El plan {current.id} no existía el {day}.", plan=current.id)
+    state, entered, total = dated[0]["to_state"], dated[0]["legal_date"], None
     strategic, investments = None, None
-    for event in events[1:]:
+    for event in dated[1:]:
         if event["event_type"] == "transition_applied":
             state, entered = event["to_state"], event["legal_date"]
         elif event["event_type"] == "strategic_part_recorded":
@@ -38,11 +37,5 @@ def snapshot(conn: Connection, plan_id: str, as_of: date) -> Snapshot:
         elif event["event_type"] == "investment_plan_recorded":
             investments = json.loads(event["payload"])
             total = investments["total"]
-    programs, goals = strategic_rows(plan_id, strategic) if strategic else ([], [])
-    return Snapshot(
-        plan=current._replace(state=state, state_entered_on=entered, version=len(events),
-                     declared_investment_total=total),
-        programs=assemble_programs(conn, [p.model_dump() for p in programs], [g.model_dump() for g in goals]),
-        investments=tuple(InvestmentFact(r.program_code, r.year, r.source, r.amount)
-                          for r in (investment_rows(plan_id, investments) if investments else [])),
-    )
+    past = current._replace(state=state, state_entered_on=entered, version=len(dated), declared_investment_total=total)
+    return PastPlan(past, strategic, investments)

@@ -17,7 +17,8 @@ from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.errors import Forbidden, InvalidInput, PlanVersionConflict
 from kpt_workflow.storage.idempotency import Outcome
 from kpt_workflow.storage.recorder import recorder
-from kpt_workflow.storage.repository import PlanRecord, plan_record
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 

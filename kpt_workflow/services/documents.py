@@ -14,7 +14,8 @@ from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.base.errors import EmptyFile, InvalidInput
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
 from kpt_workflow.base.media import REFUSALS, check
-from kpt_workflow.storage.repository import DOCUMENT, PlanRecord, latest_documents
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import DOCUMENT, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.lifecycle.status import plan_deadlines
 from kpt_workflow.storage.unit_of_work import UnitOfWork

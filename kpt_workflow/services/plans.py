@@ -9,7 +9,8 @@ from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.storage.tables import Entity, Plan
 from kpt_workflow.storage.recorder import PLAN
-from kpt_workflow.storage.repository import PlanRecord, get_entity
+from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.storage.repository import aggregate, get_entity, load_plan
 from kpt_workflow.rules import evaluate
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.documents import Filing, file_in
@@ -58,7 +59,7 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
         payload={"entity_code": entity.code, "period": period,
                  "definition": {"name": definition.name, "version": definition.version}},
     ))
-    status = plan_status(uow.connection, plan_id, calendar.today_in_colombia())
+    status = plan_status(load_plan(uow.connection, plan_id, calendar.today_in_colombia()))
     commit(uow, plan_id, status)
     return status
 
@@ -98,7 +99,7 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
     if legal_date < plan.state_entered_on:
         raise InvalidInput(f"La fecha legal del paso ({legal_date}) es anterior a la entrada del plan en "
                            f"'{plan.state}' ({plan.state_entered_on}).", field="fecha")
-    facts, terms = plan_facts(uow.connection, plan, legal_date, transition.rules)
+    facts, terms = plan_facts(aggregate(uow.connection, plan, legal_date, rules=transition.rules), legal_date)
     outcomes = [o.as_dict() for o in evaluate(transition.rules, facts)]
     allowed = all(o["passed"] for o in outcomes)
     moved = {"state": flow.apply(plan.state, trigger), "state_entered_on": legal_date} if allowed else {}

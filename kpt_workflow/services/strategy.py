@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import Table, delete
 from sqlmodel import SQLModel, select
 
+from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 from kpt_workflow.law import calendar
 
 from kpt_workflow.reference import indicators
@@ -27,7 +28,7 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
     payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names(), plan.period)
-    programs, goals = strategy.strategic_rows(plan.id, payload)
+    programs, goals = strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
     plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
@@ -47,7 +48,7 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar el plan plurianual de inversiones"))
     payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
-    _replace_rows(uow, plan.id, PlanInvestment.__table__, strategy.investment_rows(plan.id, payload))
+    _replace_rows(uow, plan.id, PlanInvestment.__table__, investment_rows(plan.id, payload))
     plan = record(uow, plan, event("investment_plan_recorded", actor.username, "registrar_plan_inversiones", legal_date,
                                    payload), declared_investment_total=payload["total"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),

@@ -5,34 +5,20 @@ for the statements of the hot path (a guarded step).
 """
 
 from datetime import date
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
 from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
 
 from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
+from kpt_workflow.lifecycle import time_travel
+from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
+from kpt_workflow.lifecycle.status import judged_rules, needs_strategy
+from kpt_workflow.storage import event_log
+from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.storage.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
-
-class PlanRecord(NamedTuple):
-    """A plan row with the words of its entity: what rules, status and changes read (a named
-    tuple: every step reads one and makes its successor)."""
-
-    id: str
-    entity_code: str
-    entity_name: str
-    entity_kind: str
-    department_code: str
-    department_name: str
-    period: int
-    state: str
-    state_entered_on: date
-    version: int
-    definition_name: str
-    definition_version: int
-    declared_investment_total: int | None
-
 
 def get_entity(session: Session, code: str) -> Entity:
     entity = session.get(Entity, code)
@@ -95,6 +81,37 @@ def investment_facts(conn: Connection, plan_id: str) -> tuple[InvestmentFact, ..
         select(table.c.program_code, table.c.year, table.c.source, table.c.amount)
         .where(table.c.plan_id == plan_id).order_by(table.c.program_code, table.c.year, table.c.source))
     return tuple(InvestmentFact(*row) for row in rows)
+
+
+def load_plan(conn: Connection, plan_id: str, day: date, *, as_of: date | None = None,
+              rules: list[str] | None = None, versions: bool = False, for_update: bool = False) -> PlanAggregate:
+    """The aggregate a use-case hands to the lifecycle's pure functions, read once: the plan, its
+    documents as of `day` (or `as_of`), its strategy if any of `rules` (by default, those of the
+    steps it can take) judges it, and every document version if asked. With `as_of`, the plan as
+    it was on that day, folded from its events (time travel)."""
+    plan = plan_record(conn, plan_id, for_update=for_update)
+    if as_of is None:
+        return aggregate(conn, plan, day, rules=rules, versions=versions)
+    past = time_travel.as_of(plan, event_log.plan_events(conn, plan_id), as_of)
+    wanted = needs_strategy(judged_rules(past.plan) if rules is None else rules)
+    programs, goals = strategic_rows(plan_id, past.strategic_part) if past.strategic_part and wanted else ([], [])
+    return PlanAggregate(
+        plan=past.plan, day=as_of, documents=latest_documents(conn, plan_id, as_of=as_of), as_of=as_of,
+        programs=assemble_programs(conn, [p.model_dump() for p in programs], [g.model_dump() for g in goals]),
+        investments=tuple(InvestmentFact(r.program_code, r.year, r.source, r.amount) for r in
+                          (investment_rows(plan_id, past.investment_plan) if past.investment_plan and wanted else [])),
+        versions=tuple(document_versions(conn, plan_id)) if versions else ())
+
+
+def aggregate(conn: Connection, plan: PlanRecord, day: date, *, rules: list[str] | None = None,
+              versions: bool = False) -> PlanAggregate:
+    """`load_plan` for a plan row the caller already read (and, in a change, locked)."""
+    wanted = needs_strategy(judged_rules(plan) if rules is None else rules)
+    return PlanAggregate(
+        plan=plan, day=day, documents=latest_documents(conn, plan.id, as_of=day),
+        programs=program_facts(conn, plan.id) if wanted else (),
+        investments=investment_facts(conn, plan.id) if wanted else (),
+        versions=tuple(document_versions(conn, plan.id)) if versions else ())
 
 
 def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, department_code: str | None = None,
