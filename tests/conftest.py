@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from in_process import run_kpt
 from kpt_workflow.services import accounts
 
 from kpt_workflow import services
@@ -120,6 +121,22 @@ def pg_engine(engine: Engine) -> Iterator[Engine]:
 @pytest.fixture
 def blobs(tmp_path: Path) -> BlobStore:
     return BlobStore(tmp_path / "data")
+
+
+@pytest.fixture
+def kpt_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    """Run `kpt ARGS…` in-process on the database `url` and the `blobs` fixture's data folder;
+    returns (exit code, everything printed). Keyword arguments: more environment variables."""
+    monkeypatch.setenv("KPT_DATA_DIR", str(tmp_path / "data"))
+
+    def run(url: str, *args: str, **env: str) -> tuple[int, str]:
+        monkeypatch.setenv("KPT_DATABASE_URL", url)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        code, out, err = run_kpt(capsys, args)
+        return code, out + err
+
+    return run
 
 
 @pytest.fixture

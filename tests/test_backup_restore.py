@@ -151,6 +151,8 @@ def test_after_a_restore_earlier_checkpoints_pass_a_later_one_counts_the_missing
 
     code, out = kpt(target, "restore", str(tmp_path / "respaldo"))
     assert code == 0 and "Verificado" in out, out
+    code, out = kpt(target, "audit", "verify")  # the operator's own check, documents included
+    assert code == 0 and "Cadena íntegra" in out and "Documentos íntegros" in out, out
     head = Manifest.read(tmp_path / "respaldo").head_hash
     assert kpt(target, *check, str(earlier))[0] == 0
     code, out = kpt(target, *check, str(later))
@@ -241,6 +243,23 @@ def test_without_pg_dump_the_backup_gives_the_command_to_run(engine, source, kpt
         backup(source, tmp_path / "respaldo")
     assert "pg_dump --format=custom --no-owner" in refused.value.message and "dbname=" in refused.value.message
     assert not (tmp_path / "respaldo").exists()
+
+
+def test_without_pg_restore_the_restore_gives_the_command_to_run(engine, source, target, kpt, new_plan, monkeypatch,
+                                                                 tmp_path):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite se restaura sin programas externos")
+    new_plan()
+    assert kpt(source, "backup", str(tmp_path / "respaldo"))[0] == 0
+    monkeypatch.setattr("kpt_workflow.services.restore.shutil.which", lambda _name: None)
+    code, out = kpt(target, "restore", str(tmp_path / "respaldo"))
+    assert code == 1 and "Error [restore_refused]: No se encuentra pg_restore en este equipo" in out
+    assert "pg_restore --no-owner --clean --if-exists --single-transaction --exit-on-error" in out
+    assert "dbname=" in out and "respaldo/kpt.dump" in out
+    with engine.connect() as conn:  # nothing restored, not even the empty database: no half a restore to undo
+        assert conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": make_url(target.database_url).database}).first() is None
+    assert not target.data_dir.exists()
 
 
 def test_a_sqlite_backup_holds_the_commits_still_in_the_wal(engine, source, new_plan, tmp_path):

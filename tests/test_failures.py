@@ -1,44 +1,22 @@
 """Every operational failure reaches the user in Spanish, with a stable code, a hint and a non-zero
-exit, never a traceback: a database missing, locked or read-only, a full disk, PostgreSQL down or
-refusing the credentials, a key file missing or wrong, a damaged log. Nothing acknowledged before
-the failure is lost, and the failed command leaves nothing half-written. The server answers the
-same failures with 503 and the same code."""
+exit, never a traceback: a database missing, locked or read-only, PostgreSQL down or refusing the
+credentials, a key file missing or wrong, a damaged log (a full disk: tests/faults/test_disk_full.py).
+Nothing acknowledged before the failure is lost, and the failed command leaves nothing half-written.
+The server answers the same failures with 503 and the same code."""
 
 import os
-import resource
-import signal
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from in_process import run_kpt
 from api.app import create_app
-from kpt_workflow.audit.verify import verify
 from kpt_workflow.services.accounts import create_user
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
-
-
-@pytest.fixture
-def kpt_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
-    """Run `kpt ARGS…` in-process on the database `url`; returns (exit code, everything printed)."""
-    monkeypatch.setenv("KPT_DATA_DIR", str(tmp_path / "data"))
-
-    def run(url: str, *args: str, **env: str) -> tuple[int, str]:
-        monkeypatch.setenv("KPT_DATABASE_URL", url)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        code, out, err = run_kpt(capsys, args)
-        return code, out + err
-
-    return run
 
 
 def _url(engine: Engine) -> str:
@@ -94,36 +72,6 @@ def test_postgresql_refusing_the_role_or_the_database_is_named(kpt_on):
     missing = PG_URL.rsplit("/", 1)[0] + "/kpt_no_existe_esta_base"
     code, said = kpt_on(missing, "plan", "list")
     assert code == 3 and "[base_inexistente]" in said and "createdb" in said
-
-
-def _kpt_with_file_limit(url: str, data_dir: Path, limit: int, *args: str) -> subprocess.CompletedProcess[str]:
-    """`kpt ARGS…` in a process whose files cannot grow past `limit` bytes: a disk that is full."""
-
-    def limited() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    env = {**os.environ, "KPT_DATABASE_URL": url, "KPT_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-c", "from cli import main; main()", *args], env=env,
-                          preexec_fn=limited, capture_output=True, text=True, timeout=120)
-
-
-def test_a_full_disk_loses_nothing_acknowledged_and_says_so_in_spanish(engine, kpt_on, tmp_path):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the file size limit binds this process's writes, not the PostgreSQL server's")
-    code, said = kpt_on(_url(engine), "plan", "create", "05001", "--period", "2024")
-    assert code == 0, said
-    with engine.connect() as conn:
-        before = verify(conn).events
-    engine.dispose()  # the WAL folded into the file: the next write has to grow a file again
-    failed = _kpt_with_file_limit(_url(engine), tmp_path / "data", 4096, "plan", "create", "08001", "--period", "2024")
-    assert failed.returncode == 3, failed.stderr
-    assert "[disco_lleno]" in failed.stderr and "Libere espacio" in failed.stderr
-    assert "Traceback" not in failed.stdout + failed.stderr
-    assert _plans(engine) == 1
-    with engine.connect() as conn:
-        report = verify(conn)
-    assert report.ok and report.events == before
 
 
 def test_a_missing_or_wrong_key_file_is_named(engine, kpt_on, tmp_path):

@@ -30,6 +30,15 @@ def _fresh(engine: Engine) -> Engine:
     return make_engine(_url(engine))
 
 
+WRITE = ("plan", "create", "08001", "--period", "2024")  # a command that would write, were it let
+
+
+def _plans(engine: Engine) -> set[str]:
+    """The plans in the database, read without the models (whose columns an older schema may lack)."""
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT id FROM plan")).scalars())
+
+
 def _set_revision(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
@@ -77,14 +86,20 @@ def test_a_current_schema_is_checked_once_per_engine(engine):
     assert 1 <= first <= 2 and len(statements) == first
 
 
-def test_an_older_schema_is_refused_until_kpt_init_upgrades_it_losslessly(engine, new_plan, monkeypatch, capsys):
+def test_an_older_schema_is_refused_until_kpt_init_upgrades_it_losslessly(engine, new_plan, tmp_path, monkeypatch,
+                                                                          capsys):
     plan_id = new_plan("05001")
     _downgrade(engine, known_revisions()[-2])
     try:
         with pytest.raises(SchemaOutdated, match="ejecute `kpt init` para actualizar la base"):
             require_current_schema(_fresh(engine))
-        code, said = _kpt(monkeypatch, capsys, _url(engine), "plan", "list")
-        assert code == 1 and "ejecute `kpt init` para actualizar la base" in said
+        for args in (("plan", "list"), WRITE):
+            code, said = _kpt(monkeypatch, capsys, _url(engine), *args)
+            assert code == 1 and "[esquema_desactualizado]" in said
+            assert "ejecute `kpt init` para actualizar la base" in said
+        with pytest.raises(SchemaOutdated):
+            create_app(Settings(database_url=_url(engine), data_dir=tmp_path / "data"))
+        assert _plans(engine) == {plan_id}  # nothing was written into the old schema
     finally:
         code, said = _kpt(monkeypatch, capsys, _url(engine), "init")
     assert code == 0, said
@@ -93,16 +108,18 @@ def test_an_older_schema_is_refused_until_kpt_init_upgrades_it_losslessly(engine
         assert plan_record(uow.connection, plan_id) is not None
 
 
-def test_a_newer_schema_is_refused_by_commands_init_and_the_server(engine, tmp_path, monkeypatch, capsys):
+def test_a_newer_schema_is_refused_by_commands_init_and_the_server(engine, new_plan, tmp_path, monkeypatch, capsys):
+    plan_id = new_plan("05001")
     with _newer(engine):
         with pytest.raises(SchemaNewer, match="más nuevo que el de este programa"):
             require_current_schema(_fresh(engine))
-        for args in (("plan", "list"), ("init",), ("serve", "--port", "1")):
+        for args in (("plan", "list"), WRITE, ("init",), ("serve", "--port", "1")):
             code, said = _kpt(monkeypatch, capsys, _url(engine), *args)
             assert code == 1 and "[esquema_mas_nuevo]" in said and "actualice kpt-workflow" in said
         with pytest.raises(SchemaNewer):
             create_app(Settings(database_url=_url(engine), data_dir=tmp_path / "data"))
         assert current_revision(engine) == "0999"  # init wrote nothing
+        assert _plans(engine) == {plan_id}  # nor did the other commands
 
 
 def test_a_missing_sqlite_file_is_refused_and_not_created(tmp_path, monkeypatch, capsys):

@@ -63,14 +63,22 @@ def test_an_altered_file_is_refused_with_409_and_recorded(client, as_user, filed
 def test_a_missing_file_is_refused_with_410_and_recorded(client, as_user, filed, app, engine):
     plan_id, sha = filed
     app.state.runtime.blobs.path_for(sha).unlink()
+    version = _version(engine, plan_id)
     answer = client.get(_content(plan_id), headers=as_user("planeacion"))
     assert answer.status_code == 410 and answer.json()["code"] == "documento_ausente"
+    assert "no está en el almacén de documentos" in answer.json()["detail"]
     assert [r["kind"] for r in _refusals(engine)] == ["documento_ausente"]
+    assert _version(engine, plan_id) == version
 
 
-def test_filing_the_same_bytes_again_repairs_the_download(client, as_user, filed, app):
+@pytest.mark.parametrize("damage", ["altered", "missing"])
+def test_filing_the_same_bytes_again_repairs_the_download(client, as_user, filed, app, damage):
     plan_id, sha = filed
-    app.state.runtime.blobs.path_for(sha).write_bytes(b"otra cosa")
+    path = app.state.runtime.blobs.path_for(sha)
+    if damage == "altered":
+        path.write_bytes(b"otra cosa")
+    else:
+        path.unlink()
     again = client.post(f"{API}/plans/{plan_id}/documents", headers=as_user("planeacion"),
                         data={"doc_type": DOC_TYPE, "fecha": LEGAL_DATE},
                         files={"file": ("acta.pdf", PDF, "application/pdf")})
