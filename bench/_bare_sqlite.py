@@ -2,18 +2,23 @@
 `sqlite3` with the durability settings of `kpt_workflow.db`, no engine, no SQLAlchemy.
 
 B   the commit loop: BEGIN IMMEDIATE; INSERT one ~600-byte row; COMMIT, as fast as one caller goes.
+B∥  the same rows with the database thread's commit grouping: the limit of the grouped path A∥.
 C   a step's own statements on the kpt database, values precomputed: the floor under A.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import sqlite3
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench._plans import BACK_EDGE, BUSY_TIMEOUT_MS, LEGAL_DAY
 from bench._timing import Samples, Timing, timed_loop
+from kpt_workflow.db_threads import GROUP_LIMIT
 from kpt_workflow.engine import workflow
 from kpt_workflow.recorder import EVENT_COLUMNS, SQLITE, step_sql
 
@@ -23,17 +28,18 @@ SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA 
 INSERT_ROW = "INSERT INTO event (plan_id, body) VALUES (?, ?)"
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     """A plain sqlite3 connection with the durability settings of `kpt_workflow.db`."""
-    connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 check_same_thread=check_same_thread)
     for pragma in SQLITE_PRAGMAS:
         connection.execute(pragma)
     return connection
 
 
-def baseline_connection(path: Path) -> sqlite3.Connection:
-    """`connect` on a fresh file, with the table the baseline writes its rows to."""
-    connection = connect(path)
+def baseline_connection(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """`connect` on a fresh file, with the one table the baselines write their rows to."""
+    connection = connect(path, check_same_thread=check_same_thread)
     connection.execute("CREATE TABLE event (seq INTEGER PRIMARY KEY, plan_id TEXT NOT NULL, body TEXT NOT NULL)")
     return connection
 
@@ -63,6 +69,84 @@ class Baseline:
 
     def run(self, seconds: float) -> None:
         self.rows = timed_loop(seconds, self.insert, self.samples, first=self.rows)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class GroupedBaseline:
+    """B∥: what group commit can give at most, with nothing of the engine. `callers` threads each
+    hand one row at a time to one committer thread and wait for its answer; the committer writes
+    the rows waiting (GROUP_LIMIT at most, as the app's database thread groups steps) in one
+    BEGIN IMMEDIATE … COMMIT, one fsync, and then answers them all. No savepoints, no event loop.
+    Latency: from hand-off to answer."""
+
+    def __init__(self, path: Path, callers: int) -> None:
+        self.connection = baseline_connection(path, check_same_thread=False)  # the committer's alone
+        self.callers = callers
+        self.bodies = row_bodies()
+        self.samples = Samples()
+        self.rows = self.commits = 0
+        self.error: BaseException | None = None
+
+    def run(self, seconds: float) -> None:
+        requests: queue.SimpleQueue[tuple[int, threading.Event] | None] = queue.SimpleQueue()
+        committer = threading.Thread(target=self._commit_groups, args=(requests,), name="bench-committer")
+        committer.start()
+        clock = time.perf_counter_ns
+        start = clock()
+        deadline = start + int(seconds * 1e9)
+        latencies: list[list[int]] = [[] for _ in range(self.callers)]
+        callers = [threading.Thread(target=self._caller, args=(k, requests, deadline, latencies[k]))
+                   for k in range(self.callers)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+        elapsed_s = (clock() - start) / 1e9
+        requests.put(None)  # every caller has had its last answer: the queue is empty
+        committer.join()
+        if self.error is not None:
+            raise SystemExit(f"B∥: {self.error!r}")
+        self.samples.add([ns for own in latencies for ns in own], elapsed_s)
+
+    @property
+    def rows_per_commit(self) -> float:
+        return self.rows / self.commits if self.commits else 0.0
+
+    def _caller(self, k: int, requests: queue.SimpleQueue[tuple[int, threading.Event] | None], deadline: int,
+                latencies: list[int]) -> None:
+        """A closed loop: the next row leaves when the last one's commit is answered."""
+        answered, clock, i = threading.Event(), time.perf_counter_ns, k
+        while (now := clock()) < deadline and self.error is None:
+            answered.clear()
+            requests.put((i, answered))
+            answered.wait()
+            latencies.append(clock() - now)
+            i += self.callers
+
+    def _commit_groups(self, requests: queue.SimpleQueue[tuple[int, threading.Event] | None]) -> None:
+        execute, bodies = self.connection.execute, self.bodies
+        while (first := requests.get()) is not None:
+            group = [first]
+            while len(group) < GROUP_LIMIT:
+                try:
+                    waiting = requests.get_nowait()
+                except queue.Empty:
+                    break
+                assert waiting is not None  # the stop comes after every caller's last answer
+                group.append(waiting)
+            try:
+                execute("BEGIN IMMEDIATE")
+                for i, _ in group:
+                    execute(INSERT_ROW, (row_key(i), bodies[i % len(bodies)]))
+                execute("COMMIT")
+            except BaseException as error:  # answered anyway, so that no caller waits for ever
+                self.error = error
+            self.rows += len(group)
+            self.commits += 1
+            for _, answered in group:
+                answered.set()
 
     def close(self) -> None:
         self.connection.close()
