@@ -22,3 +22,6 @@ def test_transitions_benchmark_run_is_valid_and_reports_every_part_as_json(tmp_p
         assert report[part]["operations"] > 0 and report[part]["refused"] == 0
         assert report[part]["applied"] == report[part]["operations"]
     assert report["baseline"]["operations"] > 0 and report["ratio"] > 0 and report["one_caller_ratio"] > 0
+    grouped = report["grouped_baseline"]  # the bare rows grouped as the steps are, one commit for all waiting
+    assert grouped["operations"] > 0 and grouped["callers"] == 2 and grouped["rows_per_commit"] >= 1
+    assert report["grouped_ratio"] > 0 and len(report["round_ratios"]["A∥/B∥"]) == len(report["round_ratios"]["A∥/B"])

@@ -3,26 +3,23 @@ run one after another in one transaction, each in a savepoint of its own, and be
 visible to anyone else, together at one COMMIT; a unit that fails takes back only its own
 writes; a group whose transaction SQLite ended takes everything back and says so."""
 
-import asyncio
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import Engine, event, text
 
-from kpt_workflow.audit.verify import verify
 from kpt_workflow import services
 from kpt_workflow.services.access import operator
-
+from kpt_workflow.audit.verify import verify
 from kpt_workflow.storage.commit_group import CommitLost, commit_group
 from kpt_workflow.storage.db import sqlite_writer
 from kpt_workflow.storage.db_threads import DatabaseThreads
 from kpt_workflow.base.errors import GuardFailed
 from kpt_workflow.storage.unit_of_work import UnitOfWork
-from fresh_thread import on_a_fresh_thread
+from waiting import hand_off_behind_a_held_thread, watch_waiting_writers
 
 
 @pytest.fixture
@@ -110,11 +107,13 @@ def test_a_group_whose_transaction_sqlite_ended_refuses_the_next_unit_and_fails_
 
 def test_another_threads_writer_waits_for_the_whole_group(sqlite_engine):
     order: list[str] = []
-    with commit_group(sqlite_writer(sqlite_engine)):
+    writer = sqlite_writer(sqlite_engine)
+    with commit_group(writer):
         _insert(sqlite_engine, 1)
+        waiting = watch_waiting_writers(writer.turns)
         other = threading.Thread(target=lambda: (_insert(sqlite_engine, 2), order.append("otro")))
         other.start()
-        time.sleep(0.05)
+        waiting.wait_for(1)  # the other thread's writer waits for its turn
         order.append("grupo")
     other.join(timeout=5)
     assert order == ["grupo", "otro"] and _rows_seen_from_outside(sqlite_engine) == [1, 2]
@@ -139,21 +138,6 @@ def test_use_cases_run_in_a_group_as_alone(sqlite_engine):
         assert verify(uow.connection).ok
 
 
-def _hand_off_together(threads: DatabaseThreads, first: Callable[[], object],
-                       jobs: list[Callable[[], object]]) -> list[object]:
-    """`first`, then `jobs` queued while `first` still runs; every result (or error) in order."""
-    async def together() -> list[object]:
-        started = asyncio.ensure_future(threads.run(first))
-        await asyncio.sleep(0.05)  # `first` holds the thread: the others queue behind it
-        rest = asyncio.gather(*(threads.run(job) for job in jobs), return_exceptions=True)
-        return [await started, *await rest]
-
-    try:
-        return on_a_fresh_thread(lambda: asyncio.run(together()))
-    finally:
-        threads.shutdown()
-
-
 def test_the_database_thread_commits_the_jobs_waiting_together_once(sqlite_engine):
     threads = DatabaseThreads.for_engine(sqlite_engine)
     commits = _commits(sqlite_engine)
@@ -166,11 +150,11 @@ def test_the_database_thread_commits_the_jobs_waiting_together_once(sqlite_engin
             uow.connection.execute(text("INSERT INTO fila (n) VALUES (99)"))
             raise RuntimeError("este falla")
 
-    results = _hand_off_together(threads, lambda: time.sleep(0.2), [job(1), failing, job(2), job(3)])
+    results = hand_off_behind_a_held_thread(threads, [job(1), failing, job(2), job(3)])
 
-    assert [results[0], results[1], results[3], results[4]] == [None, 1, 2, 3]
-    assert isinstance(results[2], RuntimeError)
-    assert len(commits) == 1  # the first job wrote nothing: one group, one COMMIT, for the four others
+    assert [results[0], results[2], results[3]] == [1, 2, 3]
+    assert isinstance(results[1], RuntimeError)
+    assert len(commits) == 1  # the holding job wrote nothing: one group, one COMMIT, for the four jobs
     assert _rows_seen_from_outside(sqlite_engine) == [1, 2, 3]
 
 
@@ -182,7 +166,6 @@ def test_when_a_groups_commit_fails_every_job_of_it_gets_the_error_and_nothing_i
         _end_transaction_behind_the_groups_back(sqlite_engine)
         return "creí que sí"
 
-    results = _hand_off_together(threads, lambda: time.sleep(0.2),
-                                 [lambda: _insert(sqlite_engine, 1), kills_the_transaction])
-    assert all(isinstance(r, Exception) for r in results[1:]), results
+    results = hand_off_behind_a_held_thread(threads, [lambda: _insert(sqlite_engine, 1), kills_the_transaction])
+    assert all(isinstance(r, Exception) for r in results), results
     assert _rows_seen_from_outside(sqlite_engine) == []

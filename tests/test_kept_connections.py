@@ -4,7 +4,6 @@ with nothing left of what it did not commit, one the server closed is dropped fo
 it goes back to the pool when the thread idles."""
 
 import asyncio
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +15,7 @@ from kpt_workflow.storage.db_threads import DatabaseThreads
 from kpt_workflow.storage.recorder import PLAN
 from kpt_workflow.storage.unit_of_work import UnitOfWork, connections_kept
 from fresh_thread import on_a_fresh_thread
+from waiting import behind_a_held_thread
 
 
 def _driver_connection(uow: UnitOfWork) -> object:
@@ -87,7 +87,6 @@ def test_database_threads_keep_their_connections_while_jobs_come_and_give_them_b
     threads = DatabaseThreads(1, keeps=pg_engine)
     checkouts = []
     event.listen(pg_engine, "checkout", lambda *_: checkouts.append(1))
-    gate = threading.Event()
 
     def job() -> int:
         with UnitOfWork(pg_engine) as uow:
@@ -95,12 +94,7 @@ def test_database_threads_keep_their_connections_while_jobs_come_and_give_them_b
             return pg_engine.pool.checkedout()
 
     async def burst_then_idle() -> tuple[list[int], int]:
-        held = asyncio.ensure_future(threads.run(gate.wait))  # the thread waits; the burst queues behind
-        burst = asyncio.gather(*(threads.run(job) for _ in range(20)))
-        await asyncio.sleep(0.05)
-        gate.set()
-        await held
-        answers = await burst
+        answers = await behind_a_held_thread(threads, [job] * 20)  # the burst, queued together
         for _ in range(100):  # the thread finds no job waiting and gives its connection back
             if pg_engine.pool.checkedout() == 0:
                 break

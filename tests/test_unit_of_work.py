@@ -4,15 +4,15 @@ next writer."""
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from kpt_workflow.storage.db import WriterLock, make_engine
+from kpt_workflow.storage.db import WriterLock, make_engine, sqlite_writer
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from waiting import watch_waiting_writers
 
 SHORT_TIMEOUT_MS = 1000
 
@@ -37,9 +37,10 @@ def test_a_second_writer_waits_for_the_first_and_goes_on_when_it_commits(sqlite_
     done = []
     with UnitOfWork(sqlite_engine, write=True) as first:
         first.connection.execute(text("SELECT 1"))
+        waiting = watch_waiting_writers(sqlite_writer(sqlite_engine).turns)
         second = threading.Thread(target=lambda: (_write(sqlite_engine), done.append("second")))
         second.start()
-        time.sleep(SHORT_TIMEOUT_MS / 10_000)  # long enough for the second to be waiting
+        waiting.wait_for(1)  # the second writer waits for its turn
         done.append("first")
         first.commit()
     second.join(timeout=5)
@@ -87,6 +88,7 @@ def test_a_begin_refused_by_another_process_gives_the_turn_back(sqlite_engine):
 def test_waiting_writers_get_the_turn_in_the_order_they_came():
     lock = WriterLock(timeout_s=10)
     lock.acquire()
+    waiting = watch_waiting_writers(lock)
     order: list[int] = []
 
     def writer(n: int) -> None:
@@ -98,9 +100,7 @@ def test_waiting_writers_get_the_turn_in_the_order_they_came():
     for n in range(5):
         threads.append(threading.Thread(target=writer, args=(n,)))
         threads[-1].start()
-        deadline = time.monotonic() + 5
-        while len(lock._waiting) <= n and time.monotonic() < deadline:  # queued before the next comes
-            time.sleep(0.001)
+        waiting.wait_for(n + 1)  # queued before the next comes
     lock.release()
     for thread in threads:
         thread.join(timeout=5)

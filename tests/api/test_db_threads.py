@@ -5,7 +5,6 @@ errors reach the request as they were raised."""
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 
 import psycopg
@@ -16,6 +15,7 @@ from api import deps
 from kpt_workflow.storage.db_threads import POSTGRES_THREADS, DatabaseThreads
 from api.routes import plans as plan_routes
 from kpt_workflow.base.errors import PlanVersionConflict
+from waiting import hand_off_behind_a_held_thread
 
 API = "/api/v1"
 
@@ -32,21 +32,23 @@ def _run_all(threads: DatabaseThreads, jobs: list[Callable[[], object]]) -> list
 
 
 def test_one_thread_runs_the_work_one_at_a_time_in_arrival_order():
-    threads, ran, inside = DatabaseThreads(1), [], []
+    """The jobs wait together behind a first one, and each sees which of the threads runs."""
+    threads, ran, inside = DatabaseThreads(1, name="un-hilo"), [], []
 
     def job(n: int) -> Callable[[], int]:
         def work() -> int:
             inside.append(n)
             assert len(inside) == 1, "two jobs at once"
-            time.sleep(0.002)
-            ran.append((n, threading.current_thread().name))
+            running = [thread.name for thread in threading.enumerate() if thread.name.startswith("un-hilo")]
+            ran.append((n, threading.current_thread().name, running))
             inside.remove(n)
             return n * n
         return work
 
-    assert _run_all(threads, [job(n) for n in range(20)]) == [n * n for n in range(20)]
-    assert [n for n, _ in ran] == list(range(20))
-    assert {name for _, name in ran} == {"kpt-db-0"}
+    assert hand_off_behind_a_held_thread(threads, [job(n) for n in range(20)]) == [n * n for n in range(20)]
+    assert [n for n, _, _ in ran] == list(range(20))
+    assert {name for _, name, _ in ran} == {"un-hilo-0"}
+    assert all(running == ["un-hilo-0"] for _, _, running in ran)
 
 
 def test_an_error_in_the_work_reaches_the_awaiting_request_and_the_thread_goes_on():
