@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, text
 
@@ -18,7 +17,7 @@ from kpt_workflow.bootstrap import init_database
 from kpt_workflow.config import Settings
 from kpt_workflow.db import make_engine
 from kpt_workflow.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,
-                                  head_revision, known_revisions, require_current_schema)
+                                  downgrade, head_revision, known_revisions, require_current_schema)
 from kpt_workflow.repository import plan_record
 from kpt_workflow.unit_of_work import UnitOfWork
 
@@ -45,13 +44,6 @@ def _newer(engine: Engine) -> Iterator[None]:
         yield
     finally:
         _set_revision(engine, head_revision())
-
-
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def _kpt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str]:
@@ -81,7 +73,7 @@ def test_a_current_schema_is_checked_once_per_engine(engine):
 
 def test_an_older_schema_is_refused_until_kpt_init_upgrades_it_losslessly(engine, new_plan, monkeypatch, capsys):
     plan_id = new_plan("05001")
-    _downgrade(engine, known_revisions()[-2])
+    downgrade(engine, known_revisions()[-2])
     try:
         with pytest.raises(SchemaOutdated, match="ejecute `kpt init` para actualizar la base"):
             require_current_schema(_fresh(engine))
