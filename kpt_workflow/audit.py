@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from kpt_workflow import chain_check
 from kpt_workflow import projections
@@ -15,6 +15,7 @@ from kpt_workflow.canonical import canonical_json, sha256_hex, utc_text
 from kpt_workflow.models import AuditEvent
 from kpt_workflow.chain_check import GENESIS_HASH
 from kpt_workflow.recorder import NewEventRow, recorder
+from kpt_workflow.stored_rows import canonical_date
 
 SCHEMA_VERSION = 2
 """How an event's hash covers it (each event keeps the version it was written with). Both hash the
@@ -151,10 +152,20 @@ _PROBLEMS = {
 }
 
 
+_STORED_DATE = text("SELECT legal_date FROM audit_event WHERE seq = :seq")  # untyped: the value as stored
+
+
 def _reference_hash(conn: Connection, seq: int) -> str:
     """The hash `append` computes, for event `seq` as stored: the arbiter when the fast walk's
-    hash disagrees (a value stored in a form its template does not write, or a real edit)."""
-    return compute_hash(conn.execute(select(EVENTS).where(EVENTS.c.seq == seq)).mappings().one())
+    hash disagrees (a value stored in a form its template does not write, or a real edit). A date
+    has one form, the one `append` stores: any other text (SQLAlchemy reads '2024-W24-2' as
+    2024-06-11, and the reports compare the text) or a value SQLAlchemy cannot read at all
+    matches no hash."""
+    try:
+        canonical_date(conn.execute(_STORED_DATE, {"seq": seq}).scalar())
+        return compute_hash(conn.execute(select(EVENTS).where(EVENTS.c.seq == seq)).mappings().one())
+    except (ValueError, TypeError):
+        return ""
 
 
 def plan_events(conn: Connection, plan_id: str) -> list[Mapping[str, Any]]:
