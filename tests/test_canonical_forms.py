@@ -146,7 +146,7 @@ def test_0010_refuses_to_upgrade_a_database_holding_another_form_and_names_the_r
     _set(sqlite_db, "plan", "state_entered_on", "'2024-4-25'", f"id = '{filled}'")
     monkeypatch.setenv("KPT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("KPT_DATA_DIR", str(tmp_path / "data"))
-    code, out, err = run_kpt(capsys, ["init"])
+    code, _, err = run_kpt(capsys, ["init"])
     assert code == 1 and "[valores_no_canonicos]" in err
     assert f"plan ({filled}): state_entered_on = '2024-4-25'" in err and "kpt init" in err
     assert current_revision(engine) == "0009"  # nothing changed
