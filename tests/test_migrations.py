@@ -1,13 +1,14 @@
 """Alembic creates exactly the schema the models declare (no drift between the two), and a
 migration that adds a projection fills it from the events already recorded."""
 
+import sqlite3
+from contextlib import closing
 from datetime import date
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 
 from kpt_workflow.storage import projections
 
@@ -15,7 +16,7 @@ from kpt_workflow.audit import replay
 
 from kpt_workflow.storage import term_ends
 from kpt_workflow.base.errors import GuardFailed
-from kpt_workflow.storage.migrate import alembic_config
+from kpt_workflow.storage.migrate import ForeignKeysBroken, current_revision, downgrade, upgrade
 from kpt_workflow.storage.schema import metadata
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -41,13 +42,6 @@ def test_audit_chain_keeps_only_the_constraints_that_guard_it(engine):
     assert indexes == {"ix_audit_event_created", "ix_audit_event_step"}  # partial: creations, applied steps
 
 
-def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def test_0006_backfills_the_refusal_counts_from_the_events(engine, new_plan, file_doc, advance):
     """Below 0006 there is no `blocked_rule_day`; upgrading fills it from the outcomes of the refused
     steps already in the log: exactly what the appends keep (replay agrees), on either database."""
@@ -64,10 +58,10 @@ def test_0006_backfills_the_refusal_counts_from_the_events(engine, new_plan, fil
         kept = projections.stored_blocked(conn)
     assert sum(n.attempts for (p, _, _), n in kept.items() if p == plan_id) > 0
     try:
-        _migrate(engine, "0005", down=True)
+        downgrade(engine, "0005")
         assert "blocked_rule_day" not in inspect(engine).get_table_names()
     finally:
-        _migrate(engine, "head")
+        upgrade(engine)
         with engine.begin() as conn:
             term_ends.refresh(conn)  # reference data `kpt init` loads, kept across tests on PostgreSQL
     with engine.connect() as conn:
@@ -75,3 +69,20 @@ def test_0006_backfills_the_refusal_counts_from_the_events(engine, new_plan, fil
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     with UnitOfWork(engine) as uow:
         assert replay.differences(uow.connection) == []
+
+
+def test_a_sqlite_migration_runs_with_foreign_keys_off_and_checks_them_before_it_commits(engine, new_plan):
+    """Adding a CHECK rebuilds the table (0010 rebuilds `plan`, a parent), which SQLite refuses
+    while foreign keys are on: they are off during a migration, then every one is checked."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL alters a table in place")
+    new_plan("05001")
+    downgrade(engine, "0009")
+    with closing(sqlite3.connect(engine.url.database or "")) as db, db:  # a plain connection: foreign keys off
+        db.execute("INSERT INTO plan_program (plan_id, program_code, program_name, eje, position) "
+                   "VALUES ('no-existe', '2201', 'Programa', 'Eje', 0)")
+    with pytest.raises(ForeignKeysBroken, match="en la tabla plan_program"):
+        upgrade(engine)
+    assert current_revision(engine) == "0009"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again for whoever comes next

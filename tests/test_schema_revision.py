@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, text
 
@@ -16,7 +15,7 @@ from api.app import create_app
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.storage.migrate import (SchemaMissing, SchemaNewer, SchemaOutdated, alembic_config, current_revision,
-                                  head_revision, known_revisions, require_current_schema)
+                                  downgrade, head_revision, known_revisions, require_current_schema)
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -54,13 +53,6 @@ def _newer(engine: Engine) -> Iterator[None]:
         _set_revision(engine, head_revision())
 
 
-def _downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-
 def _kpt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str]:
     monkeypatch.setenv("KPT_DATABASE_URL", url)
     code, out, err = run_kpt(capsys, args)
@@ -89,7 +81,7 @@ def test_a_current_schema_is_checked_once_per_engine(engine):
 def test_an_older_schema_is_refused_until_kpt_init_upgrades_it_losslessly(engine, new_plan, tmp_path, monkeypatch,
                                                                           capsys):
     plan_id = new_plan("05001")
-    _downgrade(engine, known_revisions()[-2])
+    downgrade(engine, known_revisions()[-2])
     try:
         with pytest.raises(SchemaOutdated, match="ejecute `kpt init` para actualizar la base"):
             require_current_schema(_fresh(engine))

@@ -1,6 +1,6 @@
 """Documents are part of the proof: every blob a `document_filed` event names must be in the store
 with the bytes of its SHA-256 and size, and the store holds nothing else. The chain proves the
-events (kpt_workflow.audit.chain); this proves the files they point to, beside it and separately.
+events (kpt_workflow.storage.event_log); this proves the files they point to, beside it and separately.
 
 Also the check a download makes before it sends a byte (`open_verified`)."""
 

@@ -1,5 +1,5 @@
 """The security log: logins, logouts, refusals and account changes. The plans' audit chain is per
-plan (kpt_workflow.audit.chain); these events concern people, so they have a table of their own, whose
+plan (kpt_workflow.storage.event_log); these events concern people, so they have a table of their own, whose
 rows are only ever inserted, in the transaction of what they record, and never hold a password."""
 
 from datetime import datetime, timezone

@@ -1,6 +1,8 @@
 """Schema changes go through Alembic; `kpt init` and the tests call `upgrade`, every other entry point
 calls `require_current_schema` first, so that no code writes into a schema it was not written for."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -8,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
-from kpt_workflow.storage.db import sqlite_file
+from kpt_workflow.storage.db import is_sqlite, sqlite_file
 from kpt_workflow.base.errors import KptError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -101,9 +103,45 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, refusing first a database newer than this code (Alembic
     would otherwise fail on a revision it cannot locate)."""
     check_revision(engine, current_revision(engine), creating=True)
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.upgrade(config, revision)
     if revision == "head":
         setattr(engine, _CHECKED, True)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` (for the tests of a migration's way back)."""
+    with _migrating(engine) as config:
+        command.downgrade(config, revision)
+
+
+class ForeignKeysBroken(KptError):
+    """After a migration some rows point at no row (SQLite checks them only then, see
+    `_migrating`): rolled back, nothing changed."""
+
+    code = "migracion_claves_rotas"
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Config]:
+    """Alembic's configuration on one transaction of `engine`. On SQLite foreign keys are off
+    meanwhile (a pragma that a transaction ignores, so set before it begins): a migration that
+    adds a constraint rebuilds the table, and dropping a parent table such as `plan` would
+    otherwise delete, or refuse for, every row that points at it. Before the commit every foreign
+    key is checked, as it would have been row by row."""
+    config = alembic_config()
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection if is_sqlite(engine) else None
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if driver is not None and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise ForeignKeysBroken(f"Tras la migración, {len(broken)} filas apuntan a filas inexistentes "
+                                            f"(la primera, en la tabla {broken[0][0]}): no se aplicó.",
+                                            table=broken[0][0], hint="Restaure la base desde un respaldo.")
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]

@@ -49,16 +49,20 @@ _ADD = text(_ADD_SQL).bindparams(bindparam("legal_date", type_=Date()))
 
 
 def count_refusal(counts: dict[RuleDay, Blocked], plan_id: str, legal_date: date | None,
-                  outcomes: Iterable[Mapping[str, object]]) -> None:
+                  outcomes: Iterable[Mapping[str, object]]) -> list[RuleDay]:
     """Add the failed rules of one refused step to `counts`: the one fold that the append, the
-    replay and the bulk loader share. A step without a legal date is in no "as of" report."""
+    replay and the bulk loader share. A step without a legal date is in no "as of" report.
+    Returns the keys it counted in (replay names the last event behind each row)."""
     if legal_date is None:
-        return
+        return []
+    counted = []
     for outcome in outcomes:
         if not outcome["passed"]:
             key, one = (plan_id, str(outcome["rule"]), legal_date), Blocked(1, str(outcome["basis"]))
             known = counts.get(key)
             counts[key] = one if known is None else known.plus(one)
+            counted.append(key)
+    return counted
 
 
 def add_blocked(conn: Connection, counts: Mapping[RuleDay, Blocked]) -> None:
