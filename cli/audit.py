@@ -35,9 +35,13 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
                                                 "(por omisión, uno por núcleo).")] = os.cpu_count() or 1,
            sin_documentos: Annotated[bool, typer.Option("--sin-documentos", help="No vuelve a calcular la huella de "
                                                         "los archivos de los documentos.")] = False,
+           sin_proyecciones: Annotated[bool, typer.Option("--sin-proyecciones", help="No compara las tablas (planes, "
+                                                          "documentos, estrategia) con lo que dicen los eventos.")] = False,
            as_json: JsonOpt = False) -> None:
-    """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió) y, salvo
-    con --sin-documentos, que cada archivo radicado conserva su huella SHA-256 y que el almacén no guarda otros."""
+    """Verifica la cadena de hashes (y, con un punto de control firmado, que no se truncó ni reescribió); salvo con
+    --sin-proyecciones, que cada fila de las tablas guarda, en su forma canónica, lo que dicen sus eventos (lo mismo
+    que `kpt audit replay --check`); y, salvo con --sin-documentos, que cada archivo radicado conserva su huella
+    SHA-256 y que el almacén no guarda otros."""
     with UnitOfWork(engine()) as uow:
         report = verify_chain(uow.connection, workers=workers)
         verdict = None
@@ -45,17 +49,23 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
             if public_key is None:
                 raise InvalidInput("--checkpoint necesita --public-key.", field="public-key")
             verdict = check_checkpoint(uow.connection, _read_checkpoint(checkpoint), public_key)
+        # Replay folds the events onto each other: only over a chain found intact.
+        differences = None if sin_proyecciones or not report.ok else replay.differences(uow.connection)
     documents = None if sin_documentos else check_documents(BlobStore(Settings().data_dir), progress=not as_json)
-    ok = report.ok and (verdict is None or verdict.problem is None) and (documents is None or documents.ok)
+    ok = (report.ok and (verdict is None or verdict.problem is None) and not differences
+          and (documents is None or documents.ok))
     text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
     if verdict is not None:
         text += " Punto de control: " + (f"FALLA: {verdict.problem}." if verdict.problem
                                          else f"SUPERADO: {verdict.superseded}." if verdict.superseded
                                          else "la cadena lo extiende.")
+    text += "\n" + ("Tablas: no comparadas con los eventos." if differences is None
+                    else "Tablas: idénticas a lo que dicen los eventos." if not differences
+                    else "Tablas DISTINTAS de lo que dicen los eventos:\n" + "\n".join(f"  - {d}" for d in differences))
     text += "\n" + ("Documentos: no verificados (--sin-documentos)." if documents is None else documents_text(documents))
     emit({**report.as_dict(), "ok": ok, "checkpoint_problem": verdict and verdict.problem,
-          "checkpoint_superseded": verdict and verdict.superseded,
+          "checkpoint_superseded": verdict and verdict.superseded, "projection_differences": differences,
           "documents": None if documents is None else documents.as_dict()}, as_json, text)
     if not ok:
         raise typer.Exit(1)

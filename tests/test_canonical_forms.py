@@ -230,14 +230,20 @@ def test_replay_names_an_amount_kept_as_text_in_a_table_rebuilt_without_its_chec
         f"y 1500000000 en los eventos (evento {seq}){SAME}"]
 
 
-def test_kpt_audit_replay_check_names_the_edit_and_exits_non_zero(engine, sqlite_db, filled, monkeypatch, capsys):
+@pytest.mark.parametrize("command", [["audit", "replay", "--check"], ["audit", "verify", "--sin-documentos"]],
+                         ids=["replay", "verify"])
+def test_kpt_audit_replay_and_verify_name_the_edit_and_exit_non_zero(engine, sqlite_db, filled, monkeypatch, capsys,
+                                                                     command):
     _bypassing_checks(sqlite_db, ("document", "legal_date", "'2024-W02-3'",
                                   f"plan_id = '{filled}' AND doc_type = 'acta_informe_gestion'"))
     monkeypatch.setenv("KPT_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    code, out, _ = run_kpt(capsys, ["audit", "replay", "--check"])
+    code, out, _ = run_kpt(capsys, command)
     assert code == 1
     assert (f"documento acta_informe_gestion v1 del plan {filled}: legal_date es '2024-W02-3' en la tabla y "
             f"'2024-01-10' en los eventos (evento ") in out
+    if "verify" in command:  # the chain itself is intact: the projection is what differs
+        assert "Cadena íntegra" in out and "Tablas DISTINTAS" in out
+        assert run_kpt(capsys, [*command, "--sin-proyecciones"])[0] == 0
 
 
 def test_an_event_date_in_another_form_fails_verify_and_stops_replay_naming_the_event(

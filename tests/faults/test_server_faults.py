@@ -40,7 +40,7 @@ def _start(engine: Engine, data_dir: Path, port: int, workers: int) -> subproces
         [sys.executable, "-c", "from cli import main; main()", "serve", "--port", str(port),
          "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # four workers importing the app on a loaded machine
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}{API}/health", timeout=1).status_code == 200:
