@@ -7,7 +7,7 @@ routes, the plan, on a connection it is given. A plain `def`
 route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
 an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
 threads, so reading the access and making the change take one hand-off
-(kpt_workflow/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
+(kpt_workflow/storage/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
 one to the thread pool, a trip that costs more than their work.
 """
 

@@ -25,7 +25,7 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    idempotency records; the hash chain verifies (`audit.verify`) and replay rebuilds the tables.
    The route is `async def`: FastAPI reads its parameters on the event loop and the route hands its
    database work (the caller's access, the key, the step) to the app's database threads
-   (kpt_workflow/db_threads.py; one thread on SQLite) in one hand-off.
+   (kpt_workflow/storage/db_threads.py; one thread on SQLite) in one hand-off.
 B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validates the same JSON
    body and writes one ~600-byte row in its own transaction: on SQLite plain `sqlite3`, BEGIN
    IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.storage.db` (WAL,

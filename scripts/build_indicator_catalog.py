@@ -1,10 +1,10 @@
-"""Build the starter indicator catalog ``kpt_workflow/data/indicadores_kpt_ilustrativo.csv``.
+"""Build the starter indicator catalog ``kpt_workflow/reference/data/indicadores_kpt_ilustrativo.csv``.
 
 What it does
 ------------
 The DNP's official indicator catalog (9-digit product-indicator codes with their units) is not
 among the project's data. What the project ships is an illustrative copy of the MGA product catalog,
-``kpt_workflow/data/mga_productos.csv`` (sector 2 digits -> programa 4 -> producto 7, with names).
+``kpt_workflow/reference/data/mga_productos.csv`` (sector 2 digits -> programa 4 -> producto 7, with names).
 This script derives from it a small, curated battery of indicators that a territorial development
 plan (PDT) can use until the official file is imported:
 

@@ -1,6 +1,6 @@
-"""Each numeric domain (kpt_workflow/bounds.py) accepts exactly its values, reads text before it
+"""Each numeric domain (kpt_workflow/law/bounds.py) accepts exactly its values, reads text before it
 converts it (so an exponent of any size is refused at once), and every refusal is Spanish and
-names the field, down to pydantic's last error type (kpt_workflow/validation.py)."""
+names the field, down to pydantic's last error type (kpt_workflow/base/validation.py)."""
 
 import time
 import typing

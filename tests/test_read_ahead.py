@@ -1,4 +1,4 @@
-"""A step's reads in one statement on PostgreSQL (kpt_workflow/read_ahead.py): each read it
+"""A step's reads in one statement on PostgreSQL (kpt_workflow/services/read_ahead.py): each read it
 answers gets what it would have read, with no statement of its own, once; and what a change it
 waited for may have made stale (the key's answer, the documents) is read again after the lock."""
 

@@ -92,7 +92,7 @@ def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep, act
              request: Request) -> StreamingResponse:
     """The bytes are checked against their SHA-256 and size before the first one is sent, and sent
     from the handle that was checked (see blob_check.open_verified); an altered or missing file is
-    refused and the refusal goes to the security log (why there: kpt_workflow/security_log.py)."""
+    refused and the refusal goes to the security log (why there: kpt_workflow/audit/security_log.py)."""
     with UnitOfWork(rt.engine) as uow:
         rows = [d for d in document_versions(uow.connection, plan.id)
                 if d["doc_type"] == doc_type and d["version"] == version and d["sha256"]]

@@ -81,7 +81,7 @@ def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
 async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: IdempotencyKey = None,
                if_match: IfMatch = None) -> Response:
     """The busiest write: `async def`, so that the caller's access and the step go to the runtime's
-    database threads in one hand-off (kpt_workflow/db_threads.py), not in two trips to the thread
+    database threads in one hand-off (kpt_workflow/storage/db_threads.py), not in two trips to the thread
     pool; on SQLite the steps waiting there are committed together, each answered after."""
     return await presented.runtime.db_threads.run(partial(_fire, presented, plan_id, body, key, if_match))
 
@@ -89,7 +89,7 @@ async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key:
 def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | None,
           if_match: str | None) -> Response:
     """On a database thread: the caller's access, read in the step's own write transaction, then the
-    step; on PostgreSQL what both read comes in one statement first (kpt_workflow/read_ahead.py)."""
+    step; on PostgreSQL what both read comes in one statement first (kpt_workflow/services/read_ahead.py)."""
     with UnitOfWork(presented.runtime.engine, write=True) as uow:
         if presented.token is not None:
             read_step_ahead(uow.connection, presented.token, plan_id, key,

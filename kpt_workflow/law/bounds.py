@@ -6,7 +6,7 @@ integer builds a ten-million-digit number and hangs the worker, so such text is 
 Decimal or int ever sees it. Then the value is checked against its domain, whose limits are within
 what the columns store (PostgreSQL's INTEGER and BIGINT, SQLite's 64-bit integers), so no input
 reaches the database as a value it cannot hold. Each refusal is a ValueError with a Spanish
-message, which pydantic reports under the field's name (kpt_workflow/validation.py)."""
+message, which pydantic reports under the field's name (kpt_workflow/base/validation.py)."""
 
 import math
 import re

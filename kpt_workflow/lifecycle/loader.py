@@ -84,7 +84,7 @@ def _deadline_problems(spec: DefinitionSpec) -> Iterable[str]:
             yield f"deadlines[{i}].code: el plazo '{d.code}' ya está declarado en deadlines[{codes.index(d.code)}]."
         if d.anchor != PERIOD_START and d.anchor not in documents:
             yield (f"deadlines[{i}].anchor: '{d.anchor}' no es '{PERIOD_START}' ni un tipo de documento "
-                   f"del catálogo (kpt_workflow/catalogs/documentos.yaml).")
+                   f"del catálogo (kpt_workflow/reference/catalogs/documentos.yaml).")
         if d.met_by not in documents:
             yield f"deadlines[{i}].met_by: tipo de documento desconocido '{d.met_by}'."
         for j, term in enumerate(d.terms):

@@ -1,4 +1,4 @@
-"""The threads async routes hand their database work to (kpt_workflow/db_threads.py), and the step route
+"""The threads async routes hand their database work to (kpt_workflow/storage/db_threads.py), and the step route
 that uses them: on SQLite one thread, in arrival order; the access read and the change in one
 hand-off and one transaction (on PostgreSQL, what the step decides on read in one statement);
 errors reach the request as they were raised."""
@@ -114,7 +114,7 @@ def test_a_step_with_bad_credentials_is_unauthorized_and_writes_nothing(client, 
 def test_on_postgresql_a_step_reads_all_it_decides_on_in_one_statement(
         engine: Engine, client, as_user, plan_in_council, monkeypatch):  # type: ignore[no-untyped-def]
     """The token's user, the plan (locked), the key's stored answer and the documents come in one
-    statement (kpt_workflow/read_ahead.py); the step's writes follow."""
+    statement (kpt_workflow/services/read_ahead.py); the step's writes follow."""
     if engine.dialect.name != "postgresql":
         pytest.skip("one round trip saved per read on PostgreSQL; SQLite has none to save")
 

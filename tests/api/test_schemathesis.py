@@ -35,7 +35,7 @@ MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Real identifiers, often enough that the handlers behind the plan lookup are reached, not only its 404.
 KNOWN = {"plan_id": [PLAN_ID, FOREIGN_PLAN_ID], "doc_type": ["formato_empalme_01", "acta_informe_gestion"],
          "version": [1, 2], "code": ["05001", "11"], "username": [OTHER_USER]}
-# What pydantic, FastAPI or Starlette would say if a refusal escaped the Spanish wording of kpt_workflow/validation.py.
+# What pydantic, FastAPI or Starlette would say if a refusal escaped the Spanish wording of kpt_workflow/base/validation.py.
 LIBRARY_ENGLISH = ("Input should", "Field required", "value is not a valid", "Expected ", "received:", "<class ",
                    "Traceback", "Internal Server Error", "Not Found", "Method Not Allowed")
 Check = Callable[..., bool | None]
