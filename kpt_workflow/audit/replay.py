@@ -24,8 +24,9 @@ from kpt_workflow.storage.tables import BlockedRuleDay, Document, Plan, PlanGoal
 from kpt_workflow.storage.stored_rows import Expected, Projected, canonical_date
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 
-DOCUMENT_FIELDS = ("doc_type", "version", "status", "legal_date", "number", "filename", "sha256", "size", "media_type",
-                   "note", "filed_by")
+# A document's columns that its event states: all but the row's id, its plan and when it was
+# recorded (the event's own).
+DOCUMENT_FIELDS = tuple(c.name for c in Document.__table__.columns if c.name not in ("id", "plan_id", "recorded_at"))
 # The tables the events rebuild, each with the key its rows are matched and named by.
 PLANS = Projected(Plan.__table__, ("id",), lambda plan_id: f"plan {plan_id}")
 DOCUMENTS = Projected(Document.__table__, ("plan_id", "doc_type", "version"),

@@ -21,22 +21,22 @@ from kpt_workflow.storage.event_encoding import GENESIS_HASH, Unlinked
 from kpt_workflow.base.canonical import utc_text
 
 from kpt_workflow.law.facts import DocumentFacts, latest_per_type
+from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.storage.tables import AuditEvent, Document, Entity, Plan
 
 PLAN, ENTITY, DOCUMENT, EVENTS = Plan.__table__, Entity.__table__, Document.__table__, AuditEvent.__table__
-PLAN_COLUMNS = ("id", "entity_code", "entity_name", "entity_kind", "department_code", "department_name", "period",
-                "state", "state_entered_on", "version", "definition_name", "definition_version",
-                "declared_investment_total")
+PLAN_COLUMNS = PlanRecord._fields
+# Where each field of a plan's record comes from: the entity's words, the plan's own columns. One
+# list for the step's statement (`step_sql`) and the repository's select (`PLAN_RECORD`).
+_FROM_ENTITY = {"entity_name": "name", "entity_kind": "kind", "department_code": "department_code",
+                "department_name": "department_name"}
+_PLAN_SOURCES = tuple(ENTITY.c[_FROM_ENTITY[f]] if f in _FROM_ENTITY else PLAN.c[f] for f in PLAN_COLUMNS)
 # pg_advisory_xact_lock key that serialises appends to the one chain on PostgreSQL.
 CHAIN_LOCK_KEY = 0x6B7074  # "kpt"
 
 
-PLAN_RECORD = (
-    select(PLAN.c.id, PLAN.c.entity_code, ENTITY.c.name, ENTITY.c.kind, ENTITY.c.department_code,
-           ENTITY.c.department_name, PLAN.c.period, PLAN.c.state, PLAN.c.state_entered_on, PLAN.c.version,
-           PLAN.c.definition_name, PLAN.c.definition_version, PLAN.c.declared_investment_total)
-    .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code)
-)
+PLAN_RECORD = (select(*(source.label(name) for source, name in zip(_PLAN_SOURCES, PLAN_COLUMNS)))
+               .join(ENTITY, ENTITY.c.code == PLAN.c.entity_code))
 FAR_FUTURE = date(9999, 12, 31)
 
 
@@ -97,9 +97,7 @@ class StepSql:
 @lru_cache(maxsize=None)
 def step_sql(dialect: DriverDialect) -> StepSql:
     p = dialect.placeholder
-    plan = ("SELECT plan.id, plan.entity_code, entity.name, entity.kind, entity.department_code, "
-            "entity.department_name, plan.period, plan.state, plan.state_entered_on, plan.version, "
-            "plan.definition_name, plan.definition_version, plan.declared_investment_total "
+    plan = (f"SELECT {', '.join(f'{c.table.name}.{c.name}' for c in _PLAN_SOURCES)} "
             f"FROM plan JOIN entity ON entity.code = plan.entity_code WHERE plan.id = {p}")
     return StepSql(
         plan=plan, plan_for_update=plan + dialect.for_update,

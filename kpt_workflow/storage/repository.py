@@ -122,7 +122,7 @@ def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, 
                       PLAN.c.state == state if state else None):
         if condition is not None:
             query = query.where(condition)
-    return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.name, "kind": r.kind,
+    return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.entity_name, "kind": r.entity_kind,
              "department_code": r.department_code, "period": r.period, "state": r.state,
              "state_entered_on": r.state_entered_on.isoformat(), "version": r.version}
             for r in conn.execute(query.limit(limit))]
