@@ -7,13 +7,13 @@ as UTF-8 bytes, and `body` fills them into the template, escaping text as the js
 On PostgreSQL, where reading every row into Python costs more than hashing it, the database fills
 the same template in SQL (`_SQL_BODY`), hashes it with sha256 and compares, and hands over only
 the events the walk must look at (`Marked`). For every event the application stores, either body
-is `audit.hashed_text(...)` byte for byte (tests prove it on arbitrary text). An event whose hash
-still disagrees is judged by the caller's `reference` (in `audit`: the row read through
+is `event_encoding.hashed_text(...)` byte for byte (tests prove it on arbitrary text). An event whose hash
+still disagrees is judged by the caller's `reference` (in `audit.verify`: the row read through
 SQLAlchemy, hashed by `compute_hash`), so a value stored in a form the template does not expect
 verifies exactly as it always did, and nothing passes on the template's word alone.
 
 Each hash covers only its own row, so the chain can be walked in seq ranges (`Stretch`es) side by
-side in forked processes (on PostgreSQL, each with its own connection and backend); `audit` joins
+side in forked processes (on PostgreSQL, each with its own connection and backend); `audit.verify` joins
 them, checking the links across ranges.
 """
 
@@ -35,7 +35,7 @@ EVENTS = AuditEvent.__table__
 _READ_AS = {"recorded_at": "substr(recorded_at, 1, 10) || 'T' || substr(recorded_at, 12) || 'Z'",
             "outcomes": "CAST(outcomes AS BLOB)", "payload": "CAST(payload AS BLOB)"}
 Reference = Callable[[Connection, int], str]
-"""The hash `audit.append` would store for event `seq` as it is stored now: the arbiter whenever
+"""The hash `event_log.append` would store for event `seq` as it is stored now: the arbiter whenever
 the fast body's hash disagrees with the stored one."""
 # Seq bounds that hold every event, a forged one at seq <= 0 included.
 LOWEST, HIGHEST = -(2**63), 2**63 - 1
@@ -142,7 +142,7 @@ class Flaw:
 @dataclass(frozen=True)
 class Stretch:
     """What a seq range says of itself. Its first event's position and link can only be judged
-    against the range before (by `audit`); from there, `intact` events hold, ending in `next_seq`
+    against the range before (by `audit.verify`); from there, `intact` events hold, ending in `next_seq`
     and `head_hash` (the first event's own seq and link when none holds), then `flaw`, if any."""
 
     first_seq: int | None = None  # None: no event in the range

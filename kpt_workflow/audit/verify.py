@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
-from kpt_workflow.audit import chain_walk as chain_check
+from kpt_workflow.audit import chain_walk
 from kpt_workflow.storage.event_encoding import GENESIS_HASH, compute_hash
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.storage.stored_rows import canonical_date
@@ -29,23 +29,23 @@ def verify(conn: Connection, workers: int = 1, since: tuple[int, str] | None = N
     (seq, hash) of an event already found intact (kpt_workflow.audit.mark): walk only the events
     after it, in one process (`events` still counts from the genesis).
 
-    `chain_check` hashes the events in seq ranges (on PostgreSQL, in the database); with `workers`
+    `chain_walk` hashes the events in seq ranges (on PostgreSQL, in the database); with `workers`
     > 1 a large log is split over forked processes (for the command line, not inside a threaded
     server). The ranges are
     joined here in chain order, each one's first event checked against the end of the one before."""
     expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
     if since is None:
-        stretches = chain_check.scan_ranges(conn, workers, _reference_hash)
+        stretches = chain_walk.scan_ranges(conn, workers, _reference_hash)
     else:
         (count, prev_hash), expected_seq = since, since[0] + 1
-        stretches = [chain_check.scan(conn, count, chain_check.HIGHEST, _reference_hash)]
+        stretches = [chain_walk.scan(conn, count, chain_walk.HIGHEST, _reference_hash)]
     for stretch in stretches:
         if stretch.first_seq is None:
             continue
         if stretch.first_seq != expected_seq:
-            flaw: chain_check.Flaw | None = chain_check.Flaw("gap", stretch.first_seq)
+            flaw: chain_walk.Flaw | None = chain_walk.Flaw("gap", stretch.first_seq)
         elif stretch.first_prev_hash != prev_hash:
-            flaw = chain_check.Flaw("link", stretch.first_seq)
+            flaw = chain_walk.Flaw("link", stretch.first_seq)
         else:
             expected_seq, prev_hash, count = stretch.next_seq, stretch.head_hash, count + stretch.intact
             flaw = stretch.flaw

@@ -1,10 +1,12 @@
 """The one canonical encoding of an audit event: the text its SHA-256 covers.
 
 An event's body is the canonical JSON (kpt_workflow.base.canonical) of its columns but the hash,
-keys sorted. `hashed_text` builds it from a mapping of the stored row (the reference, for any
-value); `body` and `unlinked_body` fill the same text into a template from the row's texts, which
-is what writing (`storage.events.append`) and verifying (`audit.chain_walk`) use, at 240 k events/s.
-Tests hold the two equal byte for byte on arbitrary text (tests/test_chain_check.py).
+keys sorted. `hashed_text` says so literally, from a mapping of the stored row: the specification,
+and the arbiter for a value stored in a form the template does not expect. `body` and
+`unlinked_body` fill the same text into one template (`BODY_TEMPLATE`, which PostgreSQL also fills
+in SQL) from the row's texts: the encoder that writing (`event_log.append`), verifying
+(`audit.chain_walk`), replaying and exporting use, at 240 k events/s. Tests hold the two equal byte
+for byte on arbitrary text (tests/test_chain_check.py).
 """
 
 from collections.abc import Mapping

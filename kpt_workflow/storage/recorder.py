@@ -112,7 +112,7 @@ def step_sql(dialect: DriverDialect) -> StepSql:
 HEAD = "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
 # PostgreSQL: the head, the link and the hash, in the statement's own snapshot, taken once the
 # chain's lock (sent before it) is granted. The hash is sha256 of the body's pieces around the link
-# (chain_check.Unlinked), with the previous hash's hex digits and the seq's decimal digits between.
+# (event_encoding.Unlinked), with the previous hash's hex digits and the seq's decimal digits between.
 _LINK_EVENT = (
     "WITH head AS (" + HEAD + "), "
     "link AS (SELECT coalesce((SELECT seq FROM head), 0) + 1 AS seq, coalesce((SELECT hash FROM head), {p}) AS prev) "

@@ -16,7 +16,7 @@ from kpt_workflow.audit.verify import VerifyReport, verify
 from kpt_workflow.storage.event_encoding import compute_hash, hashed_text
 from kpt_workflow.storage import event_encoding
 from kpt_workflow.storage import event_log
-from kpt_workflow.audit import chain_walk as chain_check
+from kpt_workflow.audit import chain_walk
 from kpt_workflow.base.canonical import utc_text
 from cli import main
 from kpt_workflow.storage.tables import AuditEvent
@@ -95,7 +95,7 @@ def test_every_event_append_writes_holds_on_the_fast_walk(engine, plan, moment, 
         event_log.append(uow.connection, new)
         uow.commit()
     with UnitOfWork(engine) as uow:
-        stretch = chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
+        stretch = chain_walk.scan(uow.connection, chain_walk.LOWEST, chain_walk.HIGHEST, _never)
     assert stretch.flaw is None and stretch.intact == stretch.next_seq - 1
 
 
@@ -116,7 +116,7 @@ def test_any_text_stored_in_any_schema_version_holds_on_the_fast_walk(engine, pl
     with engine.begin() as conn:
         conn.execute(EVENTS.insert(), [{**event, "hash": compute_hash(event)}])
     with UnitOfWork(engine) as uow:
-        stretch = chain_check.scan(uow.connection, last["seq"], chain_check.HIGHEST, _never)
+        stretch = chain_walk.scan(uow.connection, last["seq"], chain_walk.HIGHEST, _never)
     assert (stretch.intact, stretch.flaw) == (1, None)
 
 
@@ -133,7 +133,7 @@ def test_the_walk_asks_the_reference_for_each_event_whose_fast_hash_disagrees_an
         return str(edited[seq - 1]["hash"])
 
     with UnitOfWork(engine) as uow:
-        stretch = chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, lenient)
+        stretch = chain_walk.scan(uow.connection, chain_walk.LOWEST, chain_walk.HIGHEST, lenient)
     assert asked == [3, 5] and (stretch.intact, stretch.next_seq, stretch.flaw) == (8, 9, None)
     assert stretch.head_hash == eight_events[-1]["hash"]
     report = _verify(engine)
@@ -148,7 +148,7 @@ def test_a_walk_stopped_by_its_reference_leaves_the_connection_ready_for_the_nex
     with UnitOfWork(engine) as uow:
         for _ in range(2):
             with pytest.raises(AssertionError, match="event 4") as stopped:
-                chain_check.scan(uow.connection, chain_check.LOWEST, chain_check.HIGHEST, _never)
+                chain_walk.scan(uow.connection, chain_walk.LOWEST, chain_walk.HIGHEST, _never)
             kept.append(stopped)
         assert verify(uow.connection).first_bad_seq == 4
 
@@ -189,7 +189,7 @@ def test_a_time_stored_in_another_iso_form_verifies_through_the_reference(engine
                       "WHERE seq = ?", (seq,))
     sqlite_db.commit()
     with UnitOfWork(engine) as uow:
-        row = list(chain_check.rows(uow.connection))[-1]
+        row = list(chain_walk.rows(uow.connection))[-1]
     assert event_encoding.fast_hash(row) != row[2]  # the fast body does not hold…
     assert _verify(engine).ok  # …the reference does
 
@@ -213,7 +213,7 @@ def test_a_row_the_template_cannot_write_goes_to_the_reference(engine, sqlite_db
                       (last["seq"],))
     sqlite_db.commit()
     with UnitOfWork(engine) as uow:
-        row = list(chain_check.rows(uow.connection))[-1]
+        row = list(chain_walk.rows(uow.connection))[-1]
         with pytest.raises(TypeError):
             event_encoding.body(row)
         with pytest.raises(ValueError):  # version 1 escapes outcomes: not UTF-8, and a newline
@@ -224,7 +224,7 @@ def test_a_row_the_template_cannot_write_goes_to_the_reference(engine, sqlite_db
             asked.append(seq)
             return str(last["hash"])
 
-        stretch = chain_check.scan(uow.connection, last["seq"] - 1, last["seq"], reference)
+        stretch = chain_walk.scan(uow.connection, last["seq"] - 1, last["seq"], reference)
     assert asked == [last["seq"]] and (stretch.intact, stretch.flaw) == (1, None)
 
 
