@@ -231,7 +231,7 @@ def test_a_row_the_template_cannot_write_goes_to_the_reference(engine, sqlite_db
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Split even a test's short chain over processes."""
-    monkeypatch.setattr(chain_check, "MIN_EVENTS_PER_WORKER", 1)
+    monkeypatch.setattr(chain_walk, "MIN_EVENTS_PER_WORKER", 1)
 
 
 @pytest.fixture
