@@ -16,11 +16,12 @@ from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, session_secret
-from api.routes import admin, documents, entities, plans, reports, strategy
+from api.routes import admin, documents, entities, plans, reports, strategy, workflows
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
 from kpt_workflow.base.config import Settings
+from kpt_workflow.lifecycle.engine import use_definitions_from
 from kpt_workflow.services.throttle import Guards
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,7 @@ class KptApp(FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.from_settings(settings or Settings())
+    use_definitions_from(runtime.settings.definitions_dir)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, page_error)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
-    for module in (entities, plans, documents, strategy, reports, admin):
+    for module in (entities, workflows, plans, documents, strategy, reports, admin):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
     for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)

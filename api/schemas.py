@@ -8,7 +8,8 @@ from pydantic import ConfigDict, Field
 
 from kpt_workflow.base.roles import ROLES
 from kpt_workflow.law.bounds import Period, Version
-from kpt_workflow.base.validation import TextInput
+from kpt_workflow.base.validation import IDENTIFIER, TextInput
+from kpt_workflow.states.schema import WORKFLOW_NAME_LENGTH
 
 
 class _Request(TextInput):
@@ -18,7 +19,9 @@ class _Request(TextInput):
 class PlanCreate(_Request):
     entity_code: str = Field(pattern=r"^[0-9]{2}([0-9]{3})?$", description="Código DIVIPOLA (2 o 5 dígitos)")
     period: Period
-    fecha: date | None = Field(default=None, description="Fecha legal de inicio del alistamiento")
+    fecha: date | None = Field(default=None, description="Fecha legal de inicio del primer estado")
+    flujo: str | None = Field(default=None, pattern=IDENTIFIER, max_length=WORKFLOW_NAME_LENGTH,
+                              description="Flujo del plan (GET /workflows); por omisión, el predeterminado (el PDT)")
 
 
 class TransitionRequest(_Request):

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench._plans import BACK_EDGE, BUSY_TIMEOUT_MS, LEGAL_DAY
 from bench._timing import Samples, Timing, timed_loop
 from kpt_workflow.storage.db_threads import GROUP_LIMIT
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import default_workflow
 from kpt_workflow.storage.recorder import EVENT_COLUMNS, SQLITE, step_sql
 
 BASELINE_ROW_BYTES = 600  # about one audit event (JSON outcomes + payload + hashes)
@@ -164,7 +164,7 @@ def run_statements_alone(path: Path, plan_ids: Sequence[str], seconds: float) ->
         f"ORDER BY seq DESC LIMIT 1", (plan_id,)).fetchone()) for plan_id in plan_ids}
     position = {name: i for i, name in enumerate(columns)}
     legal_day = LEGAL_DAY.isoformat()
-    flow = workflow("pdt")  # where each back-edge step leads (looked up before timing starts)
+    flow = default_workflow()  # the demo's: where each back-edge step leads (looked up before timing starts)
 
     def step(i: int) -> None:
         row = plans[plan_ids[i % len(plan_ids)]]

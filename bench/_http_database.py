@@ -18,10 +18,9 @@ from kpt_workflow.audit import replay
 from kpt_workflow.services.accounts import create_user
 from kpt_workflow.services.bootstrap import init_database
 from kpt_workflow.storage.db import make_engine
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import default_workflow
 from kpt_workflow.storage.idempotency import TABLE as IDEMPOTENCY
 from kpt_workflow.storage.recorder import PLAN
-from kpt_workflow.services.plans import WORKFLOW_NAME
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -44,7 +43,7 @@ def back_edge_steps() -> dict[str, TransitionSpec]:
     """The back-edge steps as the workflow declares them: where each leads, and whose act it is
     (the role the route requires of the token)."""
     triggers = set(BACK_EDGE.values())
-    return {t.trigger: t for t in workflow(WORKFLOW_NAME).definition.transitions if t.trigger in triggers}
+    return {t.trigger: t for t in default_workflow().definition.transitions if t.trigger in triggers}
 
 
 def prepare_cursors(engine: Engine, plan_ids: Sequence[str]) -> list[Cursor]:

@@ -14,7 +14,9 @@ from typer._click import exceptions as click
 
 from cli import audit, blobs, documents, operations, plans, reference, reports, service, strategy
 from cli.failures import as_refusal
+from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
+from kpt_workflow.lifecycle.engine import use_definitions_from
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
                   add_completion=False)
@@ -31,9 +33,16 @@ app.command()(reference.init)
 app.command()(service.serve)
 app.command()(service.demo)
 app.command()(reference.diagram)
+app.command()(reference.workflows)
 app.command()(reports.report)
 app.command()(operations.backup)
 app.command()(operations.restore)
+
+
+@app.callback()
+def _definitions() -> None:
+    # Before any command: the workflows of KPT_DEFINITIONS_DIR besides the package's.
+    use_definitions_from(Settings().definitions_dir)
 
 
 def _fail(message: str, payload: dict[str, Any], as_json: bool, code: int = 1) -> None:

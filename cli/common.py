@@ -25,6 +25,8 @@ ActorOpt = Annotated[str | None, typer.Option("--as", help=(
     "Usuario que actúa (kpt user create): su rol y su entidad se verifican como en la API. Sin --as actúa el "
     "operador local, que ya tiene la base en sus manos; la auditoría lo registra como cli:<usuario del sistema>."))]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Versión del plan que usted leyó (bloqueo optimista).")]
+FlujoOpt = Annotated[str | None, typer.Option("--flujo", help=(
+    "Nombre del flujo (kpt workflows los lista); por omisión, el predeterminado (default: true en su definición)."))]
 
 
 def parse_date(text: str | None, field: str = "fecha") -> date | None:

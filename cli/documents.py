@@ -7,8 +7,9 @@ import typer
 
 from kpt_workflow import services
 from kpt_workflow.storage.blobs import BlobStore
-from cli.common import ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
+from cli.common import ActorOpt, FechaOpt, FlujoOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
 from kpt_workflow.base.config import Settings
+from kpt_workflow.lifecycle.engine import chosen_workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
@@ -59,8 +60,8 @@ def withdraw(plan_id: str, doc_type: str, motivo: Annotated[str | None, typer.Op
 
 @app.command("types")
 def types(kind: Annotated[str, typer.Option("--entidad", help="municipio o departamento (cambia las palabras).")] = "municipio",
-          as_json: JsonOpt = False) -> None:
-    """Catálogo de tipos de documento: código, nombre, fundamento y qué paso lo exige."""
-    rows = document_requirements(kind)
+          flujo: FlujoOpt = None, as_json: JsonOpt = False) -> None:
+    """Catálogo de tipos de documento: código, nombre, fundamento y qué paso del flujo lo exige."""
+    rows = document_requirements(kind, chosen_workflow(flujo))
     emit(rows, as_json, "\n".join(f"{r['code']}: {r['label']} — exigido por: {', '.join(r['required_for']) or 'ningún paso'}"
                                   f" [{r['basis']}]" for r in rows))

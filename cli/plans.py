@@ -7,7 +7,7 @@ import typer
 from kpt_workflow.law import calendar
 
 from kpt_workflow import services
-from cli.common import ActorOpt, FechaOpt, HoyOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
+from cli.common import ActorOpt, FechaOpt, FlujoOpt, HoyOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
 from cli.render import render_plan_list, render_status
 from kpt_workflow.storage.repository import list_plans
 from kpt_workflow.services import views
@@ -19,11 +19,12 @@ app = typer.Typer(help="Planes: crear, consultar y avanzar.", no_args_is_help=Tr
 @app.command("create")
 def create(entity_code: str,
            period: Annotated[str, typer.Option("--period", help="Año de inicio del período (2024, 2028, …).")],
-           fecha: FechaOpt = None, who: ActorOpt = None, as_json: JsonOpt = False) -> None:
-    """Crea el plan de una entidad para un período; imprime su identificador."""
+           flujo: FlujoOpt = None, fecha: FechaOpt = None, who: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Crea el plan de una entidad para un período bajo un flujo; imprime su identificador."""
     with UnitOfWork(engine(), write=True) as uow:
         status = services.create_plan(uow, entity_code=entity_code, period=parse_int(period, "period"),
-                                      actor=acting(uow.connection, who), legal_date=parse_date(fecha))
+                                      actor=acting(uow.connection, who), legal_date=parse_date(fecha),
+                                      workflow_name=flujo)
     emit(status, as_json, str(status["id"]))
 
 

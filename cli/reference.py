@@ -1,4 +1,5 @@
-"""Reference data and the lifecycle: `kpt init`, `kpt entities import`, `kpt indicators …`, `kpt diagram`."""
+"""Reference data and the lifecycle: `kpt init`, `kpt entities import`, `kpt indicators …`, `kpt diagram`,
+`kpt workflows`."""
 
 from pathlib import Path
 from typing import Annotated
@@ -7,9 +8,11 @@ import typer
 from sqlmodel import select
 
 from kpt_workflow.services.bootstrap import init_database
-from cli.common import JsonOpt, emit, engine
+from cli.common import FlujoOpt, JsonOpt, emit, engine
+from cli.render import render_workflows
 from kpt_workflow.states.diagram import mermaid
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import chosen_workflow
+from kpt_workflow.services.workflows import list_workflows
 from kpt_workflow.reference.indicators import STARTER_CATALOG
 from kpt_workflow.storage.tables import Indicator
 from kpt_workflow.reference.entities import DIVIPOLA_PATH
@@ -39,9 +42,15 @@ def init(as_json: JsonOpt = False) -> None:
     _init(DIVIPOLA_PATH, STARTER_CATALOG, as_json, creating=True)
 
 
-def diagram(definition: Annotated[str, typer.Option(help="Nombre de la definición.")] = "pdt") -> None:
-    """Diagrama Mermaid del ciclo de vida, generado de la definición, con las reglas en cada paso."""
-    typer.echo(mermaid(workflow(definition).definition), nl=False)
+def diagram(flujo: FlujoOpt = None) -> None:
+    """Diagrama Mermaid del ciclo de vida, generado de la definición del flujo, con las reglas en cada paso."""
+    typer.echo(mermaid(chosen_workflow(flujo).definition), nl=False)
+
+
+def workflows(as_json: JsonOpt = False) -> None:
+    """Flujos declarados (nombre, versión, estados): los del paquete y los de KPT_DEFINITIONS_DIR."""
+    rows = list_workflows()
+    emit(rows, as_json, render_workflows(rows))
 
 
 @entities_app.command("import")

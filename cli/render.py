@@ -52,6 +52,12 @@ def render_plan_list(rows: list[dict[str, Any]]) -> str:
     return "\n".join(f"{r['id']}  {r['entity_name']} ({r['kind']})  {r['state']}  v{r['version']}" for r in rows)
 
 
+def render_workflows(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{r['name']} v{r['version']}{' (predeterminado)' if r['default'] else ''}"
+                     f"{'' if r['newest'] else ' (versión anterior)'} — {r['title']} [{r['file']}]\n"
+                     f"  estados: {' → '.join(s['name'] for s in r['states'])}" for r in rows)
+
+
 def render_report(report: dict[str, Any]) -> str:
     """The bottleneck report in a terminal: the figures of the dashboard, without its plan table
     (--json has one row per plan)."""
@@ -59,7 +65,7 @@ def render_report(report: dict[str, Any]) -> str:
     scope = (f"departamento {filters['department_code']}" if filters["department_code"] else "todo el país") + \
         (f", categoría {filters['category']}" if filters["category"] else "")
     lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {number(report['plans'])} planes de "
-             f"{number(report['planning_entities'])} entidades que formulan plan."]
+             f"{number(report['planning_entities'])} entidades que formulan plan (flujo {filters['workflow']})."]
     if report["synthetic"]:
         lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
     lines += ["", "Planes por estado:"] + [f"  {s['label']}: {number(s['count'])}" for s in report["plans_by_state"]]

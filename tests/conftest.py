@@ -18,6 +18,7 @@ from kpt_workflow import services
 from kpt_workflow.services.access import operator
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.bootstrap import init_database
+from kpt_workflow.lifecycle.engine import use_definitions_from
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
 from kpt_workflow.storage.schema import metadata
@@ -137,6 +138,27 @@ def kpt_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
         return code, out + err
 
     return run
+
+
+@pytest.fixture
+def definitions_folder(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder for workflow definitions (KPT_DEFINITIONS_DIR), which the test fills and
+    hands to the engine, the CLI or the app; after the test the engine reads the package's alone."""
+    folder = tmp_path / "flujos"
+    folder.mkdir()
+    yield folder
+    use_definitions_from(None)
+
+
+SECOND_WORKFLOW = Path(__file__).parent / "workflows" / "tramite_corto.yaml"
+
+
+@pytest.fixture
+def second_workflow(definitions_folder: Path) -> Path:
+    """The definitions folder with a second workflow dropped in (tests/workflows/tramite_corto.yaml:
+    borrador → en_revision → cerrado, on two document rules), as a user would declare it."""
+    shutil.copy(SECOND_WORKFLOW, definitions_folder)
+    return definitions_folder
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kpt_workflow.lifecycle import engine
-from kpt_workflow.base.errors import DefinitionError, UnknownTrigger
+from kpt_workflow.base.errors import DefinitionError, InvalidInput, NotFound, UnknownTrigger
 from kpt_workflow.lifecycle.loader import load_definition
 
 PDT_PATH = engine.DEFINITIONS_DIR / "pdt.yaml"
@@ -208,17 +208,50 @@ def test_lifecycle_model_has_no_shortcut_to_skip_guards():
     assert not any(hasattr(lifecycle, f"to_{name}") for name in PDT_STATES)
 
 
-@pytest.fixture
-def definitions_dir(tmp_path, monkeypatch):
-    """The engine reads its definitions from `tmp_path`; its cache is emptied before and after."""
-    monkeypatch.setattr(engine, "DEFINITIONS_DIR", tmp_path)
-    engine._all_workflows.cache_clear()
-    yield tmp_path
-    engine._all_workflows.cache_clear()
+def _declare(folder: Path, filename: str, content: dict[str, object]) -> None:
+    (folder / filename).write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def test_two_files_with_the_same_name_and_version_are_refused(definitions_dir):
-    for filename in ("a.yaml", "b.yaml"):
-        (definitions_dir / filename).write_text(PDT_PATH.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(DefinitionError):
-        engine.workflow("pdt")
+def test_a_workflow_dropped_in_the_definitions_folder_is_read_besides_the_package(definitions_folder):
+    _declare(definitions_folder, "mini.yaml", definition())
+    engine.use_definitions_from(definitions_folder)
+    assert [s.name for s in engine.workflow("mini").definition.states] == ["inicio", "revision", "fin"]
+    assert engine.workflow("mini").source == definitions_folder / "mini.yaml"
+    assert [f.definition.name for f in engine.newest_workflows()] == ["pdt", "mini"]  # the default first
+    assert engine.default_workflow().definition.name == "pdt"
+    engine.use_definitions_from(None)
+    with pytest.raises(NotFound, match="las que hay: pdt"):
+        engine.workflow("mini")
+
+
+def test_an_unknown_workflow_is_bad_input_naming_those_that_exist(definitions_folder):
+    _declare(definitions_folder, "mini.yaml", definition())
+    engine.use_definitions_from(definitions_folder)
+    with pytest.raises(InvalidInput, match="'otro'; los que hay: pdt, mini") as refused:
+        engine.chosen_workflow("otro")
+    assert refused.value.details["field"] == "flujo"
+    assert engine.chosen_workflow(None) is engine.default_workflow()
+
+
+def test_a_missing_definitions_folder_is_refused(tmp_path):
+    with pytest.raises(DefinitionError, match="KPT_DEFINITIONS_DIR: la carpeta .* no existe"):
+        engine.use_definitions_from(tmp_path / "no-existe")
+
+
+def test_the_same_name_and_version_as_a_packaged_definition_is_refused_naming_both_files(definitions_folder):
+    (definitions_folder / "a.yaml").write_text(PDT_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="'pdt' versión 1 ya está definida en .*pdt.yaml") as refused:
+        engine.use_definitions_from(definitions_folder)
+    assert str(definitions_folder / "a.yaml") in refused.value.message
+
+
+@pytest.mark.parametrize(("extra", "named"), [
+    pytest.param(definition(default=True), "'mini'", id="two-defaults"),
+    pytest.param({**yaml.safe_load(PDT_PATH.read_text(encoding="utf-8")), "version": 2, "default": False}, "ninguno",
+                 id="the-newest-version-of-the-default-unmarked"),
+])
+def test_exactly_one_workflow_is_the_default(definitions_folder, extra, named):
+    _declare(definitions_folder, "extra.yaml", extra)
+    with pytest.raises(DefinitionError, match="exactamente un flujo debe llevar `default: true`") as refused:
+        engine.use_definitions_from(definitions_folder)
+    assert named in refused.value.message

@@ -254,7 +254,7 @@ def test_the_report_workbook_holds_every_table_of_the_dashboard(engine, plan_in_
                                                                 for s in report["plans_by_state"]]
     assert {row[0]: row[3] for row in table["Plazos vencidos"]} == {d["code"]: d["late_plans"]
                                                                     for d in report["past_deadlines"]}
-    assert table["Acerca de"][0][1].date() == date(2024, 6, 30) and len(table["Acerca de"]) == 5  # not synthetic
+    assert table["Acerca de"][0][1].date() == date(2024, 6, 30) and len(table["Acerca de"]) == 6  # not synthetic
 
 
 # --- the synthetic demo, checked against the plans and the audit trail ------------------------

@@ -28,17 +28,17 @@ from kpt_workflow.services.access import operator
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.reference.document_types import load_catalog
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import default_workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, UnknownTrigger
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
-from kpt_workflow.services.plans import COUNCIL_DECISIONS, WORKFLOW_NAME
+from kpt_workflow.services.plans import COUNCIL_DECISIONS
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
-FLOW = workflow(WORKFLOW_NAME)
+FLOW = default_workflow()  # the PDT's, whose plans the machine creates
 CATALOG = load_catalog()
 DOC_TYPES = CATALOG.codes()
 JUSTIFIABLE = tuple(d.code for d in CATALOG.documents if d.justifiable)

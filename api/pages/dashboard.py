@@ -11,6 +11,7 @@ from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
 from kpt_workflow.services.access import report_filters
 from kpt_workflow.base.roles import DEPARTAMENTO
+from kpt_workflow.lifecycle.engine import newest_workflows
 from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
 from kpt_workflow.reports.national import ReportFilters, national_report
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -19,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 100
 Department = Annotated[str | None, Query(alias="departamento", max_length=2)]
 Category = Annotated[str | None, Query(alias="categoria", max_length=8)]
+Workflow = Annotated[str | None, Query(alias="flujo", max_length=64)]  # whose plans: the default workflow's unless named
 
 
 def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[type-arg]
@@ -28,9 +30,9 @@ def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[typ
 
 @router.get("/tablero", response_class=HTMLResponse)
 def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: Department = None,
-              categoria: Category = None, hoy: date | None = None,
+              categoria: Category = None, hoy: date | None = None, flujo: Workflow = None,
               pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
-    filters = report_filters(actor, departamento, categoria, hoy)
+    filters = report_filters(actor, departamento, categoria, hoy, flujo)
     report = _report(rt, filters)
     charts = {
         "states": bar_chart("Planes por estado", [(s["label"], s["count"]) for s in report["plans_by_state"]]),
@@ -44,21 +46,22 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
     query = request.url.query
     return render(request, rt, "dashboard.html", actor, report=report, charts=charts, filters=filters,
                   rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS], page=pagina, pages=pages,
-                  export_query=query, locked_department=actor.role == DEPARTAMENTO)
+                  export_query=query, locked_department=actor.role == DEPARTAMENTO,
+                  workflows=[flow.definition for flow in newest_workflows()])
 
 
 @router.get("/tablero.csv")
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
-                  hoy: date | None = None) -> Response:
-    report = _report(rt, report_filters(actor, departamento, categoria, hoy))
+                  hoy: date | None = None, flujo: Workflow = None) -> Response:
+    report = _report(rt, report_filters(actor, departamento, categoria, hoy, flujo))
     return Response("\ufeff" + export_rows_csv(report["plan_rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="planes.csv"'})
 
 
 @router.get("/tablero.xlsx")
 def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
-                   hoy: date | None = None) -> Response:
-    report = _report(rt, report_filters(actor, departamento, categoria, hoy))
+                   hoy: date | None = None, flujo: Workflow = None) -> Response:
+    report = _report(rt, report_filters(actor, departamento, categoria, hoy, flujo))
     return Response(export_report_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="tablero.xlsx"'})

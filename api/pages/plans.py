@@ -15,7 +15,8 @@ from kpt_workflow import services
 from kpt_workflow.lifecycle import strategy
 from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
 from kpt_workflow.law.bounds import VERSIONS
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import newest_workflows, workflow
+from kpt_workflow.states.schema import StateSpec
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, KptError
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE
 from kpt_workflow.lifecycle.aggregate import PlanRecord
@@ -51,11 +52,13 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
     with UnitOfWork(rt.engine) as uow:
         rows = list_plans(uow.connection, visible=actor.visible_entities(), department_code=departamento or None,
                           state=estado or None)
-    states = workflow("pdt").definition.states
+    states: dict[str, StateSpec] = {}  # the filter's choices: the default workflow's states first, in order
+    for flow in newest_workflows():
+        for spec in flow.definition.states:
+            states.setdefault(spec.name, spec)
     pages = max(1, -(-len(rows) // PAGE_ROWS))
     return render(request, rt, "plans.html", actor, rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS],
-                  total=len(rows), page=pagina, pages=pages, states=states, estado=estado, departamento=departamento,
-                  labels={s.name: s.label for s in states})
+                  total=len(rows), page=pagina, pages=pages, states=list(states.values()), estado=estado, departamento=departamento)
 
 
 @router.get("/planes/{plan_id}", response_class=HTMLResponse)
@@ -66,13 +69,14 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
     with UnitOfWork(rt.engine) as uow:
         shown = views.overview(uow, plan.id, today, as_of=as_of)
     status = shown["status"]
-    definition = workflow(plan.definition_name, plan.definition_version).definition
+    flow = workflow(plan.definition_name, plan.definition_version)
+    definition = flow.definition
     permissions = plan_permissions(actor, plan)
     return render(request, rt, "plan.html", actor, status=status, versions=shown["versions"], programs=shown["programs"],
                   history=shown["history"], states=definition.states,
                   can_change=permissions.changes and as_of is None,
                   can_take=permissions.steps if as_of is None else frozenset(),
-                  requirements=document_requirements(plan.entity_kind), today=today,
+                  requirements=document_requirements(plan.entity_kind, flow), today=today,
                   passed={s.name for s in definition.states[: [x.name for x in definition.states].index(status["state"])]})
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan, client_address
@@ -23,6 +23,7 @@ from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.base.media import MEDIA_TYPES
 from kpt_workflow.storage.repository import document_versions
+from kpt_workflow.lifecycle.engine import chosen_workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -31,8 +32,10 @@ DocType = Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
 @router.get("/document-types", summary="Catálogo de tipos de documento y qué paso exige cada uno")
-def document_types(_: CurrentActor, kind: str = "municipio") -> list[dict[str, Any]]:
-    return document_requirements("departamento" if kind == "departamento" else "municipio")
+def document_types(_: CurrentActor, kind: str = "municipio",
+                   flujo: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
+    """`flujo`: whose steps say which document they require (the default workflow's unless named)."""
+    return document_requirements("departamento" if kind == "departamento" else "municipio", chosen_workflow(flujo))
 
 
 @router.get("/plans/{plan_id}/documents", summary="Todas las versiones de los documentos del plan")

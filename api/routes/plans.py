@@ -51,7 +51,7 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
 def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: IdempotencyKey = None) -> JSONResponse:
     return run_once(rt, actor, key, {"path": "/plans", **body.model_dump(mode="json")},
                     lambda uow: services.create_plan(uow, entity_code=body.entity_code, period=body.period,
-                                                     actor=actor, legal_date=body.fecha), 201)
+                                                     actor=actor, legal_date=body.fecha, workflow_name=body.flujo), 201)
 
 
 @router.get("/plans", summary="Planes que el usuario puede ver")

@@ -18,10 +18,12 @@ router = APIRouter(tags=["tablero"])
 def bottlenecks(rt: RuntimeDep, actor: CurrentActor,
                 department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                 category: Annotated[str | None, Query(max_length=8)] = None,
-                as_of: date | None = None) -> dict[str, Any]:
+                as_of: date | None = None,
+                flujo: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
     """As of a legal date (`as_of`, today by default): plans per state, per department and per
     category, days in each state (median, p90), plans past each legal deadline, the rules that
     block most, and one row per plan. A department gets its own plan and its municipalities',
-    whatever it asks for; offices and councils are refused."""
+    whatever it asks for; offices and councils are refused. Only the plans of one workflow are
+    counted: the default one's (the PDT) unless `flujo` names another."""
     with UnitOfWork(rt.engine) as uow:
-        return national_report(uow.connection, report_filters(actor, department, category, as_of))
+        return national_report(uow.connection, report_filters(actor, department, category, as_of, flujo))

@@ -12,6 +12,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./kpt.db"
     data_dir: Path = Path("./kpt-data")
+    # A folder of workflow definitions (YAML) read besides the package's (kpt_workflow/states/): a
+    # workflow is declared there without editing the package.
+    definitions_dir: Path | None = None
     sqlite_busy_timeout_ms: int = 30_000
     # Bodies past these are refused (413) before they are read, spooled or authenticated.
     max_document_bytes: int = 20 * 1024 * 1024  # one uploaded document; its multipart body may add its form fields

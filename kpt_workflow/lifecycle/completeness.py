@@ -43,7 +43,8 @@ def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
         latest[version["doc_type"]] = version
     deadlines = {d["code"]: d for d in status["deadlines"]}
     lines = []
-    for requirement in document_requirements(plan.entity_kind):
+    flow = workflow(plan.definition_name, plan.definition_version)
+    for requirement in document_requirements(plan.entity_kind, flow):
         steps = [s for s in requirement["required_for"] if s in DEBATE_STEPS]
         if not steps:
             continue

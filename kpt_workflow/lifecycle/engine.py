@@ -13,7 +13,7 @@ from threading import Lock
 
 from transitions import Machine, MachineError
 
-from kpt_workflow.base.errors import DefinitionError, NotFound, UnknownTrigger
+from kpt_workflow.base.errors import DefinitionError, InvalidInput, NotFound, UnknownTrigger
 from kpt_workflow.lifecycle.loader import load_definition
 from kpt_workflow.states.schema import DefinitionSpec, StateSpec, TransitionSpec
 
@@ -33,12 +33,13 @@ class Workflow:
     thread-safe, and binding a new model per step costs more than the step)."""
 
     definition: DefinitionSpec
+    source: Path  # the YAML file it was read from
     machine: Machine
     lifecycle: _Lifecycle
     lock: Lock
 
     @classmethod
-    def build(cls, definition: DefinitionSpec) -> "Workflow":
+    def build(cls, definition: DefinitionSpec, source: Path) -> "Workflow":
         lifecycle = _Lifecycle()
         machine = Machine(
             model=lifecycle,
@@ -47,7 +48,7 @@ class Workflow:
             initial=definition.initial,
             auto_transitions=False,
         )
-        return cls(definition, machine, lifecycle, Lock())
+        return cls(definition, source, machine, lifecycle, Lock())
 
     @cached_property
     def _states(self) -> dict[str, StateSpec]:
@@ -87,36 +88,97 @@ class Workflow:
             return self.lifecycle.state
 
 
+@dataclass(frozen=True)
+class _Catalog:
+    """Every definition read, by (name, version) and by (name, None) for the newest of each name
+    (asked for on every step, so one dictionary look-up), and the default workflow's name."""
+
+    workflows: dict[tuple[str, int | None], Workflow]
+    default: str
+
+
+_extra_folder: Path | None = None  # KPT_DEFINITIONS_DIR, as the entry point's settings give it
+
+
+def use_definitions_from(folder: Path | None) -> None:
+    """Read the definitions of the package and also those of `folder` (KPT_DEFINITIONS_DIR: a user
+    drops a YAML there without editing the package). Each entry point calls it with its settings
+    (the CLI before any command, the server in create_app); when the folder changes, the
+    definitions are read again at once, so that a mistake in a file stops the entry point."""
+    global _extra_folder
+    if folder is not None and not folder.is_dir():
+        raise DefinitionError(f"KPT_DEFINITIONS_DIR: la carpeta '{folder}' no existe; créela o corrija la ruta.")
+    if folder != _extra_folder:
+        _extra_folder = folder
+        _catalog.cache_clear()
+        _catalog()
+
+
+def _sources() -> list[Path]:
+    folders = [DEFINITIONS_DIR, *([_extra_folder] if _extra_folder is not None else [])]
+    return [path for folder in folders for path in sorted(folder.glob("**/*.yaml"))]
+
+
 @lru_cache(maxsize=None)
-def _all_workflows() -> dict[tuple[str, int | None], Workflow]:
-    """Every definition by (name, version), and by (name, None) the newest of each name: asked for
-    on every step, so one dictionary look-up."""
+def _catalog() -> _Catalog:
     workflows: dict[tuple[str, int | None], Workflow] = {}
-    sources: dict[tuple[str, int], Path] = {}
-    for path in sorted(DEFINITIONS_DIR.glob("**/*.yaml")):
+    for path in _sources():
         definition = load_definition(path)
         key = (definition.name, definition.version)
-        if key in sources:
+        if key in workflows:
             raise DefinitionError(f"{path}: name/version: '{definition.name}' versión {definition.version} ya está "
-                                  f"definida en {sources[key]}; cambie la versión.")
-        sources[key] = path
-        workflows[key] = Workflow.build(definition)
-    for name, version in sorted(sources):  # ascending versions: the newest is set last
+                                  f"definida en {workflows[key].source}; cambie la versión.")
+        workflows[key] = Workflow.build(definition, path)
+    for name, version in sorted(workflows):  # ascending versions: the newest is set last
         workflows[name, None] = workflows[name, version]
-    return workflows
+    newest = [workflows[name, None] for name in sorted({name for name, _ in workflows})]
+    marked = [flow for flow in newest if flow.definition.default]
+    if len(marked) != 1:
+        found = "; ".join(f"'{f.definition.name}' ({f.source})" for f in marked) or "ninguno"
+        raise DefinitionError(f"default: exactamente un flujo debe llevar `default: true` en la versión más reciente de "
+                              f"su definición (el que se usa cuando no se nombra uno); lo llevan: {found}.")
+    return _Catalog(workflows, marked[0].definition.name)
 
 
 def all_definitions() -> list[DefinitionSpec]:
     """Every definition of every version: what any plan, old or new, may have started under."""
-    return [flow.definition for (_, version), flow in _all_workflows().items() if version is not None]
+    return [flow.definition for (_, version), flow in _catalog().workflows.items() if version is not None]
+
+
+def newest_workflows() -> list[Workflow]:
+    """The newest definition of each workflow, the default first, then by name."""
+    catalog = _catalog()
+    newest = [flow for (_, version), flow in catalog.workflows.items() if version is None]
+    return sorted(newest, key=lambda flow: (flow.definition.name != catalog.default, flow.definition.name))
+
+
+def default_workflow() -> Workflow:
+    """The newest definition of the workflow marked `default: true`."""
+    catalog = _catalog()
+    return catalog.workflows[catalog.default, None]
+
+
+def chosen_workflow(name: str | None) -> Workflow:
+    """The newest definition of the workflow a user named (`--flujo`, `flujo`), the default's when
+    None: an unknown name is bad input, answered with the names that exist."""
+    if name is None:
+        return default_workflow()
+    found = _catalog().workflows.get((name, None))
+    if found is None:
+        raise InvalidInput(f"No hay un flujo llamado '{name}'; los que hay: {_names()}.", field="flujo")
+    return found
 
 
 def workflow(name: str, version: int | None = None) -> Workflow:
     """The definition `name` at `version` (the newest when None): plans keep the one they started under."""
-    workflows = _all_workflows()
+    workflows = _catalog().workflows
     found = workflows.get((name, version))
     if found is not None:
         return found
     if (name, None) not in workflows:
-        raise NotFound(f"No hay una definición de flujo llamada '{name}'.")
+        raise NotFound(f"No hay una definición de flujo llamada '{name}'; las que hay: {_names()}.")
     raise NotFound(f"La definición '{name}' no tiene la versión {version}.")
+
+
+def _names() -> str:
+    return ", ".join(flow.definition.name for flow in newest_workflows())

@@ -32,29 +32,35 @@ from sqlalchemy.types import TypeEngine
 from kpt_workflow.law import calendar
 from kpt_workflow.reference.categories import ALL_CATEGORIES
 from kpt_workflow.storage.reference_data import latest_categories
-from kpt_workflow.lifecycle.engine import all_definitions, workflow
+from kpt_workflow.lifecycle.engine import all_definitions, chosen_workflow, default_workflow, workflow
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.law.facts import FILED
 from kpt_workflow.storage.tables import APPLIED, CREATED
 from kpt_workflow.storage.projections import BLOCKED_RULE_DAY
 from kpt_workflow.storage.repository import holds_synthetic_demo
 from kpt_workflow.storage.recorder import DOCUMENT, ENTITY, EVENTS, PLAN
-from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec
+from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec, DefinitionSpec
 from kpt_workflow.storage.term_ends import TERM_END, term_key
 
-WORKFLOW_NAME = "pdt"
+
+def _default_workflow_name() -> str:
+    return default_workflow().definition.name
 
 
 @dataclass(frozen=True)
 class ReportFilters:
     """`department_code`: a department's two digits (its own plan and its municipalities' plans);
-    `category`: the entity's category of its latest year on record; `as_of`: the legal "today"."""
+    `category`: the entity's category of its latest year on record; `as_of`: the legal "today";
+    `workflow`: whose plans are counted (the default workflow's, the PDT, unless named): another
+    workflow's plans are never counted as PDTs, nor its states mixed with theirs."""
 
     department_code: str | None = None
     category: str | None = None
     as_of: date = field(default_factory=calendar.today_in_colombia)
+    workflow: str = field(default_factory=_default_workflow_name)
 
     def __post_init__(self) -> None:
+        chosen_workflow(self.workflow)  # an unknown name is refused, naming the workflows that exist
         code = self.department_code
         if code is not None and (len(code) != 2 or not code.isdigit()):
             raise InvalidInput(f"Código de departamento '{code}' inválido: use sus dos dígitos DIVIPOLA (p. ej. 05).",
@@ -64,7 +70,8 @@ class ReportFilters:
                                field="categoria")
 
     def as_dict(self) -> dict[str, object]:
-        return {"department_code": self.department_code, "category": self.category, "as_of": self.as_of.isoformat()}
+        return {"department_code": self.department_code, "category": self.category, "as_of": self.as_of.isoformat(),
+                "workflow": self.workflow}
 
 
 def _sql_function(name: str, type_: TypeEngine[Any], *, sqlite: str, postgresql: str) -> type[FunctionElement[Any]]:
@@ -90,19 +97,23 @@ _period_start = _sql_function("period_start", Date(), sqlite="printf('%04d-01-01
 @dataclass(frozen=True)
 class _Shape:
     """Which filters a report applies. Its statements are built once per shape and kept (building
-    and compiling them costs about as much as running the small ones); `as_of`, the department
-    and the category are bound when they run (`_params`)."""
+    and compiling them costs about as much as running the small ones); `as_of`, the department,
+    the category and the workflow are bound when they run (`_params`). The workflow is part of
+    the shape too: its definitions' deadlines are written into the statements."""
 
     department: bool
     category: bool
+    workflow: str
 
 
 def _shape(filters: ReportFilters) -> _Shape:
-    return _Shape(department=filters.department_code is not None, category=filters.category is not None)
+    return _Shape(department=filters.department_code is not None, category=filters.category is not None,
+                  workflow=filters.workflow)
 
 
 def _params(filters: ReportFilters, **more: object) -> dict[str, object]:
-    return {"as_of": filters.as_of, "department_code": filters.department_code, "category": filters.category, **more}
+    return {"as_of": filters.as_of, "department_code": filters.department_code, "category": filters.category,
+            "workflow": filters.workflow, **more}
 
 
 _AS_OF = bindparam("as_of", type_=Date())
@@ -137,8 +148,10 @@ def _is(events: FromClause, event_type: str) -> ColumnElement[bool]:
 
 
 def _created(entities: Subquery) -> Join:
-    """The plans of `entities` created by `as_of`, joined to their `plan_created` event."""
-    return PLAN.join(entities, entities.c.code == PLAN.c.entity_code).join(
+    """The plans of `entities` under the filters' workflow created by `as_of`, joined to their
+    `plan_created` event."""
+    return PLAN.join(entities, and_(entities.c.code == PLAN.c.entity_code,
+                                    PLAN.c.definition_name == bindparam("workflow"))).join(
         _CREATED, and_(_CREATED.c.plan_id == PLAN.c.id, _is(_CREATED, CREATED), _CREATED.c.legal_date <= _AS_OF))
 
 
@@ -178,8 +191,8 @@ def _plans(shape: _Shape, *, detail: bool = False) -> Subquery:
             .subquery("plans"))
 
 
-def _state_labels() -> dict[str, str]:
-    return {s.name: s.label for s in workflow(WORKFLOW_NAME).definition.states}
+def _state_labels(filters: ReportFilters) -> dict[str, str]:
+    return {s.name: s.label for s in workflow(filters.workflow).definition.states}
 
 
 @lru_cache(maxsize=None)
@@ -201,7 +214,7 @@ def _state_counts(shape: _Shape) -> Select[tuple[str, int]]:
 def plans_by_state(conn: Connection, filters: ReportFilters) -> list[dict[str, object]]:
     """How many plans are in each state as of `as_of`, in lifecycle order (zeros included)."""
     counts = dict(conn.execute(_state_counts(_shape(filters)), _params(filters)).all())
-    labels = _state_labels()
+    labels = _state_labels(filters)
     states = [*labels, *sorted(set(counts) - set(labels))]  # a state only older definitions had goes last
     return [{"state": s, "label": labels.get(s, s), "count": int(counts.get(s, 0))} for s in states]
 
@@ -226,7 +239,7 @@ def plans_by_group(conn: Connection, filters: ReportFilters) -> dict[str, list[d
     """Where the plans of each department (by DIVIPOLA code) and of each category (Especial, 1
     to 6, then those without one on record) stand as of `as_of`: plans per state, in lifecycle
     order with zeros, and their total."""
-    states = list(_state_labels())
+    states = list(_state_labels(filters))
     found: dict[tuple[str, str | None], dict[str, Any]] = {}
     for grouping, key, name, state, plans in conn.execute(_groups(_shape(filters)), _params(filters)):
         group = found.setdefault((grouping, key), {"code": key, "name": name, "plans": 0,
@@ -274,7 +287,7 @@ def dwell_by_state(conn: Connection, filters: ReportFilters) -> list[dict[str, o
     and counts come from window functions: one row per state comes back)."""
     rows = conn.execute(_dwell(_shape(filters)), _params(filters))
     found = {state: (int(plans), median, p90) for state, plans, median, p90 in rows}
-    definition = workflow(WORKFLOW_NAME).definition
+    definition = workflow(filters.workflow).definition
     return [{"state": s.name, "label": s.label, "plans": found.get(s.name, (0,))[0],
              "median_days": _days(found, s.name, 1), "p90_days": _days(found, s.name, 2)}
             for s in definition.states if not s.terminal]
@@ -311,26 +324,31 @@ def _plan_heads(conn: Connection, filters: ReportFilters) -> Sequence[Row[Any]]:
     return conn.execute(_heads(_shape(filters)), _params(filters)).all()
 
 
-def _deadline_terms() -> Subquery:
-    """One row per term of each deadline of every definition (the YAML's data, a few dozen rows),
-    with the deadline's position in its definition, what anchors and meets it and which reading
-    it uses."""
+def _definitions(workflow_name: str) -> list[DefinitionSpec]:
+    """Every version of the workflow: its plans may have started under any."""
+    return [d for d in all_definitions() if d.name == workflow_name]
+
+
+def _deadline_terms(workflow_name: str) -> Subquery:
+    """One row per term of each deadline of every version of the workflow (the YAML's data, a few
+    dozen rows), with the deadline's position in its definition, what anchors and meets it and
+    which reading it uses."""
     rows = [select(literal(d.name).label("definition_name"), literal(d.version).label("definition_version"),
                    literal(position).label("position"), literal(spec.code).label("code"),
                    literal(spec.anchor).label("anchor"), literal(spec.met_by).label("met_by"),
                    literal(spec.use).label("use"), literal(unit).label("unit"), literal(length).label("length"))
-            for d in all_definitions() for position, spec in enumerate(d.deadlines)
+            for d in _definitions(workflow_name) for position, spec in enumerate(d.deadlines)
             for unit, length in map(term_key, spec.terms)]
     return union_all(*rows).subquery("deadline_term")
 
 
-def _documents_read() -> list[str]:
-    """The document types that anchor or meet a deadline of some definition."""
-    read = {doc for d in all_definitions() for spec in d.deadlines for doc in (spec.anchor, spec.met_by)}
+def _documents_read(workflow_name: str) -> list[str]:
+    """The document types that anchor or meet a deadline of some version of the workflow."""
+    read = {doc for d in _definitions(workflow_name) for spec in d.deadlines for doc in (spec.anchor, spec.met_by)}
     return sorted(read - {PERIOD_START})
 
 
-def _filings() -> CTE:
+def _filings(workflow_name: str) -> CTE:
     """One row per plan with filings by `as_of`: for each document type read, if its latest version
     by then is filed, the legal date of that filing (`<type>`, from which a term runs: a new
     filing restarts it) and of the type's first filing (`<type>_first`, which meets a deadline):
@@ -340,7 +358,7 @@ def _filings() -> CTE:
     document = DOCUMENT.c
     kept = (select(document.plan_id, document.doc_type, func.max(document.version).label("newest"),
                    func.min(case((document.status == FILED, document.version))).label("first"))
-            .where(document.doc_type.in_(_documents_read()), document.legal_date <= _AS_OF)
+            .where(document.doc_type.in_(_documents_read(workflow_name)), document.legal_date <= _AS_OF)
             .group_by(document.plan_id, document.doc_type).subquery("kept"))
     latest, first = DOCUMENT.alias("latest"), DOCUMENT.alias("first_filing")
 
@@ -349,7 +367,7 @@ def _filings() -> CTE:
 
     filed, dates = latest.c.status == FILED, (("", latest.c.legal_date), ("_first", first.c.legal_date))
     columns = [func.max(case((and_(kept.c.doc_type == doc, filed), day))).label(f"{doc}{suffix}")
-               for doc in _documents_read() for suffix, day in dates]
+               for doc in _documents_read(workflow_name) for suffix, day in dates]
     return (select(kept.c.plan_id, *columns)
             .select_from(kept.join(latest, version(latest, kept.c.newest))
                          .outerjoin(first, version(first, kept.c.first)))
@@ -366,10 +384,10 @@ def _late(shape: _Shape) -> Select[Any]:
     missing has no day yet, and is late for nobody."""
     counted = (select(PLAN.c.id, PLAN.c.period, PLAN.c.definition_name, PLAN.c.definition_version)
                .select_from(_created(_entities(shape))).subquery("counted"))
-    term, filings = _deadline_terms(), _filings()
+    term, filings, read = _deadline_terms(shape.workflow), _filings(shape.workflow), _documents_read(shape.workflow)
     anchor_day = case((term.c.anchor == PERIOD_START, _period_start(counted.c.period)),
-                      *((term.c.anchor == doc, filings.c[doc]) for doc in _documents_read()))
-    met_on = case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in _documents_read()))
+                      *((term.c.anchor == doc, filings.c[doc]) for doc in read))
+    met_on = case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in read))
     # Each plan's terms with the day each runs from, computed once: `term_end` is then joined on
     # plain columns, by its key, however little the planner knows of the tables (PostgreSQL
     # without statistics scanned the whole table for each term to match a computed day).
@@ -410,7 +428,9 @@ class _LateDeadlines:
 
 def _late_deadlines(conn: Connection, filters: ReportFilters) -> _LateDeadlines:
     codes_by_plan: dict[str, list[str]] = {}
-    late_and_met = {}
+    late_and_met: dict[str, tuple[int, int]] = {}
+    if not any(d.deadlines for d in _definitions(filters.workflow)):  # no legal terms: no plan of it is late
+        return _LateDeadlines(codes_by_plan, late_and_met)
     for plan_id, _, code, late, met in conn.execute(_late_report(_shape(filters)), _params(filters)):
         if plan_id is None:
             late_and_met[code] = (int(late), int(met))
@@ -421,23 +441,22 @@ def _late_deadlines(conn: Connection, filters: ReportFilters) -> _LateDeadlines:
 
 def past_deadlines(conn: Connection, filters: ReportFilters) -> list[dict[str, object]]:
     """Per deadline: plans past it as of `as_of`, met late or still unmet."""
-    return _past_deadlines(_late_deadlines(conn, filters))
+    return _past_deadlines(filters, _late_deadlines(conn, filters))
 
 
-def _past_deadlines(found: _LateDeadlines) -> list[dict[str, object]]:
+def _past_deadlines(filters: ReportFilters, found: _LateDeadlines) -> list[dict[str, object]]:
     """The current definition's deadlines first, then any other that an older definition declares."""
     report = []
-    for code, spec in _deadline_catalog().items():
+    for code, spec in _deadline_catalog(filters.workflow).items():
         late, met = found.late_and_met.get(code, (0, 0))
         report.append({"code": code, "label": spec.label, "basis": spec.basis, "late_plans": late,
                        "late_unmet": late - met, "late_met": met})
     return report
 
 
-def _deadline_catalog() -> dict[str, DeadlineSpec]:
-    current = workflow(WORKFLOW_NAME).definition
-    by_code = {spec.code: spec for spec in current.deadlines}
-    for spec in (s for d in all_definitions() for s in d.deadlines):
+def _deadline_catalog(workflow_name: str) -> dict[str, DeadlineSpec]:
+    by_code = {spec.code: spec for spec in workflow(workflow_name).definition.deadlines}
+    for spec in (s for d in _definitions(workflow_name) for s in d.deadlines):
         by_code.setdefault(spec.code, spec)
     return by_code
 
@@ -471,7 +490,7 @@ def plan_rows(conn: Connection, filters: ReportFilters) -> list[dict[str, object
 
 
 def _plan_rows(conn: Connection, filters: ReportFilters, found: _LateDeadlines) -> list[dict[str, object]]:
-    labels = _state_labels()
+    labels = _state_labels(filters)
     return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.entity_name,
              "department_code": r.department_code, "department_name": r.department_name, "category": r.category,
              "state": r.state, "state_label": labels.get(r.state, r.state),
@@ -497,7 +516,7 @@ def national_report(conn: Connection, filters: ReportFilters) -> dict[str, objec
         "plans_by_state": plans_by_state(conn, filters),
         **plans_by_group(conn, filters),
         "dwell_by_state": dwell_by_state(conn, filters),
-        "past_deadlines": _past_deadlines(late),
+        "past_deadlines": _past_deadlines(filters, late),
         "top_blocking_rules": top_blocking_rules(conn, filters),
         "plan_rows": rows,
     }

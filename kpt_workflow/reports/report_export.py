@@ -89,6 +89,7 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
         ["Corte (fecha legal)", date.fromisoformat(filters["as_of"])],
         ["Departamento", filters["department_code"] or "Todos"],
         ["Categoría", filters["category"] or "Todas"],
+        ["Flujo", filters["workflow"]],
         ["Entidades que formulan plan", report["planning_entities"]],
         ["Planes", report["plans"]],
     ]

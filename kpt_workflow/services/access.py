@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, true
 
 from kpt_workflow.law import calendar
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import chosen_workflow, workflow
 from kpt_workflow.base.errors import Forbidden, NotFound
 from kpt_workflow.storage.recorder import ENTITY
 from kpt_workflow.reports.national import ReportFilters
@@ -123,14 +123,16 @@ def plan_permissions(actor: Actor, plan: PlanRecord) -> PlanPermissions:
                                            if acts_for(actor, plan, t.by)))
 
 
-def report_filters(actor: Actor, department: str | None, category: str | None, as_of: date | None) -> ReportFilters:
+def report_filters(actor: Actor, department: str | None, category: str | None, as_of: date | None,
+                   workflow_name: str | None = None) -> ReportFilters:
     """What a bottleneck report the actor asks for covers: a department sees its own plan and its
     municipalities', whatever it asks for; the DNP (and an administrator) the department asked, or
     the whole country. Offices and councils follow their own plans, not the country's. Without a
-    date, as of today in Colombia."""
+    date, as of today in Colombia; without a workflow, the default one's plans."""
     require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
     return ReportFilters(department_code=actor.entity_code if actor.role == DEPARTAMENTO else (department or None),
-                         category=category or None, as_of=as_of or calendar.today_in_colombia())
+                         category=category or None, as_of=as_of or calendar.today_in_colombia(),
+                         workflow=chosen_workflow(workflow_name or None).definition.name)
 
 
 def require_plan_creation(actor: Actor, entity_code: str, department_code: str) -> None:

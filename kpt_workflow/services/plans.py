@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from sqlmodel import and_, or_, select
+
 from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow.services.access import Actor, require_plan_creation, require_step
-from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.lifecycle.engine import Workflow, chosen_workflow, default_workflow, workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.storage.tables import Entity, Plan
 from kpt_workflow.storage.recorder import PLAN
@@ -18,13 +20,25 @@ from kpt_workflow.services.changes import check_legal_date, checked, commit, eve
 from kpt_workflow.lifecycle.status import plan_facts, plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
-WORKFLOW_NAME = "pdt"
 COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}
 
 
+def plan_id(entity_code: str, period: int, flow: Workflow) -> str:
+    """`05001-2024` for the default workflow's plan, `05001-2024-<flujo>` for another's: an entity
+    runs several workflows in one period (its PDT and, say, a sectoral plan), so a second one is
+    not refused, and its id says which it is. The default's plans keep the short id the law's plan
+    always had, so its links, the home page's and the README's stay valid. The database holds one
+    plan per entity, period and workflow (migration 0011)."""
+    name = flow.definition.name
+    return f"{entity_code}-{period}" if name == default_workflow().definition.name else f"{entity_code}-{period}-{name}"
+
+
 def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor: Actor,
-                legal_date: date | None = None) -> dict[str, object]:
+                legal_date: date | None = None, workflow_name: str | None = None) -> dict[str, object]:
+    """Open the entity's plan for `period` under the newest definition of `workflow_name` (the
+    default workflow when None)."""
     session = uow.session
+    flow = chosen_workflow(workflow_name)
     entity = get_entity(session, entity_code)
     checked(uow, actor, entity.code, lambda: require_plan_creation(actor, entity.code, entity.department_code))
     if not entity.plans_own_pdt:
@@ -43,24 +57,28 @@ def create_plan(uow: UnitOfWork, *, entity_code: str, period: int | None, actor:
         raise InvalidInput(f"El período {period} aún no se planea: el más lejano que admite un plan hoy es el que "
                            f"empieza en {next_period} (su empalme y su programa de gobierno preceden la posesión).",
                            field="period")
-    plan_id = f"{entity.code}-{period}"
-    if session.get(Plan, plan_id) is not None:
-        raise PlanExists(f"{entity.name} ya tiene un plan para el período {period}: {plan_id}.", plan=plan_id)
-    definition = workflow(WORKFLOW_NAME).definition
+    definition = flow.definition
+    new_id = plan_id(entity.code, period, flow)
+    existing = session.exec(select(Plan).where(or_(  # by its id, and by what the database holds unique
+        Plan.id == new_id, and_(Plan.entity_code == entity.code, Plan.period == period,
+                                Plan.definition_name == definition.name)))).first()
+    if existing is not None:
+        raise PlanExists(f"{entity.name} ya tiene un plan del flujo '{existing.definition_name}' para el período "
+                         f"{period}: {existing.id}.", plan=existing.id)
     started = legal_date or min(calendar.today_in_colombia(), calendar.period_start(period))
     check_legal_date(started, "la creación del plan")
     created = now()
     uow.connection.execute(PLAN.insert().values(
-        id=plan_id, entity_code=entity.code, period=period, state=definition.initial, state_entered_on=started,
+        id=new_id, entity_code=entity.code, period=period, state=definition.initial, state_entered_on=started,
         version=1, definition_name=definition.name, definition_version=definition.version, created_at=created))
     event_log.append(uow.connection, event_log.NewEvent(
-        plan_id=plan_id, plan_version=1, event_type="plan_created", actor=actor.username, action="crear_plan",
+        plan_id=new_id, plan_version=1, event_type="plan_created", actor=actor.username, action="crear_plan",
         recorded_at=created, to_state=definition.initial, legal_date=started,
         payload={"entity_code": entity.code, "period": period,
                  "definition": {"name": definition.name, "version": definition.version}},
     ))
-    status = plan_status(load_plan(uow.connection, plan_id, calendar.today_in_colombia()))
-    commit(uow, plan_id, status)
+    status = plan_status(load_plan(uow.connection, new_id, calendar.today_in_colombia()))
+    commit(uow, new_id, status)
     return status
 
 

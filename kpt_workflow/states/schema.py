@@ -73,10 +73,21 @@ class DeadlineSpec(_Frozen):
     use: Literal["aviso", "permiso"]
 
 
+WORKFLOW_NAME_LENGTH = 40
+"""A workflow's name is part of its plans' ids (`services.plans.plan_id`): kept short."""
+
+
 class DefinitionSpec(_Frozen):
-    name: str = Field(pattern=IDENTIFIER)
+    """`default: true` marks the workflow that `kpt plan create`, POST /plans and the reports use
+    when none is named. It is data, in the definition, not a setting: every process that reads
+    the same definitions (the CLI, each server worker, a report) then agrees on it, where an
+    environment variable could differ between them and silently change what a report counts. The
+    newest version of each workflow decides; exactly one workflow may carry the mark."""
+
+    name: str = Field(pattern=IDENTIFIER, max_length=WORKFLOW_NAME_LENGTH)
     version: int = Field(ge=1)
     title: str
+    default: bool = False
     initial: str
     states: tuple[StateSpec, ...] = Field(min_length=1)
     transitions: tuple[TransitionSpec, ...] = Field(min_length=1)

@@ -14,6 +14,7 @@ from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
 from kpt_workflow.lifecycle import time_travel
 from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
+from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.lifecycle.status import judged_rules, needs_strategy
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
@@ -116,14 +117,16 @@ def aggregate(conn: Connection, plan: PlanRecord, day: date, *, rules: list[str]
 
 def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, department_code: str | None = None,
                state: str | None = None, limit: int | None = None) -> list[dict[str, object]]:
-    """Plans with their entity, filtered by an access condition (see access.Actor) and by department or state."""
+    """Plans with their entity, filtered by an access condition (see access.Actor) and by department or
+    state; each with its workflow and its state's label there."""
     query = PLAN_RECORD.order_by(PLAN.c.id)
     for condition in (visible, ENTITY.c.department_code == department_code if department_code else None,
                       PLAN.c.state == state if state else None):
         if condition is not None:
             query = query.where(condition)
     return [{"id": r.id, "entity_code": r.entity_code, "entity_name": r.entity_name, "kind": r.entity_kind,
-             "department_code": r.department_code, "period": r.period, "state": r.state,
+             "department_code": r.department_code, "period": r.period, "workflow": r.definition_name,
+             "state": r.state, "state_label": workflow(r.definition_name, r.definition_version).state(r.state).label,
              "state_entered_on": r.state_entered_on.isoformat(), "version": r.version}
             for r in conn.execute(query.limit(limit))]
 

@@ -16,11 +16,12 @@ class Entity(EntityColumns, table=True):
 
 
 class Plan(SQLModel, table=True):
-    """One PDT of one entity for one government period."""
+    """One plan of one entity for one government period under one workflow (its PDT, by default)."""
 
-    __table_args__ = (UniqueConstraint("entity_code", "period"),)
+    __table_args__ = (UniqueConstraint("entity_code", "period", "definition_name", name="uq_plan_entity_period_workflow"),)
 
-    id: str = Field(primary_key=True, max_length=16)
+    # 05001-2024 or 05001-2024-<workflow> (services.plans.plan_id): a workflow's name has at most 40 characters.
+    id: str = Field(primary_key=True, max_length=64)
     entity_code: str = Field(foreign_key="entity.code", index=True)
     period: int
     state: str

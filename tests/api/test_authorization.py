@@ -37,6 +37,7 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("get", f"{API}/entities/{{code}}"): None,
     ("get", f"{API}/indicators"): None,
     ("get", f"{API}/document-types"): None,
+    ("get", f"{API}/workflows"): None,
     ("get", f"{API}/audit/verify"): None,
     ("get", f"{API}/me"): None,
     ("get", f"{API}/reports/bottlenecks"): {"params": {"as_of": "2024-03-01"}},
@@ -92,6 +93,7 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("get", f"{API}/entities/{{code}}"): lambda who: 200,
     ("get", f"{API}/indicators"): lambda who: 200,
     ("get", f"{API}/document-types"): lambda who: 200,
+    ("get", f"{API}/workflows"): lambda who: 200,  # what `flujo` may name: the definitions are no secret
     ("get", f"{API}/audit/verify"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
     ("get", f"{API}/me"): lambda who: 200,
     ("get", f"{API}/plans"): lambda who: 200,  # its contents: test_plan_list_shows_only_visible_plans

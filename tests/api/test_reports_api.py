@@ -8,7 +8,7 @@ def test_the_dnp_gets_the_country_or_the_department_it_asks_for(client, as_user,
     for code in ("05", "05001", "25001"):
         new_plan(code)
     report = client.get(API, params={"as_of": "2024-03-01"}, headers=as_user("dnp")).json()
-    assert report["filters"] == {"department_code": None, "category": None, "as_of": "2024-03-01"}
+    assert report["filters"] == {"department_code": None, "category": None, "as_of": "2024-03-01", "workflow": "pdt"}
     assert (report["plans"], report["planning_entities"], report["synthetic"]) == (3, 1134, False)
     assert [(g["code"], g["plans"], g["by_state"]["alistamiento"]) for g in report["by_department"]] == \
         [("05", 2, 2), ("25", 1, 1)]
