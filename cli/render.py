@@ -55,7 +55,7 @@ def render_plan_list(rows: list[dict[str, Any]]) -> str:
 def render_workflows(rows: list[dict[str, Any]]) -> str:
     return "\n".join(f"{r['name']} v{r['version']}{' (predeterminado)' if r['default'] else ''}"
                      f"{'' if r['newest'] else ' (versión anterior)'} — {r['title']} [{r['file']}]\n"
-                     f"  estados: {' → '.join(s['name'] for s in r['states'])}" for r in rows)
+                     f"  estados: {' → '.join(s['label'] for s in r['states'])}" for r in rows)
 
 
 def render_report(report: dict[str, Any]) -> str:

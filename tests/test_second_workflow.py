@@ -38,7 +38,7 @@ def test_kpt_workflows_lists_each_workflow_with_its_version_and_states(kpt):
     assert [s["name"] for s in listed["tramite_corto"]["states"]] == ["borrador", "en_revision", "cerrado"]
     code, out = kpt("workflows")
     assert code == 0 and "tramite_corto v1 — Trámite corto de prueba" in out
-    assert "estados: borrador → en_revision → cerrado" in out
+    assert "estados: Borrador → En revisión → Cerrado" in out  # labels, not codes
 
 
 def test_kpt_diagram_draws_the_workflow_named_and_refuses_an_unknown_one(kpt):
