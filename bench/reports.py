@@ -66,7 +66,8 @@ from kpt_workflow.storage import event_encoding
 from kpt_workflow.audit import chain_walk as chain_check  # noqa: E402
 from kpt_workflow.storage.db import make_engine  # noqa: E402
 from kpt_workflow.services.demo import DEMO_END  # noqa: E402
-from kpt_workflow.reports.national import ReportFilters, national_report  # noqa: E402
+from kpt_workflow.reports.filters import ReportFilters  # noqa: E402
+from kpt_workflow.reports.national import national_report  # noqa: E402
 from kpt_workflow.storage.unit_of_work import UnitOfWork  # noqa: E402
 
 TARGET_RATIO = 2.0

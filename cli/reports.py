@@ -8,7 +8,8 @@ from kpt_workflow.law import calendar
 from cli.common import FlujoOpt, HoyOpt, JsonOpt, emit, engine, parse_date
 from kpt_workflow.lifecycle.engine import chosen_workflow
 from cli.render import render_report
-from kpt_workflow.reports.national import ReportFilters, national_report
+from kpt_workflow.reports.filters import ReportFilters
+from kpt_workflow.reports.national import national_report
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 

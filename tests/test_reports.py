@@ -24,8 +24,13 @@ from kpt_workflow.storage.tables import Entity
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.recorder import DOCUMENT, EVENTS, PLAN
 from kpt_workflow.reports.report_export import ROW_HEADERS, export_report_xlsx, export_rows_csv, export_rows_xlsx
-from kpt_workflow.reports.national import (ReportFilters, dwell_by_state, national_report, past_deadlines, plan_rows,
-                                  planning_entities, plans_by_state, top_blocking_rules)
+from kpt_workflow.reports.blocking import top_blocking_rules
+from kpt_workflow.reports.counts import planning_entities, plans_by_state
+from kpt_workflow.reports.dwell import dwell_by_state
+from kpt_workflow.reports.filters import ReportFilters
+from kpt_workflow.reports.late_deadlines import past_deadlines
+from kpt_workflow.reports.national import national_report
+from kpt_workflow.reports.plan_rows import plan_rows
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork

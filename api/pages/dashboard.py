@@ -13,7 +13,8 @@ from kpt_workflow.services.access import report_filters
 from kpt_workflow.base.roles import DEPARTAMENTO
 from kpt_workflow.lifecycle.engine import newest_workflows
 from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
-from kpt_workflow.reports.national import ReportFilters, national_report
+from kpt_workflow.reports.filters import ReportFilters
+from kpt_workflow.reports.national import national_report
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)

@@ -17,7 +17,7 @@ from kpt_workflow.law import calendar
 from kpt_workflow.lifecycle.engine import chosen_workflow, workflow
 from kpt_workflow.base.errors import Forbidden, NotFound
 from kpt_workflow.storage.recorder import ENTITY
-from kpt_workflow.reports.national import ReportFilters
+from kpt_workflow.reports.filters import ReportFilters
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.base.roles import ADMIN, DEPARTAMENTO, DNP, OPERADOR, PLANEACION, ROLE_LABELS
 from kpt_workflow.states.schema import TransitionSpec
