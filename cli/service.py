@@ -5,14 +5,13 @@ import time
 from typing import Annotated
 
 import typer
-from sqlalchemy import Connection
 from sqlmodel import select
 
-from kpt_workflow.services.accounts import create_user, deactivate_user, rotate_token
-from kpt_workflow.base.roles import ADMIN, OPERADOR, ROLES
+from kpt_workflow.services.accounts import add_user, deactivate_user, rotate_token
+from kpt_workflow.base.roles import ROLES
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.bootstrap import init_database
-from kpt_workflow.services.access import require_role
+from kpt_workflow.services.access import role_names
 from cli.common import ActorOpt, JsonOpt, acting, emit, engine
 from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.db import make_engine
@@ -46,25 +45,19 @@ def user_create(username: str,
                 as_json: JsonOpt = False) -> None:
     """Crea un usuario e imprime su token de API (se muestra una sola vez)."""
     with UnitOfWork(engine(), write=True) as uow:
-        user, token = create_user(uow.session, username=username, role=role, entity_code=entidad, password=password)
+        user, token = add_user(uow.session, acting(uow.connection, None), username=username, role=role,
+                               entity_code=entidad, password=password)
         uow.commit()
     emit({"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}, as_json,
-         f"Usuario {user.username} ({user.role}{', ' + user.entity_code if user.entity_code else ''}) creado.\n"
+         f"Usuario {user.username} ({role_names((user.role,))}{', ' + user.entity_code if user.entity_code else ''}) creado.\n"
          f"Token de API (guárdelo; no se vuelve a mostrar):\n{token}")
-
-
-def _administrator(conn: Connection, name: str | None) -> str:
-    """Users are managed by an administrator (`--as`) or by the local operator."""
-    actor = acting(conn, name)
-    require_role(actor, (ADMIN, OPERADOR), "administrar usuarios")
-    return actor.username
 
 
 @users_app.command("deactivate")
 def user_deactivate(username: str, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Desactiva un usuario: sus sesiones y tokens dejan de servir desde la siguiente solicitud."""
     with UnitOfWork(engine(), write=True) as uow:
-        deactivate_user(uow.connection, username, actor=_administrator(uow.connection, as_))
+        deactivate_user(uow.connection, username, actor=acting(uow.connection, as_))
         uow.commit()
     emit({"username": username, "active": False}, as_json,
          f"Usuario {username} desactivado: sus sesiones y tokens ya no sirven.")
@@ -74,7 +67,7 @@ def user_deactivate(username: str, as_: ActorOpt = None, as_json: JsonOpt = Fals
 def token_rotate(username: str, as_: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Entrega un token de API nuevo (se muestra una sola vez); los anteriores dejan de servir."""
     with UnitOfWork(engine(), write=True) as uow:
-        token = rotate_token(uow.connection, username, actor=_administrator(uow.connection, as_))
+        token = rotate_token(uow.connection, username, actor=acting(uow.connection, as_))
         uow.commit()
     emit({"username": username, "token": token}, as_json,
          f"Token de API nuevo de {username} (guárdelo; no se vuelve a mostrar; los anteriores ya no sirven):\n{token}")

@@ -60,6 +60,20 @@ def visible_plan(actor: Actor, plan: PlanRecord) -> PlanRecord:
     return plan
 
 
+USER_ADMINS = (ADMIN, OPERADOR)
+"""Who creates and deactivates users and renews their tokens: an administrator, or the local operator."""
+AUDIT_READERS = (DNP, ADMIN, OPERADOR)
+"""Who asks for the audit chain's verification: the DNP and the administration (and the operator)."""
+
+
+def require_user_admin(actor: Actor) -> None:
+    require_role(actor, USER_ADMINS, "administrar usuarios")
+
+
+def require_audit_reader(actor: Actor) -> None:
+    require_role(actor, AUDIT_READERS, "verificar la cadena de auditoría")
+
+
 def require_role(actor: Actor, allowed: tuple[str, ...], what: str) -> None:
     """For an object the actor can see: may its role do `what`?"""
     if actor.role not in allowed:

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from kpt_workflow.services.access import Actor
+from kpt_workflow.services.access import Actor, require_user_admin
 from kpt_workflow.audit import security_log
 from kpt_workflow.base.errors import AlreadyExists, InvalidInput, KptError, NotFound
 from kpt_workflow.storage.tables import ApiToken, Entity, LoginSession, User
@@ -54,6 +54,13 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=token_hash(token), username=username, created_at=now))
     return user, token
+
+
+def add_user(session: Session, actor: Actor, *, username: str, role: str, entity_code: str | None,
+             password: str | None = None) -> tuple[User, str]:
+    """`create_user` asked for by `actor`, who must administer users."""
+    require_user_admin(actor)
+    return create_user(session, username=username, role=role, entity_code=entity_code, password=password)
 
 
 _USER = User.__table__
@@ -127,23 +134,27 @@ def _existing(conn: Connection, username: str) -> None:
         raise NotFound(f"No existe el usuario '{username}'.", field="username")
 
 
-def deactivate_user(conn: Connection, username: str, *, actor: str | None, client_address: str | None = None) -> None:
+def deactivate_user(conn: Connection, username: str, *, actor: Actor, client_address: str | None = None) -> None:
     """Refuse the user from the next request on: `"user".active` fails every token and session
-    read, and the open sessions are ended here too, in the same transaction as the record of it."""
+    read, and the open sessions are ended here too, in the same transaction as the record of it.
+    Only who administers users may."""
+    require_user_admin(actor)
     _existing(conn, username)
     now = datetime.now(timezone.utc)
     conn.execute(update(_USER).where(_USER.c.username == username).values(active=False))
     conn.execute(update(_SESSIONS).where(_SESSIONS.c.username == username, _SESSIONS.c.ended_at.is_(None))
                  .values(ended_at=now))
-    security_log.record(conn, "user_deactivated", username, actor=actor, client_address=client_address, at=now)
+    security_log.record(conn, "user_deactivated", username, actor=actor.username, client_address=client_address, at=now)
 
 
-def rotate_token(conn: Connection, username: str, *, actor: str | None, client_address: str | None = None) -> str:
-    """A new API token for `username`, returned once; every token it held before stops working."""
+def rotate_token(conn: Connection, username: str, *, actor: Actor, client_address: str | None = None) -> str:
+    """A new API token for `username`, returned once; every token it held before stops working.
+    Only who administers users may."""
+    require_user_admin(actor)
     _existing(conn, username)
     now = datetime.now(timezone.utc)
     token = secrets.token_urlsafe(32)
     conn.execute(delete(_TOKENS).where(_TOKENS.c.username == username))
     conn.execute(insert(_TOKENS).values(token_hash=token_hash(token), username=username, created_at=now))
-    security_log.record(conn, "token_rotated", username, actor=actor, client_address=client_address, at=now)
+    security_log.record(conn, "token_rotated", username, actor=actor.username, client_address=client_address, at=now)
     return token
