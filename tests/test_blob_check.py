@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from in_process import run_kpt
 from kpt_workflow.audit import blob_check
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 DOC_TYPE = "formato_empalme_01"
 OTHER_PDF = PDF.replace(b"%%EOF", b"%otra\n%%EOF")
@@ -240,3 +241,32 @@ def test_gc_removes_a_stray_file_at_once_when_it_cannot_be_a_filing(kpt, filed, 
     stray.write_text("no es un documento")
     code, out, _ = kpt("blobs", "gc", "--borrar")
     assert code == 0 and "Borrados 1 de 1" in out and not stray.exists()
+
+
+def test_a_new_blob_is_looked_up_by_its_digest_through_an_index(engine: Engine, blobs: BlobStore) -> None:
+    """Every filing of bytes new to the store asks whether a document was filed with them before:
+    the question reads an index (migration 0012), not every document row. The plan is asked of
+    the database for the very statement `repaired` runs."""
+    stored = blobs.put(OTHER_PDF + b"%nuevo")
+    assert stored.found == "absent"
+    seen: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with UnitOfWork(engine) as uow:
+            assert blob_check.repaired(uow.connection, stored) is False
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = [(s, p) for s, p in seen if "sha256" in s]
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        cursor = driver.cursor()
+        if engine.dialect.name == "postgresql":  # a fresh table's statistics must not decide the test
+            cursor.execute("SET enable_seqscan = off")
+        cursor.execute(explain + statement, parameters)
+        plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+    assert "ix_document_sha256" in plan, plan

@@ -47,7 +47,7 @@ class Document(SQLModel, table=True):
     legal_date: date | None = None
     number: str | None = None
     filename: str | None = None
-    sha256: str | None = Field(default=None, max_length=64)
+    sha256: str | None = Field(default=None, max_length=64, index=True)  # blob_check.repaired looks it up
     size: int | None = None
     media_type: str | None = None
     note: str | None = None
