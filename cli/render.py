@@ -65,7 +65,8 @@ def render_report(report: dict[str, Any]) -> str:
     scope = (f"departamento {filters['department_code']}" if filters["department_code"] else "todo el país") + \
         (f", categoría {filters['category']}" if filters["category"] else "")
     lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {number(report['plans'])} planes de "
-             f"{number(report['planning_entities'])} entidades que formulan plan (flujo {filters['workflow']})."]
+             f"{number(report['planning_entities'])} entidades que formulan plan (flujo {filters['workflow']}, período "
+             f"{filters['period']}–{filters['period'] + 3})."]
     if report["synthetic"]:
         lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
     lines += ["", "Planes por estado:"] + [f"  {s['label']}: {number(s['count'])}" for s in report["plans_by_state"]]

@@ -391,3 +391,13 @@ def test_add_working_days_counts_exactly_that_many_working_days(day, days):
     assert is_working_day(found)
     span = (day + timedelta(days=offset) for offset in range(1, (found - day).days + 1))
     assert sum(is_working_day(other) for other in span) == days
+
+
+@pytest.mark.parametrize("day, cycle", [
+    (date(2024, 6, 30), 2024), (date(2027, 10, 30), 2024),  # the eve of the 2027 election
+    (date(2027, 10, 31), 2028), (date(2027, 12, 31), 2028), (date(2028, 1, 1), 2028),
+    (date(2023, 10, 28), 2020), (date(2023, 10, 29), 2024),
+])
+def test_the_cycle_of_a_day_turns_on_election_day(day: date, cycle: int) -> None:
+    """From the election on, the plan being prepared is the elected government's."""
+    assert calendar_module.cycle_on(day) == cycle

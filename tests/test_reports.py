@@ -259,7 +259,8 @@ def test_the_report_workbook_holds_every_table_of_the_dashboard(engine, plan_in_
                                                                 for s in report["plans_by_state"]]
     assert {row[0]: row[3] for row in table["Plazos vencidos"]} == {d["code"]: d["late_plans"]
                                                                     for d in report["past_deadlines"]}
-    assert table["Acerca de"][0][1].date() == date(2024, 6, 30) and len(table["Acerca de"]) == 6  # not synthetic
+    assert table["Acerca de"][0][1].date() == date(2024, 6, 30) and len(table["Acerca de"]) == 7  # not synthetic
+    assert ("Período", "2024–2027") in table["Acerca de"]
 
 
 # --- the synthetic demo, checked against the plans and the audit trail ------------------------
@@ -379,3 +380,27 @@ def test_department_report_of_the_demo_holds_only_its_plans(engine, demo_country
     assert _ids(sixth["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["category"] == "6"]
     march = _report(engine, national_report, as_of=date(2024, 3, 1))
     assert _count(march["plans_by_state"], "aprobado") == 0 < _count(national["plans_by_state"], "aprobado")
+
+
+def test_a_report_counts_the_plans_of_one_cycle(engine, new_plan, kpt_on):  # type: ignore[no-untyped-def]
+    """The 2020 plans never mix into the 2024 counts: by default a report counts the cycle of its
+    date, from the election on the one it elected; `period` asks for another, and a year that
+    starts no period is refused in Spanish."""
+    old, new = new_plan("05001", period=2020), new_plan("05001", period=2024)
+    other_old = new_plan("05002", period=2020)
+    in_2024 = _report(engine, plan_rows, as_of=date(2024, 6, 30))
+    assert _ids(in_2024) == [new]
+    assert _ids(_report(engine, plan_rows, as_of=date(2024, 6, 30), period=2020)) == [old, other_old]
+    assert _ids(_report(engine, plan_rows, as_of=date(2023, 10, 28))) == [old, other_old]  # the eve of the election
+    # From election day, the elected government's cycle, whose plan this one opened on 1 January 2024.
+    assert _ids(_report(engine, plan_rows, as_of=date(2023, 10, 29))) == []
+    report = _report(engine, national_report, as_of=date(2024, 6, 30), period=2020)
+    assert (report["plans"], report["filters"]["period"]) == (2, 2020)
+    assert sum(s["count"] for s in report["plans_by_state"]) == 2
+    with pytest.raises(InvalidInput, match="Período 2025 inválido"):
+        ReportFilters(period=2025)
+    url = engine.url.render_as_string(hide_password=False)
+    code, out = kpt_on(url, "report", "--hoy", "2024-06-30", "--periodo", "2020")
+    assert code == 0 and ": 2 planes de" in out and "período 2020–2023" in out, out
+    code, out = kpt_on(url, "report", "--period", "2026")
+    assert code != 0 and "Período 2026 inválido" in out and "Traceback" not in out, out

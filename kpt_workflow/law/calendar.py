@@ -163,6 +163,13 @@ def period_containing(day: date) -> int:
     return day.year - (day.year - FIRST_PERIOD_ANCHOR) % PERIOD_YEARS
 
 
+def cycle_on(day: date) -> int:
+    """The planning cycle `day` belongs to: the period of the government in office, or, from the
+    election on, the one elected, whose plan is then being prepared (empalme and alistamiento)."""
+    following = period_containing(day) + PERIOD_YEARS
+    return following if day >= election_day(following) else period_containing(day)
+
+
 def election_day(period_year: int) -> date:
     """Election of the period starting in `period_year`: last Sunday of October of the year before.
 

@@ -90,6 +90,7 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
         ["Departamento", filters["department_code"] or "Todos"],
         ["Categoría", filters["category"] or "Todas"],
         ["Flujo", filters["workflow"]],
+        ["Período", f"{filters['period']}–{filters['period'] + 3}"],
         ["Entidades que formulan plan", report["planning_entities"]],
         ["Planes", report["plans"]],
     ]

@@ -45,9 +45,9 @@ def of_type(events: FromClause, event_type: str) -> ColumnElement[bool]:
 
 
 def created(counted: Subquery) -> Join:
-    """The plans of the `counted` entities under the filters' workflow created by `as_of`, joined
-    to their `plan_created` event."""
-    return PLAN.join(counted, and_(counted.c.code == PLAN.c.entity_code,
+    """The plans of the `counted` entities under the filters' workflow and of their period created
+    by `as_of`, joined to their `plan_created` event."""
+    return PLAN.join(counted, and_(counted.c.code == PLAN.c.entity_code, PLAN.c.period == bindparam("period"),
                                    PLAN.c.definition_name == bindparam("workflow"))).join(
         CREATION, and_(CREATION.c.plan_id == PLAN.c.id, of_type(CREATION, CREATED), CREATION.c.legal_date <= AS_OF))
 

@@ -138,15 +138,16 @@ def plan_permissions(actor: Actor, plan: PlanRecord) -> PlanPermissions:
 
 
 def report_filters(actor: Actor, department: str | None, category: str | None, as_of: date | None,
-                   workflow_name: str | None = None) -> ReportFilters:
+                   workflow_name: str | None = None, period: int | None = None) -> ReportFilters:
     """What a bottleneck report the actor asks for covers: a department sees its own plan and its
     municipalities', whatever it asks for; the DNP (and an administrator) the department asked, or
     the whole country. Offices and councils follow their own plans, not the country's. Without a
-    date, as of today in Colombia; without a workflow, the default one's plans."""
+    date, as of today in Colombia; without a workflow, the default one's plans; without a period,
+    the cycle of that date."""
     require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
     return ReportFilters(department_code=actor.entity_code if actor.role == DEPARTAMENTO else (department or None),
                          category=category or None, as_of=as_of or calendar.today_in_colombia(),
-                         workflow=chosen_workflow(workflow_name or None).definition.name)
+                         workflow=chosen_workflow(workflow_name or None).definition.name, period=period)
 
 
 def require_plan_creation(actor: Actor, entity_code: str, department_code: str) -> None:

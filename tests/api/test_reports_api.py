@@ -8,7 +8,8 @@ def test_the_dnp_gets_the_country_or_the_department_it_asks_for(client, as_user,
     for code in ("05", "05001", "25001"):
         new_plan(code)
     report = client.get(API, params={"as_of": "2024-03-01"}, headers=as_user("dnp")).json()
-    assert report["filters"] == {"department_code": None, "category": None, "as_of": "2024-03-01", "workflow": "pdt"}
+    assert report["filters"] == {"department_code": None, "category": None, "as_of": "2024-03-01", "workflow": "pdt",
+                                 "period": 2024}
     assert (report["plans"], report["planning_entities"], report["synthetic"]) == (3, 1134, False)
     assert [(g["code"], g["plans"], g["by_state"]["alistamiento"]) for g in report["by_department"]] == \
         [("05", 2, 2), ("25", 1, 1)]
@@ -42,3 +43,9 @@ def test_without_as_of_the_report_is_of_today_in_bogota(client, as_user, new_pla
     new_plan("05001")
     report = client.get(API, headers=as_user("dnp")).json()
     assert report["filters"]["as_of"] == calendar.today_in_colombia().isoformat() and report["plans"] == 1
+
+
+def test_a_period_that_starts_no_government_is_refused_in_spanish(client, as_user) -> None:  # type: ignore[no-untyped-def]
+    answer = client.get(API, params={"period": "2025"}, headers=as_user("dnp"))
+    assert answer.status_code == 422 and "Período 2025 inválido" in answer.json()["detail"], answer.json()
+    assert client.get(API, params={"period": "2020"}, headers=as_user("dnp")).json()["filters"]["period"] == 2020
