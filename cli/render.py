@@ -24,14 +24,7 @@ def render_status(status: dict[str, Any]) -> str:
                 lines.append(f"      → {outcome['remedy']}  [{outcome['basis']}]")
     lines += ["", f"Plazos legales (contados al {status['today']}):"]
     for d in status["deadlines"]:
-        if d["date"] is None:
-            when = d["reading"]
-        elif d["met_on"]:
-            when = f"{d['date']} · cumplido el {d['met_on']}" + (" (tarde)" if d["late"] else "")
-        elif d["days_left"] >= 0:
-            when = f"{d['date']} · faltan {d['days_left']} días"
-        else:
-            when = f"{d['date']} · VENCIDO hace {-d['days_left']} días"
+        when = d["reading"] if d["date"] is None else f"{d['date']} · {d['situation']}"
         lines.append(f"  - {d['label']}: {when}  [{d['basis']}]")
     return "\n".join(lines)
 
@@ -74,7 +67,8 @@ def render_report(report: dict[str, Any]) -> str:
     lines += [f"  {s['label']}: {number(s['median_days'])} / {number(s['p90_days'])} ({number(s['plans'])})"
               for s in report["dwell_by_state"]]
     lines += ["", "Plazos legales vencidos (planes: sin cumplir + cumplidos tarde):"]
-    lines += [f"  {d['label']}: {number(d['late_plans'])} ({number(d['late_unmet'])} + {number(d['late_met'])})"
+    lines += [f"  {d['label']} (a cargo: {d['duty_of_label']}): {number(d['late_plans'])} "
+              f"({number(d['late_unmet'])} + {number(d['late_met'])})"
               f"  [{d['basis']}]" for d in report["past_deadlines"]]
     lines += ["", "Requisitos que más bloquean (intentos rechazados, planes):"]
     lines += [f"  {r['rule']}: {number(r['blocked_attempts'])}, {number(r['plans'])}  [{r['basis']}]"

@@ -158,18 +158,27 @@ def test_dwell_days_follow_the_legal_dates_of_the_steps(engine, plan_in_council)
 
 
 def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_council):
-    # The environmental concept (aviso: 15 working days from 27 Feb = 19 Mar) was filed on 22 Mar.
-    on_21_march = _report(engine, plan_rows, as_of=date(2024, 3, 21))
-    assert on_21_march[0]["late_deadlines"] == ["concepto_autoridad_ambiental"]
+    # The environmental concept (aviso: 15 working days from 27 Feb = 19 Mar) was filed on 22 Mar:
+    # late, but the authority's term, counted per deadline and never as the entity's lateness.
     assert _late(_report(engine, past_deadlines, as_of=date(2024, 3, 21)), "concepto_autoridad_ambiental") == (1, 1, 0)
     assert _late(_report(engine, past_deadlines, as_of=date(2024, 5, 10)), "concepto_autoridad_ambiental") == (1, 0, 1)
-    assert _report(engine, plan_rows, as_of=date(2024, 3, 18))[0]["late_deadlines"] == []
-    # The council's month from the 25 April filing has run out by 30 June without an approving act.
+    assert [(d["code"], d["duty_of_label"]) for d in _report(engine, past_deadlines, as_of=date(2024, 3, 21))
+            if d["late_plans"]] == [("concepto_autoridad_ambiental", "Autoridad ambiental")]
+    assert _report(engine, plan_rows, as_of=date(2024, 3, 21))[0]["late_deadlines"] == []
+    # The council's month from the 25 April filing has run out by 30 June without an approving act:
+    # the council's term, too. The plan's own terms were all met.
     late = _report(engine, plan_rows, as_of=date(2024, 6, 30))[0]["late_deadlines"]
-    assert late == ["concepto_autoridad_ambiental", "decision_corporacion"]
+    assert late == []
     with UnitOfWork(engine) as uow:
         status = plan_status(uow, plan_in_council, date(2024, 6, 30))
-    assert late == [d["code"] for d in status["deadlines"] if d["late"]]  # the status view's own computation
+    assert late == [d["code"] for d in status["deadlines"] if d["entity_late"]]  # the status view's own computation
+    terms = {d["code"]: d for d in status["deadlines"]}
+    assert [c for c, d in terms.items() if d["late"]] == ["concepto_autoridad_ambiental", "decision_corporacion"]
+    assert terms["concepto_autoridad_ambiental"]["situation"] == "cumplido el 2024-03-22, 3 días tarde"
+    assert terms["decision_corporacion"]["situation"].endswith(
+        "término a cargo del concejo o la asamblea, no de la entidad")
+    assert terms["radicacion_ctp"]["situation"].startswith("cumplido el ") and \
+        terms["radicacion_ctp"]["situation"].endswith(", a tiempo")
 
 
 # Every document type a deadline reads, and any history of versions of them: filed, justified
@@ -195,7 +204,7 @@ def test_late_deadlines_in_sql_are_the_status_views_for_any_document_history(eng
         uow.commit()
     with UnitOfWork(engine) as uow:
         status = plan_status(uow, plan_id, as_of, as_of=as_of)
-    expected = [d["code"] for d in status["deadlines"] if d["late"]]
+    expected = [d["code"] for d in status["deadlines"] if d["entity_late"]]
     assert _report(engine, plan_rows, as_of=as_of)[0]["late_deadlines"] == expected
     counted = {d["code"]: (d["late_plans"], d["late_met"]) for d in _report(engine, past_deadlines, as_of=as_of)}
     assert counted == {d["code"]: (int(d["late"]), int(d["late"] and d["met_on"] is not None))
@@ -232,7 +241,7 @@ def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_pl
     for code in ("05021", "08"):
         new_plan(code)
     rows = _report(engine, plan_rows, as_of=date(2024, 6, 30))
-    assert len(rows) == 3 and len(rows[0]["late_deadlines"]) == 2  # 05001-2024 (one cell, two deadlines)
+    assert len(rows) == 3 and len(rows[1]["late_deadlines"]) == 3  # 05021-2024 (one cell, three deadlines)
     keys = [key for key, _ in ROW_HEADERS]
     expected = [[str(r[k]) if k != "late_deadlines" else "; ".join(r[k]) for k in keys] for r in rows]
     table = list(csv.reader(io.StringIO(export_rows_csv(rows))))
@@ -334,9 +343,9 @@ def test_demo_report_agrees_with_the_plans_their_status_and_their_events(engine,
         plan = plans[row["id"]]
         assert (row["state"], row["state_entered_on"], row["version"]) == \
             (plan.state, plan.state_entered_on.isoformat(), plan.version)
-        assert row["late_deadlines"] == [d["code"] for d in statuses[row["id"]]["deadlines"] if d["late"]]
+        assert row["late_deadlines"] == [d["code"] for d in statuses[row["id"]]["deadlines"] if d["entity_late"]]
         assert row["category"] is not None
-    for entry in report["past_deadlines"]:
+    for entry in (e for e in report["past_deadlines"] if e["duty_of"] == "entidad"):
         late = [r for r in rows if entry["code"] in r["late_deadlines"]]
         assert entry["late_plans"] == entry["late_unmet"] + entry["late_met"] == len(late)
     for grouping, column in (("by_department", "department_code"), ("by_category", "category")):

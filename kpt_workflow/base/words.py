@@ -2,7 +2,7 @@
 municipalities and districts adopt *acuerdos* in a *concejo*."""
 
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 DEPARTAMENTO = "departamento"
 MUNICIPIO = "municipio"
@@ -25,6 +25,21 @@ def words_for(entity_kind: str) -> Mapping[str, str]:
 def render(template: str, entity_kind: str) -> str:
     return template.format_map(words_for(entity_kind))
 
+
+class DutyHolder(NamedTuple):
+    """Who must act before a legal term runs out (a deadline's `duty_of`): as a table names them,
+    and after "a cargo" (with the article contracted: "del", never "de el")."""
+
+    label: str
+    of: str
+
+
+DUTY_HOLDERS = {
+    "entidad": DutyHolder("Entidad territorial", "de la entidad territorial"),
+    "ctp": DutyHolder("Consejo Territorial de Planeación", "del Consejo Territorial de Planeación"),
+    "autoridad_ambiental": DutyHolder("Autoridad ambiental", "de la autoridad ambiental"),
+    "corporacion": DutyHolder("Concejo o asamblea", "del concejo o la asamblea"),
+}
 
 KIND_PLURALS = {
     DEPARTAMENTO: "departamentos", MUNICIPIO: "municipios y distritos",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 
+from kpt_workflow.base.words import DUTY_HOLDERS
 from kpt_workflow.law import calendar
 from kpt_workflow.law.facts import FILED, DeadlineFact, DocumentFact
 from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec, TermSpec
@@ -49,19 +50,49 @@ class Deadline:
             return False
         return met_on > chosen.day if met_on is not None else today > chosen.day
 
-    def as_status(self, today: date) -> dict[str, object]:
+    def days_late(self, today: date) -> int | None:
+        """Days past its day, counted from the legal dates: to the act that met it late, or to
+        `today` while unmet; None while not late."""
+        if self.chosen is None or not self.is_late(today):
+            return None
+        return ((self.met_on or today) - self.chosen.day).days
+
+    @property
+    def entity_duty(self) -> bool:
+        """Whether the entity itself must act within the term (its lateness is the plan's)."""
+        return self.spec.duty_of == "entidad"
+
+    def as_status(self, today: date, anchor_label: str) -> dict[str, object]:
+        """`anchor_label`: what the act the term runs from is called, for a term that has not begun."""
         chosen = self.chosen
         day = chosen.day if chosen else None
-        late = self.is_late(today)
         return {
             "code": self.spec.code, "label": self.spec.label, "basis": self.spec.basis,
             "date": day.isoformat() if day else None,
             "days_left": (day - today).days if day and self.met_on is None else None,
-            "late": late, "use": self.spec.use, "met_by": self.spec.met_by,
+            "late": self.is_late(today), "days_late": self.days_late(today),
+            "duty_of": self.spec.duty_of, "duty_of_label": DUTY_HOLDERS[self.spec.duty_of].label,
+            "entity_late": self.entity_duty and self.is_late(today),
+            "use": self.spec.use, "met_by": self.spec.met_by,
             "met_on": self.met_on.isoformat() if self.met_on else None,
-            "reading": self._reading_text(),
+            "situation": self.situation(today), "reading": self._reading_text(anchor_label),
             "readings": [{"date": r.day.isoformat(), "how": r.how} for r in self.readings],
         }
+
+    def situation(self, today: date) -> str:
+        """Where the term stands on `today`, in a sentence every face shows as it is."""
+        chosen = self.chosen
+        if chosen is None:
+            return "aún no corre"
+        late = self.days_late(today)
+        if self.met_on is not None:
+            return f"cumplido el {self.met_on.isoformat()}, " + ("a tiempo" if late is None else f"{_days(late)} tarde")
+        if late is None:
+            left = (chosen.day - today).days
+            return "vence hoy" if left == 0 else ("falta 1 día" if left == 1 else f"faltan {left} días")
+        if self.entity_duty:
+            return f"vencido hace {_days(late)}"
+        return f"vencido hace {_days(late)}: término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
 
     def late_entry(self, acted_on: date) -> dict[str, object]:
         """How late an act of `acted_on` is against this deadline (for the event that records it)."""
@@ -69,16 +100,20 @@ class Deadline:
         return {"deadline": self.spec.code, "date": self.chosen.day.isoformat(),
                 "days_late": (acted_on - self.chosen.day).days, "basis": self.spec.basis}
 
-    def _reading_text(self) -> str:
+    def _reading_text(self, anchor_label: str) -> str:
         chosen = self.chosen
         if chosen is None:
-            return f"Aún no corre: empieza con la fecha legal de '{self.spec.anchor}'."
+            return f"Aún no corre: empieza con la fecha legal de «{anchor_label}»."
         if len({r.day for r in self.readings}) == 1:
             return chosen.how
         rule = "la más temprana (aviso de un deber propio)" if self.spec.use == "aviso" else \
             "la más tardía (el paso que abre no puede adelantarse)"
         others = "; ".join(f"{r.how}: {r.day.isoformat()}" for r in self.readings if r is not chosen)
         return f"{chosen.how}. Se toma {rule}; otras lecturas: {others}."
+
+
+def _days(count: int) -> str:
+    return "1 día" if count == 1 else f"{count} días"
 
 
 _EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"

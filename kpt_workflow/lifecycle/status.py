@@ -60,6 +60,11 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
     transitions = flow.transitions_from(plan.state)
     facts, terms = plan_facts(aggregate, today)
     catalog = load_catalog()
+
+    def _label(code: str) -> str:
+        """A document type's label in the entity's words (a code the catalog lacks, as it is)."""
+        return catalog.get(code).label_for(plan.entity_kind) if code in catalog.codes() else code
+
     next_steps = []
     for transition in transitions:
         outcomes = evaluate(transition.rules, facts)
@@ -81,9 +86,9 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
         "today": today.isoformat(),
         "as_of": as_of.isoformat() if as_of else None,
         "next": next_steps,
-        "deadlines": [d.as_status(today) for d in terms],
+        "deadlines": [d.as_status(today, _label(d.spec.anchor)) for d in terms],
         "documents": [
-            {"doc_type": d.doc_type, "label": catalog.get(d.doc_type).label_for(plan.entity_kind), "version": d.version,
+            {"doc_type": d.doc_type, "label": _label(d.doc_type), "version": d.version,
              "status": d.status, "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
             for d in facts.documents.values()
         ],

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (CTE, ColumnElement, Connection, FromClause, Select, Subquery, and_, case, func, literal, null,
                         or_, select, union_all)
 
+from kpt_workflow.base.words import DUTY_HOLDERS
 from kpt_workflow.law.facts import FILED
 from kpt_workflow.lifecycle.engine import all_definitions, workflow
 from kpt_workflow.reports.filters import AS_OF, ReportFilters, Shape, params, shape
@@ -122,19 +123,23 @@ def _late_report(of: Shape) -> Select[Any]:
 class LateDeadlines:
     """What one computation of the late deadlines gives both the drill-down table and the totals."""
 
-    codes_by_plan: dict[str, list[str]]
+    codes_by_plan: dict[str, list[str]]  # the entity's own terms each plan is past (its lateness)
     late_and_met: dict[str, tuple[int, int]]  # per deadline code: plans past it, and of them met late
 
 
 def late_deadlines(conn: Connection, filters: ReportFilters) -> LateDeadlines:
+    """A plan's row lists only the terms the entity itself had to meet: one that runs against the
+    CTP, the environmental authority or the council is counted per deadline, with whose it is,
+    never as the entity's lateness."""
     codes_by_plan: dict[str, list[str]] = {}
     late_and_met: dict[str, tuple[int, int]] = {}
     if not any(d.deadlines for d in _definitions(filters.workflow)):  # no legal terms: no plan of it is late
         return LateDeadlines(codes_by_plan, late_and_met)
+    catalog = _deadline_catalog(filters.workflow)
     for plan_id, _, code, late, met in conn.execute(_late_report(shape(filters)), params(filters)):
         if plan_id is None:
             late_and_met[code] = (int(late), int(met))
-        else:
+        elif catalog[code].duty_of == "entidad":
             codes_by_plan.setdefault(plan_id, []).append(code)
     return LateDeadlines(codes_by_plan, late_and_met)
 
@@ -149,7 +154,8 @@ def past_deadlines(conn: Connection, filters: ReportFilters, found: LateDeadline
     report = []
     for code, spec in _deadline_catalog(filters.workflow).items():
         late, met = found.late_and_met.get(code, (0, 0))
-        report.append({"code": code, "label": spec.label, "basis": spec.basis, "late_plans": late,
+        report.append({"code": code, "label": spec.label, "basis": spec.basis, "duty_of": spec.duty_of,
+                       "duty_of_label": DUTY_HOLDERS[spec.duty_of].label, "late_plans": late,
                        "late_unmet": late - met, "late_met": met})
     return report
 

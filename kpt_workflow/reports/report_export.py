@@ -75,8 +75,9 @@ def _tables(report: Mapping[str, Any]) -> list[tuple[str, Sequence[str], list[li
         ("Por categoría", *by_state(report["by_category"], "Categoría (Ley 617 de 2000)")),
         ("Días en cada estado", ("Estado", "Planes que pasaron por él", "Mediana (días)", "Percentil 90 (días)"),
          [[s["label"], s["plans"], s["median_days"], s["p90_days"]] for s in report["dwell_by_state"]]),
-        ("Plazos vencidos", ("Código", "Plazo", "Fundamento", "Planes vencidos", "Sin cumplir", "Cumplidos tarde"),
-         [[d["code"], d["label"], d["basis"], d["late_plans"], d["late_unmet"], d["late_met"]]
+        ("Plazos vencidos", ("Código", "Plazo", "Fundamento", "Planes vencidos", "Sin cumplir", "Cumplidos tarde",
+                              "A cargo de"),
+         [[d["code"], d["label"], d["basis"], d["late_plans"], d["late_unmet"], d["late_met"], d["duty_of_label"]]
           for d in report["past_deadlines"]]),
         ("Requisitos que bloquean", ("Regla", "Fundamento", "Intentos rechazados", "Planes"),
          [[r["rule"], r["basis"], r["blocked_attempts"], r["plans"]] for r in report["top_blocking_rules"]]),

@@ -58,11 +58,16 @@ class TermSpec(_Frozen):
         return self
 
 
+DutyHolder = Literal["entidad", "ctp", "autoridad_ambiental", "corporacion"]
+"""Whose obligation a term is (kpt_workflow.base.words.DUTY_HOLDERS names them)."""
+
+
 class DeadlineSpec(_Frozen):
     """A legal term: counted from the period's start or from the legal date of a document, met by
     the legal date of another document. `use` says which reading the status shows: `aviso` (a duty
     of the entity: the earliest day) or `permiso` (a step that opens when the term runs out: the
-    latest day)."""
+    latest day). `duty_of`: who must act within it; a term that runs against the CTP, the
+    environmental authority or the council is never the entity's lateness."""
 
     code: str = Field(pattern=IDENTIFIER)
     label: str
@@ -71,6 +76,7 @@ class DeadlineSpec(_Frozen):
     terms: tuple[TermSpec, ...] = Field(min_length=1)
     met_by: str
     use: Literal["aviso", "permiso"]
+    duty_of: DutyHolder = "entidad"
 
 
 WORKFLOW_NAME_LENGTH = 40
