@@ -15,13 +15,22 @@ def render_status(status: dict[str, Any]) -> str:
     ]
     if status["terminal"]:
         lines.append("Trámite terminado: no hay más pasos.")
+    by_whom: dict[str, list[dict[str, Any]]] = {}
     for step in status["next"]:
-        mark = "PUEDE AVANZAR" if step["allowed"] else "BLOQUEADO"
-        lines.append(f"Paso '{step['trigger']}' → {step['to']}: {mark}")
-        for outcome in step["checklist"]:
-            lines.append(f"  {'✓' if outcome['passed'] else '✗'} {outcome['message']}")
-            if not outcome["passed"]:
-                lines.append(f"      → {outcome['remedy']}  [{outcome['basis']}]")
+        by_whom.setdefault(step["by_label"], []).append(step)
+    for who, steps in by_whom.items():  # the planning office's steps apart from the council's
+        lines.append(f"Próximos pasos a cargo de: {who}")
+        for step in steps:
+            mark = "todo cumplido, puede intentarse" if step["allowed"] else "bloqueado"
+            lines.append(f"  «{step['label']}» → {step['to_label']}: {mark}")
+            for outcome in step["checklist"]:
+                lines.append(f"    {'✓' if outcome['passed'] else '✗'} {outcome['message']}")
+                if not outcome["passed"]:
+                    lines.append(f"        → {outcome['remedy']}  [{outcome['basis']}]")
+    lines += ["", "Documentos (versión vigente):"]
+    lines += [f"  - {d['label']}: v{d['version']}, {d['status_label']}"
+              + (f", fecha legal {d['legal_date']}" if d["legal_date"] else "")
+              + (f", n.º {d['number']}" if d["number"] else "") for d in status["documents"]] or ["  Ninguno aún."]
     lines += ["", f"Plazos legales (contados al {status['today']}):"]
     for d in status["deadlines"]:
         when = d["reading"] if d["date"] is None else f"{d['date']} · {d['situation']}"

@@ -4,6 +4,8 @@ municipalities and districts adopt *acuerdos* in a *concejo*."""
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
+from kpt_workflow.base.roles import CORPORACION, ROLE_LABELS
+
 DEPARTAMENTO = "departamento"
 MUNICIPIO = "municipio"
 
@@ -20,6 +22,13 @@ _MUNICIPAL_WORDS = {
 def words_for(entity_kind: str) -> Mapping[str, str]:
     """The placeholders that catalog labels and rule messages may use."""
     return MappingProxyType(_DEPARTMENT_WORDS if entity_kind == DEPARTAMENTO else _MUNICIPAL_WORDS)
+
+
+def acting_label(role: str, entity_kind: str) -> str:
+    """Who takes a step, in the entity's words: the council is its concejo or its asamblea."""
+    if role == CORPORACION:
+        return words_for(entity_kind)["corporacion"].capitalize()
+    return ROLE_LABELS.get(role, role)
 
 
 def render(template: str, entity_kind: str) -> str:

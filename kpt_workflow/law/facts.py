@@ -12,6 +12,8 @@ from kpt_workflow.base.words import words_for
 FILED = "radicado"
 JUSTIFIED_ABSENCE = "ausencia_justificada"
 WITHDRAWN = "retirado"
+STATUS_LABELS = {FILED: "radicado", JUSTIFIED_ABSENCE: "ausencia justificada", WITHDRAWN: "retirado"}
+"""A document version's status as people read it."""
 
 
 class DocumentFact(NamedTuple):

@@ -7,7 +7,8 @@ from functools import lru_cache
 from kpt_workflow.law import deadlines as deadline_terms
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.lifecycle.engine import workflow
-from kpt_workflow.law.facts import DocumentFacts, PlanFacts
+from kpt_workflow.base.words import acting_label
+from kpt_workflow.law.facts import STATUS_LABELS, DocumentFacts, PlanFacts
 from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
 from kpt_workflow.rules import evaluate, reads_strategy
 
@@ -70,6 +71,8 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
         outcomes = evaluate(transition.rules, facts)
         next_steps.append({
             "trigger": transition.trigger, "label": transition.label, "to": transition.dest,
+            "to_label": flow.state(transition.dest).label, "by": list(transition.by),
+            "by_label": " o ".join(acting_label(role, plan.entity_kind) for role in transition.by),
             "allowed": all(o.passed for o in outcomes), "checklist": [o.as_dict() for o in outcomes],
         })
     return {
@@ -89,7 +92,7 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
         "deadlines": [d.as_status(today, _label(d.spec.anchor)) for d in terms],
         "documents": [
             {"doc_type": d.doc_type, "label": _label(d.doc_type), "version": d.version,
-             "status": d.status, "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
+             "status": d.status, "status_label": STATUS_LABELS[d.status], "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
             for d in facts.documents.values()
         ],
     }
