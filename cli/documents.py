@@ -45,7 +45,8 @@ def file(plan_id: str, doc_type: str, path: Path, fecha: FechaOpt = None,
 @app.command("justify")
 def justify(plan_id: str, doc_type: str, motivo: Annotated[str, typer.Option("--motivo", help="Por qué no existe.")],
             fecha: FechaOpt = None, who: ActorOpt = None, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
-    """Registra la ausencia justificada de un formato de empalme."""
+    """Registra la ausencia justificada de un documento que la admite (formatos de empalme, acta de informe de
+    gestión: esta con la constancia de la administración entrante, constancia_informe_gestion)."""
     _file(plan_id, services.Filing(doc_type=doc_type, status=JUSTIFIED_ABSENCE, note=motivo,
                                    legal_date=parse_date(fecha)), who, version, as_json)
 

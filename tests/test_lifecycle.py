@@ -200,3 +200,40 @@ def test_status_as_of_a_past_date_is_rebuilt_from_the_events(engine, plan_in_cou
 def test_a_plan_did_not_exist_before_its_creation_date(engine, plan_in_council):
     with UnitOfWork(engine) as uow, pytest.raises(NotFound):
         plan_status(uow, plan_in_council, date(2024, 6, 1), as_of=date(2023, 12, 31))
+
+
+def test_a_missing_acta_de_informe_de_gestion_is_justified_with_the_incoming_constancia(
+        engine, new_plan, file_doc, advance):  # type: ignore[no-untyped-def]
+    """When the outgoing mayor never delivered the acta (Ley 951 de 2005), the incoming
+    administration records its justified absence and files the constancia with its report to the
+    control bodies: alistamiento proceeds, and the council's report says so."""
+    plan_id = new_plan()
+    for n in range(1, 11):
+        file_doc(plan_id, f"formato_empalme_{n:02d}")
+    for doc_type in ("acto_equipo_formulador", "programa_gobierno"):
+        file_doc(plan_id, doc_type)
+    file_doc(plan_id, "acta_informe_gestion", date(2024, 1, 25), status="ausencia_justificada", content=None,
+             filename=None, note="El alcalde saliente no entregó el acta dentro de los 15 días hábiles.")
+    with pytest.raises(GuardFailed) as refused:
+        advance(plan_id, "iniciar_construccion", date(2024, 1, 26))
+    [failed] = [c for c in refused.value.details["checklist"] if not c["passed"]]
+    assert failed["rule"] == "documento_acta_informe_gestion"
+    assert "ausencia registrada, pero falta Constancia de la administración entrante" in failed["message"]
+    file_doc(plan_id, "constancia_informe_gestion", date(2024, 1, 26))
+    assert advance(plan_id, "iniciar_construccion", date(2024, 1, 26))["to"] == "construccion_articulada"
+    with UnitOfWork(engine) as uow:
+        report = services.views.council_report(uow, plan_id, date(2024, 2, 1))
+    lines = {line["code"]: line for line in report["lines"]}
+    assert lines["acta_informe_gestion"]["absence_justified"] and lines["constancia_informe_gestion"]["filed"]
+    with pytest.raises(InvalidInput, match="no admite ausencia justificada"):
+        file_doc(plan_id, "acto_equipo_formulador", status="ausencia_justificada", content=None, filename=None,
+                 note="No se expidió.")
+
+
+def test_a_filed_acta_needs_no_constancia(engine, new_plan, file_doc) -> None:  # type: ignore[no-untyped-def]
+    plan_id = new_plan()
+    file_doc(plan_id, "acta_informe_gestion")
+    with UnitOfWork(engine) as uow:
+        report = services.views.council_report(uow, plan_id, date(2024, 2, 1))
+    lines = {line["code"]: line for line in report["lines"]}
+    assert lines["acta_informe_gestion"]["filed"] and lines["constancia_informe_gestion"]["waived"]

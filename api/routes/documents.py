@@ -62,7 +62,7 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
 
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,
-             summary="Justificar la ausencia de un formato de empalme")
+             summary="Justificar la ausencia de un documento que la admite (formatos de empalme, acta de informe de gestión)")
 def justify(plan: VisiblePlan, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
             key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _file_status(plan.id, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,

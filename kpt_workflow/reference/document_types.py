@@ -24,6 +24,8 @@ class DocumentType(BaseModel):
     basis: str
     requires_number: bool = False
     justifiable: bool = False
+    justified_with: tuple[str, ...] = Field(default=(), description=(
+        "documents that must be filed for a justified absence of this one to stand in its place"))
     not_before: str = Field(default="eleccion", description=(
         "earliest plausible legal date: anio_electoral, eleccion, inicio_periodo, or a document code "
         "whose filed legal date it cannot precede"))
@@ -66,6 +68,10 @@ def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
         if len(set(document.formats)) != len(document.formats):
             raise DefinitionError(f"{path}: documents[{i}].formats: formato repetido en {list(document.formats)}; "
                                   f"nombre cada formato una vez.")
+        unknown = [code for code in document.justified_with if code not in codes]
+        if unknown or (document.justified_with and not document.justifiable):
+            raise DefinitionError(f"{path}: documents[{i}].justified_with: {unknown or document.justified_with} "
+                                  f"{'no son códigos de documento' if unknown else 'exige justifiable: true'}.")
         if document.not_before not in (*DATE_ANCHORS, *codes):
             raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
                                   f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")

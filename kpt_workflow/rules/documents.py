@@ -17,6 +17,9 @@ def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def
     def check(facts: PlanFacts) -> Verdict:
         label = document_type.label_for(facts.entity_kind)
         document = facts.filed(document_type.code)
+        current = facts.documents.get(document_type.code)
+        if document is None and document_type.justifiable and getattr(current, "status", None) == JUSTIFIED_ABSENCE:
+            return _justified_absence(document_type, facts)
         if document is None:
             return Verdict(False, f"Falta: {label}.",
                            f"Radique el documento '{document_type.code}' (versión vigente, con su fecha legal).")
@@ -28,9 +31,24 @@ def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def
     return check
 
 
+def _justified_absence(document_type: DocumentType, facts: PlanFacts) -> Verdict:
+    """A justified absence stands in the document's place once what must back it is filed."""
+    label = document_type.label_for(facts.entity_kind)
+    catalog = load_catalog()
+    backing = [facts.filed(code) for code in document_type.justified_with]
+    missing = [code for code, filed in zip(document_type.justified_with, backing) if filed is None]
+    if missing:
+        names = "; ".join(catalog.get(code).label_for(facts.entity_kind) for code in missing)
+        return Verdict(False, f"{label}: ausencia registrada, pero falta {names}.",
+                       f"Radique {', '.join(repr(code) for code in missing)} para que la ausencia justificada valga.")
+    filed = "; ".join(f"{catalog.get(d.doc_type).label_for(facts.entity_kind)} (radicada el {d.legal_date})"
+                      for d in backing if d is not None)
+    return Verdict(True, f"{label}: ausencia justificada" + (f". Respaldo: {filed}." if filed else "."))
+
+
 for _document_type in load_catalog().documents:
     register(presence_rule_name(_document_type.code), FAMILY, _document_type.basis, _presence_check(_document_type),
-             documents=(_document_type.code,))
+             documents=(_document_type.code, *_document_type.justified_with))
 
 
 @rule("empalme_cerrado", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP", documents=EMPALME_FORMATS)
