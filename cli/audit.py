@@ -24,6 +24,7 @@ from kpt_workflow.base.errors import InvalidInput
 from cli.render import render_events
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.base.figures import amount
 
 app = typer.Typer(help="Traza de auditoría encadenada.", no_args_is_help=True)
 
@@ -54,7 +55,7 @@ def verify(checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help=
     documents = None if sin_documentos else check_documents(BlobStore(Settings().data_dir), progress=not as_json)
     ok = (report.ok and (verdict is None or verdict.problem is None) and not differences
           and (documents is None or documents.ok))
-    text = (f"Cadena íntegra: {report.events} eventos; cabeza {report.head_hash}." if report.ok
+    text = (f"Cadena íntegra: {amount(report.events, 'evento')}; cabeza {report.head_hash}." if report.ok
             else f"Cadena ALTERADA: {report.problem}. Eventos válidos antes del daño: {report.events}.")
     if verdict is not None:
         text += " Punto de control: " + (f"FALLA: {verdict.problem}." if verdict.problem

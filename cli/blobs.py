@@ -14,7 +14,7 @@ from kpt_workflow.storage.blobs import BlobStore
 from cli.common import JsonOpt, emit, engine
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import InvalidInput
-from kpt_workflow.base.figures import number
+from kpt_workflow.base.figures import amount, number
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 app = typer.Typer(help="Almacén de archivos de los documentos: limpieza.", no_args_is_help=True)
@@ -73,7 +73,7 @@ def gc(borrar: Annotated[bool, typer.Option("--borrar", help="Borra lo listado (
         text = "El almacén no guarda archivos sin referencia ni temporales abandonados."
     else:
         head = (f"Archivos sin referencia o temporales: {len(found)} ({number(size)} bytes):" if not borrar else
-                f"Borrados {len(removed)} de {len(found)} archivos sin referencia o temporales "
+                f"Borrados {len(removed)} de {amount(len(found), 'archivo')} sin referencia o temporales "
                 f"({number(sum(item.file.size for item in removed))} bytes liberados):")
         tail = "" if borrar else "\nNada se borró: use --borrar para borrarlos."
         text = head + "\n" + "\n".join(map(_line, found)) + tail
@@ -96,6 +96,6 @@ def restituir(paths: Annotated[list[Path], typer.Argument(help="Copias originale
         results.append({"path": str(path), "sha256": stored.sha256, "blob_reparado": stored.written,
                         "documents": len(refs)})
         lines.append(f"{path}: " + ("restituido (estaba " + ("alterado" if stored.found == "altered" else "ausente")
-                                    + f"); lo nombran {len(refs)} documentos." if stored.written
-                                    else f"el almacén ya lo tenía íntegro; nada que hacer ({len(refs)} documentos)."))
+                                    + f"); {'lo nombra 1 documento' if len(refs) == 1 else f'lo nombran {len(refs)} documentos'}." if stored.written
+                                    else f"el almacén ya lo tenía íntegro; nada que hacer ({amount(len(refs), 'documento')})."))
     emit(results, as_json, "\n".join(lines))

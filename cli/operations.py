@@ -10,7 +10,7 @@ from kpt_workflow.services.backup import backup as take_backup
 from kpt_workflow.audit.checkpoints import bogota
 from cli.common import JsonOpt, emit
 from kpt_workflow.base.config import Settings
-from kpt_workflow.base.figures import number
+from kpt_workflow.base.figures import amount, number
 from kpt_workflow.services.manifest import Manifest
 from kpt_workflow.services.restore import restore as restore_backup
 
@@ -32,7 +32,7 @@ def backup(destino: Annotated[Path, typer.Argument(help="Carpeta nueva para el r
     manifest = take_backup(Settings(), destino)
     text = f"Respaldo en {destino}, del {bogota(manifest.created_at)}: {_summary(manifest)}."
     if manifest.damaged_blobs:
-        text += (f"\nATENCIÓN: {len(manifest.damaged_blobs)} documentos alterados en la carpeta de datos no se "
+        text += (f"\nATENCIÓN: {amount(len(manifest.damaged_blobs), 'documento alterado', 'documentos alterados')} en la carpeta de datos no se "
                  "copiaron: " + ", ".join(manifest.damaged_blobs) + ". Vea kpt audit verify.")
     emit({**asdict(manifest), "destination": str(destino)}, as_json, text)
     if manifest.damaged_blobs:

@@ -18,6 +18,7 @@ from kpt_workflow.storage.tables import Indicator
 from kpt_workflow.reference.entities import DIVIPOLA_PATH
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.words import KIND_PLURALS
+from kpt_workflow.base.figures import amount
 
 entities_app = typer.Typer(help="Registro de entidades territoriales (DIVIPOLA).", no_args_is_help=True)
 indicators_app = typer.Typer(help="Catálogo de indicadores (batería).", no_args_is_help=True)
@@ -28,7 +29,7 @@ def _init(divipola: Path, indicators: Path, as_json: bool, *, creating: bool = F
     kinds = ", ".join(f"{n} {KIND_PLURALS.get(k, k)}" for k, n in result["by_kind"].items())
     battery, terms = result["indicators"], result["term_ends"]
     emit(result, as_json, f"Base de datos lista. Registro {result['source']}: {kinds}; "
-                          f"{result['planning_entities']} entidades formulan PDT ({result['added']} nuevas, "
+                          f"{amount(result['planning_entities'], 'entidad', 'entidades')} formulan PDT ({result['added']} nuevas, "
                           f"{result['updated']} actualizadas). Indicadores {battery['source']}: {battery['total']} "
                           f"({battery['official']} oficiales; {battery['added']} nuevos, "
                           f"{battery['updated']} actualizados). Fin de cada término legal desde cada día del "

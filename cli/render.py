@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from kpt_workflow.base.figures import number
+from kpt_workflow.base.figures import amount, number
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -66,8 +66,8 @@ def render_report(report: dict[str, Any]) -> str:
     filters = report["filters"]
     scope = (f"departamento {filters['department_code']}" if filters["department_code"] else "todo el país") + \
         (f", categoría {filters['category']}" if filters["category"] else "")
-    lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {number(report['plans'])} planes de "
-             f"{number(report['planning_entities'])} entidades que formulan plan (flujo {filters['workflow']}, período "
+    lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {amount(report['plans'], 'plan', 'planes')} de "
+             f"{amount(report['planning_entities'], 'entidad', 'entidades')} que formulan plan (flujo {filters['workflow']}, período "
              f"{filters['period']}–{filters['period'] + 3})."]
     if report["synthetic"]:
         lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")

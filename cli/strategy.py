@@ -10,6 +10,7 @@ from kpt_workflow.lifecycle import strategy
 from cli.common import (ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date,
                                      parse_int, read_text)
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.base.figures import amount
 
 strategy_app = typer.Typer(help="Parte estratégica: ejes → programas → metas con indicadores.", no_args_is_help=True)
 investments_app = typer.Typer(help="Plan plurianual de inversiones: programa × año × fuente.", no_args_is_help=True)
@@ -24,8 +25,8 @@ def strategy_set(plan_id: str, path: Path, fecha: FechaOpt = None, who: ActorOpt
                                                 actor=acting(uow.connection, who),
                                                 legal_date=parse_date(fecha),
                                                 expected_version=parse_int(version, "version"))
-    emit(result, as_json, f"Parte estratégica registrada en {plan_id}: {result['ejes']} ejes, "
-                          f"{result['programas']} programas, {result['metas']} metas (versión {result['plan_version']}).")
+    emit(result, as_json, f"Parte estratégica registrada en {plan_id}: {amount(result['ejes'], 'eje')}, "
+                          f"{amount(result['programas'], 'programa')}, {amount(result['metas'], 'meta')} (versión {result['plan_version']}).")
 
 
 @investments_app.command("set")

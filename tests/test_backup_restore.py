@@ -222,7 +222,7 @@ def test_a_blob_altered_on_disk_is_left_out_of_the_backup_and_named(source, kpt,
     [blob] = (source.data_dir / "blobs").glob("??/*")
     blob.write_bytes(b"otro contenido")
     code, out = kpt(source, "backup", str(tmp_path / "respaldo"))
-    assert code == 1 and "ATENCIÓN: 1 documentos alterados" in out and blob.name in out
+    assert code == 1 and "ATENCIÓN: 1 documento alterado" in out and blob.name in out
     assert Manifest.read(tmp_path / "respaldo").damaged_blobs == [blob.name] and filed
 
 
@@ -232,7 +232,7 @@ def test_a_restore_missing_a_blob_fails_its_verification(source, target, kpt, ne
     for blob in (tmp_path / "respaldo" / "blobs").glob("??/*"):
         blob.unlink()
     code, out = kpt(target, "restore", str(tmp_path / "respaldo"))
-    assert code == 1 and "La verificación FALLA" in out and "no tienen su archivo" in out
+    assert code == 1 and "La verificación FALLA" in out and "documentos registrados sin su archivo: 1 de 1" in out
 
 
 def test_without_pg_dump_the_backup_gives_the_command_to_run(engine, source, kpt, monkeypatch, tmp_path):

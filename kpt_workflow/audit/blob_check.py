@@ -21,6 +21,7 @@ from kpt_workflow.audit import security_log
 from kpt_workflow.storage.blobs import BlobStore, Stored, digest_of, is_blob_name, is_temp_name
 from kpt_workflow.base.errors import InvalidInput, KptError
 from kpt_workflow.storage.tables import Document
+from kpt_workflow.base.figures import amount
 
 DOCUMENT = Document.__table__
 TEMP_GRACE_SECONDS = 300
@@ -71,7 +72,7 @@ class Problem:
         """One line in Spanish, naming the plan, type and version of (at most `shown` of) its documents."""
         names = "; ".join(r.label() for r in self.references[:shown])
         more = len(self.references) - shown
-        whose = f" — {names}" + (f" y {more} documentos más" if more > 0 else "") if names else ""
+        whose = f" — {names}" + (f" y {amount(more, 'documento')} más" if more > 0 else "") if names else ""
         size = "" if self.size is None else f" ({self.size} bytes)"
         return f"  - {KIND_LABELS[self.kind]}: {self.path}{size}{whose}"
 

@@ -33,6 +33,7 @@ from kpt_workflow.base.canonical import canonical_json
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.figures import number
 from kpt_workflow.storage.tables import AuditRebaseline
+from kpt_workflow.base.figures import amount
 
 REBASELINES = AuditRebaseline.__table__
 _REBASELINE_SIGNED = ("seq", "head", "reason", "actor", "signed_at", "key_id")
@@ -122,16 +123,16 @@ def check_checkpoint(conn: Connection, checkpoint: dict[str, Any], public_key: P
         return Verdict()
     rebaseline = _superseding(conn, checkpoint, key)
     if rebaseline is not None:
-        return Verdict(superseded=f"el punto de control del {when}, que firma {number(size)} eventos, queda superado por "
+        return Verdict(superseded=f"el punto de control del {when}, que firma {amount(size, 'evento')}, queda superado por "
                                   f"la {describe_rebaseline(rebaseline)}")
     if row is not None:
         return Verdict(f"el evento {number(size)} no es el que se firmó el {when}: la cadena fue reescrita")
     last = conn.execute(select(func.coalesce(func.max(EVENTS.c.seq), 0))).scalar_one()
     if last == 0:
-        return Verdict(f"el punto de control del {when} firma {number(size)} eventos y la base no tiene ninguno: "
+        return Verdict(f"el punto de control del {when} firma {amount(size, 'evento')} y la base no tiene ninguno: "
                        "se truncó o se restauró de un respaldo anterior")
     head = conn.execute(select(EVENTS.c.hash).where(EVENTS.c.seq == last)).scalar_one()
-    return Verdict(f"el punto de control del {when} firma {number(size)} eventos; esta base tiene {number(last)}: "
+    return Verdict(f"el punto de control del {when} firma {amount(size, 'evento')}; esta base tiene {number(last)}: "
                    f"{_missing(size - last)} a su cabeza (seq {number(last)}, hash {head}). La "
                    "cadena se truncó o se restauró de un respaldo anterior; si fue una restauración, regístrela con "
                    "kpt audit rebaseline")

@@ -11,3 +11,9 @@ def number(value: float | None) -> str:
         return "—"
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}".removesuffix(".0")
     return text.translate(_COLOMBIAN)
+
+
+def amount(count: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun agreed: 1 eje, 2 ejes, 1.134 entidades (`plural`: when adding an s
+    is wrong, as in 1 acción, 2 acciones)."""
+    return f"{number(count)} {singular if count == 1 else plural or singular + 's'}"

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject, PdfObject
 
 from kpt_workflow.base.errors import ArchiveRejected, EmptyFile, FileTooLarge, FormatNotAccepted, KptError, UnsupportedFile
+from kpt_workflow.base.figures import amount
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,7 +121,7 @@ def _count_pages(tree: PdfObject, budget: int) -> int:
             raise ValueError("the page tree has a cycle")
         seen.add(key)
         if len(seen) > budget:
-            raise _unsupported(f"El PDF tiene más de {budget:,} páginas; divídalo en partes.".replace(",", "."),
+            raise _unsupported(f"El PDF tiene más de {amount(budget, 'página')}; divídalo en partes.",
                                "pdf_too_many_pages")
         node = reference.get_object()
         if not isinstance(node, DictionaryObject):

@@ -37,7 +37,7 @@ def render(template: str, entity_kind: str) -> str:
 
 class DutyHolder(NamedTuple):
     """Who must act before a legal term runs out (a deadline's `duty_of`): as a table names them,
-    and after "a cargo" (with the article contracted: "del", never "de el")."""
+    and after "a cargo" (with the article contracted: "del" for de + el)."""
 
     label: str
     of: str

@@ -13,6 +13,7 @@ from kpt_workflow.base.words import DUTY_HOLDERS
 from kpt_workflow.law import calendar
 from kpt_workflow.law.facts import FILED, DeadlineFact, DocumentFact
 from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec, TermSpec
+from kpt_workflow.base.figures import amount
 
 
 @dataclass(frozen=True)
@@ -86,13 +87,13 @@ class Deadline:
             return "aún no corre"
         late = self.days_late(today)
         if self.met_on is not None:
-            return f"cumplido el {self.met_on.isoformat()}, " + ("a tiempo" if late is None else f"{_days(late)} tarde")
+            return f"cumplido el {self.met_on.isoformat()}, " + (f"{amount(late, 'día')} tarde" if late else "a tiempo")
         if late is None:
             left = (chosen.day - today).days
-            return "vence hoy" if left == 0 else ("falta 1 día" if left == 1 else f"faltan {left} días")
+            return "vence hoy" if left == 0 else f"{'falta' if left == 1 else 'faltan'} {amount(left, 'día')}"
         if self.entity_duty:
-            return f"vencido hace {_days(late)}"
-        return f"vencido hace {_days(late)}: término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
+            return f"vencido hace {amount(late, 'día')}"
+        return f"vencido hace {amount(late, 'día')}: término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
 
     def late_entry(self, acted_on: date) -> dict[str, object]:
         """How late an act of `acted_on` is against this deadline (for the event that records it)."""
@@ -112,10 +113,6 @@ class Deadline:
         return f"{chosen.how}. Se toma {rule}; otras lecturas: {others}."
 
 
-def _days(count: int) -> str:
-    return "1 día" if count == 1 else f"{count} días"
-
-
 _EXTENDED = "prorrogado al siguiente día hábil si cae en sábado, domingo o festivo (Ley 4 de 1913, art. 62)"
 
 
@@ -126,7 +123,7 @@ def readings(term: TermSpec, anchor_day: date) -> list[Reading]:
                         f"último día del mes {term.months_of_period} del período, {_EXTENDED}")]
     if term.working_days is not None:
         return [Reading(calendar.add_working_days(anchor_day, term.working_days),
-                        f"{term.working_days} días hábiles desde el acto")]
+                        f"{amount(term.working_days, 'día hábil', 'días hábiles')} desde el acto")]
     months = term.months
     assert months is not None  # the schema guarantees exactly one unit
     both = calendar.month_term(anchor_day, months)

@@ -14,8 +14,8 @@ from kpt_workflow.reference import indicators
 from kpt_workflow.reference.indicators import IndicatorColumns
 from kpt_workflow.law.bounds import BaselineYear, IndicatorValue, Pesos, PlanYear
 from kpt_workflow.base.errors import InvalidInput
-from kpt_workflow.base.figures import number
 from kpt_workflow.base.validation import TextInput, describe
+from kpt_workflow.base.figures import amount
 
 SOURCES = {
     "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
@@ -100,9 +100,9 @@ class StrategicPartInput(_Input):
     def _plan_sized(self) -> "StrategicPartInput":
         programs = [program for eje in self.ejes for program in eje.programas]
         if len(programs) > MAX_PROGRAMS:
-            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_PROGRAMS)} programas")
+            raise ValueError(f"la parte estratégica admite a lo sumo {amount(MAX_PROGRAMS, 'programa')}")
         if sum(len(program.metas) for program in programs) > MAX_GOALS:
-            raise ValueError(f"la parte estratégica admite a lo sumo {number(MAX_GOALS)} metas")
+            raise ValueError(f"la parte estratégica admite a lo sumo {amount(MAX_GOALS, 'meta')}")
         return self
 
 

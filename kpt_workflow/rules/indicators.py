@@ -2,6 +2,7 @@
 
 from kpt_workflow.law.facts import GoalFact, PlanFacts
 from kpt_workflow.rules.registry import Verdict, rule
+from kpt_workflow.base.figures import amount
 
 FAMILY = "indicadores"
 BASIS = "Ley 152 de 1994, art. 31; Kit de Planeación Territorial (DNP), batería de indicadores"
@@ -18,7 +19,7 @@ def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
         return Verdict(False, "La parte estratégica no tiene ejes ni programas registrados.",
                        "Registre la parte estratégica: ejes, programas y metas con sus indicadores.")
     goals = sum(len(p.goals) for p in facts.programs)
-    return Verdict(True, f"Parte estratégica: {len(facts.programs)} programas, {goals} metas.")
+    return Verdict(True, f"Parte estratégica: {amount(len(facts.programs), 'programa')}, {amount(goals, 'meta')}.")
 
 
 @rule("programas_con_indicadores", family=FAMILY, basis=BASIS, reads_strategy=True)

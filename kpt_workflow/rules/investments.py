@@ -18,7 +18,8 @@ def programas_con_recursos(facts: PlanFacts) -> Verdict:
         return Verdict(False, f"Programas con metas y sin recursos: {', '.join(unfunded)}.",
                        "Asigne recursos a cada programa con metas en el plan plurianual.")
     with_goals = [p.code for p in facts.programs if p.goals]
-    return Verdict(True, f"Los {len(with_goals)} programas con metas tienen recursos.")
+    count = len(with_goals)
+    return Verdict(True, "El programa con metas tiene recursos." if count == 1 else f"Los {count} programas con metas tienen recursos.")
 
 
 @rule("inversiones_consistentes", family=FAMILY, basis="Ley 152 de 1994, art. 31; Decreto 111 de 1996", reads_strategy=True)

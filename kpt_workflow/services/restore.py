@@ -19,6 +19,7 @@ from kpt_workflow.storage.db import make_engine
 from kpt_workflow.base.errors import KptError
 from kpt_workflow.services.manifest import BlobInventory, Manifest, blob_files, chain_state, inventory, sha256_of
 from kpt_workflow.storage.tables import Document
+from kpt_workflow.base.figures import amount
 
 
 class RestoreRefused(KptError):
@@ -141,7 +142,7 @@ def check(settings: Settings, manifest: Manifest) -> RestoreReport:
         problems.append(f"la cadena restaurada termina en el evento {report.events} ({report.head_hash}); el "
                         f"manifiesto dice {manifest.chain_size} ({manifest.head_hash})")
     if state.plans != manifest.plans:
-        problems.append(f"hay {state.plans} planes; el manifiesto dice {manifest.plans}")
+        problems.append(f"hay {amount(state.plans, 'plan', 'planes')}; el manifiesto dice {manifest.plans}")
     if state.schema_revision != manifest.schema_revision:
         problems.append(f"la revisión del esquema es {state.schema_revision}; el manifiesto dice "
                         f"{manifest.schema_revision}")
@@ -153,11 +154,11 @@ def check(settings: Settings, manifest: Manifest) -> RestoreReport:
             problems.append(f"el documento {path.name} no corresponde a su hash")
     restored = inventory(sizes)
     if restored != manifest.blobs:
-        problems.append(f"hay {restored.count} documentos con hash total {restored.total_hash}; el manifiesto dice "
+        problems.append(f"hay {amount(restored.count, 'documento')} con hash total {restored.total_hash}; el manifiesto dice "
                         f"{manifest.blobs.count} con {manifest.blobs.total_hash}")
     missing = sorted(referenced - sizes.keys())
     if missing:
-        problems.append(f"{len(missing)} de los {documents} documentos registrados no tienen su archivo: "
+        problems.append(f"documentos registrados sin su archivo: {len(missing)} de {documents}: "
                         + ", ".join(missing[:5]) + ("…" if len(missing) > 5 else ""))
     return RestoreReport(manifest, report.events, report.head_hash, state.plans, state.schema_revision, restored,
                          problems)

@@ -139,7 +139,7 @@ def _migrating(engine: Engine) -> Iterator[Config]:
                 config.attributes["connection"] = connection
                 yield config
                 if driver is not None and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
-                    raise ForeignKeysBroken(f"Tras la migración, {len(broken)} filas apuntan a filas inexistentes "
+                    raise ForeignKeysBroken(f"Tras la migración, filas que apuntan a filas inexistentes: {len(broken)} "
                                             f"(la primera, en la tabla {broken[0][0]}): no se aplicó.",
                                             table=broken[0][0], hint="Restaure la base desde un respaldo.")
         finally:
