@@ -34,7 +34,6 @@ from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
-from kpt_workflow.services.plans import COUNCIL_DECISIONS
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -43,6 +42,7 @@ CATALOG = load_catalog()
 DOC_TYPES = CATALOG.codes()
 JUSTIFIABLE = tuple(d.code for d in CATALOG.documents if d.justifiable)
 TRIGGERS = tuple(dict.fromkeys(t.trigger for t in FLOW.definition.transitions))
+COUNCIL_DECISIONS = {name: step.trigger for name, step in FLOW.decisions.items()}  # what the council form sends
 ENTITIES = ("05001", "05", "76001")  # Medellín, Antioquia (asamblea, ordenanza), Cali
 PERIOD = 2024
 ACTOR = operator("hypothesis")
