@@ -148,8 +148,10 @@ async def caller(request: Request,
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def _access(request: Request, presented: CallerDep) -> Access:
-    return presented.read_access(request.path_params.get("plan_id"))
+def _access(presented: CallerDep) -> Access:
+    """Who acts, in a read of its own; what they may see of a plan, the use-case they call decides
+    in its own transaction (kpt_workflow.services.views, the write use-cases)."""
+    return presented.read_access(None)
 
 
 AccessDep = Annotated[Access, Depends(_access)]
@@ -160,12 +162,3 @@ async def current_actor(access: AccessDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-async def plan_for_actor(plan_id: str, access: AccessDep) -> PlanRecord:
-    """`plan_id` declares the path parameter; `_access` read the plan it names."""
-    assert access.plan is not None  # read for every path with {plan_id}
-    return access.plan
-
-
-VisiblePlan = Annotated[PlanRecord, Depends(plan_for_actor)]

@@ -145,7 +145,8 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
             plan=plan.id, trigger=trigger, version=plan.version, checklist=outcomes)
         commit(uow, plan.id, refusal)
         raise refusal
-    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
+    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state,
+              "to_label": flow.state(plan.state).label, "version": plan.version,
               "legal_date": legal_date.isoformat(), "late_deadlines": late,
               "checklist": outcomes}
     commit(uow, plan.id, result)
