@@ -1,6 +1,7 @@
 """What every page shares: templates, the login session, CSRF tokens, flash messages, the actor."""
 
 import hmac
+import re
 import secrets
 from urllib.parse import quote, urlencode
 from pathlib import Path
@@ -101,6 +102,21 @@ def pages_of(rows: int, page: int, size: int, query: dict[str, str]) -> dict[str
         return "?" + urlencode({**kept, "pagina": to}) if 1 <= to <= pages and to != page else None
 
     return {"page": page, "pages": pages, "previous": link(page - 1), "next": link(page + 1)}
+
+
+_FORM_PAGES = ((re.compile(r"^(/planes/[^/]+)/decision$"), r"\1/informe"), (re.compile(r"^(/planes/[^/]+)/[a-z]+$"), r"\1"))
+"""Where each form of a plan was: a refused one goes back there."""
+
+
+def page_invalid(request: Request, message: str) -> Response:
+    """A page's form or query that fails validation (a missing date, a version of 0): its message
+    in Spanish, as a notice on the page the form was on, or on an error page (422) for a link."""
+    if request.method == "POST":
+        for form, page in _FORM_PAGES:
+            if form.match(request.url.path):
+                flash(request, "error", f"No se registró: {message}")
+                return RedirectResponse(form.sub(page, request.url.path), status_code=303)
+    return render(request, "error.html", None, status_code=422, title="Datos inválidos", detail=message)
 
 
 def page_error(request: Request, error: KptError, status_code: int) -> Response:
