@@ -57,7 +57,7 @@ class Deadline:
             "code": self.spec.code, "label": self.spec.label, "basis": self.spec.basis,
             "date": day.isoformat() if day else None,
             "days_left": (day - today).days if day and self.met_on is None else None,
-            "late": late, "use": self.spec.use, "met_by": self.spec.met_by,
+            "late": late, "use": self.spec.use, "anchor": self.spec.anchor, "met_by": self.spec.met_by,
             "met_on": self.met_on.isoformat() if self.met_on else None,
             "reading": self._reading_text(),
             "readings": [{"date": r.day.isoformat(), "how": r.how} for r in self.readings],

@@ -86,10 +86,11 @@ def investments(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
             "lineas": [asdict(line) for line in lines]}
 
 
-def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
+def _deadline_row(deadline: dict[str, Any], entity_kind: str) -> dict[str, Any]:
     """A legal term as the plan page's table reads it: its situation in words, and a tone."""
-    if deadline["date"] is None:
-        situation, tone = deadline["reading"], "muted"
+    if deadline["date"] is None:  # it runs from a document not filed yet: named by its label
+        situation = f"Aún no corre: empieza con la fecha legal de «{document_label(deadline['anchor'], entity_kind)}»."
+        tone = "muted"
     elif deadline.get("met_on"):
         situation = f"cumplido el {deadline['met_on']}" + (" (tarde)" if deadline["late"] else "")
         tone = "warn" if deadline["late"] else "ok"
@@ -119,7 +120,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     return {
         "status": shown, "years": f"{plan.period}–{plan.period + calendar.PERIOD_YEARS - 1}", "stepper": stepper,
         "steps": [{**step, "can_take": live and step["trigger"] in permissions.steps} for step in shown["next"]],
-        "deadlines": [_deadline_row(d) for d in shown["deadlines"]],
+        "deadlines": [_deadline_row(d, plan.entity_kind) for d in shown["deadlines"]],
         "can_change": changes, "document_choices": requirements if changes else [],
         "absence_choices": [r for r in requirements if r["justifiable"]] if changes else [],
         "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"])}

@@ -113,6 +113,16 @@ def _visible_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
+def _codes_on(page: str) -> list[str]:
+    return re.findall(r"\b[a-z]+_[a-z_]+\b", _visible_text(page.split("</header>")[1]))
+
+
+def test_a_new_plans_page_names_the_documents_its_terms_wait_for(new_plan, page_of):
+    page = page_of("dnp", "dnp").get(f"/planes/{new_plan('11001')}").text
+    assert "Aún no corre: empieza con la fecha legal de «Radicado del proyecto ante el" in page
+    assert _codes_on(page) == []
+
+
 def test_the_plan_page_reads_as_words_not_codes(plan_in_council, page_of, engine):
     with pytest.raises(GuardFailed), UnitOfWork(engine, write=True) as uow:  # a blocked attempt in the history
         from kpt_workflow import services
@@ -126,8 +136,7 @@ def test_the_plan_page_reads_as_words_not_codes(plan_in_council, page_of, engine
     assert "Documento «Programa de gobierno inscrito»" in history and "radicado" in history
     assert "hora de Colombia" in page and "(UTC)" not in page
     assert not re.search(r"\+00:00|\d{4}-\d{2}-\d{2}T\d", history), "a recorded time left in UTC"
-    codes = re.findall(r"\b[a-z]+_[a-z_]+\b", _visible_text(page.split("</header>")[1]))
-    assert codes == [], codes
+    assert _codes_on(page) == []
     for english in ("transition_", "document_filed", "plan_created", "blocked", "applied"):
         assert english not in history
 
