@@ -40,7 +40,7 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
                             for bar in ((f"{s['label']} · mediana", s["median_days"] or 0),
                                         (f"{s['label']} · p90", s["p90_days"] or 0))], " d"),
     }
-    rows = report["plan_rows"]
+    rows = shown.pop("rows")
     query = {"departamento": filters.department_code or "", "categoria": filters.category or "",
              "hoy": filters.as_of.isoformat(), "flujo": flujo or ""}
     return render(request, "dashboard.html", actor, **shown, charts=charts,

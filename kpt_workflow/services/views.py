@@ -28,7 +28,11 @@ def dashboard(uow: UnitOfWork, actor: Actor, department: str | None, category: s
     """The bottleneck report the actor may read (`access.report_filters`), the filters it covers,
     and the choices of its form."""
     filters = report_filters(actor, department, category, as_of, workflow_name)
-    return {"report": national_report(uow.connection, filters), "filters": filters,
+    report = national_report(uow.connection, filters)
+    terms = {d.code: d.label for d in workflow(filters.workflow).definition.deadlines}
+    return {"report": report, "filters": filters,
+            "rows": [{**row, "late_labels": [terms.get(code, code) for code in row["late_deadlines"]]}
+                     for row in report["plan_rows"]],
             "locked_department": department_locked(actor), "categories": list(dict.fromkeys(
                 category for kind in CATEGORIES.values() for category in kind)),
             "workflows": [flow.definition for flow in newest_workflows()],

@@ -169,3 +169,27 @@ def test_templates_hold_no_roles_workflow_names_or_arithmetic(name: str, source:
     assert not found, f"{name} names {found}"
     arithmetic = [b for b in logic if re.search(r"[\w)\]]\s*[-+*/%]\s*[\w(]|[(\s{]-\s*[a-z]", b.strip("{}%"))]
     assert not arithmetic, f"{name}: {arithmetic}"
+
+
+@pytest.mark.parametrize(("path", "form", "lands_on", "notice"), [
+    ("pasos", {"trigger": "adoptar_por_decreto", "version": "1"}, "", "No se registró: fecha: falta este campo."),
+    ("ausencias", {"doc_type": "formato_empalme_10", "fecha": "2024-01-02", "motivo": "x", "version": "0"}, "",
+     "No se registró: version: "),
+    ("decision", {"decision": "devolver", "fecha": "ayer", "version": "1"}, "/informe", "No se registró: fecha: "),
+])
+def test_a_page_form_that_fails_validation_comes_back_with_a_spanish_notice(plan_in_council, page_of, client, as_user,
+                                                                               path, form, lands_on, notice):
+    office = page_of("ana", "planeacion")
+    plan = f"/planes/{plan_in_council}"
+    response = office.post(f"{plan}/{path}", data={**form, "csrf_token": _csrf(office)}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, plan + lands_on)
+    assert notice in unescape(office.get(plan + lands_on).text)
+    api = client.post(f"{API}/plans/{plan_in_council}/council-decision", data={"decision": "devolver"},
+                      headers=as_user("corporacion"))  # the API keeps its JSON refusal
+    assert (api.status_code, api.json()["code"], api.json()["field"]) == (422, "validation_error", "body.fecha")
+
+
+def test_a_link_with_a_bad_query_shows_an_error_page_in_spanish(plan_in_council, page_of):
+    response = page_of("ana", "planeacion").get(f"/planes/{plan_in_council}?as_of=ayer")
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    assert "as_of: debe ser una fecha AAAA-MM-DD" in unescape(response.text)
