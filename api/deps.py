@@ -1,12 +1,13 @@
-"""Dependencies every route states in its signature: the runtime, the acting user, and objects
-loaded through the access policy (so a route cannot forget the check: a foreign plan is not found).
+"""Dependencies every route states in its signature: the runtime and the acting user. What the
+actor may see of a plan is decided by the use-case the route calls, in the transaction that reads
+or changes it (kpt_workflow.services.views and the write use-cases): a foreign plan is not found.
 
 None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
-reads the actor (a token's user, or a login session's, in one statement) and, on a plan's
-routes, the plan, on a connection it is given. A plain `def`
-route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
-an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
-threads, so reading the access and making the change take one hand-off
+reads the actor (a token's user, or a login session's, in one statement) and, when asked, a plan,
+on a connection it is given. A plain `def` route gets the actor from `_access`, in a read of its
+own and one trip to the thread pool, then makes its one service call; an `async def` route calls
+`Caller.access` inside the work it hands to the runtime's database threads, so reading the
+access and making the change take one transaction and one hand-off
 (kpt_workflow/storage/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
 one to the thread pool, a trip that costs more than their work.
 """
