@@ -15,7 +15,7 @@ from api.edge.csrf import CrossSiteWrites
 from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
-from api.pages.web import page_error, session_secret
+from api.pages.web import page_error, page_invalid, session_secret
 from api.routes import admin, documents, entities, plans, reports, strategy, workflows
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              "el token CSRF de la sesión en `X-CSRF-Token` o venir del mismo sitio (403 `csrf_rechazado`).")
     app.state.runtime = runtime
     app.state.guards = Guards.from_settings(runtime.settings)
-    errors.install(app, page_error)
+    errors.install(app, page_error, page_invalid)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
     for module in (entities, workflows, plans, documents, strategy, reports, admin):

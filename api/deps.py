@@ -1,12 +1,13 @@
-"""Dependencies every route states in its signature: the runtime, the acting user, and objects
-loaded through the access policy (so a route cannot forget the check: a foreign plan is not found).
+"""Dependencies every route states in its signature: the runtime and the acting user. What the
+actor may see of a plan is decided by the use-case the route calls, in the transaction that reads
+or changes it (kpt_workflow.services.views and the write use-cases): a foreign plan is not found.
 
 None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
-reads the actor (a token's user, or a login session's, in one statement) and, on a plan's
-routes, the plan, on a connection it is given. A plain `def`
-route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
-an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
-threads, so reading the access and making the change take one hand-off
+reads the actor (a token's user, or a login session's, in one statement) and, when asked, a plan,
+on a connection it is given. A plain `def` route gets the actor from `_access`, in a read of its
+own and one trip to the thread pool, then makes its one service call; an `async def` route calls
+`Caller.access` inside the work it hands to the runtime's database threads, so reading the
+access and making the change take one transaction and one hand-off
 (kpt_workflow/storage/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
 one to the thread pool, a trip that costs more than their work.
 """
@@ -148,8 +149,10 @@ async def caller(request: Request,
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def _access(request: Request, presented: CallerDep) -> Access:
-    return presented.read_access(request.path_params.get("plan_id"))
+def _access(presented: CallerDep) -> Access:
+    """Who acts, in a read of its own; what they may see of a plan, the use-case they call decides
+    in its own transaction (kpt_workflow.services.views, the write use-cases)."""
+    return presented.read_access(None)
 
 
 AccessDep = Annotated[Access, Depends(_access)]
@@ -160,12 +163,3 @@ async def current_actor(access: AccessDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-async def plan_for_actor(plan_id: str, access: AccessDep) -> PlanRecord:
-    """`plan_id` declares the path parameter; `_access` read the plan it names."""
-    assert access.plan is not None  # read for every path with {plan_id}
-    return access.plan
-
-
-VisiblePlan = Annotated[PlanRecord, Depends(plan_for_actor)]

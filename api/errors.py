@@ -74,8 +74,10 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
-def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Response]) -> None:
-    """JSON for the API; pages get `page_error` (an HTML page, or the login redirect)."""
+def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Response],
+            page_invalid: Callable[[Request, str], Response]) -> None:
+    """JSON for the API; pages get `page_error` (an HTML page, or the login redirect) and, for a
+    form or query that fails validation, `page_invalid` (a notice on the form's page)."""
 
     @app.exception_handler(KptError)
     async def _kpt_error(request: Request, error: KptError) -> Response:
@@ -100,8 +102,10 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
     app.add_exception_handler(OSError, _operational)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
         field, message = describe_error(error.errors()[0])
+        if _is_page(request):  # the form's own field name, as its label says it
+            return page_invalid(request, f"{error.errors()[0]['loc'][-1]}: {message}.")
         return JSONResponse({"code": "validation_error", "detail": f"{field}: {message}.", "field": field},
                             status_code=422)
 

@@ -35,7 +35,7 @@ def status(plan_id: str, hoy: HoyOpt = None,
     """Estado, versión, cada paso posible con su lista de requisitos, y los plazos legales."""
     today = parse_date(hoy, "hoy") or calendar.today_in_colombia()
     with UnitOfWork(engine()) as uow:
-        result = views.status(uow, plan_id, today, as_of=parse_date(as_of, "as-of"))
+        result = views.status(uow, acting(uow.connection, None), plan_id, today, as_of=parse_date(as_of, "as-of"))
     emit(result, as_json, render_status(result))
 
 

@@ -13,10 +13,12 @@ from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
+READER = operator("pruebas")  # the status view checks who reads; the local operator reads any plan
+
 
 def _status(engine, plan_id, today=date(2024, 2, 1)):
     with UnitOfWork(engine) as uow:
-        return plan_status(uow, plan_id, today)
+        return plan_status(uow, READER, plan_id, today)
 
 
 def _events(engine, plan_id):
@@ -181,8 +183,8 @@ CYCLE_WITHOUT_CONCEPTS = [d for d in (
 
 def test_status_as_of_a_past_date_is_rebuilt_from_the_events(engine, plan_in_council):
     with UnitOfWork(engine) as uow:
-        then = plan_status(uow, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 1))
-        now = plan_status(uow, plan_in_council, date(2024, 6, 1))
+        then = plan_status(uow, READER, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 1))
+        now = plan_status(uow, READER, plan_in_council, date(2024, 6, 1))
     assert (then["state"], then["state_entered_on"], then["as_of"]) == ("construccion_articulada", "2024-01-20", "2024-02-01")
     assert then["version"] < now["version"] and now["state"] == "discusion_corporaciones"
     [to_ctp] = then["next"]
@@ -190,7 +192,7 @@ def test_status_as_of_a_past_date_is_rebuilt_from_the_events(engine, plan_in_cou
     # Filed later (diagnóstico 2024-02-05, parte estratégica 2024-02-10, radicado 2024-02-27): missing then.
     assert {"documento_diagnostico", "documento_radicado_ctp", "parte_estrategica_registrada"} <= failing
     with UnitOfWork(engine) as uow:
-        later = plan_status(uow, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 12))
+        later = plan_status(uow, READER, plan_in_council, date(2024, 6, 1), as_of=date(2024, 2, 12))
     failing_later = {c["rule"] for c in later["next"][0]["checklist"] if not c["passed"]}
     assert "documento_diagnostico" not in failing_later and "parte_estrategica_registrada" not in failing_later
     ctp = next(d for d in then["deadlines"] if d["code"] == "radicacion_ctp")
@@ -199,7 +201,7 @@ def test_status_as_of_a_past_date_is_rebuilt_from_the_events(engine, plan_in_cou
 
 def test_a_plan_did_not_exist_before_its_creation_date(engine, plan_in_council):
     with UnitOfWork(engine) as uow, pytest.raises(NotFound):
-        plan_status(uow, plan_in_council, date(2024, 6, 1), as_of=date(2023, 12, 31))
+        plan_status(uow, READER, plan_in_council, date(2024, 6, 1), as_of=date(2023, 12, 31))
 
 
 def test_a_missing_acta_de_informe_de_gestion_is_justified_with_the_incoming_constancia(
@@ -222,7 +224,7 @@ def test_a_missing_acta_de_informe_de_gestion_is_justified_with_the_incoming_con
     file_doc(plan_id, "constancia_informe_gestion", date(2024, 1, 26))
     assert advance(plan_id, "iniciar_construccion", date(2024, 1, 26))["to"] == "construccion_articulada"
     with UnitOfWork(engine) as uow:
-        report = services.views.council_report(uow, plan_id, date(2024, 2, 1))
+        report = services.views.council_report(uow, READER, plan_id, date(2024, 2, 1))
     lines = {line["code"]: line for line in report["lines"]}
     assert lines["acta_informe_gestion"]["absence_justified"] and lines["constancia_informe_gestion"]["filed"]
     with pytest.raises(InvalidInput, match="no admite ausencia justificada"):
@@ -234,6 +236,6 @@ def test_a_filed_acta_needs_no_constancia(engine, new_plan, file_doc) -> None:  
     plan_id = new_plan()
     file_doc(plan_id, "acta_informe_gestion")
     with UnitOfWork(engine) as uow:
-        report = services.views.council_report(uow, plan_id, date(2024, 2, 1))
+        report = services.views.council_report(uow, READER, plan_id, date(2024, 2, 1))
     lines = {line["code"]: line for line in report["lines"]}
     assert lines["acta_informe_gestion"]["filed"] and lines["constancia_informe_gestion"]["waived"]

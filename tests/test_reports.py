@@ -33,7 +33,10 @@ from kpt_workflow.reports.national import national_report
 from kpt_workflow.reports.plan_rows import plan_rows
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.views import status as plan_status
+from kpt_workflow.services.access import operator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+
+READER = operator("pruebas")  # the status view checks who reads; the local operator reads any plan
 
 LIFECYCLE = [s.name for s in workflow("pdt").definition.states]
 
@@ -170,7 +173,7 @@ def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_
     late = _report(engine, plan_rows, as_of=date(2024, 6, 30))[0]["late_deadlines"]
     assert late == []
     with UnitOfWork(engine) as uow:
-        status = plan_status(uow, plan_in_council, date(2024, 6, 30))
+        status = plan_status(uow, READER, plan_in_council, date(2024, 6, 30))
     assert late == [d["code"] for d in status["deadlines"] if d["entity_late"]]  # the status view's own computation
     terms = {d["code"]: d for d in status["deadlines"]}
     assert [c for c, d in terms.items() if d["late"]] == ["concepto_autoridad_ambiental", "decision_corporacion"]
@@ -203,7 +206,7 @@ def test_late_deadlines_in_sql_are_the_status_views_for_any_document_history(eng
             uow.connection.execute(DOCUMENT.insert(), rows)
         uow.commit()
     with UnitOfWork(engine) as uow:
-        status = plan_status(uow, plan_id, as_of, as_of=as_of)
+        status = plan_status(uow, READER, plan_id, as_of, as_of=as_of)
     expected = [d["code"] for d in status["deadlines"] if d["entity_late"]]
     assert _report(engine, plan_rows, as_of=as_of)[0]["late_deadlines"] == expected
     counted = {d["code"]: (d["late_plans"], d["late_met"]) for d in _report(engine, past_deadlines, as_of=as_of)}
@@ -332,7 +335,7 @@ def test_demo_report_agrees_with_the_plans_their_status_and_their_events(engine,
         conn = uow.connection
         report = national_report(conn, ReportFilters(as_of=DEMO_END))
         plans = {r.id: r for r in conn.execute(select(PLAN))}
-        statuses = {plan_id: plan_status(uow, plan_id, DEMO_END) for plan_id in plans}
+        statuses = {plan_id: plan_status(uow, READER, plan_id, DEMO_END) for plan_id in plans}
         events = [dict(e._mapping) for e in conn.execute(select(EVENTS).order_by(EVENTS.c.seq))]
     rows = report["plan_rows"]
     assert report["planning_entities"] == 1134 and report["plans"] == len(rows) == len(demo_country) == 60

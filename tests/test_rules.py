@@ -58,10 +58,10 @@ def judge(rule_name: str, plan: PlanFacts) -> Outcome:
 
 
 @pytest.mark.parametrize("doc_type", CATALOG, ids=lambda d: d.code)
-def test_missing_document_fails_naming_its_code(doc_type):
+def test_missing_document_fails_naming_it_as_people_read_it(doc_type):
     outcome = judge(presence_rule_name(doc_type.code), facts())
     assert not outcome.passed
-    assert f"'{doc_type.code}'" in outcome.remedy
+    assert f"«{doc_type.label_for('municipio')}»" in outcome.remedy and doc_type.code not in outcome.remedy
 
 
 @pytest.mark.parametrize("doc_type", CATALOG, ids=lambda d: d.code)
@@ -81,7 +81,7 @@ def test_withdrawn_document_fails(doc_type):
 def test_numbered_document_filed_without_number_fails(doc_type):
     outcome = judge(presence_rule_name(doc_type.code), facts(document(doc_type.code, number=None)))
     assert not outcome.passed
-    assert "número" in outcome.message and f"'{doc_type.code}'" in outcome.remedy
+    assert "número" in outcome.message and f"«{doc_type.label_for('municipio')}»" in outcome.remedy
 
 
 # --- empalme and concepts --------------------------------------------------------------------

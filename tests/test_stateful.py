@@ -34,15 +34,17 @@ from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STRATEGIC_PART
-from kpt_workflow.services.plans import COUNCIL_DECISIONS
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+
+READER = operator("pruebas")  # the status view checks who reads; the local operator reads any plan
 
 FLOW = default_workflow()  # the PDT's, whose plans the machine creates
 CATALOG = load_catalog()
 DOC_TYPES = CATALOG.codes()
 JUSTIFIABLE = tuple(d.code for d in CATALOG.documents if d.justifiable)
 TRIGGERS = tuple(dict.fromkeys(t.trigger for t in FLOW.definition.transitions))
+COUNCIL_DECISIONS = {name: step.trigger for name, step in FLOW.decisions.items()}  # what the council form sends
 ENTITIES = ("05001", "05", "76001")  # Medellín, Antioquia (asamblea, ordenanza), Cali
 PERIOD = 2024
 ACTOR = operator("hypothesis")
@@ -379,7 +381,7 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
     def _step_status(self, plan: str, trigger: str, legal_date: date) -> dict[str, Any] | None:
         """The step as the status view shows it on `legal_date`, judged before it is fired."""
         with UnitOfWork(self.engine) as uow:
-            status = plan_status(uow, plan, legal_date)
+            status = plan_status(uow, READER, plan, legal_date)
         return next((s for s in status["next"] if s["trigger"] == trigger), None)  # type: ignore[attr-defined]
 
     def _rows(self, model: type[AuditEvent] | type[Plan]) -> list[dict[str, Any]]:

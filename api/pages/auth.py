@@ -26,7 +26,7 @@ def _safe_next(target: str) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, rt: RuntimeDep, next: str = "/") -> HTMLResponse:
-    return render(request, rt, "login.html", None, next=_safe_next(next))
+    return render(request, "login.html", None, next=_safe_next(next))
 
 
 @router.post("/login", dependencies=[CsrfChecked])
@@ -38,7 +38,7 @@ def login(request: Request, rt: RuntimeDep, guards: GuardsDep, username: Annotat
                                      wait_s=rt.settings.login_hash_wait_seconds)
     except (Unauthorized, TooManyAttempts, HashingBusy) as refused:
         retry = refused.details.get("retry_after")
-        return render(request, rt, "login.html", None, status_code=_REFUSED[type(refused)], next=_safe_next(next),
+        return render(request, "login.html", None, status_code=_REFUSED[type(refused)], next=_safe_next(next),
                       headers={"Retry-After": str(retry)} if retry is not None else None,
                       flashes=[["error", refused.message]])
     request.session.clear()  # a new session id at login: none fixed beforehand survives

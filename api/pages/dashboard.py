@@ -1,20 +1,18 @@
 """The DNP's (and a department's) bottleneck dashboard, with CSV and XLSX exports of its table."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
-from api.pages.web import PageActor, render
-from kpt_workflow.services.access import report_filters
-from kpt_workflow.base.roles import DEPARTAMENTO
-from kpt_workflow.lifecycle.engine import newest_workflows
+from api.pages.web import PageActor, pages_of, render
+from kpt_workflow.law.bounds import PERIODS
 from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
-from kpt_workflow.reports.filters import ReportFilters
-from kpt_workflow.reports.national import national_report
+from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
@@ -24,17 +22,21 @@ Category = Annotated[str | None, Query(alias="categoria", max_length=8)]
 Workflow = Annotated[str | None, Query(alias="flujo", max_length=64)]  # whose plans: the default workflow's unless named
 
 
-def _report(rt: RuntimeDep, filters: ReportFilters) -> dict:  # type: ignore[type-arg]
+Period = Annotated[int | None, Query(alias="periodo", ge=PERIODS.low, le=PERIODS.high)]  # by default, the cut's cycle
+
+
+def _shown(rt: RuntimeDep, actor: PageActor, department: str | None, category: str | None, as_of: date | None,
+           flujo: str | None, periodo: int | None) -> dict[str, Any]:
     with UnitOfWork(rt.engine) as uow:
-        return national_report(uow.connection, filters)
+        return views.dashboard(uow, actor, department, category, as_of, flujo, periodo)
 
 
 @router.get("/tablero", response_class=HTMLResponse)
 def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: Department = None,
-              categoria: Category = None, hoy: date | None = None, flujo: Workflow = None,
+              categoria: Category = None, hoy: date | None = None, flujo: Workflow = None, periodo: Period = None,
               pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
-    filters = report_filters(actor, departamento, categoria, hoy, flujo)
-    report = _report(rt, filters)
+    shown = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)
+    report, filters = shown["report"], shown["filters"]
     charts = {
         "states": bar_chart("Planes por estado", [(s["label"], s["count"]) for s in report["plans_by_state"]]),
         "dwell": bar_chart("Días en cada estado: mediana y percentil 90",
@@ -42,27 +44,28 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
                             for bar in ((f"{s['label']} · mediana", s["median_days"] or 0),
                                         (f"{s['label']} · p90", s["p90_days"] or 0))], " d"),
     }
-    rows = report["plan_rows"]
-    pages = max(1, -(-len(rows) // PAGE_ROWS))
-    query = request.url.query
-    return render(request, rt, "dashboard.html", actor, report=report, charts=charts, filters=filters,
-                  rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS], page=pagina, pages=pages,
-                  export_query=query, locked_department=actor.role == DEPARTAMENTO,
-                  workflows=[flow.definition for flow in newest_workflows()])
+    rows = shown.pop("rows")
+    query = {"departamento": filters.department_code or "", "categoria": filters.category or "",
+             "hoy": filters.as_of.isoformat(), "flujo": flujo or "", "periodo": str(filters.cycle)}
+    return render(request, "dashboard.html", actor, **shown, charts=charts,
+                  rows=rows[(pagina - 1) * PAGE_ROWS: pagina * PAGE_ROWS],
+                  paging=pages_of(len(rows), pagina, PAGE_ROWS, query),
+                  export_query=urlencode({key: value for key, value in query.items() if value}),
+                  columns=len(report["plans_by_state"]) + 2)
 
 
 @router.get("/tablero.csv")
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
-                  hoy: date | None = None, flujo: Workflow = None) -> Response:
-    report = _report(rt, report_filters(actor, departamento, categoria, hoy, flujo))
+                  hoy: date | None = None, flujo: Workflow = None, periodo: Period = None) -> Response:
+    report = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)["report"]
     return Response("\ufeff" + export_rows_csv(report["plan_rows"]), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="planes.csv"'})
 
 
 @router.get("/tablero.xlsx")
 def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
-                   hoy: date | None = None, flujo: Workflow = None) -> Response:
-    report = _report(rt, report_filters(actor, departamento, categoria, hoy, flujo))
+                   hoy: date | None = None, flujo: Workflow = None, periodo: Period = None) -> Response:
+    report = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)["report"]
     return Response(export_report_xlsx(report),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="tablero.xlsx"'})

@@ -7,7 +7,7 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import CurrentActor, RuntimeDep, VisiblePlan, client_address
+from api.deps import CurrentActor, RuntimeDep, client_address
 from api.errors import ErrorBody
 from api.idempotent import run_once
 from api.runtime import Runtime
@@ -22,7 +22,7 @@ from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.base.media import MEDIA_TYPES
-from kpt_workflow.storage.repository import document_versions
+from kpt_workflow.services import views
 from kpt_workflow.lifecycle.engine import chosen_workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -39,13 +39,13 @@ def document_types(_: CurrentActor, kind: str = "municipio",
 
 
 @router.get("/plans/{plan_id}/documents", summary="Todas las versiones de los documentos del plan")
-def list_documents(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
+def list_documents(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
-        return document_versions(uow.connection, plan.id)
+        return views.documents(uow, actor, plan_id)
 
 
 @router.post("/plans/{plan_id}/documents", status_code=201, summary="Radicar una nueva versión (con archivo)")
-def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
+def file_document(plan_id: str, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
                   file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
                   fecha: Annotated[date | None, Form()] = None,
                   numero: Annotated[str | None, Form(max_length=64)] = None,
@@ -55,25 +55,25 @@ def file_document(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor, doc_ty
     content, filename = read_upload(file, rt.limits)
     expected = expected_version(if_match, version)
     filing = services.Filing(doc_type=doc_type, content=content, filename=filename, legal_date=fecha, number=numero)
-    request = {"path": f"/plans/{plan.id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
+    request = {"path": f"/plans/{plan_id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
                "version": expected, "file": content_hash(content)}
     return run_once(rt, actor, key, request, lambda uow: services.file_document(
-        uow, rt.blobs, plan_id=plan.id, filing=filing, actor=actor, expected_version=expected), 201)
+        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor, expected_version=expected), 201)
 
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,
              summary="Justificar la ausencia de un documento que la admite (formatos de empalme, acta de informe de gestión)")
-def justify(plan: VisiblePlan, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
+def justify(plan_id: str, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
             key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _file_status(plan.id, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
+    return _file_status(plan_id, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
                         expected_version(if_match, body.version), rt, actor, key)
 
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/withdrawal", status_code=201,
              summary="Retirar la versión vigente (queda registrada; nada se borra)")
-def withdraw(plan: VisiblePlan, doc_type: str, body: WithdrawalRequest, rt: RuntimeDep, actor: CurrentActor,
+def withdraw(plan_id: str, doc_type: str, body: WithdrawalRequest, rt: RuntimeDep, actor: CurrentActor,
              key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    return _file_status(plan.id, doc_type, WITHDRAWN, body.motivo, body.fecha,
+    return _file_status(plan_id, doc_type, WITHDRAWN, body.motivo, body.fecha,
                         expected_version(if_match, body.version), rt, actor, key)
 
 
@@ -91,18 +91,16 @@ def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fec
                 200: {"content": {media: {} for media in (*MEDIA_TYPES.values(), "application/octet-stream")}},
                 409: {"model": ErrorBody, "description": "El archivo del almacén fue alterado (documento_alterado)"},
                 410: {"model": ErrorBody, "description": "El archivo falta en el almacén (documento_ausente)"}})
-def download(plan: VisiblePlan, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
+def download(plan_id: str, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
              request: Request) -> StreamingResponse:
     """The bytes are checked against their SHA-256 and size before the first one is sent, and sent
     from the handle that was checked (see blob_check.open_verified); an altered or missing file is
     refused and the refusal goes to the security log (why there: kpt_workflow/audit/security_log.py)."""
     with UnitOfWork(rt.engine) as uow:
-        rows = [d for d in document_versions(uow.connection, plan.id)
-                if d["doc_type"] == doc_type and d["version"] == version and d["sha256"]]
-    if not rows:
-        raise NotFound(f"El plan {plan.id} no tiene archivo para '{doc_type}' versión {version}.")
-    document = rows[0]
-    what = f"'{doc_type}' versión {version} del plan {plan.id}"
+        document = views.document_file(uow, actor, plan_id, doc_type, version)
+    if document is None:
+        raise NotFound(f"El plan {plan_id} no tiene archivo para '{doc_type}' versión {version}.")
+    what = f"'{doc_type}' versión {version} del plan {plan_id}"
     try:
         handle = blob_check.open_verified(rt.blobs, document["sha256"], document["size"], what)
     except (blob_check.DocumentAltered, blob_check.DocumentMissing) as refused:

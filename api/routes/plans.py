@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep, VisiblePlan
+from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep
 from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
-from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.law.bounds import VERSIONS
@@ -64,17 +63,18 @@ def list_plans(rt: RuntimeDep, actor: CurrentActor,
 
 
 @router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
-def get_plan(plan: VisiblePlan, rt: RuntimeDep, hoy: date | None = None, as_of: date | None = None) -> JSONResponse:
+def get_plan(plan_id: str, rt: RuntimeDep, actor: CurrentActor, hoy: date | None = None,
+             as_of: date | None = None) -> JSONResponse:
     """`hoy`: the day deadlines are counted to; `as_of`: the plan as it was that day, from its events."""
     with UnitOfWork(rt.engine) as uow:
-        status = views.status(uow, plan.id, hoy or calendar.today_in_colombia(), as_of=as_of)
+        status = views.status(uow, actor, plan_id, hoy or calendar.today_in_colombia(), as_of=as_of)
     return JSONResponse(status, headers={"ETag": f'"{status["version"]}"'})
 
 
 @router.get("/plans/{plan_id}/history", summary="Historia del plan (también los intentos rechazados)")
-def history(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
+def history(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
-        return [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
+        return views.history(uow, actor, plan_id)
 
 
 @router.post("/plans/{plan_id}/transitions", summary="Intentar un paso del ciclo de vida")
@@ -105,8 +105,10 @@ def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | N
 
 
 @router.post("/plans/{plan_id}/council-decision", summary="Decisión del concejo o la asamblea")
-def council_decision(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor,
-                     decision: Annotated[str, Form(pattern="^(aprobar|devolver)$")],
+def council_decision(plan_id: str, rt: RuntimeDep, actor: CurrentActor,
+                     decision: Annotated[str, Form(max_length=64, description=(
+                         "Una de las decisiones que declara el flujo del plan (`decision:`); en el PDT, "
+                         "`aprobar` (con el acuerdo u ordenanza) o `devolver`."))],
                      fecha: Annotated[date, Form()],
                      numero: Annotated[str | None, Form(max_length=64)] = None,
                      version: VersionForm = None,
@@ -114,8 +116,8 @@ def council_decision(plan: VisiblePlan, rt: RuntimeDep, actor: CurrentActor,
                      key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     content, filename = read_upload(file, rt.limits) if file is not None else (None, None)
     expected = expected_version(if_match, version)
-    request = {"path": f"/plans/{plan.id}/council-decision", "decision": decision, "fecha": fecha.isoformat(),
+    request = {"path": f"/plans/{plan_id}/council-decision", "decision": decision, "fecha": fecha.isoformat(),
                "numero": numero, "version": expected, "file": content_hash(content)}
     return run_once(rt, actor, key, request, lambda uow: services.record_council_decision(
-        uow, rt.blobs, plan_id=plan.id, decision=decision, actor=actor, legal_date=fecha, number=numero,
+        uow, rt.blobs, plan_id=plan_id, decision=decision, actor=actor, legal_date=fecha, number=numero,
         content=content, filename=filename, expected_version=expected))

@@ -16,6 +16,11 @@ class NotFound(KptError):
     code = "not_found"
 
 
+class PlanNotFound(NotFound):
+    """The plan does not exist, or not for this actor: a page answers it with its 404, where it
+    answers other refusals of a form with a notice on the plan."""
+
+
 class InvalidInput(KptError):
     code = "invalid_input"
 

@@ -185,6 +185,11 @@ def today_in_colombia() -> date:
     return datetime.now(_BOGOTA).date()
 
 
+def colombia_time(moment: datetime) -> str:
+    """A recorded instant (the store keeps UTC) as people in Colombia read it: 2024-05-02 09:30."""
+    return moment.astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M")
+
+
 def parse_iso_date(text: str) -> date:
     """A legal date typed by a user, strictly AAAA-MM-DD, so "01/02/2024" is never misread."""
     if _ISO_DATE.fullmatch(text):

@@ -74,7 +74,7 @@ class Deadline:
             "late": self.is_late(today), "days_late": self.days_late(today),
             "duty_of": self.spec.duty_of, "duty_of_label": DUTY_HOLDERS[self.spec.duty_of].label,
             "entity_late": self.entity_duty and self.is_late(today),
-            "use": self.spec.use, "met_by": self.spec.met_by,
+            "use": self.spec.use, "anchor": self.spec.anchor, "met_by": self.spec.met_by,
             "met_on": self.met_on.isoformat() if self.met_on else None,
             "situation": self.situation(today), "reading": self._reading_text(anchor_label),
             "readings": [{"date": r.day.isoformat(), "how": r.how} for r in self.readings],

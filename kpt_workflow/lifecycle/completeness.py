@@ -9,14 +9,12 @@ from kpt_workflow.rules import RULES
 from kpt_workflow.lifecycle.status import plan_facts, plan_status
 from kpt_workflow.base.words import words_for
 
-# The steps whose documents the law requires before the debate (DOMAIN.md, "The lifecycle").
-DEBATE_STEPS = ("iniciar_construccion", "radicar_ante_ctp", "radicar_ante_corporacion")
-
 
 def debate_rules(plan: PlanRecord) -> list[str]:
-    """The rules of the steps that bring the draft before the council."""
+    """The rules of the steps that bring the draft before the council (`before_council:` in the
+    definition: the documents the law requires before the debate, DOMAIN.md "The lifecycle")."""
     flow = workflow(plan.definition_name, plan.definition_version)
-    return sorted({r for t in flow.definition.transitions if t.trigger in DEBATE_STEPS for r in t.rules})
+    return sorted({r for t in flow.definition.transitions if t.trigger in flow.before_council for r in t.rules})
 
 
 def _waived(aggregate: PlanAggregate) -> dict[str, bool]:
@@ -45,7 +43,7 @@ def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
     lines = []
     flow = workflow(plan.definition_name, plan.definition_version)
     for requirement in document_requirements(plan.entity_kind, flow):
-        steps = [s for s in requirement["required_for"] if s in DEBATE_STEPS]
+        steps = [s for s in requirement["required_for"] if s in flow.before_council]
         if not steps:
             continue
         document = latest.get(requirement["code"])

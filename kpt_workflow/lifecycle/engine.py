@@ -66,6 +66,17 @@ class Workflow:
     def state(self, name: str) -> StateSpec:
         return self._states[name]
 
+    @cached_property
+    def decisions(self) -> dict[str, TransitionSpec]:
+        """The steps that record a council's decision, by the decision's name (`decision:` in
+        the definition; the loader keeps one step per name)."""
+        return {t.decision.name: t for t in self.definition.transitions if t.decision is not None}
+
+    @cached_property
+    def before_council(self) -> frozenset[str]:
+        """The triggers of the steps that bring the draft before the council (`before_council:`)."""
+        return frozenset(t.trigger for t in self.definition.transitions if t.before_council)
+
     def transitions_from(self, state: str) -> list[TransitionSpec]:
         return list(self._steps[state].values())
 

@@ -50,8 +50,26 @@ def _problems(spec: DefinitionSpec) -> Iterable[str]:
             yield (f"transitions[{i}]: el disparador '{t.trigger}' ya sale de '{t.source}' en "
                    f"transitions[{seen[t.trigger, t.source]}]; desde un estado un disparador lleva a un solo destino.")
         seen[t.trigger, t.source] = i
+    yield from _decision_problems(spec)
     yield from _graph_problems(spec)
     yield from _deadline_problems(spec)
+
+
+def _decision_problems(spec: DefinitionSpec) -> Iterable[str]:
+    """A decision's name says one step (its form sends only the name); the act it files is a
+    document type of the catalog."""
+    documents = set(load_catalog().codes())
+    named: dict[str, tuple[int, str]] = {}
+    for i, t in enumerate(spec.transitions):
+        if t.decision is None:
+            continue
+        first = named.setdefault(t.decision.name, (i, t.trigger))
+        if first[1] != t.trigger:
+            yield (f"transitions[{i}].decision.name: la decisión '{t.decision.name}' ya registra el paso "
+                   f"'{first[1]}' (transitions[{first[0]}]); dé a cada decisión un nombre propio.")
+        if t.decision.files is not None and t.decision.files not in documents:
+            yield (f"transitions[{i}].decision.files: tipo de documento desconocido '{t.decision.files}' "
+                   f"(kpt_workflow/reference/catalogs/documentos.yaml).")
 
 
 def _graph_problems(spec: DefinitionSpec) -> Iterable[str]:

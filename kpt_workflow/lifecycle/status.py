@@ -5,7 +5,7 @@ from datetime import date
 from functools import lru_cache
 
 from kpt_workflow.law import deadlines as deadline_terms
-from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.words import acting_label
 from kpt_workflow.law.facts import STATUS_LABELS, DocumentFacts, PlanFacts
@@ -60,12 +60,6 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
     flow = workflow(plan.definition_name, plan.definition_version)
     transitions = flow.transitions_from(plan.state)
     facts, terms = plan_facts(aggregate, today)
-    catalog = load_catalog()
-
-    def _label(code: str) -> str:
-        """A document type's label in the entity's words (a code the catalog lacks, as it is)."""
-        return catalog.get(code).label_for(plan.entity_kind) if code in catalog.codes() else code
-
     next_steps = []
     for transition in transitions:
         outcomes = evaluate(transition.rules, facts)
@@ -89,9 +83,9 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
         "today": today.isoformat(),
         "as_of": as_of.isoformat() if as_of else None,
         "next": next_steps,
-        "deadlines": [d.as_status(today, _label(d.spec.anchor)) for d in terms],
+        "deadlines": [d.as_status(today, document_label(d.spec.anchor, plan.entity_kind)) for d in terms],
         "documents": [
-            {"doc_type": d.doc_type, "label": _label(d.doc_type), "version": d.version,
+            {"doc_type": d.doc_type, "label": document_label(d.doc_type, plan.entity_kind), "version": d.version,
              "status": d.status, "status_label": STATUS_LABELS[d.status], "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}
             for d in facts.documents.values()
         ],

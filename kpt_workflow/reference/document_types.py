@@ -53,6 +53,13 @@ class DocumentCatalog(BaseModel):
         return tuple(d.code for d in self.documents)
 
 
+def document_label(code: str, entity_kind: str) -> str:
+    """A document type as people read it, in the entity's words (a type the catalog no longer
+    lists, as such)."""
+    catalog = load_catalog()
+    return catalog.get(code).label_for(entity_kind) if code in catalog.codes() else "documento sin catálogo"
+
+
 @lru_cache(maxsize=None)
 def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
     try:

@@ -22,10 +22,10 @@ def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def
             return _justified_absence(document_type, facts)
         if document is None:
             return Verdict(False, f"Falta: {label}.",
-                           f"Radique el documento '{document_type.code}' (versión vigente, con su fecha legal).")
+                           f"Radique el documento «{label}» (versión vigente, con su fecha legal).")
         if document_type.requires_number and not document.number:
             return Verdict(False, f"{label}: la versión {document.version} no indica su número.",
-                           f"Radique una nueva versión de '{document_type.code}' con su número.")
+                           f"Radique una nueva versión de «{label}» con su número.")
         return Verdict(True, f"{label}: radicado (versión {document.version}, fecha {document.legal_date}).")
 
     return check

@@ -2,8 +2,8 @@
 the plan and appends its audit event, committed explicitly."""
 
 from kpt_workflow.services.documents import Filing, file_document
-from kpt_workflow.services.plans import COUNCIL_DECISIONS, advance, create_plan, record_council_decision
+from kpt_workflow.services.plans import advance, create_plan, record_council_decision
 from kpt_workflow.services.strategy import record_investment_plan, record_strategic_part
 
-__all__ = ["COUNCIL_DECISIONS", "Filing", "advance", "create_plan", "file_document", "record_council_decision", "record_investment_plan",
+__all__ = ["Filing", "advance", "create_plan", "file_document", "record_council_decision", "record_investment_plan",
            "record_strategic_part"]

@@ -15,11 +15,11 @@ from sqlalchemy import ColumnElement, true
 
 from kpt_workflow.law import calendar
 from kpt_workflow.lifecycle.engine import chosen_workflow, workflow
-from kpt_workflow.base.errors import Forbidden, NotFound
+from kpt_workflow.base.errors import Forbidden, NotFound, PlanNotFound
 from kpt_workflow.storage.recorder import ENTITY
 from kpt_workflow.reports.filters import ReportFilters
 from kpt_workflow.lifecycle.aggregate import PlanRecord
-from kpt_workflow.base.roles import ADMIN, DEPARTAMENTO, DNP, OPERADOR, PLANEACION, ROLE_LABELS
+from kpt_workflow.base.roles import ADMIN, CORPORACION, DEPARTAMENTO, DNP, OPERADOR, PLANEACION, ROLE_LABELS
 from kpt_workflow.states.schema import TransitionSpec
 
 CHANGE_ROLES = (PLANEACION,)
@@ -56,7 +56,7 @@ def operator(name: str) -> Actor:
 
 def visible_plan(actor: Actor, plan: PlanRecord) -> PlanRecord:
     if not actor.sees_entity(plan.entity_code, plan.department_code):
-        raise NotFound(f"No existe el plan '{plan.id}'.", plan=plan.id)
+        raise PlanNotFound(f"No existe el plan '{plan.id}'.", plan=plan.id)
     return plan
 
 
@@ -137,6 +137,41 @@ def plan_permissions(actor: Actor, plan: PlanRecord) -> PlanPermissions:
                                            if acts_for(actor, plan, t.by)))
 
 
+DASHBOARD_ROLES = (DNP, DEPARTAMENTO, ADMIN)
+"""Who reads the bottleneck dashboard: the DNP and a department (its own municipalities), and an
+administrator."""
+
+
+def navigation(actor: Actor) -> list[tuple[str, str]]:
+    """The pages the header links for the actor, as (path, label): the dashboard only to whom it
+    answers (`report_filters` refuses the others)."""
+    pages = [("/planes", "Planes")]
+    if actor.role in DASHBOARD_ROLES:
+        pages.append(("/tablero", "Tablero"))
+    return [*pages, ("/ciclo", "Ciclo de vida")]
+
+
+def signed_in_as(actor: Actor) -> str:
+    """How the header names the user: `ana (oficina de planeación · 05001)`."""
+    entity = f" · {actor.entity_code}" if actor.entity_code else ""
+    return f"{actor.username} ({role_names((actor.role,))}{entity})"
+
+
+def follows_own_plan(actor: Actor) -> bool:
+    """An office or a council lands on its entity's plan; the others on a list of many."""
+    return actor.role in (PLANEACION, CORPORACION) and actor.entity_code is not None
+
+
+def landing_list(actor: Actor) -> str:
+    """Where an actor without a plan of its own lands: the dashboard if it may read it, else the list."""
+    return "/tablero" if actor.role in (DNP, DEPARTAMENTO) else "/planes"
+
+
+def department_locked(actor: Actor) -> bool:
+    """A department's dashboard is its own: the department filter is not its to change."""
+    return actor.role == DEPARTAMENTO
+
+
 def report_filters(actor: Actor, department: str | None, category: str | None, as_of: date | None,
                    workflow_name: str | None = None, period: int | None = None) -> ReportFilters:
     """What a bottleneck report the actor asks for covers: a department sees its own plan and its
@@ -144,8 +179,8 @@ def report_filters(actor: Actor, department: str | None, category: str | None, a
     the whole country. Offices and councils follow their own plans, not the country's. Without a
     date, as of today in Colombia; without a workflow, the default one's plans; without a period,
     the cycle of that date."""
-    require_role(actor, (DNP, DEPARTAMENTO, ADMIN), "ver el tablero nacional")
-    return ReportFilters(department_code=actor.entity_code if actor.role == DEPARTAMENTO else (department or None),
+    require_role(actor, DASHBOARD_ROLES, "ver el tablero nacional")
+    return ReportFilters(department_code=actor.entity_code if department_locked(actor) else (department or None),
                          category=category or None, as_of=as_of or calendar.today_in_colombia(),
                          workflow=chosen_workflow(workflow_name or None).definition.name, period=period)
 

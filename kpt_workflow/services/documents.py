@@ -130,5 +130,6 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
             if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                    {**document, "late": late}, recorded_at=recorded_at))
-    return plan, {"plan_id": plan.id, "plan_version": plan.version, **document, "late": late,
+    return plan, {"plan_id": plan.id, "plan_version": plan.version, **document,
+                  "label": document_type.label_for(plan.entity_kind), "late": late,
                   "blob_reparado": repaired}

@@ -6,22 +6,21 @@ from sqlmodel import and_, or_, select
 
 from kpt_workflow.storage import event_log
 from kpt_workflow.law import calendar
-from kpt_workflow.services.access import Actor, require_plan_creation, require_step
+from kpt_workflow.services.access import Actor, require_plan_creation, require_step, visible_plan
 from kpt_workflow.lifecycle.engine import Workflow, chosen_workflow, default_workflow, workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.storage.tables import Entity, Plan
 from kpt_workflow.storage.recorder import PLAN
 from kpt_workflow.lifecycle.aggregate import PlanRecord
+from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.storage.repository import aggregate, get_entity, load_plan
 from kpt_workflow.rules import evaluate
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.documents import Filing, file_in
 from kpt_workflow.services.changes import check_legal_date, checked, commit, event, now, open_change, record
 from kpt_workflow.lifecycle.status import plan_facts, plan_status
+from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage.unit_of_work import UnitOfWork
-
-COUNCIL_DECISIONS = {"aprobar": "aprobar", "devolver": "devolver_para_ajustes"}
-
 
 def plan_id(entity_code: str, period: int, flow: Workflow) -> str:
     """`05001-2024` for the default workflow's plan, `05001-2024-<flujo>` for another's: an entity
@@ -94,19 +93,32 @@ def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: Actor, legal_
 def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, decision: str, actor: Actor,
                             legal_date: date | None = None, number: str | None = None, content: bytes | None = None,
                             filename: str | None = None, expected_version: int | None = None) -> dict[str, object]:
-    """The concejo or asamblea approves (filing its acuerdo/ordenanza and applying the step in one
-    transaction) or returns the draft for changes."""
-    if decision not in COUNCIL_DECISIONS:
-        raise InvalidInput(f"Decisión desconocida '{decision}': use aprobar o devolver.", field="decision")
-    trigger = COUNCIL_DECISIONS[decision]
-    plan = open_change(uow, plan_id, expected_version, actor, lambda plan: require_step(actor, plan, trigger))
-    workflow(plan.definition_name, plan.definition_version).transition(plan.state, trigger)
-    if decision == "aprobar" and not (number or "").strip():
-        raise InvalidInput("Indique el número del acuerdo u ordenanza que aprueba el plan.", field="numero")
-    if decision == "aprobar":
-        plan, _ = file_in(uow, blobs, plan, Filing(doc_type="acto_aprobacion", content=content, filename=filename,
+    """The concejo or asamblea decides: a decision the plan's workflow declares (`decision:` on
+    its step). One that files an act (approving: the acuerdo/ordenanza) files it and applies the
+    step in one transaction; another (returning the draft) is the step alone."""
+    plan = open_change(uow, plan_id, expected_version, actor,
+                       lambda plan: require_step(actor, plan, _decision(actor, plan, decision).trigger))
+    step, flow = _decision(actor, plan, decision), workflow(plan.definition_name, plan.definition_version)
+    flow.transition(plan.state, step.trigger)
+    act = step.decision.files if step.decision is not None else None
+    if act is not None and not (number or "").strip():
+        raise InvalidInput("Indique el número del acto que registra la decisión "
+                           f"({load_catalog().get(act).label_for(plan.entity_kind).lower()}).", field="numero")
+    if act is not None:
+        plan, _ = file_in(uow, blobs, plan, Filing(doc_type=act, content=content, filename=filename,
                                                    legal_date=legal_date, number=number), actor.username)
-    return _attempt(uow, plan, trigger, actor.username, legal_date)
+    return _attempt(uow, plan, step.trigger, actor.username, legal_date)
+
+
+def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
+    """The step `decision` names in the plan's workflow; an unknown name is refused with the
+    choices, once the plan is known to be one the actor sees (else it is not found)."""
+    visible_plan(actor, plan)
+    decisions = workflow(plan.definition_name, plan.definition_version).decisions
+    if decision not in decisions:
+        choices = " o ".join(decisions) or "ninguna (este flujo no registra decisiones de la corporación)"
+        raise InvalidInput(f"Decisión desconocida '{decision}': use {choices}.", field="decision")
+    return decisions[decision]
 
 
 def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None) -> dict[str, object]:
@@ -133,7 +145,8 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
             plan=plan.id, trigger=trigger, version=plan.version, checklist=outcomes)
         commit(uow, plan.id, refusal)
         raise refusal
-    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state, "version": plan.version,
+    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state,
+              "to_label": flow.state(plan.state).label, "version": plan.version,
               "legal_date": legal_date.isoformat(), "late_deadlines": late,
               "checklist": outcomes}
     commit(uow, plan.id, result)

@@ -1,34 +1,180 @@
-"""What the faces show of one plan, each read in one transaction: the repository loads the
-aggregate once and the lifecycle's pure functions shape it. The caller has already checked that
-the actor may see the plan (kpt_workflow.services.access.visible_plan)."""
+"""What the faces show of one plan, each read in one transaction that also checks that the actor
+may see the plan (a plan it may not see is not found): the repository loads the aggregate once and
+the lifecycle's pure functions shape it. The pages' views come prepared (labels, tones, the
+forms the actor may use): templates only loop and format."""
 
-from datetime import date
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Any
 
+from kpt_workflow.law import calendar
+from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.lifecycle.completeness import completeness_report, debate_rules
+from kpt_workflow.lifecycle.engine import Workflow, newest_workflows, workflow
+from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.lifecycle.status import judged_rules, plan_status
+from kpt_workflow.reference.categories import CATEGORIES
+from kpt_workflow.reports.national import national_report
+from kpt_workflow.services.access import Actor, department_locked, plan_permissions, report_filters, visible_plan
+from kpt_workflow.reference.document_types import document_label
+from kpt_workflow.services.labels import history_entry, status_label
 from kpt_workflow.storage import event_log
-from kpt_workflow.storage.repository import aggregate, load_plan, plan_record, program_facts
+from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
+                                             list_plans, load_plan, plan_record, program_facts)
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
-def status(uow: UnitOfWork, plan_id: str, today: date, as_of: date | None = None) -> dict[str, object]:
-    """The plan's status (CLI --json, API, pages): deadlines counted to `today`; with `as_of`, the
-    plan as it was that day."""
+def dashboard(uow: UnitOfWork, actor: Actor, department: str | None, category: str | None, as_of: date | None,
+              workflow_name: str | None, period: int | None = None) -> dict[str, Any]:
+    """The bottleneck report the actor may read (`access.report_filters`), the filters it covers,
+    and the choices of its form (the periods: the cycle of the cut date, the next and three before)."""
+    filters = report_filters(actor, department, category, as_of, workflow_name, period)
+    cycle = calendar.cycle_on(filters.as_of)
+    report = national_report(uow.connection, filters)
+    terms = {d.code: d.label for d in workflow(filters.workflow).definition.deadlines}
+    return {"report": report, "filters": filters,
+            "rows": [{**row, "late_labels": [terms.get(code, code) for code in row["late_deadlines"]]}
+                     for row in report["plan_rows"]],
+            "locked_department": department_locked(actor), "categories": list(dict.fromkeys(
+                category for kind in CATEGORIES.values() for category in kind)),
+            "workflows": [flow.definition for flow in newest_workflows()],
+            "years": _years(filters.cycle),
+            "periods": [{"start": start, "label": _years(start)} for start in sorted(
+                {filters.cycle, *(cycle + calendar.PERIOD_YEARS * step for step in (1, 0, -1, -2, -3))}, reverse=True)],
+            "synthetic": holds_synthetic_demo(uow.connection)}
+
+
+def plan_list(uow: UnitOfWork, actor: Actor, *, state: str | None, department_code: str | None) -> dict[str, Any]:
+    """The plans the actor sees (filtered), and the states to filter by: the default workflow's
+    first, in order, then the others'."""
+    states: dict[str, str] = {}
+    for flow in newest_workflows():
+        for spec in flow.definition.states:
+            states.setdefault(spec.name, spec.label)
+    return {"rows": list_plans(uow.connection, visible=actor.visible_entities(), department_code=department_code,
+                               state=state),
+            "states": list(states.items()), "synthetic": holds_synthetic_demo(uow.connection)}
+
+
+def seen_plan(uow: UnitOfWork, actor: Actor, plan_id: str) -> PlanRecord:
+    """The plan, if the actor may see it (else not found), read in the caller's transaction."""
+    return visible_plan(actor, plan_record(uow.connection, plan_id))
+
+
+def status(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: date | None = None) -> dict[str, object]:
+    """The plan's status (CLI --json, API): deadlines counted to `today`; with `as_of`, the plan
+    as it was that day."""
+    seen_plan(uow, actor, plan_id)
     return plan_status(load_plan(uow.connection, plan_id, today, as_of=as_of))
 
 
-def overview(uow: UnitOfWork, plan_id: str, today: date, as_of: date | None = None) -> dict[str, Any]:
-    """The plan page: its status, every document version, its parte estratégica and its history
-    (newest first)."""
-    plan = load_plan(uow.connection, plan_id, today, as_of=as_of, versions=True)
-    return {"status": plan_status(plan), "versions": list(plan.versions),
-            "programs": program_facts(uow.connection, plan_id),
-            "history": [event_log.event_view(e) for e in reversed(event_log.plan_events(uow.connection, plan_id))]}
+def history(uow: UnitOfWork, actor: Actor, plan_id: str) -> list[dict[str, object]]:
+    """Every event of the plan, oldest first, with its codes (for scripts)."""
+    plan = seen_plan(uow, actor, plan_id)
+    return [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
 
 
-def council_report(uow: UnitOfWork, plan_id: str, today: date) -> dict[str, Any]:
-    """The council's completeness report (kpt_workflow.lifecycle.completeness)."""
-    plan = plan_record(uow.connection, plan_id)
-    return completeness_report(aggregate(uow.connection, plan, today, rules=[*debate_rules(plan), *judged_rules(plan)],
-                                         versions=True))
+def documents(uow: UnitOfWork, actor: Actor, plan_id: str) -> list[dict[str, object]]:
+    return document_versions(uow.connection, seen_plan(uow, actor, plan_id).id)
+
+
+def document_file(uow: UnitOfWork, actor: Actor, plan_id: str, doc_type: str, version: int) -> dict[str, Any] | None:
+    """The stored file of one document version, if it has one."""
+    return next((d for d in documents(uow, actor, plan_id)
+                 if d["doc_type"] == doc_type and d["version"] == version and d["sha256"]), None)
+
+
+def strategy(uow: UnitOfWork, actor: Actor, plan_id: str) -> list[dict[str, Any]]:
+    return [asdict(program) for program in program_facts(uow.connection, seen_plan(uow, actor, plan_id).id)]
+
+
+def investments(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
+    plan = seen_plan(uow, actor, plan_id)
+    lines = investment_facts(uow.connection, plan.id)
+    return {"total_declarado": plan.declared_investment_total, "total": sum(line.amount for line in lines),
+            "lineas": [asdict(line) for line in lines]}
+
+
+def _years(period: int) -> str:
+    """A government period as people write it: 2024–2027."""
+    return f"{period}–{period + calendar.PERIOD_YEARS - 1}"
+
+
+def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
+    """A legal term as the plan page's table reads it: where it stands in the status's own words
+    (a term not begun names the act it waits for), and a tone: the entity's own lateness is bad,
+    another's (or a term met late) a warning."""
+    if deadline["date"] is None:
+        return {**deadline, "situation": deadline["reading"], "tone": "muted"}
+    if not deadline["late"]:
+        return {**deadline, "tone": "ok" if deadline["met_on"] else ""}
+    return {**deadline, "tone": "bad" if deadline["entity_late"] and not deadline["met_on"] else "warn"}
+
+
+def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: date | None = None) -> dict[str, Any]:
+    """Everything the plan page shows, in one transaction: its status, the stepper, its terms,
+    every document version, its parte estratégica, its history (newest first, in words) and the
+    forms the actor may use (none on the plan as it was on a past day)."""
+    plan = seen_plan(uow, actor, plan_id)
+    shown = plan_status(load_plan(uow.connection, plan.id, today, as_of=as_of))
+    flow = workflow(plan.definition_name, plan.definition_version)
+    permissions = plan_permissions(actor, plan)
+    names = [s.name for s in flow.definition.states]
+    here = names.index(shown["state"])
+    stepper = [{"label": s.label, "current": i == here, "done": i < here, "side": s.side,
+                "since": shown["state_entered_on"] if i == here else None}
+               for i, s in enumerate(flow.definition.states)]
+    live = as_of is None
+    requirements = document_requirements(plan.entity_kind, flow)
+    changes = permissions.changes and live and not shown["terminal"]
+    return {
+        "status": shown, "years": _years(plan.period), "stepper": stepper,
+        "steps": [{**step, "can_take": live and step["trigger"] in permissions.steps} for step in shown["next"]],
+        "deadlines": [_deadline_row(d) for d in shown["deadlines"]],
+        "can_change": changes, "document_choices": requirements if changes else [],
+        "absence_choices": [r for r in requirements if r["justifiable"]] if changes else [],
+        "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"])}
+                     for v in document_versions(uow.connection, plan.id)],
+        "programs": program_facts(uow.connection, plan.id),
+        "history": [history_entry(event_log.event_view(e), flow, plan.entity_kind)
+                    for e in reversed(event_log.plan_events(uow.connection, plan.id))],
+        "today": today.isoformat(), "synthetic": holds_synthetic_demo(uow.connection),
+    }
+
+
+def council_report(uow: UnitOfWork, actor: Actor, plan_id: str, today: date) -> dict[str, Any]:
+    """The council's completeness report (kpt_workflow.lifecycle.completeness), with the decisions
+    the actor may record on the plan now (`decision:` steps from its state that its role takes),
+    each labelled for the council's act."""
+    plan = seen_plan(uow, actor, plan_id)
+    report = completeness_report(aggregate(uow.connection, plan, today, rules=[*debate_rules(plan), *judged_rules(plan)],
+                                           versions=True))
+    steps = plan_permissions(actor, plan).steps
+    acto = report["words"]["acto"]
+    decisions = sorted(({"name": name, "label": step.decision.label + (f" por {acto}" if step.decision.files else ""),
+                         "files_act": step.decision.files is not None}
+                        for name, step in workflow(plan.definition_name, plan.definition_version).decisions.items()
+                        if step.decision is not None and step.trigger in steps),
+                       key=lambda d: not d["files_act"])  # the form preselects the first: the act-filing one
+    lines = [{**line, **_line_status(line), "recorded": calendar.colombia_time(datetime.fromisoformat(line["recorded_at"]))
+              if line["recorded_at"] else None} for line in report["lines"]]
+    return {**report, "lines": lines, "decisions": decisions, "synthetic": holds_synthetic_demo(uow.connection)}
+
+
+def _line_status(line: dict[str, Any]) -> dict[str, str]:
+    """A required document's situation in words, and its tone."""
+    if line["filed"]:
+        return {"shown_status": "✓ radicado", "tone": "ok"}
+    if line["absence_justified"]:
+        return {"shown_status": "ausencia justificada", "tone": "warn"}
+    return {"shown_status": "no exigido en este plan" if line["waived"] else "✗ falta", "tone": "bad"}
+
+
+def lifecycle(flow: Workflow) -> list[dict[str, Any]]:
+    """A workflow's states in order, each with the steps that leave it and where they lead, in
+    words (the lifecycle page)."""
+    labels = {s.name: s.label for s in flow.definition.states}
+    return [{"name": s.name, "label": s.label, "description": s.description, "terminal": s.terminal, "side": s.side,
+             "steps": [{"label": t.label, "trigger": t.trigger, "to": labels[t.dest], "by": t.by, "rules": t.rules}
+                       for t in flow.transitions_from(s.name)]}
+            for s in flow.definition.states]

@@ -15,19 +15,36 @@ class _Frozen(BaseModel):
 
 
 class StateSpec(_Frozen):
+    """`side: true`: a state off the main path (an adoption by decree when the council did not
+    decide): the stepper draws it apart."""
+
     name: str = Field(pattern=IDENTIFIER)
     label: str
     description: str = ""
     terminal: bool = False
+    side: bool = False
 
 
 ActingRole = Literal[PLANEACION, CORPORACION, DEPARTAMENTO, DNP]  # type: ignore[valid-type]
 """Roles a step may be declared for (administrators manage users, never plans)."""
 
 
+class DecisionSpec(_Frozen):
+    """A step that records a council's decision: `name` is what its form sends (`aprobar`),
+    `label` what the council reads beside it, `files` the document type of the act the decision
+    is filed with (its number then required), if any."""
+
+    name: str = Field(pattern=IDENTIFIER)
+    label: str
+    files: str | None = None
+
+
 class TransitionSpec(_Frozen):
     """`by`: whose act the step records, one role or a list (the entity's planning office, its
-    council/assembly, ...); the service lets only those roles take it, on plans they can see."""
+    council/assembly, ...); the service lets only those roles take it, on plans they can see.
+    `decision`: the step records a council's decision (the completeness report's form offers it).
+    `before_council: true`: the step brings the draft before the council, so the council's
+    completeness report lists the documents its rules require."""
 
     trigger: str = Field(pattern=IDENTIFIER)
     label: str
@@ -35,6 +52,8 @@ class TransitionSpec(_Frozen):
     dest: str
     rules: tuple[str, ...] = Field(min_length=1)
     by: tuple[ActingRole, ...] = Field(default=(PLANEACION,), min_length=1)
+    decision: DecisionSpec | None = None
+    before_council: bool = False
 
     @field_validator("by", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from sqlalchemy import ColumnElement, Connection, select
 from sqlmodel import Session
 
-from kpt_workflow.base.errors import NotFound
+from kpt_workflow.base.errors import NotFound, PlanNotFound
 from kpt_workflow.law.facts import DocumentFacts, GoalFact, InvestmentFact, ProgramFact
 from kpt_workflow.lifecycle import time_travel
 from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
@@ -32,7 +32,7 @@ def plan_record(conn: Connection, plan_id: str, *, for_update: bool = False) -> 
     """`for_update` locks the plan row on PostgreSQL (SQLite already holds its write lock)."""
     row = recorder(conn).plan_row(plan_id, for_update)
     if row is None:
-        raise NotFound(f"No existe el plan '{plan_id}'.", plan=plan_id)
+        raise PlanNotFound(f"No existe el plan '{plan_id}'.", plan=plan_id)
     return PlanRecord(*row)
 
 

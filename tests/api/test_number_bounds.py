@@ -5,6 +5,7 @@ the server still answers; "1e9999999" once hung the worker, 2^63 and Infinity we
 import copy
 import json
 import re
+from html import unescape
 from typing import Any
 
 import pytest
@@ -166,12 +167,18 @@ def signed_in_office(client, engine):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("version", ["1e9999999", str(2**63), "²", "0"])
 def test_a_page_form_with_a_version_out_of_range_gets_the_same_spanish_refusal(client, engine, plan_id,
                                                                                signed_in_office, version):
+    """On the page the form was on, as a notice (the API answers the same refusal as JSON)."""
     response = client.post(f"/planes/{plan_id}/pasos", data={
-        "trigger": "iniciar_construccion", "fecha": "2024-01-20", "version": version, "csrf_token": signed_in_office})
-    refused(response, "version")
+        "trigger": "iniciar_construccion", "fecha": "2024-01-20", "version": version, "csrf_token": signed_in_office},
+        follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, f"/planes/{plan_id}")
+    notice = re.search(r'class="notice error"[^>]*>([^<]+)<', client.get(f"/planes/{plan_id}").text)
+    assert notice is not None and "version" in notice[1] and spanish(unescape(notice[1])), notice
     assert version_of(engine, plan_id) == 1
 
 
 @pytest.mark.parametrize("pagina", ["1e9999999", str(2**63), "0"])
 def test_a_page_number_out_of_range_is_refused(client, signed_in_office, pagina):
-    refused(client.get("/planes", params={"pagina": pagina}), "pagina")
+    response = client.get("/planes", params={"pagina": pagina})
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    assert "pagina: " in unescape(response.text) and spanish(unescape(response.text))

@@ -15,7 +15,6 @@ from kpt_workflow.storage.tables import User
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.roles import ENTITY_ROLES, ROLES
 from kpt_workflow.services.sample import DOCUMENTS_2024, STEPS_2024
-from kpt_workflow.services import COUNCIL_DECISIONS
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -23,7 +22,7 @@ API = "/api/v1"
 DEFINITION = workflow("pdt").definition
 STEP_DATES = {trigger: legal_date.isoformat() for trigger, legal_date in STEPS_2024}
 COUNCIL_DATE = DOCUMENTS_2024["radicado_corporacion"][0].isoformat()
-DECISION_OF = {trigger: decision for decision, trigger in COUNCIL_DECISIONS.items()}
+DECISION_OF = {step.trigger: decision for decision, step in workflow("pdt").decisions.items()}
 ON_THE_MERITS = {200, 201, 409, 422}  # applied, or refused for the plan's facts: never for who asked
 PASSWORD = "clave-de-prueba-123"
 

@@ -42,7 +42,7 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
     page.fill("#fecha-doc", DOCUMENTS_2024["programa_gobierno"][0].isoformat())
     page.set_input_files("#file", str(pdf))
     page.click("text=Radicar nueva versión")
-    assert "Documento radicado: programa_gobierno" in page.locator(".notice.success").inner_text()
+    assert "Documento radicado: Programa de gobierno inscrito" in page.locator(".notice.success").inner_text()
 
     page.select_option("#doc_type-ausencia", "formato_empalme_10")
     page.fill("#fecha-ausencia", "2023-12-20")
@@ -55,7 +55,8 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
     assert "Paso aplicado" in page.locator(".notice.success").inner_text()
     assert page.locator("li[aria-current=step]").inner_text().startswith("Construcción articulada")
     history = page.locator("#historia + .table-wrap").inner_text()
-    assert "Intento rechazado: iniciar_construccion" in history and "Paso iniciar_construccion" in history
+    assert "Intento rechazado: «Iniciar la construcción articulada»" in history  # labels, not codes
+    assert "Paso «Iniciar la construcción articulada»: Alistamiento → Construcción articulada" in history
     screenshot(page, "oficina-paso-aplicado")
 
 
