@@ -23,6 +23,8 @@ from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
 from kpt_workflow.storage.schema import metadata
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.reference.categories import read_categories
+from kpt_workflow.storage.reference_data import import_categories
 
 PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 # What a test may write: everything but the reference data loaded by init (registry, indicator battery,
@@ -221,3 +223,11 @@ def plan_in_council(new_plan, file_doc, advance, record_strategy) -> str:  # typ
     for trigger, legal_date in STEPS_2024:
         advance(plan_id, trigger, legal_date)
     return plan_id
+
+
+@pytest.fixture
+def categories(engine: Engine) -> None:
+    """The shipped categories (loaded by init; the PostgreSQL fixture empties every non-registry table)."""
+    with UnitOfWork(engine, write=True) as uow:
+        import_categories(uow.session, read_categories())
+        uow.commit()

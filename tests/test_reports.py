@@ -3,9 +3,6 @@ filtered by department and category, as of a legal date; and their CSV / XLSX ex
 
 import csv
 import io
-import json
-import statistics
-from collections import Counter, defaultdict
 from datetime import date, datetime, timezone
 
 import pytest
@@ -14,15 +11,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from kpt_workflow.reference.categories import read_categories
-from kpt_workflow.storage.reference_data import import_categories, latest_categories
-from kpt_workflow.storage.db import make_engine
-from kpt_workflow.services.demo import DEMO_END, EMPALME, run_demo
+from kpt_workflow.services.demo import EMPALME
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.errors import GuardFailed, InvalidInput
-from kpt_workflow.storage.tables import Entity
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
-from kpt_workflow.storage.recorder import DOCUMENT, EVENTS, PLAN
+from kpt_workflow.storage.recorder import DOCUMENT, PLAN
 from kpt_workflow.reports.report_export import ROW_HEADERS, export_report_xlsx, export_rows_csv, export_rows_xlsx
 from kpt_workflow.reports.blocking import top_blocking_rules
 from kpt_workflow.reports.counts import planning_entities, plans_by_state
@@ -35,48 +28,11 @@ from kpt_workflow.rules import RULES
 from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.services.access import operator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from report_reading import ids, report_of, state_count
 
 READER = operator("pruebas")  # the status view checks who reads; the local operator reads any plan
 
 LIFECYCLE = [s.name for s in workflow("pdt").definition.states]
-
-
-@pytest.fixture
-def categories(engine):  # type: ignore[no-untyped-def]
-    """The shipped categories (loaded by init; the PostgreSQL fixture empties every non-registry table)."""
-    with UnitOfWork(engine, write=True) as uow:
-        import_categories(uow.session, read_categories())
-        uow.commit()
-
-
-@pytest.fixture
-def demo_country(engine, blobs, categories) -> list[str]:  # type: ignore[no-untyped-def]
-    """The synthetic demo for 60 entities: Antioquia and its first municipalities, and a spread of the rest."""
-    with UnitOfWork(engine) as uow:
-        codes = list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt).order_by(Entity.code)))
-    antioquia = [c for c in codes if c[:2] == "05"][:12]
-    others = [c for c in codes if c[:2] != "05"]
-    sample = antioquia + others[:: len(others) // 48][:48]
-    # As `kpt demo` does, it loads without waiting for an fsync per commit (the test's engine waits).
-    loader = make_engine(engine.url.render_as_string(hide_password=False), bulk_load=True)
-    try:
-        run_demo(loader, blobs, seed=3, entity_codes=sample)
-    finally:
-        loader.dispose()
-    return sample
-
-
-def _report(engine, function, **filters):  # type: ignore[no-untyped-def]
-    with UnitOfWork(engine) as uow:
-        return function(uow.connection, ReportFilters(**filters))
-
-
-def _ids(rows: list[dict[str, object]]) -> list[object]:
-    return [r["id"] for r in rows]
-
-
-def _count(report: list[dict[str, object]], state: str) -> object:
-    return next(r["count"] for r in report if r["state"] == state)
 
 
 def _dwell(report: list[dict[str, object]]) -> dict[object, tuple[object, ...]]:
@@ -99,63 +55,63 @@ def test_a_blocked_attempt_counts_its_failing_rule_from_its_legal_date(engine, n
             advance(plan_id, "iniciar_construccion", day)
     rule = "documento_acta_informe_gestion"
     expected = {"rule": rule, "basis": RULES[rule].basis, "blocked_attempts": 2, "plans": 1}
-    assert _report(engine, top_blocking_rules, as_of=date(2024, 6, 30)) == [expected]
-    assert _report(engine, top_blocking_rules, as_of=date(2024, 1, 8)) == [{**expected, "blocked_attempts": 1}]
-    assert _report(engine, top_blocking_rules, as_of=date(2024, 1, 7)) == []
-    assert _report(engine, top_blocking_rules, department_code="05", as_of=date(2024, 6, 30)) == [expected]
-    assert _report(engine, top_blocking_rules, department_code="08", as_of=date(2024, 6, 30)) == []
+    assert report_of(engine, top_blocking_rules, as_of=date(2024, 6, 30)) == [expected]
+    assert report_of(engine, top_blocking_rules, as_of=date(2024, 1, 8)) == [{**expected, "blocked_attempts": 1}]
+    assert report_of(engine, top_blocking_rules, as_of=date(2024, 1, 7)) == []
+    assert report_of(engine, top_blocking_rules, department_code="05", as_of=date(2024, 6, 30)) == [expected]
+    assert report_of(engine, top_blocking_rules, department_code="08", as_of=date(2024, 6, 30)) == []
 
 
 def test_department_filter_shows_its_own_plan_and_its_municipalities(engine, new_plan, categories):
     for code in ("05", "05001", "05021", "08", "11001"):
         new_plan(code)
     as_of = date(2024, 2, 1)
-    assert _ids(_report(engine, plan_rows, as_of=as_of)) == ["05-2024", "05001-2024", "05021-2024", "08-2024",
+    assert ids(report_of(engine, plan_rows, as_of=as_of)) == ["05-2024", "05001-2024", "05021-2024", "08-2024",
                                                               "11001-2024"]
-    assert _ids(_report(engine, plan_rows, department_code="05", as_of=as_of)) == ["05-2024", "05001-2024",
+    assert ids(report_of(engine, plan_rows, department_code="05", as_of=as_of)) == ["05-2024", "05001-2024",
                                                                                   "05021-2024"]
-    assert _ids(_report(engine, plan_rows, department_code="11", as_of=as_of)) == ["11001-2024"]
-    assert [_report(engine, planning_entities, department_code=d, as_of=as_of) for d in ("05", "08", "11", "99")] \
+    assert ids(report_of(engine, plan_rows, department_code="11", as_of=as_of)) == ["11001-2024"]
+    assert [report_of(engine, planning_entities, department_code=d, as_of=as_of) for d in ("05", "08", "11", "99")] \
         == [126, 24, 1, 5]
-    assert _report(engine, planning_entities, as_of=as_of) == 1134
+    assert report_of(engine, planning_entities, as_of=as_of) == 1134
 
 
 def test_category_filter_uses_the_latest_category_of_each_entity(engine, new_plan, categories):
     for code in ("05", "05001", "05021", "08", "11001"):
         new_plan(code)
     as_of = date(2024, 2, 1)
-    rows = _report(engine, plan_rows, as_of=as_of)
+    rows = report_of(engine, plan_rows, as_of=as_of)
     assert {r["id"]: r["category"] for r in rows} == {"05-2024": "Especial", "05001-2024": "Especial",
                                                       "05021-2024": "6", "08-2024": "1", "11001-2024": "Especial"}
-    assert _ids(_report(engine, plan_rows, category="Especial", as_of=as_of)) == ["05-2024", "05001-2024",
+    assert ids(report_of(engine, plan_rows, category="Especial", as_of=as_of)) == ["05-2024", "05001-2024",
                                                                                  "11001-2024"]
-    assert _ids(_report(engine, plan_rows, category="6", department_code="05", as_of=as_of)) == ["05021-2024"]
-    assert _ids(_report(engine, plan_rows, category="6", department_code="08", as_of=as_of)) == []
-    assert [_report(engine, planning_entities, category=c, as_of=as_of) for c in ("6", "Especial", "1")] == [967, 9, 35]
+    assert ids(report_of(engine, plan_rows, category="6", department_code="05", as_of=as_of)) == ["05021-2024"]
+    assert ids(report_of(engine, plan_rows, category="6", department_code="08", as_of=as_of)) == []
+    assert [report_of(engine, planning_entities, category=c, as_of=as_of) for c in ("6", "Especial", "1")] == [967, 9, 35]
 
 
 def test_as_of_before_a_transition_shows_the_earlier_state(engine, plan_in_council, categories):
-    before = _report(engine, plan_rows, as_of=date(2024, 2, 26))
+    before = report_of(engine, plan_rows, as_of=date(2024, 2, 26))
     assert [(r["state"], r["state_label"], r["state_entered_on"]) for r in before] == [
         ("construccion_articulada", "Construcción articulada", "2024-01-20")]
-    after = _report(engine, plan_rows, as_of=date(2024, 4, 25))
+    after = report_of(engine, plan_rows, as_of=date(2024, 4, 25))
     assert [(r["state"], r["state_entered_on"], r["version"]) for r in after] == [
         ("discusion_corporaciones", "2024-04-25", before[0]["version"])]  # the current version, whatever as_of
-    counts = _report(engine, plans_by_state, as_of=date(2024, 2, 26))
+    counts = report_of(engine, plans_by_state, as_of=date(2024, 2, 26))
     assert [r["state"] for r in counts] == LIFECYCLE
-    assert _count(counts, "construccion_articulada") == 1 and sum(r["count"] for r in counts) == 1
-    assert _report(engine, plan_rows, as_of=date(2023, 12, 31)) == []  # created on 1 January 2024
-    empty = _report(engine, national_report, as_of=date(2023, 12, 31))
+    assert state_count(counts, "construccion_articulada") == 1 and sum(r["count"] for r in counts) == 1
+    assert report_of(engine, plan_rows, as_of=date(2023, 12, 31)) == []  # created on 1 January 2024
+    empty = report_of(engine, national_report, as_of=date(2023, 12, 31))
     assert (empty["plans"], empty["planning_entities"]) == (0, 1134)
     assert all(r["count"] == 0 for r in empty["plans_by_state"])
 
 
 def test_dwell_days_follow_the_legal_dates_of_the_steps(engine, plan_in_council):
     # created 1 Jan; construcción 20 Jan; CTP 27 Feb; concejo 25 Apr (conftest's tidy cycle)
-    assert _dwell(_report(engine, dwell_by_state, as_of=date(2024, 5, 10))) == {
+    assert _dwell(report_of(engine, dwell_by_state, as_of=date(2024, 5, 10))) == {
         "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 38.0, 38.0),
         "tramite_ambiental_y_planeacion": (1, 58.0, 58.0), "discusion_corporaciones": (1, 15.0, 15.0)}
-    assert _dwell(_report(engine, dwell_by_state, as_of=date(2024, 2, 26))) == {
+    assert _dwell(report_of(engine, dwell_by_state, as_of=date(2024, 2, 26))) == {
         "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 37.0, 37.0),
         "tramite_ambiental_y_planeacion": (0, None, None), "discusion_corporaciones": (0, None, None)}
 
@@ -163,14 +119,14 @@ def test_dwell_days_follow_the_legal_dates_of_the_steps(engine, plan_in_council)
 def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_council):
     # The environmental concept (aviso: 15 working days from 27 Feb = 19 Mar) was filed on 22 Mar:
     # late, but the authority's term, counted per deadline and never as the entity's lateness.
-    assert _late(_report(engine, past_deadlines, as_of=date(2024, 3, 21)), "concepto_autoridad_ambiental") == (1, 1, 0)
-    assert _late(_report(engine, past_deadlines, as_of=date(2024, 5, 10)), "concepto_autoridad_ambiental") == (1, 0, 1)
-    assert [(d["code"], d["duty_of_label"]) for d in _report(engine, past_deadlines, as_of=date(2024, 3, 21))
+    assert _late(report_of(engine, past_deadlines, as_of=date(2024, 3, 21)), "concepto_autoridad_ambiental") == (1, 1, 0)
+    assert _late(report_of(engine, past_deadlines, as_of=date(2024, 5, 10)), "concepto_autoridad_ambiental") == (1, 0, 1)
+    assert [(d["code"], d["duty_of_label"]) for d in report_of(engine, past_deadlines, as_of=date(2024, 3, 21))
             if d["late_plans"]] == [("concepto_autoridad_ambiental", "Autoridad ambiental")]
-    assert _report(engine, plan_rows, as_of=date(2024, 3, 21))[0]["late_deadlines"] == []
+    assert report_of(engine, plan_rows, as_of=date(2024, 3, 21))[0]["late_deadlines"] == []
     # The council's month from the 25 April filing has run out by 30 June without an approving act:
     # the council's term, too. The plan's own terms were all met.
-    late = _report(engine, plan_rows, as_of=date(2024, 6, 30))[0]["late_deadlines"]
+    late = report_of(engine, plan_rows, as_of=date(2024, 6, 30))[0]["late_deadlines"]
     assert late == []
     with UnitOfWork(engine) as uow:
         status = plan_status(uow, READER, plan_in_council, date(2024, 6, 30))
@@ -208,8 +164,8 @@ def test_late_deadlines_in_sql_are_the_status_views_for_any_document_history(eng
     with UnitOfWork(engine) as uow:
         status = plan_status(uow, READER, plan_id, as_of, as_of=as_of)
     expected = [d["code"] for d in status["deadlines"] if d["entity_late"]]
-    assert _report(engine, plan_rows, as_of=as_of)[0]["late_deadlines"] == expected
-    counted = {d["code"]: (d["late_plans"], d["late_met"]) for d in _report(engine, past_deadlines, as_of=as_of)}
+    assert report_of(engine, plan_rows, as_of=as_of)[0]["late_deadlines"] == expected
+    counted = {d["code"]: (d["late_plans"], d["late_met"]) for d in report_of(engine, past_deadlines, as_of=as_of)}
     assert counted == {d["code"]: (int(d["late"]), int(d["late"] and d["met_on"] is not None))
                        for d in status["deadlines"]}
 
@@ -243,7 +199,7 @@ def test_filters_are_checked():
 def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_plan, categories):
     for code in ("05021", "08"):
         new_plan(code)
-    rows = _report(engine, plan_rows, as_of=date(2024, 6, 30))
+    rows = report_of(engine, plan_rows, as_of=date(2024, 6, 30))
     assert len(rows) == 3 and len(rows[1]["late_deadlines"]) == 3  # 05021-2024 (one cell, three deadlines)
     keys = [key for key, _ in ROW_HEADERS]
     expected = [[str(r[k]) if k != "late_deadlines" else "; ".join(r[k]) for k in keys] for r in rows]
@@ -260,7 +216,7 @@ def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_pl
 
 def test_the_report_workbook_holds_every_table_of_the_dashboard(engine, plan_in_council, new_plan, categories):
     new_plan("08")
-    report = _report(engine, national_report, as_of=date(2024, 6, 30))
+    report = report_of(engine, national_report, as_of=date(2024, 6, 30))
     book = load_workbook(io.BytesIO(export_report_xlsx(report)))
     assert book.sheetnames == ["Planes", "Por estado", "Por departamento", "Por categoría", "Días en cada estado",
                                "Plazos vencidos", "Requisitos que bloquean", "Acerca de"]
@@ -277,136 +233,19 @@ def test_the_report_workbook_holds_every_table_of_the_dashboard(engine, plan_in_
 
 # --- the synthetic demo, checked against the plans and the audit trail ------------------------
 
-def _fold(events: list[dict[str, object]], as_of: date, in_scope: set[str]) -> dict[str, object]:
-    """What the report must say, by a plain Python fold of the events of the plans in scope that
-    were created by `as_of`: plans per state, days in each state, and the failed rules of the
-    refused steps (attempts, plans, the greatest basis recorded)."""
-    created = {e["plan_id"] for e in events
-               if e["event_type"] == "plan_created" and e["legal_date"] <= as_of and e["plan_id"] in in_scope}
-    failed: dict[str, list[object]] = defaultdict(list)
-    bases: dict[str, set[str]] = defaultdict(set)
-    stays: dict[tuple[object, str], int] = defaultdict(int)
-    entered: dict[object, tuple[str, date]] = {}
-    for event in events:
-        if event["plan_id"] not in created or event["legal_date"] is None or event["legal_date"] > as_of:
-            continue
-        if event["event_type"] == "transition_blocked":
-            for outcome in json.loads(event["outcomes"]):
-                if not outcome["passed"]:
-                    failed[outcome["rule"]].append(event["plan_id"])
-                    bases[outcome["rule"]].add(outcome["basis"])
-        if event["event_type"] in ("plan_created", "transition_applied"):
-            if event["plan_id"] in entered:
-                state, since = entered[event["plan_id"]]
-                stays[event["plan_id"], state] += (event["legal_date"] - since).days
-            entered[event["plan_id"]] = (event["to_state"], event["legal_date"])
-    for plan_id, (state, since) in entered.items():
-        stays[plan_id, state] += (as_of - since).days
-    days: dict[str, list[int]] = defaultdict(list)
-    for (_, state), n in stays.items():
-        days[state].append(n)
-    return {"states": Counter(state for state, _ in entered.values()), "days": days,
-            "rules": {rule: (len(ids), len(set(ids)), max(bases[rule])) for rule, ids in failed.items()}}
-
-
-def _assert_report_is_the_fold(report: dict[str, object], fold: dict[str, object]) -> None:
-    assert {r["state"]: r["count"] for r in report["plans_by_state"] if r["count"]} == fold["states"]
-    rules = fold["rules"]
-    top = report["top_blocking_rules"]
-    assert {r["rule"]: (r["blocked_attempts"], r["plans"], r["basis"]) for r in top} == \
-        {r["rule"]: rules[r["rule"]] for r in top}
-    assert len(top) == min(10, len(rules))
-    attempts = [r["blocked_attempts"] for r in top]
-    assert attempts == sorted(attempts, reverse=True)
-    left_out = [n for rule, (n, _, _) in rules.items() if rule not in {r["rule"] for r in top}]
-    assert all(n <= attempts[-1] for n in left_out)
-    for dwell in report["dwell_by_state"]:
-        days = fold["days"].get(dwell["state"], [])
-        assert dwell["plans"] == len(days)
-        if len(days) > 1:
-            assert dwell["median_days"] == statistics.median(days)
-            assert dwell["p90_days"] == round(statistics.quantiles(days, n=100, method="inclusive")[89], 1)
-        else:
-            assert dwell["median_days"] == dwell["p90_days"] == (float(days[0]) if days else None)
-
-
-def test_demo_report_agrees_with_the_plans_their_status_and_their_events(engine, demo_country):
-    with UnitOfWork(engine) as uow:
-        conn = uow.connection
-        report = national_report(conn, ReportFilters(as_of=DEMO_END))
-        plans = {r.id: r for r in conn.execute(select(PLAN))}
-        statuses = {plan_id: plan_status(uow, READER, plan_id, DEMO_END) for plan_id in plans}
-        events = [dict(e._mapping) for e in conn.execute(select(EVENTS).order_by(EVENTS.c.seq))]
-    rows = report["plan_rows"]
-    assert report["planning_entities"] == 1134 and report["plans"] == len(rows) == len(demo_country) == 60
-    assert sum(r["count"] for r in report["plans_by_state"]) == 60
-    assert {r["state"]: r["count"] for r in report["plans_by_state"] if r["count"]} == \
-        dict(Counter(p.state for p in plans.values()))
-    for row in rows:  # as of the demo's last day, the events say what the projection says
-        plan = plans[row["id"]]
-        assert (row["state"], row["state_entered_on"], row["version"]) == \
-            (plan.state, plan.state_entered_on.isoformat(), plan.version)
-        assert row["late_deadlines"] == [d["code"] for d in statuses[row["id"]]["deadlines"] if d["entity_late"]]
-        assert row["category"] is not None
-    for entry in (e for e in report["past_deadlines"] if e["duty_of"] == "entidad"):
-        late = [r for r in rows if entry["code"] in r["late_deadlines"]]
-        assert entry["late_plans"] == entry["late_unmet"] + entry["late_met"] == len(late)
-    for grouping, column in (("by_department", "department_code"), ("by_category", "category")):
-        groups = report[grouping]
-        assert Counter({(g["code"], state): n for g in groups for state, n in g["by_state"].items() if n}) == \
-            Counter((r[column], r["state"]) for r in rows)
-        assert all(g["plans"] == sum(g["by_state"].values()) for g in groups)
-    assert [g["code"] for g in report["by_department"]] == sorted({r["department_code"] for r in rows})
-    assert report["synthetic"] is True
-
-    _assert_report_is_the_fold(report, _fold(events, DEMO_END, set(plans)))
-
-
-def test_demo_report_is_a_plain_fold_of_the_events_on_any_day_and_for_any_filter(engine, demo_country):
-    """The SQL (partial indexes, the refusal counts of `blocked_rule_day`) against a plain Python
-    fold of the events: states, dwell days and blocking rules, before, during and after the cycle."""
-    with UnitOfWork(engine) as uow:
-        conn = uow.connection
-        events = [dict(e._mapping) for e in conn.execute(select(EVENTS).order_by(EVENTS.c.seq))]
-        entity_of = dict(conn.execute(select(PLAN.c.id, PLAN.c.entity_code)).all())
-        category_of = {code: category for code, _, category in conn.execute(latest_categories())}
-    scopes = {"national": {}, "antioquia": {"department_code": "05"}, "sexta": {"category": "6"}}
-    in_scope = {"national": set(entity_of),
-                "antioquia": {p for p, e in entity_of.items() if e[:2] == "05"},
-                "sexta": {p for p, e in entity_of.items() if category_of.get(e) == "6"}}
-    for as_of in (date(2024, 1, 15), date(2024, 3, 1), date(2024, 5, 10), DEMO_END):
-        for name, filters in scopes.items():
-            report = _report(engine, national_report, as_of=as_of, **filters)
-            assert report["plans"] == sum(r["count"] for r in report["plans_by_state"]) == len(report["plan_rows"])
-            _assert_report_is_the_fold(report, _fold(events, as_of, in_scope[name]))
-
-
-def test_department_report_of_the_demo_holds_only_its_plans(engine, demo_country):
-    national = _report(engine, national_report, as_of=DEMO_END)
-    antioquia = _report(engine, national_report, department_code="05", as_of=DEMO_END)
-    assert _ids(antioquia["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["department_code"] == "05"]
-    assert antioquia["plans"] == 12 and antioquia["planning_entities"] == 126
-    assert {r["department_code"] for r in antioquia["plan_rows"]} == {"05"}
-    assert antioquia["plan_rows"][0]["id"] == "05-2024"  # the department's own plan heads its table
-    sixth = _report(engine, national_report, category="6", as_of=DEMO_END)
-    assert _ids(sixth["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["category"] == "6"]
-    march = _report(engine, national_report, as_of=date(2024, 3, 1))
-    assert _count(march["plans_by_state"], "aprobado") == 0 < _count(national["plans_by_state"], "aprobado")
-
-
 def test_a_report_counts_the_plans_of_one_cycle(engine, new_plan, kpt_on):  # type: ignore[no-untyped-def]
     """The 2020 plans never mix into the 2024 counts: by default a report counts the cycle of its
     date, from the election on the one it elected; `period` asks for another, and a year that
     starts no period is refused in Spanish."""
     old, new = new_plan("05001", period=2020), new_plan("05001", period=2024)
     other_old = new_plan("05002", period=2020)
-    in_2024 = _report(engine, plan_rows, as_of=date(2024, 6, 30))
-    assert _ids(in_2024) == [new]
-    assert _ids(_report(engine, plan_rows, as_of=date(2024, 6, 30), period=2020)) == [old, other_old]
-    assert _ids(_report(engine, plan_rows, as_of=date(2023, 10, 28))) == [old, other_old]  # the eve of the election
+    in_2024 = report_of(engine, plan_rows, as_of=date(2024, 6, 30))
+    assert ids(in_2024) == [new]
+    assert ids(report_of(engine, plan_rows, as_of=date(2024, 6, 30), period=2020)) == [old, other_old]
+    assert ids(report_of(engine, plan_rows, as_of=date(2023, 10, 28))) == [old, other_old]  # the eve of the election
     # From election day, the elected government's cycle, whose plan this one opened on 1 January 2024.
-    assert _ids(_report(engine, plan_rows, as_of=date(2023, 10, 29))) == []
-    report = _report(engine, national_report, as_of=date(2024, 6, 30), period=2020)
+    assert ids(report_of(engine, plan_rows, as_of=date(2023, 10, 29))) == []
+    report = report_of(engine, national_report, as_of=date(2024, 6, 30), period=2020)
     assert (report["plans"], report["filters"]["period"]) == (2, 2020)
     assert sum(s["count"] for s in report["plans_by_state"]) == 2
     with pytest.raises(InvalidInput, match="Período 2025 inválido"):
