@@ -3,12 +3,11 @@ loaded through the access policy (so a route cannot forget the check: a foreign 
 
 None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
 reads the actor (a token's user, or a login session's, in one statement) and, on a plan's
-routes, the plan, on a connection it is given. A plain `def`
-route gets that read from `_access`, in its own read transaction and one trip to the thread pool;
-an `async def` route calls `Caller.access` inside the work it hands to the runtime's database
-threads, so reading the access and making the change take one hand-off
-(kpt_workflow/storage/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
-one to the thread pool, a trip that costs more than their work.
+routes, the plan, on a connection it is given. A route gets that read from `_access`, in its own
+read transaction on the app's database threads (api/database_work.py); the step route calls
+`Caller.access` inside its own work there instead, so reading the access and making the change
+take one hand-off. The other dependencies are `async def` because FastAPI sends a plain `def` one
+to AnyIO's thread pool, a trip that costs more than their work.
 """
 
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
+from api.database_work import on_database
 from api.runtime import Runtime
 from kpt_workflow.services.access import Actor, visible_plan
 from kpt_workflow.services import sessions
@@ -148,6 +148,7 @@ async def caller(request: Request,
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
+@on_database
 def _access(request: Request, presented: CallerDep) -> Access:
     return presented.read_access(request.path_params.get("plan_id"))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.database_work import on_database
 from api.deps import CurrentActor, RuntimeDep, VisiblePlan
 from api.idempotent import run_once
 from api.runtime import Runtime
@@ -25,6 +26,7 @@ LegalDate = Annotated[date | None, Query(description="Fecha legal del registro")
 
 
 @router.get("/plans/{plan_id}/strategy", summary="Parte estratégica vigente")
+@on_database
 def get_strategy(plan: VisiblePlan, rt: RuntimeDep) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return [asdict(program) for program in program_facts(uow.connection, plan.id)]
@@ -44,6 +46,7 @@ def _replace(plan: PlanRecord, body: BaseModel, rt: Runtime, actor: Actor, path:
 
 
 @router.put("/plans/{plan_id}/strategy", summary="Registrar (reemplazar) la parte estratégica")
+@on_database
 def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, actor: CurrentActor,
                  fecha: LegalDate = None, version: VersionQuery = None,
                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
@@ -52,6 +55,7 @@ def put_strategy(plan: VisiblePlan, body: StrategicPartInput, rt: RuntimeDep, ac
 
 
 @router.get("/plans/{plan_id}/investments", summary="Plan plurianual de inversiones vigente")
+@on_database
 def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
     with UnitOfWork(rt.engine) as uow:
         lines = investment_facts(uow.connection, plan.id)
@@ -60,6 +64,7 @@ def get_investments(plan: VisiblePlan, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.put("/plans/{plan_id}/investments", summary="Registrar (reemplazar) el plan plurianual de inversiones")
+@on_database
 def put_investments(plan: VisiblePlan, body: InvestmentPlanInput, rt: RuntimeDep, actor: CurrentActor,
                     fecha: LegalDate = None, version: VersionQuery = None,
                     key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:

@@ -130,8 +130,8 @@ def connections_kept(engine: Engine) -> Iterator[Callable[[], None]]:
     """Within the block, this thread's units of work on `engine` share one connection, taken from
     the pool by the first: a checkout and a checkin cost a unit on PostgreSQL about as much as one
     of its statements (kpt_workflow.storage.db_threads keeps one per thread while jobs keep coming). The
-    function yielded gives it back to the pool, where an idle connection is checked before its
-    next use (db.PING_AFTER_IDLE_S); the next unit takes one again. The end of the block gives it
+    function yielded gives it back to the pool, which checks it before its next use
+    (`pool_pre_ping`); the next unit takes one again. The end of the block gives it
     back too."""
     _kept.engine, _kept.connection = engine, None
 
