@@ -23,9 +23,10 @@ A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_
    counted and makes the run invalid. After the run, with the server stopped: the audit events
    added equal the 200 answers (warm-up included) and are all `transition_applied`, as are the
    idempotency records; the hash chain verifies (`audit.verify`) and replay rebuilds the tables.
-   The route is `async def`: FastAPI reads its parameters on the event loop and the route hands its
-   database work (the caller's access, the key, the step) to the app's database threads
-   (kpt_workflow/storage/db_threads.py; one thread on SQLite) in one hand-off.
+   FastAPI reads the route's parameters on the event loop and `api.database_work.on_database`
+   hands its database work (the caller's access, the key, the step) to the app's database threads
+   (kpt_workflow/storage/db_threads.py; one thread on SQLite, the server's one executor for
+   database work) in one hand-off.
 B. The baseline: bench/_bare_app.py, a bare FastAPI app whose one route validates the same JSON
    body and writes one ~600-byte row in its own transaction: on SQLite plain `sqlite3`, BEGIN
    IMMEDIATE; INSERT; COMMIT on a fresh file with the PRAGMAs of `kpt_workflow.storage.db` (WAL,

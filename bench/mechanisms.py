@@ -15,7 +15,7 @@ The configurations, on SQLite (always) and PostgreSQL (with `--url`):
 
 Each switch is a constructor argument or that one engine flag: the code that runs is the
 service's. The configurations take turns in `--rounds` rounds (`--seconds` per configuration split
-over them) on one database whose plans go on from round to round; each prints its steps/s, p50
+over them; each round begins with the next one) on one database whose plans go on from round to round; each prints its steps/s, p50
 and p99 over all rounds and the median of its rounds' rates against all-on's in the same round.
 A mechanism whose ratio stays near 100 % does not pay. The load average at the start and the end
 is printed: on a shared machine the figures are only as quiet as the neighbours.
@@ -112,8 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = configurations(engine, args.url)
         try:
             plan_ids, _ = prepare_plans(engine, BlobStore(Path(tmp) / "data"), args.plans)
-            for _ in range(args.rounds):
-                for run in runs:
+            for k in range(args.rounds):  # each round begins with the next configuration: none always goes first
+                for run in runs[k % len(runs):] + runs[:k % len(runs)]:
                     run.run(plan_ids, args.callers, args.seconds / args.rounds)
             with UnitOfWork(engine) as uow:
                 chain_ok = verify_chain(uow.connection).ok

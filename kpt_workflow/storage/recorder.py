@@ -131,7 +131,10 @@ class DriverRecorder:
     connection, so that a unit of work's commit sends them together with the COMMIT
     (`one_round_trip`): the lock is held for no round trip at all. Nothing can read around them:
     every statement on the connection sends them first, whether from here or through SQLAlchemy
-    (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops them.
+    (`_hook`, an engine hook), and so does a COMMIT; a ROLLBACK drops them. Measured on PostgreSQL:
+    428 guarded steps/s from 16 callers with it against 371 without (`send_at_once`), the median
+    round 85 % (`python bench/mechanisms.py --url postgresql+psycopg://… --seconds 30 --rounds 10`,
+    2 cores at load average 6.5-11, 2026-12-07).
     """
 
     def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
@@ -316,7 +319,8 @@ _HOOKED = "_kpt_recorder_hooks"  # an attribute of the engine: hooked once
 
 def _hook(engine: Engine) -> None:
     """Hook `engine` so that a recorder makes way (`DriverRecorder.make_way`) before any statement
-    SQLAlchemy runs on its connection and before its COMMIT, and discards on ROLLBACK."""
+    SQLAlchemy runs on its connection and before its COMMIT, and discards on ROLLBACK: what makes
+    holding back safe, measured with it (`DriverRecorder`)."""
     if getattr(engine, _HOOKED, False):
         return
     setattr(engine, _HOOKED, True)
