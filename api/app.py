@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        session_cookie="kpt_sesion", same_site="lax", https_only=runtime.settings.secure_cookies)
 
     @app.get(f"{API_PREFIX}/health", tags=["salud"], summary="El servicio responde")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return app

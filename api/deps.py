@@ -4,12 +4,12 @@ or changes it (kpt_workflow.services.views and the write use-cases): a foreign p
 
 None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
 reads the actor (a token's user, or a login session's, in one statement) and, when asked, a plan,
-on a connection it is given. A plain `def` route gets the actor from `_access`, in a read of its
-own and one trip to the thread pool, then makes its one service call; an `async def` route calls
-`Caller.access` inside the work it hands to the runtime's database threads, so reading the
-access and making the change take one transaction and one hand-off
-(kpt_workflow/storage/db_threads.py). The dependencies are `async def` because FastAPI sends a plain `def`
-one to the thread pool, a trip that costs more than their work.
+on a connection it is given. A route gets the actor from `_access`, in a read transaction of its
+own on the app's database threads (api/database_work.py), then makes its one service call there;
+the step route calls `Caller.access` inside its own work instead, so reading the access and
+making the change take one transaction and one hand-off (kpt_workflow/storage/db_threads.py). The
+other dependencies are `async def` because FastAPI sends a plain `def` one to AnyIO's thread pool,
+a trip that costs more than their work.
 """
 
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
+from api.database_work import on_database
 from api.runtime import Runtime
 from kpt_workflow.services.access import Actor, visible_plan
 from kpt_workflow.services import sessions
@@ -149,6 +150,7 @@ async def caller(request: Request,
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
+@on_database
 def _access(presented: CallerDep) -> Access:
     """Who acts, in a read of its own; what they may see of a plan, the use-case they call decides
     in its own transaction (kpt_workflow.services.views, the write use-cases)."""

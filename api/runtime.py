@@ -16,7 +16,7 @@ from kpt_workflow.storage.migrate import require_current_schema
 class Runtime:
     settings: Settings
     engine: Engine
-    db_threads: DatabaseThreads  # where async routes run their database work
+    db_threads: DatabaseThreads  # the one executor of the routes' database work (api/database_work.py)
     blobs: BlobStore
     limits: UploadLimits
 

@@ -9,7 +9,7 @@ A. `reports.national_report(conn, ReportFilters(as_of=...))` with no department 
 B. The baseline, timed the same way in the same kind of transaction: the SAME SQL statements the
    report executes, with the same parameters (captured as SQLAlchemy hands them to the driver
    during the warm-up call, so compiled once), run straight through the DB-API cursor and fetched
-   whole, with no Python assembly. A/B is the report's overhead over its own SQL (target <= 2x).
+   whole, with no Python assembly. A/B is the report's overhead over its own SQL (target <= 1.2x).
 C. For context only, the former floor: the two minimal aggregations a national report's headline
    rests on,
        SELECT state, count(*) FROM plan GROUP BY state
@@ -28,7 +28,7 @@ It prints the three medians, A/B against its target (and, for a machine shared w
 the ratio of the minimums), whether A meets the absolute target (< 300 ms warm), at the database's
 event count; then it times one full `audit.verify` with `--workers` processes (one per core by
 default, as `kpt audit verify` runs; after the runs above, so the cache is warm) and prints
-events/s (target >= 200,000/s), beside its own baseline: the bare read of the hashed columns where
+events/s (target >= 240,000/s), beside its own baseline: the bare read of the hashed columns where
 verify reads them, in one process, nothing hashed. On SQLite that is this process reading them in
 the walk's order through the driver's cursor (`chain_check.rows`); on PostgreSQL, where verify
 hashes each event in the database and reads back only the events it must look at, the database
@@ -70,9 +70,9 @@ from kpt_workflow.reports.filters import ReportFilters  # noqa: E402
 from kpt_workflow.reports.national import national_report  # noqa: E402
 from kpt_workflow.storage.unit_of_work import UnitOfWork  # noqa: E402
 
-TARGET_RATIO = 2.0
+TARGET_RATIO = 1.2  # issue 23 point 7
 TARGET_REPORT_MS = 300.0
-TARGET_VERIFY_PER_S = 200_000
+TARGET_VERIFY_PER_S = 240_000
 FLOOR_SQL = ("SELECT state, count(*) FROM plan GROUP BY state",
              "SELECT count(*) FROM audit_event WHERE event_type = 'transition_blocked'")
 
@@ -250,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line("A  national_report", report, ""))
         print(line(f"B  its {len(statements)} SQL statements, bare", sql, "  DB-API cursor, every row fetched"))
         print(line("C  former floor: 2 minimal queries", least, "  context only (scans the log since 0006)"))
-        print(f"at {events} events: A/B = {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x): {met(out['ratio_met'])} "
+        print(f"at {events} events: A/B = {ratio:.2f}x (target <= {TARGET_RATIO:g}x): {met(out['ratio_met'])} "
               f"[of minimums {ratio_of_minimums:.2f}x]; A < {TARGET_REPORT_MS:.0f} ms: {met(out['report_target_met'])}")
         print(f"audit.verify ({verify.processes} of {args.workers} processes): ok={verify.ok}, "
               f"{verify.events} events in {verify.seconds:.2f} s = "

@@ -7,6 +7,7 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from api.database_work import on_database
 from api.deps import CurrentActor, RuntimeDep, client_address
 from api.errors import ErrorBody
 from api.idempotent import run_once
@@ -32,19 +33,21 @@ DocType = Annotated[str, Form(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
 @router.get("/document-types", summary="Catálogo de tipos de documento y qué paso exige cada uno")
-def document_types(_: CurrentActor, kind: str = "municipio",
+async def document_types(_: CurrentActor, kind: str = "municipio",
                    flujo: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
     """`flujo`: whose steps say which document they require (the default workflow's unless named)."""
     return document_requirements("departamento" if kind == "departamento" else "municipio", chosen_workflow(flujo))
 
 
 @router.get("/plans/{plan_id}/documents", summary="Todas las versiones de los documentos del plan")
+@on_database
 def list_documents(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return views.documents(uow, actor, plan_id)
 
 
 @router.post("/plans/{plan_id}/documents", status_code=201, summary="Radicar una nueva versión (con archivo)")
+@on_database
 def file_document(plan_id: str, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
                   file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
                   fecha: Annotated[date | None, Form()] = None,
@@ -63,6 +66,7 @@ def file_document(plan_id: str, rt: RuntimeDep, actor: CurrentActor, doc_type: D
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,
              summary="Justificar la ausencia de un documento que la admite (formatos de empalme, acta de informe de gestión)")
+@on_database
 def justify(plan_id: str, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, actor: CurrentActor,
             key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _file_status(plan_id, doc_type, JUSTIFIED_ABSENCE, body.motivo, body.fecha,
@@ -71,6 +75,7 @@ def justify(plan_id: str, doc_type: str, body: AbsenceRequest, rt: RuntimeDep, a
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/withdrawal", status_code=201,
              summary="Retirar la versión vigente (queda registrada; nada se borra)")
+@on_database
 def withdraw(plan_id: str, doc_type: str, body: WithdrawalRequest, rt: RuntimeDep, actor: CurrentActor,
              key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     return _file_status(plan_id, doc_type, WITHDRAWN, body.motivo, body.fecha,
@@ -91,6 +96,7 @@ def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fec
                 200: {"content": {media: {} for media in (*MEDIA_TYPES.values(), "application/octet-stream")}},
                 409: {"model": ErrorBody, "description": "El archivo del almacén fue alterado (documento_alterado)"},
                 410: {"model": ErrorBody, "description": "El archivo falta en el almacén (documento_ausente)"}})
+@on_database
 def download(plan_id: str, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
              request: Request) -> StreamingResponse:
     """The bytes are checked against their SHA-256 and size before the first one is sent, and sent

@@ -2,13 +2,13 @@
 
 import re
 from datetime import date
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Caller, CallerDep, CurrentActor, RuntimeDep
+from api.database_work import on_database
+from api.deps import CallerDep, CurrentActor, RuntimeDep
 from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
 from api.uploads import content_hash, read_upload
@@ -16,7 +16,6 @@ from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.law.bounds import VERSIONS
 from kpt_workflow.base.errors import InvalidInput
-from kpt_workflow.services.read_ahead import read_step_ahead
 from kpt_workflow.storage import repository
 from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -47,6 +46,7 @@ def expected_version(if_match: str | None, body_version: int | None) -> int | No
 
 
 @router.post("/plans", status_code=201, summary="Crear el plan de la propia entidad")
+@on_database
 def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: IdempotencyKey = None) -> JSONResponse:
     return run_once(rt, actor, key, {"path": "/plans", **body.model_dump(mode="json")},
                     lambda uow: services.create_plan(uow, entity_code=body.entity_code, period=body.period,
@@ -54,6 +54,7 @@ def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: Idem
 
 
 @router.get("/plans", summary="Planes que el usuario puede ver")
+@on_database
 def list_plans(rt: RuntimeDep, actor: CurrentActor,
                department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                state: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
@@ -63,6 +64,7 @@ def list_plans(rt: RuntimeDep, actor: CurrentActor,
 
 
 @router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
+@on_database
 def get_plan(plan_id: str, rt: RuntimeDep, actor: CurrentActor, hoy: date | None = None,
              as_of: date | None = None) -> JSONResponse:
     """`hoy`: the day deadlines are counted to; `as_of`: the plan as it was that day, from its events."""
@@ -72,28 +74,20 @@ def get_plan(plan_id: str, rt: RuntimeDep, actor: CurrentActor, hoy: date | None
 
 
 @router.get("/plans/{plan_id}/history", summary="Historia del plan (también los intentos rechazados)")
+@on_database
 def history(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return views.history(uow, actor, plan_id)
 
 
 @router.post("/plans/{plan_id}/transitions", summary="Intentar un paso del ciclo de vida")
-async def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: IdempotencyKey = None,
-               if_match: IfMatch = None) -> Response:
-    """The busiest write: `async def`, so that the caller's access and the step go to the runtime's
-    database threads in one hand-off (kpt_workflow/storage/db_threads.py), not in two trips to the thread
-    pool; on SQLite the steps waiting there are committed together, each answered after."""
-    return await presented.runtime.db_threads.run(partial(_fire, presented, plan_id, body, key, if_match))
-
-
-def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | None,
-          if_match: str | None) -> Response:
-    """On a database thread: the caller's access, read in the step's own write transaction, then the
-    step; on PostgreSQL what both read comes in one statement first (kpt_workflow/services/read_ahead.py)."""
+@on_database
+def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: IdempotencyKey = None,
+         if_match: IfMatch = None) -> Response:
+    """The busiest write: the caller's access (its dependency only reads what the request presents),
+    read in the step's own write transaction, then the step, all in one hand-off to the database
+    threads; on SQLite the steps waiting there are committed together, each answered after."""
     with UnitOfWork(presented.runtime.engine, write=True) as uow:
-        if presented.token is not None:
-            read_step_ahead(uow.connection, presented.token, plan_id, key,
-                            body.fecha or calendar.today_in_colombia())
         access = presented.access(uow.connection, plan_id, for_update=True)
         plan, actor = access.plan, access.actor
         assert plan is not None  # the path names it
@@ -105,6 +99,7 @@ def _fire(presented: Caller, plan_id: str, body: TransitionRequest, key: str | N
 
 
 @router.post("/plans/{plan_id}/council-decision", summary="Decisión del concejo o la asamblea")
+@on_database
 def council_decision(plan_id: str, rt: RuntimeDep, actor: CurrentActor,
                      decision: Annotated[str, Form(max_length=64, description=(
                          "Una de las decisiones que declara el flujo del plan (`decision:`); en el PDT, "

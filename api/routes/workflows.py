@@ -11,5 +11,5 @@ router = APIRouter(tags=["flujos"])
 
 
 @router.get("/workflows", summary="Flujos declarados: nombre, versión y estados (el predeterminado primero)")
-def workflows(_: CurrentActor) -> list[dict[str, Any]]:
+async def workflows(_: CurrentActor) -> list[dict[str, Any]]:
     return list_workflows()

@@ -67,7 +67,6 @@ _USER = User.__table__
 _TOKENS = ApiToken.__table__
 _SESSIONS = LoginSession.__table__
 # Every request reads it: straight to the driver, as the step's statements (kpt_workflow.storage.recorder).
-# kpt_workflow.services.read_ahead reads it inside its one statement on PostgreSQL: a change here is one there.
 ACTOR_BY_TOKEN_SQL = ('SELECT "user".username, "user".role, "user".entity_code FROM "user" '
                       'JOIN api_token ON api_token.username = "user".username '
                       'WHERE "user".active AND api_token.token_hash = {p}')

@@ -9,15 +9,13 @@ leave an empty database behind; `create_sqlite_file` is for `kpt init` and `kpt 
 
 import sqlite3
 import threading
-import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import ConnectionPoolEntry
 
 WRITE_OPTION = "kpt_write"
 
@@ -164,9 +162,10 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, *, bulk_load: bool = Fa
         setattr(engine, _WRITER, writer)
         event.listen(engine, "engine_disposed", lambda _engine: writer.close())
         return engine
-    engine = create_engine(url, connect_args=_commits_without_waiting(url) if bulk_load else {})
-    _ping_after_idle(engine)
-    return engine
+    # pool_pre_ping: a connection the server closed while it sat in the pool is replaced. The
+    # database threads keep theirs while jobs keep coming (unit_of_work.connections_kept), so the
+    # ping's round trip comes only after a pause.
+    return create_engine(url, connect_args=_commits_without_waiting(url) if bulk_load else {}, pool_pre_ping=True)
 
 
 def _commits_without_waiting(url: str) -> dict[str, str]:
@@ -174,34 +173,6 @@ def _commits_without_waiting(url: str) -> dict[str, str]:
     `connect_args` would otherwise replace: a schema chosen there must stay chosen)."""
     given = make_url(url).query.get("options", ())
     return {"options": " ".join((*((given,) if isinstance(given, str) else given), "-c synchronous_commit=off"))}
-
-
-PING_AFTER_IDLE_S = 1.0
-_RETURNED_AT = "kpt_returned_at"
-
-
-def _ping_after_idle(engine: Engine) -> None:
-    """`pool_pre_ping`, but only for a connection that sat in the pool for PING_AFTER_IDLE_S or
-    more: under load a connection comes back within milliseconds, and a round trip to check it on
-    every checkout cost as much as a step's read (HikariCP skips its check within 500 ms alike). A
-    dead one is replaced, as SQLAlchemy documents for `checkout`: raise DisconnectionError."""
-
-    @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED_AT)
-        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_S:
-            return
-        dialect = engine.dialect
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, dbapi_connection, None):
-                raise exc.DisconnectionError("la conexión con PostgreSQL se había cerrado") from error
-            raise
 
 
 def _open_existing_only(engine: Engine) -> None:

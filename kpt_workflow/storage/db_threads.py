@@ -1,9 +1,9 @@
-"""Where async callers (the app's `async def` routes) run their database work: threads of their
-own, one on SQLite, where many writes share one commit.
+"""Where the server runs all its database work (api/database_work.py hands every route's there):
+threads of their own, one on SQLite, where many writes share one commit.
 
-A plain `def` route runs in AnyIO's pool of up to 40 threads, and its plain `def` dependency takes
-a second trip there; under many clients those threads contend for the GIL and for SQLite's one
-write lock, and the switching costs more than the work. SQLite lets one writer in at a time
+AnyIO's pool, where FastAPI runs a plain `def` route, has up to 40 threads; under many clients
+they contend for the GIL and for SQLite's one write lock, and the switching costs more than the
+work. SQLite lets one writer in at a time
 anyway, so there one thread takes all the work, in arrival order, and runs the jobs waiting at
 once as one commit group (kpt_workflow.storage.commit_group): one COMMIT, one fsync, for all of them,
 and then answers them all. PostgreSQL takes several writers at once, each job in its own

@@ -1,13 +1,12 @@
 """The threads async routes hand their database work to (kpt_workflow/storage/db_threads.py), and the step route
 that uses them: on SQLite one thread, in arrival order; the access read and the change in one
-hand-off and one transaction (on PostgreSQL, what the step decides on read in one statement);
+hand-off and one transaction;
 errors reach the request as they were raised."""
 
 import asyncio
 import threading
 from collections.abc import Callable
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 
@@ -109,27 +108,3 @@ def test_a_step_with_bad_credentials_is_unauthorized_and_writes_nothing(client, 
                            json={"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
     assert client.get(f"{API}/plans/{plan_in_council}/history", headers=as_user("dnp")).json() == before
-
-
-def test_on_postgresql_a_step_reads_all_it_decides_on_in_one_statement(
-        engine: Engine, client, as_user, plan_in_council, monkeypatch):  # type: ignore[no-untyped-def]
-    """The token's user, the plan (locked), the key's stored answer and the documents come in one
-    statement (kpt_workflow/services/read_ahead.py); the step's writes follow."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("one round trip saved per read on PostgreSQL; SQLite has none to save")
-
-    sent: list[str] = []
-    execute = psycopg.Cursor.execute
-
-    def counted(cursor, query, *args, **kwargs):  # type: ignore[no-untyped-def]
-        sent.append(str(query).lstrip().split(None, 1)[0].upper())
-        return execute(cursor, query, *args, **kwargs)
-
-    assert client.get(f"{API}/plans/{plan_in_council}", headers=as_user("corporacion")).status_code == 200
-    monkeypatch.setattr(psycopg.Cursor, "execute", counted)  # the app's engine has connected by now
-    response = client.post(f"{API}/plans/{plan_in_council}/transitions",
-                           headers={**as_user("corporacion"), "Idempotency-Key": "una-clave"},
-                           json={"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
-    assert response.status_code == 200, response.text
-    reads = sent[:next(i for i, verb in enumerate(sent) if verb in ("UPDATE", "INSERT", "WITH"))]
-    assert reads == ["SELECT"], sent

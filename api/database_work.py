@@ -1,0 +1,44 @@
+"""The one executor for the server's database work: the app's DatabaseThreads
+(kpt_workflow/storage/db_threads.py; on SQLite one thread, whose jobs waiting together commit as
+one group). A plain `def` route or dependency would run in AnyIO's thread pool instead, a second
+executor whose threads contend with the database thread for SQLite's one write lock and the GIL.
+
+`on_database` turns a plain function into the `async def` FastAPI awaits: it hands the call,
+whole, to the runtime's database threads. A route states its database work as plain `def` code
+and puts `@on_database` on it; nothing else changes. The pages' login hashes its password with
+argon2, CPU work of tens of milliseconds that would hold every other request's database work
+behind it on SQLite's one thread: it stays in AnyIO's pool (api/pages/auth.py).
+"""
+
+import inspect
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, ParamSpec, TypeVar
+
+from fastapi import Request
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_REQUEST = "database_work_request"  # the parameter added where the function takes no Request of its own
+
+
+def on_database(work: Callable[P, T]) -> Callable[..., Awaitable[T]]:
+    """`work`, run on the app's database threads when FastAPI calls it. Its signature is the one
+    FastAPI reads (plus the request, to find the app's threads), so its parameters, dependencies
+    and OpenAPI description are `work`'s own; no `__wrapped__`, which FastAPI would follow to
+    `work` and call in its thread pool."""
+    signature = inspect.signature(work)
+    own = next((name for name, parameter in signature.parameters.items() if parameter.annotation is Request), None)
+    name = own or _REQUEST
+
+    async def on_threads(**arguments: Any) -> T:
+        request: Request = arguments[name] if own is not None else arguments.pop(name)
+        return await request.app.state.runtime.db_threads.run(partial(work, **arguments))
+
+    parameters = list(signature.parameters.values())
+    if own is None:
+        parameters.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
+    on_threads.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(on_threads, attribute, getattr(work, attribute))
+    return on_threads

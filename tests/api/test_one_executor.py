@@ -1,0 +1,60 @@
+"""One executor for the server's database work (api/database_work.py): no API route or dependency
+runs in AnyIO's thread pool, and every unit of work a request opens runs on the app's database
+threads (kpt_workflow/storage/db_threads.py)."""
+
+import importlib
+import inspect
+import pkgutil
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi.routing import APIRoute
+
+import api.routes
+
+from api.app import API_PREFIX
+from kpt_workflow.storage.unit_of_work import UnitOfWork
+
+
+def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
+    yield dependant.call
+    for sub in dependant.dependencies:
+        yield from _calls(sub)
+
+
+def _awaited(call: Callable[..., Any]) -> bool:
+    """Whether FastAPI awaits `call` on the event loop rather than sending it to its thread pool."""
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(getattr(type(call), "__call__", None))
+
+
+def test_no_api_route_or_dependency_runs_in_the_thread_pool():
+    modules = [importlib.import_module(f"api.routes.{m.name}") for m in pkgutil.iter_modules(api.routes.__path__)]
+    routes = [route for module in modules for route in module.router.routes if isinstance(route, APIRoute)]
+    assert len(routes) > 20
+    sync = [(route.path, getattr(call, "__name__", call)) for route in routes for call in _calls(route.dependant)
+            if not _awaited(call)]
+    assert sync == []
+
+
+def test_every_unit_of_work_of_a_request_runs_on_the_database_threads(
+        client, as_user, plan_in_council, monkeypatch):  # type: ignore[no-untyped-def]
+    threads: list[str] = []
+    opened = UnitOfWork.__init__
+
+    def recorded(self: UnitOfWork, *args: Any, **kwargs: Any) -> None:
+        threads.append(threading.current_thread().name)
+        opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(UnitOfWork, "__init__", recorded)
+    plan = f"{API_PREFIX}/plans/{plan_in_council}"
+    for path in (f"{API_PREFIX}/plans", plan, f"{plan}/history", f"{plan}/documents", f"{plan}/strategy",
+                 f"{plan}/investments", f"{API_PREFIX}/entities/05001"):
+        assert client.get(path, headers=as_user("corporacion")).status_code == 200, path
+    assert client.get(f"{API_PREFIX}/reports/bottlenecks", headers=as_user("dnp")).status_code == 200
+    step = client.post(f"{plan}/transitions", headers=as_user("corporacion"),
+                       json={"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
+    assert step.status_code == 200, step.text
+
+    assert len(threads) >= 9  # one at least for each request
+    assert {name.rsplit("-", 1)[0] for name in threads} == {"kpt-db"}, threads
