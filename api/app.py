@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()  # what start-up built lives as long as the app: no full collection walks it again
         yield
-        runtime.db_threads.shutdown()
+        runtime.stop_threads()
         runtime.engine.dispose()
 
     limits = describe_limits(runtime.settings.max_document_bytes, runtime.settings.max_json_bytes)

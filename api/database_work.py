@@ -1,11 +1,14 @@
 """The one executor for the server's database work: the app's DatabaseThreads
-(kpt_workflow/storage/db_threads.py; on SQLite one thread, whose jobs waiting together commit as
-one group). A plain `def` route or dependency would run in AnyIO's thread pool instead, a second
-executor whose threads contend with the database thread for SQLite's one write lock and the GIL.
+(kpt_workflow/storage/db_threads.py; on SQLite one thread for the writes, whose jobs waiting
+together commit as one group, and a lane of reader threads beside it). A plain `def` route or
+dependency would run in AnyIO's thread pool instead, a second executor whose threads contend
+with the database thread for SQLite's one write lock and the GIL.
 
 `on_database` turns a plain function into the `async def` FastAPI awaits: it hands the call,
-whole, to the runtime's database threads. A route states its database work as plain `def` code
-and puts `@on_database` on it; nothing else changes. The pages' login hashes its password with
+whole, to the runtime's database threads; `reads_database` to their reading lane (a route that
+only reads: on SQLite a long report or verification then never holds up the steps, nor they it).
+A route states its database work as plain `def` code and puts one of them on it; nothing else
+changes. The pages' login hashes its password with
 argon2, CPU work of tens of milliseconds that would hold every other request's database work
 behind it on SQLite's one thread: it stays in AnyIO's pool (api/pages/auth.py).
 """
@@ -23,7 +26,17 @@ _REQUEST = "database_work_request"  # the parameter added where the function tak
 
 
 def on_database(work: Callable[P, T]) -> Callable[..., Awaitable[T]]:
-    """`work`, run on the app's database threads when FastAPI calls it. Its signature is the one
+    """`work`, which may write, run on the app's database threads when FastAPI calls it."""
+    return _handed(work, "db_threads")
+
+
+def reads_database(work: Callable[P, T]) -> Callable[..., Awaitable[T]]:
+    """`work`, which only reads, run on the database threads' reading lane."""
+    return _handed(work, "read_threads")
+
+
+def _handed(work: Callable[P, T], lane: str) -> Callable[..., Awaitable[T]]:
+    """`work` as a coroutine that runs it on the runtime's `lane`. Its signature is the one
     FastAPI reads (plus the request, to find the app's threads), so its parameters, dependencies
     and OpenAPI description are `work`'s own; no `__wrapped__`, which FastAPI would follow to
     `work` and call in its thread pool."""
@@ -33,7 +46,7 @@ def on_database(work: Callable[P, T]) -> Callable[..., Awaitable[T]]:
 
     async def on_threads(**arguments: Any) -> T:
         request: Request = arguments[name] if own is not None else arguments.pop(name)
-        return await request.app.state.runtime.db_threads.run(partial(work, **arguments))
+        return await getattr(request.app.state.runtime, lane).run(partial(work, **arguments))
 
     parameters = list(signature.parameters.values())
     if own is None:

@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
-from api.database_work import on_database
+from api.database_work import reads_database
 from api.runtime import Runtime
 from kpt_workflow.services.access import Actor, visible_plan
 from kpt_workflow.services import sessions
@@ -150,7 +150,7 @@ async def caller(request: Request,
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-@on_database
+@reads_database
 def _access(presented: CallerDep) -> Access:
     """Who acts, in a read of its own; what they may see of a plan, the use-case they call decides
     in its own transaction (kpt_workflow.services.views, the write use-cases)."""

@@ -16,12 +16,19 @@ from kpt_workflow.storage.migrate import require_current_schema
 class Runtime:
     settings: Settings
     engine: Engine
-    db_threads: DatabaseThreads  # the one executor of the routes' database work (api/database_work.py)
+    db_threads: DatabaseThreads  # the one executor of the routes' database work (api/database_work.py) …
+    read_threads: DatabaseThreads  # … and its lane for reads (on PostgreSQL, the same threads)
     blobs: BlobStore
     limits: UploadLimits
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
         engine = require_current_schema(make_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
-        return cls(settings, engine, DatabaseThreads.for_engine(engine), BlobStore(settings.data_dir),
+        threads = DatabaseThreads.for_engine(engine)
+        return cls(settings, engine, threads, threads.readers(), BlobStore(settings.data_dir),
                    UploadLimits(max_bytes=settings.max_document_bytes))
+
+    def stop_threads(self) -> None:
+        """Let both lanes finish the work queued, then end their threads."""
+        for threads in {id(lane): lane for lane in (self.db_threads, self.read_threads)}.values():
+            threads.shutdown()

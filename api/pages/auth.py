@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.database_work import on_database
 from api.deps import SESSION_ID, GuardsDep, RuntimeDep, client_address, session_of
 from api.pages.web import CsrfChecked, flash, render
 from kpt_workflow.services import sessions
@@ -47,6 +48,7 @@ def login(request: Request, rt: RuntimeDep, guards: GuardsDep, username: Annotat
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
+@on_database
 def logout(request: Request, rt: RuntimeDep) -> RedirectResponse:
     """Ends the session on the server too: a copy of the cookie opens nothing afterwards."""
     session = session_of(request)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.database_work import reads_database
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, pages_of, render
@@ -32,6 +33,7 @@ def _shown(rt: RuntimeDep, actor: PageActor, department: str | None, category: s
 
 
 @router.get("/tablero", response_class=HTMLResponse)
+@reads_database
 def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: Department = None,
               categoria: Category = None, hoy: date | None = None, flujo: Workflow = None, periodo: Period = None,
               pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
@@ -55,6 +57,7 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
 
 
 @router.get("/tablero.csv")
+@reads_database
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                   hoy: date | None = None, flujo: Workflow = None, periodo: Period = None) -> Response:
     report = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)["report"]
@@ -63,6 +66,7 @@ def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = N
 
 
 @router.get("/tablero.xlsx")
+@reads_database
 def dashboard_xlsx(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                    hoy: date | None = None, flujo: Workflow = None, periodo: Period = None) -> Response:
     report = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)["report"]

@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(actor: PageActor) -> RedirectResponse:
+async def home(actor: PageActor) -> RedirectResponse:
     """Each user lands where their question is answered: an office or a council on its entity's
     plan of the default workflow (its PDT) for the current period."""
     if follows_own_plan(actor):

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.database_work import on_database, reads_database
 from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, pages_of, render
@@ -39,6 +40,7 @@ def _refusal(request: Request, error: KptError) -> None:
 
 
 @router.get("/planes", response_class=HTMLResponse)
+@reads_database
 def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", departamento: str = "",
           pagina: Annotated[int, Query(ge=1, le=1000)] = 1) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
@@ -50,6 +52,7 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
 
 
 @router.get("/planes/{plan_id}", response_class=HTMLResponse)
+@reads_database
 def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None,
               as_of: date | None = None) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
@@ -58,6 +61,7 @@ def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, 
 
 
 @router.post("/planes/{plan_id}/pasos", dependencies=[CsrfChecked])
+@on_database
 def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             trigger: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
             version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
@@ -72,6 +76,7 @@ def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
 
 
 @router.post("/planes/{plan_id}/documentos", dependencies=[CsrfChecked])
+@on_database
 def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
            doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
            file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)],
@@ -91,6 +96,7 @@ def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
 
 
 @router.post("/planes/{plan_id}/ausencias", dependencies=[CsrfChecked])
+@on_database
 def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
             motivo: Annotated[str, Form(max_length=2000)], version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
@@ -114,6 +120,7 @@ def _text(upload: UploadFile, rt: RuntimeDep) -> str:
 
 
 @router.post("/planes/{plan_id}/estrategia", dependencies=[CsrfChecked])
+@on_database
 def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, kind: Annotated[str, Form(
         pattern="^(parte_estrategica|plan_plurianual)$")], fecha: Annotated[date, Form()],
                     file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)]) -> RedirectResponse:
@@ -135,6 +142,7 @@ def strategy_upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageA
 
 
 @router.get("/planes/{plan_id}/informe", response_class=HTMLResponse)
+@reads_database
 def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
         data = views.council_report(uow, actor, plan_id, hoy or calendar.today_in_colombia())
@@ -142,6 +150,7 @@ def report(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy
 
 
 @router.get("/planes/{plan_id}/informe.pdf")
+@reads_database
 def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None = None) -> Response:
     with UnitOfWork(rt.engine) as uow:
         data = views.council_report(uow, actor, plan_id, hoy or calendar.today_in_colombia())
@@ -150,6 +159,7 @@ def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None 
 
 
 @router.post("/planes/{plan_id}/decision", dependencies=[CsrfChecked])
+@on_database
 def decision(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
              decision: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
              version: Annotated[int, Form(ge=1, le=VERSIONS.high)], numero: Annotated[str, Form(max_length=64)] = "",

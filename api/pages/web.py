@@ -11,6 +11,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.database_work import reads_database
 from api.deps import SESSION_ID, Caller, RuntimeDep, session_of
 from kpt_workflow.services.access import Actor, navigation, role_names, signed_in_as
 from kpt_workflow.base.errors import Forbidden, KptError, Unauthorized
@@ -61,6 +62,7 @@ def check_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="cs
 CsrfChecked = Depends(check_csrf)
 
 
+@reads_database
 def page_actor(request: Request, rt: RuntimeDep) -> Actor:
     """The user of the request's live login session; otherwise the login form (a session that
     ended, expired or whose user was deactivated is forgotten by the cookie too)."""

@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from api.database_work import on_database
+from api.database_work import on_database, reads_database
 from api.deps import CurrentActor, GuardsDep, RuntimeDep, client_address
 from api.schemas import UserCreate
 from kpt_workflow.services.verification import verify_on_request
@@ -16,7 +16,7 @@ router = APIRouter(tags=["auditoría y usuarios"])
 
 @router.get("/audit/verify", summary="Verificación de la cadena de auditoría (DNP y administración)",
             responses={429: {"description": "Demasiadas verificaciones seguidas (ver Retry-After)"}})
-@on_database
+@reads_database
 def verify(rt: RuntimeDep, actor: CurrentActor, guards: GuardsDep, completa: bool = False) -> Any:
     """From where the chain was last found intact, unless `completa` (then from the genesis).
     Rate limited: a whole walk per minute per process, a few incremental ones per user."""

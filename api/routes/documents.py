@@ -7,7 +7,7 @@ from typing import Annotated, Any, BinaryIO
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.database_work import on_database
+from api.database_work import on_database, reads_database
 from api.deps import CurrentActor, RuntimeDep, client_address
 from api.errors import ErrorBody
 from api.idempotent import run_once
@@ -40,7 +40,7 @@ async def document_types(_: CurrentActor, kind: str = "municipio",
 
 
 @router.get("/plans/{plan_id}/documents", summary="Todas las versiones de los documentos del plan")
-@on_database
+@reads_database
 def list_documents(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return views.documents(uow, actor, plan_id)
@@ -96,7 +96,7 @@ def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fec
                 200: {"content": {media: {} for media in (*MEDIA_TYPES.values(), "application/octet-stream")}},
                 409: {"model": ErrorBody, "description": "El archivo del almacén fue alterado (documento_alterado)"},
                 410: {"model": ErrorBody, "description": "El archivo falta en el almacén (documento_ausente)"}})
-@on_database
+@reads_database
 def download(plan_id: str, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
              request: Request) -> StreamingResponse:
     """The bytes are checked against their SHA-256 and size before the first one is sent, and sent

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import select
 
-from api.database_work import on_database
+from api.database_work import reads_database
 from api.deps import CurrentActor, RuntimeDep
 from kpt_workflow.base.errors import NotFound
 from kpt_workflow.storage.tables import Entity, Indicator
@@ -15,7 +15,7 @@ router = APIRouter(tags=["entidades"])
 
 
 @router.get("/entities", summary="Entidades territoriales (DIVIPOLA)")
-@on_database
+@reads_database
 def list_entities(rt: RuntimeDep, _: CurrentActor,
                   department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                   kind: Annotated[str | None, Query(max_length=32)] = None) -> list[Entity]:
@@ -29,7 +29,7 @@ def list_entities(rt: RuntimeDep, _: CurrentActor,
 
 
 @router.get("/entities/{code}", summary="Una entidad territorial")
-@on_database
+@reads_database
 def get_entity(code: str, rt: RuntimeDep, _: CurrentActor) -> Entity:
     with UnitOfWork(rt.engine) as uow:
         entity = uow.session.get(Entity, code)
@@ -39,7 +39,7 @@ def get_entity(code: str, rt: RuntimeDep, _: CurrentActor) -> Entity:
 
 
 @router.get("/indicators", summary="Catálogo de indicadores (batería)")
-@on_database
+@reads_database
 def list_indicators(rt: RuntimeDep, _: CurrentActor,
                     sector: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None) -> list[Indicator]:
     query = select(Indicator).order_by(Indicator.code)

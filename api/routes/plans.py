@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from api.database_work import on_database
+from api.database_work import on_database, reads_database
 from api.deps import CallerDep, CurrentActor, RuntimeDep
 from api.idempotent import once, run_once
 from api.schemas import PlanCreate, TransitionRequest
@@ -54,7 +54,7 @@ def create_plan(body: PlanCreate, rt: RuntimeDep, actor: CurrentActor, key: Idem
 
 
 @router.get("/plans", summary="Planes que el usuario puede ver")
-@on_database
+@reads_database
 def list_plans(rt: RuntimeDep, actor: CurrentActor,
                department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                state: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
@@ -64,7 +64,7 @@ def list_plans(rt: RuntimeDep, actor: CurrentActor,
 
 
 @router.get("/plans/{plan_id}", summary="Estado del plan: pasos posibles con su lista de requisitos, y plazos")
-@on_database
+@reads_database
 def get_plan(plan_id: str, rt: RuntimeDep, actor: CurrentActor, hoy: date | None = None,
              as_of: date | None = None) -> JSONResponse:
     """`hoy`: the day deadlines are counted to; `as_of`: the plan as it was that day, from its events."""
@@ -74,7 +74,7 @@ def get_plan(plan_id: str, rt: RuntimeDep, actor: CurrentActor, hoy: date | None
 
 
 @router.get("/plans/{plan_id}/history", summary="Historia del plan (también los intentos rechazados)")
-@on_database
+@reads_database
 def history(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return views.history(uow, actor, plan_id)

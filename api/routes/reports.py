@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.database_work import on_database
+from api.database_work import reads_database
 from api.deps import CurrentActor, RuntimeDep
 from kpt_workflow.law.bounds import PERIODS
 from kpt_workflow.services.access import report_filters
@@ -17,7 +17,7 @@ router = APIRouter(tags=["tablero"])
 
 
 @router.get("/reports/bottlenecks", summary="Cuellos de botella: planes por estado, tiempos, plazos y bloqueos")
-@on_database
+@reads_database
 def bottlenecks(rt: RuntimeDep, actor: CurrentActor,
                 department: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
                 category: Annotated[str | None, Query(max_length=8)] = None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.database_work import on_database
+from api.database_work import on_database, reads_database
 from api.deps import CurrentActor, RuntimeDep
 from api.idempotent import run_once
 from api.runtime import Runtime
@@ -24,7 +24,7 @@ LegalDate = Annotated[date | None, Query(description="Fecha legal del registro")
 
 
 @router.get("/plans/{plan_id}/strategy", summary="Parte estratégica vigente")
-@on_database
+@reads_database
 def get_strategy(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[dict[str, Any]]:
     with UnitOfWork(rt.engine) as uow:
         return views.strategy(uow, actor, plan_id)
@@ -53,7 +53,7 @@ def put_strategy(plan_id: str, body: StrategicPartInput, rt: RuntimeDep, actor: 
 
 
 @router.get("/plans/{plan_id}/investments", summary="Plan plurianual de inversiones vigente")
-@on_database
+@reads_database
 def get_investments(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
     with UnitOfWork(rt.engine) as uow:
         return views.investments(uow, actor, plan_id)

@@ -35,6 +35,7 @@ from kpt_workflow.storage.unit_of_work import connections_kept
 
 T = TypeVar("T")
 POSTGRES_THREADS = 4  # within the engine's pool (QueuePool: 5 connections kept)
+SQLITE_READERS = 2  # reads beside SQLite's one writer: WAL lets them run while it writes
 GROUP_LIMIT = 64  # jobs in one commit at most: the first job's answer waits for the group's last
 _Job = tuple[Callable[[], Any], "asyncio.Future[Any]", asyncio.AbstractEventLoop]
 _Outcome = tuple[Any, bool]  # the job's result or error, and whether it failed
@@ -63,6 +64,12 @@ class DatabaseThreads:
     def for_engine(cls, engine: Engine) -> "DatabaseThreads":
         writer = sqlite_writer(engine)
         return cls(1, writer=writer) if writer is not None else cls(POSTGRES_THREADS, keeps=engine)
+
+    def readers(self) -> "DatabaseThreads":
+        """Where reads go: on SQLite, threads of their own, so a long read (a national report, a
+        verification) never holds the writer's queue, nor a step its readers; on PostgreSQL,
+        these same threads, which take reads and writes alike."""
+        return DatabaseThreads(SQLITE_READERS, name=f"{self.name}-read") if self.writer is not None else self
 
     async def run(self, work: Callable[[], T]) -> T:
         """`work()` on one of the threads; the request awaiting it resumes with its result or its

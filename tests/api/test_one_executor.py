@@ -2,6 +2,7 @@
 runs in AnyIO's thread pool, and every unit of work a request opens runs on the app's database
 threads (kpt_workflow/storage/db_threads.py)."""
 
+import asyncio
 import importlib
 import inspect
 import pkgutil
@@ -9,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 
 import api.routes
@@ -38,12 +40,13 @@ def test_no_api_route_or_dependency_runs_in_the_thread_pool():
 
 
 def test_every_unit_of_work_of_a_request_runs_on_the_database_threads(
-        client, as_user, plan_in_council, monkeypatch):  # type: ignore[no-untyped-def]
-    threads: list[str] = []
+        client, as_user, plan_in_council, monkeypatch, engine):  # type: ignore[no-untyped-def]
+    """Reads on the reading lane, writes on the writer's; on PostgreSQL the two are one."""
+    threads: list[tuple[str, bool]] = []
     opened = UnitOfWork.__init__
 
     def recorded(self: UnitOfWork, *args: Any, **kwargs: Any) -> None:
-        threads.append(threading.current_thread().name)
+        threads.append((threading.current_thread().name, bool(kwargs.get("write"))))
         opened(self, *args, **kwargs)
 
     monkeypatch.setattr(UnitOfWork, "__init__", recorded)
@@ -57,4 +60,39 @@ def test_every_unit_of_work_of_a_request_runs_on_the_database_threads(
     assert step.status_code == 200, step.text
 
     assert len(threads) >= 9  # one at least for each request
-    assert {name.rsplit("-", 1)[0] for name in threads} == {"kpt-db"}, threads
+    lanes = {write: {name.rsplit("-", 1)[0] for name, wrote in threads if wrote == write} for write in (False, True)}
+    if engine.dialect.name == "sqlite":
+        assert lanes == {False: {"kpt-db-read"}, True: {"kpt-db"}}, threads
+    else:
+        assert lanes == {False: {"kpt-db"}, True: {"kpt-db"}}, threads
+
+
+def test_a_read_is_answered_while_the_writer_is_busy(app, client, as_user, plan_in_council, engine):  # type: ignore[no-untyped-def]
+    """On SQLite a long write job (a step, a filing) holds the writer's one thread; a report, a
+    status or a verification read meanwhile goes on its own lane and is answered."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's threads take reads and writes alike")
+    runtime = app.state.runtime
+    holding, release, answered = threading.Event(), threading.Event(), threading.Event()
+    statuses: list[int] = []
+
+    def busy_writer() -> None:
+        holding.set()
+        release.wait(60)
+
+    def read() -> None:
+        statuses.append(client.get(f"{API_PREFIX}/plans/{plan_in_council}", headers=as_user("corporacion")).status_code)
+        answered.set()
+
+    blocker = threading.Thread(target=lambda: asyncio.run(runtime.db_threads.run(busy_writer)))
+    blocker.start()
+    reader = threading.Thread(target=read)
+    try:
+        assert holding.wait(30)
+        reader.start()
+        assert answered.wait(30), "the read waited behind the writer's job"
+        assert statuses == [200]
+    finally:
+        release.set()
+        blocker.join(60)
+        reader.join(60)
