@@ -167,7 +167,9 @@ def _line_status(line: dict[str, Any]) -> dict[str, str]:
         return {"shown_status": "✓ radicado", "tone": "ok"}
     if line["absence_justified"]:
         return {"shown_status": "ausencia justificada", "tone": "warn"}
-    return {"shown_status": "no exigido en este plan" if line["waived"] else "✗ falta", "tone": "bad"}
+    if line["waived"]:
+        return {"shown_status": "no exigido en este plan", "tone": "muted"}
+    return {"shown_status": "✗ falta", "tone": "bad"}
 
 
 def lifecycle(flow: Workflow) -> list[dict[str, Any]]:
