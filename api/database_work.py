@@ -20,9 +20,22 @@ from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
 
+from kpt_workflow.storage.db_threads import DatabaseThreads
+
 P = ParamSpec("P")
 T = TypeVar("T")
 _REQUEST = "database_work_request"  # the parameter added where the function takes no Request of its own
+
+
+async def writing(request: Request, work: Callable[[], T]) -> T:
+    """`work` on the writer's lane, from an `async def` route that first prepared its input
+    elsewhere (an upload read and judged in AnyIO's pool: CPU work no other request should wait on)."""
+    return await _run(request, "db_threads", work)
+
+
+async def _run(request: Request, lane: str, work: Callable[[], T]) -> T:
+    threads: DatabaseThreads = getattr(request.app.state.runtime, lane)
+    return await threads.run(work)
 
 
 def on_database(work: Callable[P, T]) -> Callable[..., Awaitable[T]]:
@@ -46,7 +59,7 @@ def _handed(work: Callable[P, T], lane: str) -> Callable[..., Awaitable[T]]:
 
     async def on_threads(**arguments: Any) -> T:
         request: Request = arguments[name] if own is not None else arguments.pop(name)
-        return await getattr(request.app.state.runtime, lane).run(partial(work, **arguments))
+        return await _run(request, lane, partial(work, **arguments))
 
     parameters = list(signature.parameters.values())
     if own is None:

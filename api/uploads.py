@@ -6,8 +6,12 @@ import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from fastapi import UploadFile
+from typing import Any
 
+from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from kpt_workflow import services
 from kpt_workflow.base.errors import FileTooLarge
 from kpt_workflow.base.media import UploadLimits
 
@@ -25,6 +29,16 @@ def read_upload(upload: UploadFile, limits: UploadLimits) -> tuple[bytes, str]:
         raise FileTooLarge(f"El archivo supera el máximo de {limits.max_bytes:,} bytes.".replace(",", "."),
                            field="file")
     return content, display_name(upload.filename or "")
+
+
+async def screened_filing(upload: UploadFile, limits: UploadLimits, **filing: Any) -> services.Filing:
+    """The filing of an uploaded file, its bytes read and judged (`services.screen`) in AnyIO's
+    pool, before it goes to the database's writer: a PDF of thousands of pages takes a second to
+    judge, and no other request waits on it."""
+    def read_and_screen() -> services.Filing:
+        content, filename = read_upload(upload, limits)
+        return services.screen(services.Filing(content=content, filename=filename, **filing))
+    return await run_in_threadpool(read_and_screen)
 
 
 def display_name(name: str) -> str:

@@ -1,16 +1,17 @@
 """The planning office's page ("¿Dónde está nuestro plan?") and the council's completeness report."""
 
 from datetime import date
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.database_work import on_database, reads_database
+from api.database_work import on_database, reads_database, writing
 from api.deps import RuntimeDep
 from api.pages.report_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, pages_of, render
-from api.uploads import read_upload
+from api.uploads import read_upload, screened_filing
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.lifecycle import strategy
@@ -76,18 +77,18 @@ def attempt(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
 
 
 @router.post("/planes/{plan_id}/documentos", dependencies=[CsrfChecked])
-@on_database
-def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
-           doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
-           file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)],
-           numero: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
-    try:
-        content, filename = read_upload(file, rt.limits)
+async def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+                 doc_type: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
+                 file: Annotated[UploadFile, File()], version: Annotated[int, Form(ge=1, le=VERSIONS.high)],
+                 numero: Annotated[str, Form(max_length=64)] = "") -> RedirectResponse:
+    """The file is read and judged first, in AnyIO's pool; the filing then goes to the writer."""
+    def file_it(filing: services.Filing) -> dict[str, Any]:
         with UnitOfWork(rt.engine, write=True) as uow:
-            result = services.file_document(uow, rt.blobs, plan_id=plan_id, actor=actor,
-                                            expected_version=version, filing=services.Filing(
-                                                doc_type=doc_type, content=content, filename=filename,
-                                                legal_date=fecha, number=numero or None))
+            return services.file_document(uow, rt.blobs, plan_id=plan_id, actor=actor, expected_version=version,
+                                          filing=filing)
+    try:
+        filing = await screened_filing(file, rt.limits, doc_type=doc_type, legal_date=fecha, number=numero or None)
+        result = await writing(request, partial(file_it, filing))
         late = " Radicado fuera de término." if result["late"] else ""
         flash(request, "success", f"Documento radicado: {result['label']}, versión {result['version']}.{late}")
     except KptError as error:

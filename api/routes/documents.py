@@ -5,21 +5,20 @@ from datetime import date
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.database_work import on_database, reads_database
+from api.database_work import on_database, reads_database, writing
 from api.deps import CurrentActor, RuntimeDep, client_address
 from api.errors import ErrorBody
 from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
-from api.uploads import content_disposition, content_hash, read_upload
+from api.uploads import content_disposition, content_hash, screened_filing
 from kpt_workflow.audit import blob_check
 from kpt_workflow.audit import security_log
 from kpt_workflow import services
 from kpt_workflow.services.access import Actor
-from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.base.errors import NotFound
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.base.media import MEDIA_TYPES
@@ -47,21 +46,19 @@ def list_documents(plan_id: str, rt: RuntimeDep, actor: CurrentActor) -> list[di
 
 
 @router.post("/plans/{plan_id}/documents", status_code=201, summary="Radicar una nueva versión (con archivo)")
-@on_database
-def file_document(plan_id: str, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
-                  file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
-                  fecha: Annotated[date | None, Form()] = None,
-                  numero: Annotated[str | None, Form(max_length=64)] = None,
-                  version: VersionForm = None,
-                  key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
-    load_catalog().get(doc_type)
-    content, filename = read_upload(file, rt.limits)
+async def file_document(plan_id: str, request: Request, rt: RuntimeDep, actor: CurrentActor, doc_type: DocType,
+                        file: Annotated[UploadFile, File(description="PDF, XLSX, DOCX o CSV")],
+                        fecha: Annotated[date | None, Form()] = None,
+                        numero: Annotated[str | None, Form(max_length=64)] = None,
+                        version: VersionForm = None,
+                        key: IdempotencyKey = None, if_match: IfMatch = None) -> Response:
+    """The file is read and judged first, in AnyIO's pool; the filing then goes to the writer."""
     expected = expected_version(if_match, version)
-    filing = services.Filing(doc_type=doc_type, content=content, filename=filename, legal_date=fecha, number=numero)
-    request = {"path": f"/plans/{plan_id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
-               "version": expected, "file": content_hash(content)}
-    return run_once(rt, actor, key, request, lambda uow: services.file_document(
-        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor, expected_version=expected), 201)
+    filing = await screened_filing(file, rt.limits, doc_type=doc_type, legal_date=fecha, number=numero)
+    call = {"path": f"/plans/{plan_id}/documents", "doc_type": doc_type, "fecha": fecha, "numero": numero,
+            "version": expected, "file": content_hash(filing.content or b"")}
+    return await writing(request, lambda: run_once(rt, actor, key, call, lambda uow: services.file_document(
+        uow, rt.blobs, plan_id=plan_id, filing=filing, actor=actor, expected_version=expected), 201))
 
 
 @router.post("/plans/{plan_id}/documents/{doc_type}/absence", status_code=201,

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kpt_workflow.audit import blob_check
@@ -11,7 +11,7 @@ from kpt_workflow.law import calendar
 from kpt_workflow.services.access import Actor, require_change
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.reference.document_types import load_catalog
-from kpt_workflow.base.errors import EmptyFile, InvalidInput
+from kpt_workflow.base.errors import EmptyFile, InvalidInput, KptError
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
 from kpt_workflow.base.media import REFUSALS, check
 from kpt_workflow.lifecycle.aggregate import PlanRecord
@@ -23,8 +23,18 @@ from kpt_workflow.base.validation import NUL_MESSAGE, has_nul
 
 
 @dataclass(frozen=True)
+class Screening:
+    """What a file's bytes proved (`base.media.check` against its type's formats): its media
+    type, or the refusal to record."""
+
+    media_type: str | None = None
+    refusal: KptError | None = None
+
+
+@dataclass(frozen=True)
 class Filing:
-    """What a user files: a file, a justified absence, or a withdrawal of the current version."""
+    """What a user files: a file, a justified absence, or a withdrawal of the current version.
+    `screening`: its bytes already judged (`screen`), before the filing took its turn to write."""
 
     doc_type: str
     status: str = FILED
@@ -33,6 +43,20 @@ class Filing:
     legal_date: date | None = None
     number: str | None = None
     note: str | None = None
+    screening: Screening | None = None
+
+
+def screen(filing: Filing) -> Filing:
+    """The filing with its bytes judged: CPU work (a 7,000-page PDF takes about a second) that a
+    server does before handing the filing to the database's writer, so no other request waits on
+    it. An unknown type is refused here, before anything is read of the plan."""
+    formats = load_catalog().get(filing.doc_type).formats
+    if filing.status != FILED or filing.content is None or filing.screening is not None:
+        return filing
+    try:
+        return replace(filing, screening=Screening(media_type=check(filing.content, formats)))
+    except REFUSALS as refused:
+        return replace(filing, screening=Screening(refusal=refused))
 
 
 def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[str, DocumentFact]) -> tuple[date, str] | None:
@@ -67,21 +91,23 @@ def _check_form(filing: Filing, justifiable: bool) -> None:
         raise InvalidInput(f"Estado de documento desconocido '{filing.status}'.", field="status")
 
 
-def _check_content(uow: UnitOfWork, plan: PlanRecord, filing: Filing, formats: tuple[str, ...], actor: str,
-                   legal_date: date) -> str:
-    """The media type its bytes prove. A refused file is audited as a blocked step is: the
-    `document_rejected` event (its digest and size, never its bytes) bumps the plan's version and
-    is committed with the refusal, which is then raised; nothing of the file is stored."""
+def _check_content(uow: UnitOfWork, plan: PlanRecord, filing: Filing, actor: str, legal_date: date) -> str:
+    """The media type its bytes prove (judged now, unless the caller screened the filing first).
+    A refused file is audited as a blocked step is: the `document_rejected` event (its digest and
+    size, never its bytes) bumps the plan's version and is committed with the refusal, which is
+    then raised; nothing of the file is stored."""
     content = filing.content or b""
-    try:
-        return check(content, formats)
-    except REFUSALS as refused:
-        plan = record(uow, plan, event("document_rejected", actor, "documento_rechazado", legal_date, {
-            "doc_type": filing.doc_type, "code": refused.code, "reason": refused.details.get("reason"),
-            "filename": filing.filename, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}))
-        refusal = type(refused)(refused.message, **refused.details, plan=plan.id, version=plan.version)
-        commit(uow, plan.id, refusal)
-        raise refusal from refused
+    screening = filing.screening or screen(filing).screening
+    assert screening is not None, "screen() judges every filed file"
+    refused = screening.refusal
+    if refused is None:
+        return str(screening.media_type)
+    plan = record(uow, plan, event("document_rejected", actor, "documento_rechazado", legal_date, {
+        "doc_type": filing.doc_type, "code": refused.code, "reason": refused.details.get("reason"),
+        "filename": filing.filename, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}))
+    refusal = type(refused)(refused.message, **refused.details, plan=plan.id, version=plan.version)
+    commit(uow, plan.id, refusal)
+    raise refusal from refused
 
 
 def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: Actor,
@@ -111,7 +137,7 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
         raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
-    media_type = (_check_content(uow, plan, filing, document_type.formats, actor, legal_date)
+    media_type = (_check_content(uow, plan, filing, actor, legal_date)
                   if filing.status == FILED else None)
     content = filing.content if filing.status == FILED else None
     stored = blobs.put(content) if content else None

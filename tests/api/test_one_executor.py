@@ -16,6 +16,8 @@ from fastapi.routing import APIRoute
 import api.routes
 
 from api.app import API_PREFIX
+from kpt_workflow.services import documents
+from kpt_workflow.services.sample import PDF
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
@@ -96,3 +98,22 @@ def test_a_read_is_answered_while_the_writer_is_busy(app, client, as_user, plan_
         release.set()
         blocker.join(60)
         reader.join(60)
+
+
+def test_an_upload_is_judged_before_it_reaches_the_writer(client, as_user, new_plan, monkeypatch):  # type: ignore[no-untyped-def]
+    """Reading a PDF's pages is CPU work (a second for thousands of pages): the API and the page
+    judge the bytes in AnyIO's pool, so the writer's thread, which every step waits on, never does."""
+    judged: list[str] = []
+    judge = documents.check
+
+    def recorded(content: bytes, formats: Any) -> str:
+        judged.append(threading.current_thread().name)
+        return judge(content, formats)
+
+    monkeypatch.setattr(documents, "check", recorded)
+    plan_id = new_plan("05001")
+    filed = client.post(f"{API_PREFIX}/plans/{plan_id}/documents", headers=as_user("planeacion"),
+                        data={"doc_type": "programa_gobierno", "fecha": "2023-07-28"},
+                        files={"file": ("programa.pdf", PDF, "application/pdf")})
+    assert filed.status_code == 201, filed.text
+    assert len(judged) == 1 and not judged[0].startswith("kpt-db"), judged
