@@ -4,6 +4,7 @@ were measured on."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import sqlite3
@@ -95,3 +96,10 @@ def machine_info() -> dict[str, object]:
     return {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "sqlalchemy": sqlalchemy.__version__, "platform": platform.platform(), "cpu": cpu_model(),
             "nproc": nproc}
+
+
+def check_turns(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """The counts of a benchmark whose callers each own plans and whose parts take turns in rounds."""
+    if args.plans < 1 or args.seconds <= 0 or args.rounds < 1 or not 1 <= args.callers <= args.plans:
+        parser.error("--plans and --rounds must be >= 1, --seconds > 0 and --callers between 1 and --plans")
+    return args

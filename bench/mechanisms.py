@@ -44,7 +44,7 @@ from sqlalchemy import Engine  # noqa: E402
 
 from bench._http_database import open_database  # noqa: E402
 from bench._plans import BUSY_TIMEOUT_MS, prepare_plans  # noqa: E402
-from bench._timing import Samples, timing_line  # noqa: E402
+from bench._timing import Samples, check_turns, timing_line  # noqa: E402
 from bench._transition_steps import BackEdgeSteps, TransitionParts  # noqa: E402
 from kpt_workflow.audit.verify import verify as verify_chain  # noqa: E402
 from kpt_workflow.storage.blobs import BlobStore  # noqa: E402
@@ -98,10 +98,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=4, help="rounds the configurations take turns in (default 4)")
     parser.add_argument("--url", default=None, help="a PostgreSQL database holding no plans, instead of SQLite")
     parser.add_argument("--dir", type=Path, default=None, help="parent of the temporary directory")
-    args = parser.parse_args(argv)
-    if args.plans < 1 or args.seconds <= 0 or args.rounds < 1 or not 1 <= args.callers <= args.plans:
-        parser.error("--plans and --rounds must be >= 1, --seconds > 0 and --callers between 1 and --plans")
-    return args
+    return check_turns(parser, parser.parse_args(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,7 +75,7 @@ from pathlib import Path  # noqa: E402
 
 from bench._bare_sqlite import Baseline, GroupedBaseline, run_statements_alone  # noqa: E402
 from bench._plans import create_database, last_event_seq, prepare_plans  # noqa: E402
-from bench._timing import machine_info  # noqa: E402
+from bench._timing import check_turns, machine_info  # noqa: E402
 from bench._transition_steps import BackEdgeSteps, TransitionParts  # noqa: E402
 from bench._transitions_report import Report, print_text  # noqa: E402
 from kpt_workflow.audit.verify import verify as verify_chain
@@ -95,10 +95,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--dir", type=Path, default=None,
                         help="parent of the temporary directory (default: the system's); every file goes there")
-    args = parser.parse_args(argv)
-    if args.plans < 1 or args.seconds <= 0 or args.rounds < 1 or not 1 <= args.callers <= args.plans:
-        parser.error("--plans and --rounds must be >= 1, --seconds > 0 and --callers between 1 and --plans")
-    return args
+    return check_turns(parser, parser.parse_args(argv))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
