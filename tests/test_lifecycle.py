@@ -239,3 +239,13 @@ def test_a_filed_acta_needs_no_constancia(engine, new_plan, file_doc) -> None:  
         report = services.views.council_report(uow, READER, plan_id, date(2024, 2, 1))
     lines = {line["code"]: line for line in report["lines"]}
     assert lines["acta_informe_gestion"]["filed"] and lines["constancia_informe_gestion"]["waived"]
+
+
+def test_the_council_reads_its_own_terms_and_the_filing_that_starts_them(engine, plan_in_council) -> None:  # type: ignore[no-untyped-def]
+    """Derived from the definition (the council's `duty_of` and the act its term runs from), not
+    named in code: the filing before the council, and the council's month to decide."""
+    with UnitOfWork(engine) as uow:
+        report = services.views.council_report(uow, READER, plan_in_council, date(2024, 5, 10))
+    terms = report["council_deadlines"]
+    assert [d["code"] for d in terms] == ["radicacion_corporacion", "decision_corporacion"]
+    assert terms[1]["situation"] == "faltan 17 días"

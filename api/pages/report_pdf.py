@@ -4,6 +4,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from kpt_workflow.law.facts import STATUS_LABELS
 
 FONT = "Helvetica"
 
@@ -38,7 +39,7 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
         deadline = line["deadline"]
         term = "" if deadline is None else (
             f"{deadline['date']} - {'tarde' if deadline['late'] else 'a tiempo'}" if deadline["date"] else "aún no corre")
-        state = "no exigido" if line["waived"] else line["status"]
+        state = "no exigido" if line["waived"] else STATUS_LABELS.get(line["status"], line["status"])
         cells = (line["label"], state, line["legal_date"] or "-", line["number"] or "-",
                  line["filed_by"] or "-", term)
         for width, value in zip(widths, cells):
@@ -48,5 +49,5 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     pdf.set_font(FONT, size=9)
     for deadline in report["council_deadlines"]:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
-                                   f"{' (vencido)' if deadline['late'] else ''}. {deadline['basis']}."))
+                                   f"{' · ' + deadline['situation'] if deadline['date'] else ''}. {deadline['basis']}."))
     return bytes(pdf.output())

@@ -30,6 +30,14 @@ def _waived(aggregate: PlanAggregate) -> dict[str, bool]:
     return waived
 
 
+def _council_terms(deadlines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The terms the council reads as its own: those it must meet (`duty_of: corporacion`) and
+    those whose act starts them (the filing before it), in the definition's order."""
+    council = [d for d in deadlines if d["duty_of"] == "corporacion"]
+    starting = {d["anchor"] for d in council}
+    return [d for d in deadlines if d in council or d["met_by"] in starting]
+
+
 def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
     """Of an aggregate read with every document version and with the strategy the `debate_rules`
     and the next steps' rules judge."""
@@ -65,6 +73,6 @@ def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
     words = words_for(plan.entity_kind)
     return {
         "plan": status, "words": dict(words), "lines": lines, "complete": not missing, "missing": len(missing),
-        "council_deadlines": [deadlines[c] for c in ("radicacion_corporacion", "decision_corporacion") if c in deadlines],
+        "council_deadlines": _council_terms(list(deadlines.values())),
         "today": today.isoformat(),
     }
