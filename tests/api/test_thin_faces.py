@@ -209,3 +209,12 @@ def test_the_dashboard_counts_one_period(new_plan, page_of) -> None:  # type: ig
     rows = dnp.get("/tablero.csv", params={"hoy": "2024-06-30", "periodo": "2020"}).text
     assert "05001-2020" in rows and "05002-2024" not in rows
     assert dnp.get("/tablero", params={"periodo": "2025"}).status_code == 422
+
+
+def test_the_plan_page_says_whose_each_next_step_is(plan_in_council, page_of) -> None:  # type: ignore[no-untyped-def]
+    """Before the council, the office reads the council's steps as the council's, never as steps
+    it 'may take' (#24, point 7)."""
+    office = page_of("ana-pasos", "planeacion")
+    text = _visible_text(office.get(f"/planes/{plan_in_council}", params={"hoy": "2024-05-10"}).text)
+    assert "A cargo de: Concejo" in text and "A cargo de: Oficina de planeación" in text
+    assert "puede avanzar" not in text
