@@ -231,3 +231,11 @@ def categories(engine: Engine) -> None:
     with UnitOfWork(engine, write=True) as uow:
         import_categories(uow.session, read_categories())
         uow.commit()
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    """A small valid PDF on disk, for the commands that file a document from a path."""
+    path = tmp_path / "documento.pdf"
+    path.write_bytes(PDF)
+    return path

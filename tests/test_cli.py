@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from in_process import run_kpt
-from kpt_workflow.services.sample import PDF
 
 STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
 
@@ -29,13 +28,6 @@ def kpt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
         return code, out, err
 
     return run
-
-
-@pytest.fixture
-def pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "acto.pdf"
-    path.write_bytes(PDF)
-    return path
 
 
 def test_status_json_has_the_agreed_shape(kpt):

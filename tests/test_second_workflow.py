@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from kpt_workflow.services.sample import PDF
 
 PLAN = "05001-2024-tramite_corto"
 
@@ -19,13 +18,6 @@ def kpt(engine: Engine, kpt_on, second_workflow: Path) -> Callable[..., tuple[in
     """`kpt ARGS…` on the test database, with the second workflow's folder as KPT_DEFINITIONS_DIR."""
     url = engine.url.render_as_string(hide_password=False)
     return lambda *args: kpt_on(url, *args, KPT_DEFINITIONS_DIR=str(second_workflow))
-
-
-@pytest.fixture
-def pdf(tmp_path: Path) -> Path:
-    path = tmp_path / "documento.pdf"
-    path.write_bytes(PDF)
-    return path
 
 
 def test_kpt_workflows_lists_each_workflow_with_its_version_and_states(kpt):
