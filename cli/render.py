@@ -3,6 +3,7 @@
 from typing import Any
 
 from kpt_workflow.base.figures import amount, number
+from kpt_workflow.law.calendar import period_years
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -68,7 +69,7 @@ def render_report(report: dict[str, Any]) -> str:
         (f", categoría {filters['category']}" if filters["category"] else "")
     lines = [f"Cuellos de botella al {filters['as_of']} — {scope}: {amount(report['plans'], 'plan', 'planes')} de "
              f"{amount(report['planning_entities'], 'entidad', 'entidades')} que formulan plan (flujo {filters['workflow']}, período "
-             f"{filters['period']}–{filters['period'] + 3})."]
+             f"{period_years(filters['period'])})."]
     if report["synthetic"]:
         lines.append("Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
     lines += ["", "Planes por estado:"] + [f"  {s['label']}: {number(s['count'])}" for s in report["plans_by_state"]]

@@ -163,6 +163,11 @@ def period_containing(day: date) -> int:
     return day.year - (day.year - FIRST_PERIOD_ANCHOR) % PERIOD_YEARS
 
 
+def period_years(period: int) -> str:
+    """A government period as people write it: 2024–2027."""
+    return f"{period}–{period + PERIOD_YEARS - 1}"
+
+
 def cycle_on(day: date) -> int:
     """The planning cycle `day` belongs to: the period of the government in office, or, from the
     election on, the one elected, whose plan is then being prepared (empalme and alistamiento)."""

@@ -16,6 +16,7 @@ from kpt_workflow.law.bounds import BaselineYear, IndicatorValue, Pesos, PlanYea
 from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.validation import TextInput, describe
 from kpt_workflow.base.figures import amount
+from kpt_workflow.law import calendar
 
 SOURCES = {
     "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
@@ -174,7 +175,7 @@ def parse_investment_plan(data: Any, period: int) -> InvestmentPlanInput:
     for line in plan.lineas:
         check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
         if not period <= line.anio <= period + 3:
-            raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {period}–{period + 3}.",
+            raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {calendar.period_years(period)}.",
                                field="anio")
         key = (line.programa, line.anio, line.fuente)
         if key in cells:
@@ -231,7 +232,7 @@ def _check_baseline_year(goal: GoalInput, period: int) -> None:
     year, first = goal.linea_base.anio, period - BASELINE_YEARS_BEFORE
     if year is not None and not first <= year <= period:
         raise InvalidInput(f"Parte estratégica: la línea base del indicador {goal.indicador} es del año {year}; para "
-                           f"el período {period}–{period + 3} debe ser de {first} a {period}.",
+                           f"el período {calendar.period_years(period)} debe ser de {first} a {period}.",
                            field="metas.linea_base.anio")
 
 

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from kpt_workflow.law import calendar
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -91,7 +92,7 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
         ["Departamento", filters["department_code"] or "Todos"],
         ["Categoría", filters["category"] or "Todas"],
         ["Flujo", filters["workflow"]],
-        ["Período", f"{filters['period']}–{filters['period'] + 3}"],
+        ["Período", calendar.period_years(filters["period"])],
         ["Entidades que formulan plan", report["planning_entities"]],
         ["Planes", report["plans"]],
     ]

@@ -38,8 +38,8 @@ def dashboard(uow: UnitOfWork, actor: Actor, department: str | None, category: s
             "locked_department": department_locked(actor), "categories": list(dict.fromkeys(
                 category for kind in CATEGORIES.values() for category in kind)),
             "workflows": [flow.definition for flow in newest_workflows()],
-            "years": _years(filters.cycle),
-            "periods": [{"start": start, "label": _years(start)} for start in sorted(
+            "years": calendar.period_years(filters.cycle),
+            "periods": [{"start": start, "label": calendar.period_years(start)} for start in sorted(
                 {filters.cycle, *(cycle + calendar.PERIOD_YEARS * step for step in (1, 0, -1, -2, -3))}, reverse=True)],
             "synthetic": holds_synthetic_demo(uow.connection)}
 
@@ -95,11 +95,6 @@ def investments(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
             "lineas": [asdict(line) for line in lines]}
 
 
-def _years(period: int) -> str:
-    """A government period as people write it: 2024–2027."""
-    return f"{period}–{period + calendar.PERIOD_YEARS - 1}"
-
-
 def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
     """A legal term as the plan page's table reads it: where it stands in the status's own words
     (a term not begun names the act it waits for), and a tone: the entity's own lateness is bad,
@@ -128,7 +123,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     requirements = document_requirements(plan.entity_kind, flow)
     changes = permissions.changes and live and not shown["terminal"]
     return {
-        "status": shown, "years": _years(plan.period), "stepper": stepper,
+        "status": shown, "years": calendar.period_years(plan.period), "stepper": stepper,
         "steps": [{**step, "can_take": live and step["trigger"] in permissions.steps} for step in shown["next"]],
         "deadlines": [_deadline_row(d) for d in shown["deadlines"]],
         "can_change": changes, "document_choices": requirements if changes else [],
