@@ -18,7 +18,7 @@ from kpt_workflow.base.validation import describe_error
 
 STATUS_BY_CODE = {
     "not_found": 404, "unauthorized": 401, "forbidden": 403,
-    "plan_exists": 409, "already_exists": 409, "plan_version_conflict": 409,
+    "plan_exists": 409, "already_exists": 409, "plan_version_conflict": 409, "actos_fuera_de_orden": 409,
     "unknown_trigger": 409, "guard_failed": 422, "idempotency_key_reused": 422,
     "file_too_large": 413, "unsupported_media_type": 415, "login_required": 401,
     "sesion_vencida": 401, "demasiados_intentos": 429, "servidor_ocupado": 503,

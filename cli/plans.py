@@ -18,7 +18,7 @@ app = typer.Typer(help="Planes: crear, consultar y avanzar.", no_args_is_help=Tr
 
 @app.command("create")
 def create(entity_code: str,
-           period: Annotated[str, typer.Option("--period", help="Año de inicio del período (2024, 2028, …).")],
+           period: Annotated[str, typer.Option("--period", "--periodo", help="Año de inicio del período (2024, 2028, …).")],
            flujo: FlujoOpt = None, fecha: FechaOpt = None, who: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Crea el plan de una entidad para un período bajo un flujo; imprime su identificador."""
     with UnitOfWork(engine(), write=True) as uow:

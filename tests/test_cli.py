@@ -118,7 +118,7 @@ def test_dated_filing_and_justified_absence(kpt, pdf):
     (("plan", "advance", "05001-2024", "volar"), "no existe desde el estado"),
     (("plan", "create"), "Falta el parámetro"),
     (("plan", "volar"), "Comando desconocido"),
-    (("plan", "create", "05001", "--periodo", "2024"), "Opción desconocida"),
+    (("plan", "create", "05001", "--anio", "2024"), "Opción desconocida"),
 ], ids=["future-date", "bad-date", "unknown-doc-type", "missing-file", "anm", "bad-period", "superscript-period",
         "version-beyond-the-column", "unknown-plan",
         "unknown-step", "missing-arg", "unknown-command", "unknown-option"])

@@ -9,7 +9,7 @@ import yaml
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.lifecycle.engine import DEFINITIONS_DIR, workflow
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DeadlineFact, DocumentFact, PlanFacts
-from kpt_workflow.rules import RULES, Outcome, documents, terms
+from kpt_workflow.rules import RULES, Outcome, act_order, documents, terms
 from kpt_workflow.rules.documents import EMPALME_FORMATS, presence_rule_name
 from kpt_workflow.base.words import DEPARTAMENTO, MUNICIPIO
 
@@ -145,14 +145,54 @@ def test_council_filing_older_than_the_return_for_changes_is_stale(kind, words):
     assert words[1] in outcome.message and words[1] in outcome.remedy
 
 
+# The concepts both came before the council filings below; their terms ran from February.
+CONCEPTS_GIVEN = (document("concepto_ctp", legal_date=date(2024, 3, 20)),
+                  document("concepto_autoridad_ambiental", legal_date=date(2024, 3, 22)))
+CONCEPT_TERMS = (DeadlineFact("concepto_ctp", date(2024, 3, 27), date(2024, 3, 28)),
+                 DeadlineFact("concepto_autoridad_ambiental", date(2024, 3, 19), date(2024, 3, 28)))
+
+
 @pytest.mark.parametrize(("kind", "words"), ENTITY_WORDS)
 @pytest.mark.parametrize("filed_on", [ENTERED, ENTERED + 5 * ONE_DAY], ids=["same-day", "later"])
 def test_council_filing_since_entering_the_state_is_current(kind, words, filed_on):
-    plan = facts(document("radicado_corporacion", legal_date=filed_on), kind=kind, state=TRAMITE,
-                 state_entered_on=ENTERED)
+    plan = facts(document("radicado_corporacion", legal_date=filed_on), *CONCEPTS_GIVEN, kind=kind, state=TRAMITE,
+                 state_entered_on=ENTERED, deadlines=CONCEPT_TERMS)
     outcome = judge("radicado_corporacion_vigente", plan)
     assert outcome.passed
     assert all(word in outcome.message for word in words)
+
+
+@pytest.mark.parametrize(("concept", "body"), [(0, "del CTP"), (1, "de la autoridad ambiental")])
+def test_council_filing_before_a_concept_whose_term_still_ran_is_premature(concept, body):
+    """The filing (23 March) came before one concept (25 March) while its term still ran."""
+    late = CONCEPTS_GIVEN[concept]._replace(legal_date=date(2024, 3, 25))
+    plan = facts(document("radicado_corporacion", legal_date=date(2024, 3, 23)), late, CONCEPTS_GIVEN[1 - concept],
+                 state=TRAMITE, state_entered_on=date(2024, 2, 26), deadlines=CONCEPT_TERMS)
+    outcome = judge("radicado_corporacion_vigente", plan)
+    assert not outcome.passed
+    assert f"el concepto {body} es del 2024-03-25" in outcome.message
+    assert "2024-03-28" in outcome.message and "Ley 152 de 1994, arts. 39 y 40" == outcome.basis
+
+
+def test_council_filing_without_concepts_waits_for_the_later_reading_of_their_terms():
+    def judged(filed_on: date) -> Outcome:
+        return judge("radicado_corporacion_vigente", facts(
+            document("radicado_corporacion", legal_date=filed_on), state=TRAMITE,
+            state_entered_on=date(2024, 2, 26), deadlines=CONCEPT_TERMS))
+
+    on_the_later_day = judged(date(2024, 3, 28))
+    assert not on_the_later_day.passed
+    assert "sin concepto del CTP, cuyo término corría hasta el 2024-03-28" in on_the_later_day.message
+    assert "sin concepto de la autoridad ambiental" in on_the_later_day.message
+    assert judged(date(2024, 3, 29)).passed
+
+
+def test_council_filing_without_a_filing_before_the_ctp_says_so():
+    plan = facts(document("radicado_corporacion", legal_date=ENTERED), state=TRAMITE, state_entered_on=ENTERED,
+                 deadlines=(DeadlineFact("concepto_ctp", None, None), CONCEPT_TERMS[1]))
+    outcome = judge("radicado_corporacion_vigente", plan)
+    assert not outcome.passed
+    assert "no consta que el proyecto se radicara ante el Consejo Territorial de Planeación" in outcome.message
 
 
 def test_council_can_return_a_draft_filed_before_the_step_was_recorded():
@@ -253,4 +293,5 @@ def test_every_document_and_term_rule_is_covered_by_this_module():
     covered = {presence_rule_name(d.code) for d in CATALOG} | {
         "empalme_cerrado", "concepto_recibido", "radicado_corporacion_vigente",
         "concepto_ctp_o_silencio", "concepto_ambiental_o_silencio", "mes_corporacion_vencido"}
-    assert {name for name, r in RULES.items() if r.family in (documents.FAMILY, terms.FAMILY)} == covered
+    families = (documents.FAMILY, terms.FAMILY, act_order.FAMILY)
+    assert {name for name, r in RULES.items() if r.family in families} == covered

@@ -29,7 +29,7 @@ from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.lifecycle.engine import default_workflow
-from kpt_workflow.base.errors import GuardFailed, InvalidInput, UnknownTrigger
+from kpt_workflow.base.errors import ActsOutOfOrder, GuardFailed, InvalidInput, UnknownTrigger
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.tables import AuditEvent, Plan
 from kpt_workflow.rules import RULES
@@ -57,7 +57,10 @@ PLAUSIBLE_FROM = {"anio_electoral": date(2023, 1, 1), "eleccion": date(2023, 10,
                   "inicio_periodo": date(2024, 1, 1)}
 CSV = b"meta,valor\nmeta_cuatrienio,100\n"
 FORMAT_OF = {PDF: "pdf", CSV: "csv"}
-REJECTED = "its file is not a format the type accepts"  # audited: the refusal bumps the plan's version
+# Audited refusals: each bumps the plan's version, with the error's code.
+REJECTED = "its file is not a format the type accepts"
+OUT_OF_ORDER = "it is dated before the act it answers, or after one that answers it"
+AUDITED_REFUSALS = {REJECTED: "format_not_accepted", OUT_OF_ORDER: "actos_fuera_de_orden"}
 NOTES = ("El mandatario saliente no lo entregó; se pidió por escrito.", "", "   ")
 
 _LINES: list[dict[str, Any]] = INVESTMENT_PLAN["lineas"]  # type: ignore[assignment]
@@ -87,6 +90,7 @@ class PlanModel:
     version: int = 1
     declared_investment_total: int | None = None
     documents: dict[str, tuple[str, date]] = field(default_factory=dict)  # latest (status, legal date) by type
+    first_filed: dict[str, date] = field(default_factory=dict)  # the legal date of each type's first filing
 
     @property
     def terminal(self) -> bool:
@@ -113,15 +117,25 @@ class PlanModel:
             return f"a legal date before {document_type.not_before} is implausible"
         if filing.status == WITHDRAWN and (current is None or current[0] == WITHDRAWN):
             return "nothing in force to withdraw"
+        if filing.status == FILED and self._out_of_order(filing.doc_type, filing.legal_date):
+            return OUT_OF_ORDER
         if filing.status == FILED and FORMAT_OF[filing.content or b""] not in document_type.formats:
             return REJECTED
         return ""
 
     def _plausible_from(self, anchor: str) -> date | None:
-        if anchor in PLAUSIBLE_FROM:
-            return PLAUSIBLE_FROM[anchor]
-        document = self.documents.get(anchor)
-        return document[1] if document and document[0] == FILED else None
+        return PLAUSIBLE_FROM.get(anchor)
+
+    def _out_of_order(self, doc_type: str, legal_date: date | None) -> bool:
+        """Dated before the first filing of the act it answers, or (its own first filing) after the
+        act in force that answers it."""
+        assert legal_date is not None
+        answered = self.first_filed.get(CATALOG.get(doc_type).not_before)
+        if answered is not None and legal_date < answered:
+            return True
+        answering = [self.documents.get(d.code) for d in CATALOG.answering(doc_type)]
+        return doc_type not in self.first_filed and any(
+            current is not None and current[0] == FILED and current[1] < legal_date for current in answering)
 
 
 class PlanLifecycleMachine(RuleBasedStateMachine):
@@ -347,17 +361,19 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
         try:
             with UnitOfWork(self.engine, write=True) as uow:
                 result = services.file_document(uow, self.blobs, plan_id=plan, filing=filing, actor=ACTOR)
-        except InvalidInput as refused:
+        except (InvalidInput, ActsOutOfOrder) as refused:
             assert refusal, f"{filing} refused unexpectedly: {refused.message}"
-            if refusal == REJECTED:
+            if refusal in AUDITED_REFUSALS:
                 model.version += 1
-                assert refused.code == "format_not_accepted" and refused.details["version"] == model.version
+                assert refused.code == AUDITED_REFUSALS[refusal] and refused.details["version"] == model.version
             event(f"filing refused: {refusal}")
             return
         assert not refusal, f"{filing} accepted although {refusal}"
         assert filing.legal_date is not None
         model.version += 1
         model.documents[filing.doc_type] = (filing.status, filing.legal_date)
+        if filing.status == FILED:
+            model.first_filed.setdefault(filing.doc_type, filing.legal_date)
         assert result["plan_version"] == model.version and result["status"] == filing.status
         event(f"document {filing.status}")
 

@@ -25,6 +25,13 @@ class InvalidInput(KptError):
     code = "invalid_input"
 
 
+class ActsOutOfOrder(KptError):
+    """An act dated before the act it answers (a concept before its radicado), whichever of the
+    two was recorded first: one of the two dates is wrong, and only the user knows which."""
+
+    code = "actos_fuera_de_orden"
+
+
 class PlanNotAllowed(KptError):
     """The entity exists but makes no PDT of its own (áreas no municipalizadas, San Andrés island)."""
 

@@ -52,6 +52,11 @@ class DocumentCatalog(BaseModel):
     def codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.documents)
 
+    def answering(self, code: str) -> tuple[DocumentType, ...]:
+        """The types whose act answers `code`'s (their `not_before` names it): a concept answers
+        its radicado, an approval the filing with the council."""
+        return tuple(d for d in self.documents if d.not_before == code)
+
 
 def document_label(code: str, entity_kind: str) -> str:
     """A document type as people read it, in the entity's words (a type the catalog no longer

@@ -71,21 +71,3 @@ def concepto_recibido(facts: PlanFacts) -> Verdict:
         return Verdict(False, "No hay concepto del CTP ni de la autoridad ambiental que motive ajustes.",
                        "Radique el concepto recibido (concepto_ctp o concepto_autoridad_ambiental).")
     return Verdict(True, f"Conceptos recibidos: {', '.join(received)}.")
-
-
-@rule("radicado_corporacion_vigente", family=FAMILY, basis="Ley 152 de 1994, art. 40",
-      documents=("radicado_corporacion",))
-def radicado_corporacion_vigente(facts: PlanFacts) -> Verdict:
-    """The draft before the council must be the one filed in the current round: after a return for
-    changes, a new filing dated on or after the return is needed."""
-    w = facts.words
-    document = facts.filed("radicado_corporacion")
-    if document is None or not document.number:
-        return Verdict(False, f"Falta el proyecto de {w['acto']} radicado ante {w['la_corporacion']}, con su número.",
-                       "Radique 'radicado_corporacion' con el número y la fecha del radicado.")
-    if facts.state_entered_on and document.legal_date and document.legal_date < facts.state_entered_on:
-        return Verdict(False, f"El radicado ante {w['la_corporacion']} ({document.legal_date}) es anterior a la "
-                              f"entrada en la etapa actual ({facts.state_entered_on}).",
-                       f"Radique ante {w['la_corporacion']} el proyecto ajustado y registre el nuevo radicado.")
-    return Verdict(True, f"Proyecto de {w['acto']} radicado ante {w['la_corporacion']} el {document.legal_date} "
-                         f"(n.º {document.number}).")

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import NoReturn
 
 from kpt_workflow.audit import blob_check
 
@@ -11,13 +12,14 @@ from kpt_workflow.law import calendar
 from kpt_workflow.services.access import Actor, require_change
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.reference.document_types import load_catalog
-from kpt_workflow.base.errors import EmptyFile, InvalidInput, KptError
+from kpt_workflow.base.errors import ActsOutOfOrder, EmptyFile, InvalidInput, KptError
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DocumentFact
 from kpt_workflow.base.media import REFUSALS, check
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.storage.repository import DOCUMENT, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.lifecycle.status import plan_deadlines
+from kpt_workflow.rules.act_order import order_conflict
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.validation import NUL_MESSAGE, has_nul
 
@@ -59,17 +61,16 @@ def screen(filing: Filing) -> Filing:
         return replace(filing, screening=Screening(refusal=refused))
 
 
-def _earliest_plausible(plan: PlanRecord, not_before: str, documents: Mapping[str, DocumentFact]) -> tuple[date, str] | None:
+def _earliest_plausible(plan: PlanRecord, not_before: str) -> tuple[date, str] | None:
+    """The first day an act of the type can bear, when the calendar alone says it (the acts it
+    answers are judged by `order_conflict`)."""
     if not_before == "anio_electoral":
         return date(plan.period - 1, 1, 1), f"el 1 de enero del año electoral ({plan.period - 1})"
     if not_before == "eleccion":
         return calendar.election_day(plan.period), f"la elección ({calendar.election_day(plan.period)})"
     if not_before == "inicio_periodo":
         return calendar.period_start(plan.period), f"la posesión ({calendar.period_start(plan.period)})"
-    anchor = documents.get(not_before)
-    if anchor is None or anchor.status != FILED or anchor.legal_date is None:
-        return None
-    return anchor.legal_date, f"'{not_before}' ({anchor.legal_date})"
+    return None
 
 
 def _check_form(filing: Filing, justifiable: bool) -> None:
@@ -92,22 +93,40 @@ def _check_form(filing: Filing, justifiable: bool) -> None:
 
 
 def _check_content(uow: UnitOfWork, plan: PlanRecord, filing: Filing, actor: str, legal_date: date) -> str:
-    """The media type its bytes prove (judged now, unless the caller screened the filing first).
-    A refused file is audited as a blocked step is: the `document_rejected` event (its digest and
-    size, never its bytes) bumps the plan's version and is committed with the refusal, which is
-    then raised; nothing of the file is stored."""
-    content = filing.content or b""
+    """The media type its bytes prove (judged now, unless the caller screened the filing first);
+    a file they refuse is refused as `_refuse` says."""
     screening = filing.screening or screen(filing).screening
     assert screening is not None, "screen() judges every filed file"
     refused = screening.refusal
     if refused is None:
         return str(screening.media_type)
+    _refuse(uow, plan, filing, actor, legal_date, refused, reason=refused.details.get("reason"))
+
+
+def _refuse(uow: UnitOfWork, plan: PlanRecord, filing: Filing, actor: str, legal_date: date, refused: KptError,
+            **audited: object) -> NoReturn:
+    """A refused filing is audited as a blocked step is: the `document_rejected` event (what was
+    refused and why, the file's digest and size, never its bytes) bumps the plan's version and is
+    committed with the refusal, which is then raised; nothing of the file is stored."""
+    content = filing.content or b""
     plan = record(uow, plan, event("document_rejected", actor, "documento_rechazado", legal_date, {
-        "doc_type": filing.doc_type, "code": refused.code, "reason": refused.details.get("reason"),
-        "filename": filing.filename, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}))
+        "doc_type": filing.doc_type, "code": refused.code, **audited, "filename": filing.filename,
+        "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}))
     refusal = type(refused)(refused.message, **refused.details, plan=plan.id, version=plan.version)
     commit(uow, plan.id, refusal)
     raise refusal from refused
+
+
+def _check_order(uow: UnitOfWork, plan: PlanRecord, filing: Filing, actor: str, legal_date: date,
+                 documents: Mapping[str, DocumentFact]) -> None:
+    """An act that contradicts one on file (`order_conflict`), whichever came first, is refused
+    as `_refuse` says."""
+    conflict = order_conflict(filing.doc_type, legal_date, documents, plan.entity_kind)
+    if conflict is not None:
+        refused = ActsOutOfOrder(conflict.message, field="fecha", rule="orden_de_los_actos", basis=conflict.basis,
+                                 hint=f"{conflict.remedy} Base legal: {conflict.basis}.", conflicts_with=conflict.other)
+        _refuse(uow, plan, filing, actor, legal_date, refused, reason=conflict.message,
+                conflicts_with=conflict.other, basis=conflict.basis)
 
 
 def file_document(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, filing: Filing, actor: Actor,
@@ -130,13 +149,15 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     check_legal_date(legal_date, f"'{filing.doc_type}'")
     _check_form(filing, document_type.justifiable)
     documents = latest_documents(uow.connection, plan.id)
-    earliest = _earliest_plausible(plan, document_type.not_before, documents)
+    earliest = _earliest_plausible(plan, document_type.not_before)
     if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
         raise InvalidInput(f"La fecha legal de '{filing.doc_type}' ({legal_date}) es anterior a {earliest[1]}: "
                            f"no es plausible.", field="fecha")
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
         raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
+    if filing.status == FILED:
+        _check_order(uow, plan, filing, actor, legal_date, documents)
     media_type = (_check_content(uow, plan, filing, actor, legal_date)
                   if filing.status == FILED else None)
     content = filing.content if filing.status == FILED else None

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from kpt_workflow.base.errors import ActsOutOfOrder
 from kpt_workflow.law import calendar
 from kpt_workflow.law.facts import STATUS_LABELS
 from kpt_workflow.lifecycle.engine import Workflow
@@ -44,6 +45,9 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
                 f"{status_label(payload['status'])}")
         tone = "warn" if payload.get("late") else ""
         text += " (fuera de término)" if payload.get("late") else ""
+    elif kind == "document_rejected" and payload.get("code") == ActsOutOfOrder.code:
+        text, tone = f"Fecha rechazada para «{document_label(payload['doc_type'], entity_kind)}»", "bad"
+        failed = [f"{payload['reason']} ({payload['basis']})"]
     elif kind == "document_rejected":
         text, tone = f"Archivo rechazado para «{document_label(payload['doc_type'], entity_kind)}»", "bad"
     elif kind == "plan_created":
