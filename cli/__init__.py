@@ -17,6 +17,7 @@ from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
 from kpt_workflow.lifecycle.engine import use_definitions_from
+from kpt_workflow.rules import rule_label
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
                   add_completion=False)
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exit_code, int) and exit_code:
             sys.exit(exit_code)
     except GuardFailed as exc:
-        lines = [f"  {'✓' if o['passed'] else '✗'} {o['rule']}: {o['message']}"
+        lines = [f"  {'✓' if o['passed'] else '✗'} {rule_label(str(o['rule']))}: {o['message']}"
                  + ("" if o["passed"] else f"\n      → {o['remedy']} ({o['basis']})") for o in exc.details["checklist"]]
         _fail(f"Rechazado [{exc.code}]: {exc.message}\n" + "\n".join(lines),
               {"code": exc.code, "detail": exc.message, **exc.details}, as_json)

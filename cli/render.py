@@ -4,6 +4,7 @@ from typing import Any
 
 from kpt_workflow.base.figures import amount, number
 from kpt_workflow.law.calendar import period_years
+from kpt_workflow.rules import rule_label
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -45,7 +46,7 @@ def render_events(events: list[dict[str, Any]]) -> str:
         change = f" {e['from_state']} → {e['to_state']}" if e["from_state"] else ""
         lines.append(f"#{e['seq']} v{e['plan_version']} {e['recorded_at']} (fecha legal {e['legal_date']}) "
                      f"{e['actor']}: {e['event_type']} {e['action']}{change}")
-        lines += [f"    ✗ {o['rule']}: {o['message']}" for o in e["outcomes"] if not o["passed"]]
+        lines += [f"    ✗ {rule_label(o['rule'])}: {o['message']}" for o in e["outcomes"] if not o["passed"]]
     return "\n".join(lines)
 
 
@@ -81,7 +82,7 @@ def render_report(report: dict[str, Any]) -> str:
               f"({number(d['late_unmet'])} + {number(d['late_met'])})"
               f"  [{d['basis']}]" for d in report["past_deadlines"]]
     lines += ["", "Requisitos que más bloquean (intentos rechazados, planes):"]
-    lines += [f"  {r['rule']}: {number(r['blocked_attempts'])}, {number(r['plans'])}  [{r['basis']}]"
+    lines += [f"  {r['label']}: {number(r['blocked_attempts'])}, {number(r['plans'])}  [{r['basis']}]"
               for r in report["top_blocking_rules"]] or ["  Ningún intento rechazado."]
     open_states = [(s["state"], s["label"]) for s in report["dwell_by_state"]]  # the non-terminal ones
     for title, groups in (("Por departamento", report["by_department"]), ("Por categoría", report["by_category"])):

@@ -54,7 +54,8 @@ def test_a_blocked_attempt_counts_its_failing_rule_from_its_legal_date(engine, n
         with pytest.raises(GuardFailed):
             advance(plan_id, "iniciar_construccion", day)
     rule = "documento_acta_informe_gestion"
-    expected = {"rule": rule, "basis": RULES[rule].basis, "blocked_attempts": 2, "plans": 1}
+    expected = {"rule": rule, "label": "Documento: Acta de informe de gestión del alcalde o gobernador saliente",
+                "basis": RULES[rule].basis, "blocked_attempts": 2, "plans": 1}
     assert report_of(engine, top_blocking_rules, as_of=date(2024, 6, 30)) == [expected]
     assert report_of(engine, top_blocking_rules, as_of=date(2024, 1, 8)) == [{**expected, "blocked_attempts": 1}]
     assert report_of(engine, top_blocking_rules, as_of=date(2024, 1, 7)) == []

@@ -52,7 +52,7 @@ def test_a_second_workflows_plan_is_created_beside_the_pdt_and_driven_to_its_end
     assert (status["state"], status["definition"]) == ("borrador", {"name": "tramite_corto", "version": 1})
     assert [(s["trigger"], s["allowed"]) for s in status["next"]] == [("enviar_a_revision", False)]
     code, out = kpt("plan", "advance", PLAN, "enviar_a_revision", "--fecha", "2024-01-20")
-    assert code == 1 and "documento_programa_gobierno" in out
+    assert code == 1 and "Documento: Programa de gobierno inscrito" in out
     assert kpt("doc", "file", PLAN, "programa_gobierno", str(pdf), "--fecha", "2024-01-15")[0] == 0
     code, out = kpt("plan", "advance", PLAN, "enviar_a_revision", "--fecha", "2024-01-20")
     assert code == 0 and "borrador → en_revision" in out

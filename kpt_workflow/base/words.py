@@ -18,9 +18,19 @@ _MUNICIPAL_WORDS = {
     "la_corporacion": "el concejo", "de_la_corporacion": "del concejo", "ejecutivo": "alcalde",
 }
 
+EITHER_KIND = "cualquiera"
+"""Words for a text about any entity (a national table of rules): both councils named."""
+_EITHER_WORDS = {
+    "acto": "acuerdo u ordenanza", "Acto": "Acuerdo u ordenanza", "corporacion": "concejo o asamblea",
+    "la_corporacion": "el concejo o la asamblea", "de_la_corporacion": "del concejo o la asamblea",
+    "ejecutivo": "alcalde o gobernador",
+}
+
 
 def words_for(entity_kind: str) -> Mapping[str, str]:
     """The placeholders that catalog labels and rule messages may use."""
+    if entity_kind == EITHER_KIND:
+        return MappingProxyType(_EITHER_WORDS)
     return MappingProxyType(_DEPARTMENT_WORDS if entity_kind == DEPARTAMENTO else _MUNICIPAL_WORDS)
 
 

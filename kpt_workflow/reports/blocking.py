@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from kpt_workflow.reports.filters import AS_OF, ReportFilters, Shape, params, shape
 from kpt_workflow.reports.scope import plan_ids
+from kpt_workflow.rules import rule_label
 from kpt_workflow.storage.projections import BLOCKED_RULE_DAY
 
 
@@ -28,5 +29,5 @@ def top_blocking_rules(conn: Connection, filters: ReportFilters, limit: int = 10
     refusals recorded (its cost follows the days with refusals, not the size of the log); the
     legal basis is the one recorded there (`max()` over the outcomes, as the events hold it, not
     the rule's current basis: the record of a refusal is its event)."""
-    return [{"rule": rule, "basis": basis, "blocked_attempts": int(n), "plans": int(p)}
+    return [{"rule": rule, "label": rule_label(rule), "basis": basis, "blocked_attempts": int(n), "plans": int(p)}
             for rule, basis, n, p in conn.execute(_blocking(shape(filters), limit), params(filters))]

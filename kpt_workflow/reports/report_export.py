@@ -80,8 +80,8 @@ def _tables(report: Mapping[str, Any]) -> list[tuple[str, Sequence[str], list[li
                               "A cargo de"),
          [[d["code"], d["label"], d["basis"], d["late_plans"], d["late_unmet"], d["late_met"], d["duty_of_label"]]
           for d in report["past_deadlines"]]),
-        ("Requisitos que bloquean", ("Regla", "Fundamento", "Intentos rechazados", "Planes"),
-         [[r["rule"], r["basis"], r["blocked_attempts"], r["plans"]] for r in report["top_blocking_rules"]]),
+        ("Requisitos que bloquean", ("Código de la regla", "Requisito", "Fundamento", "Intentos rechazados", "Planes"),
+         [[r["rule"], r["label"], r["basis"], r["blocked_attempts"], r["plans"]] for r in report["top_blocking_rules"]]),
     ]
 
 

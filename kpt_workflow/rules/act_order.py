@@ -76,7 +76,7 @@ def _conflict(answering: DocumentType, answering_on: date, answered: DocumentTyp
         basis=answering.basis, other=recorded.code)
 
 
-@rule("radicado_corporacion_vigente", family=FAMILY, basis="Ley 152 de 1994, arts. 39 y 40",
+@rule("radicado_corporacion_vigente", label="Radicado ante el concejo o la asamblea vigente y posterior a los conceptos", family=FAMILY, basis="Ley 152 de 1994, arts. 39 y 40",
       deadlines=tuple(term for term, *_ in CONCEPT_TERMS),
       documents=("radicado_corporacion", *(concept for _, concept, *_ in CONCEPT_TERMS)))
 def radicado_corporacion_vigente(facts: PlanFacts) -> Verdict:

@@ -1,5 +1,6 @@
 """Rules on the documents a step needs: one presence rule per catalog type, and the empalme."""
 
+from kpt_workflow.base.words import EITHER_KIND
 from kpt_workflow.reference.document_types import DocumentType, load_catalog
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, PlanFacts
 from kpt_workflow.rules.registry import Verdict, register, rule
@@ -47,11 +48,12 @@ def _justified_absence(document_type: DocumentType, facts: PlanFacts) -> Verdict
 
 
 for _document_type in load_catalog().documents:
-    register(presence_rule_name(_document_type.code), FAMILY, _document_type.basis, _presence_check(_document_type),
+    register(presence_rule_name(_document_type.code), f"Documento: {_document_type.label_for(EITHER_KIND)}", FAMILY,
+             _document_type.basis, _presence_check(_document_type),
              documents=(_document_type.code, *_document_type.justified_with))
 
 
-@rule("empalme_cerrado", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP", documents=EMPALME_FORMATS)
+@rule("empalme_cerrado", label="Empalme cerrado (los 10 formatos)", family=FAMILY, basis="Ley 951 de 2005; Kit de Empalme del DNP", documents=EMPALME_FORMATS)
 def empalme_cerrado(facts: PlanFacts) -> Verdict:
     """The handover is closed when each of the 10 formats was received or its absence justified."""
     pending = [code for code in EMPALME_FORMATS
@@ -63,7 +65,7 @@ def empalme_cerrado(facts: PlanFacts) -> Verdict:
     return Verdict(True, "Empalme cerrado: los 10 formatos recibidos o con ausencia justificada.")
 
 
-@rule("concepto_recibido", family=FAMILY, basis="Ley 152 de 1994, art. 39", documents=CONCEPTS)
+@rule("concepto_recibido", label="Concepto recibido que motive los ajustes", family=FAMILY, basis="Ley 152 de 1994, art. 39", documents=CONCEPTS)
 def concepto_recibido(facts: PlanFacts) -> Verdict:
     """Going back to adjust the draft answers a concept, so at least one must be on file."""
     received = [code for code in CONCEPTS if facts.filed(code) is not None]

@@ -13,7 +13,7 @@ def _listed(items: list[str], limit: int = 6) -> str:
     return shown + (f" y {len(items) - limit} más" if len(items) > limit else "")
 
 
-@rule("parte_estrategica_registrada", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
+@rule("parte_estrategica_registrada", label="Parte estratégica registrada", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
 def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
     if not facts.programs:
         return Verdict(False, "La parte estratégica no tiene ejes ni programas registrados.",
@@ -22,7 +22,7 @@ def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
     return Verdict(True, f"Parte estratégica: {amount(len(facts.programs), 'programa')}, {amount(goals, 'meta')}.")
 
 
-@rule("programas_con_indicadores", family=FAMILY, basis=BASIS, reads_strategy=True)
+@rule("programas_con_indicadores", label="Cada programa con indicadores", family=FAMILY, basis=BASIS, reads_strategy=True)
 def programas_con_indicadores(facts: PlanFacts) -> Verdict:
     """Each program needs at least one outcome and one product indicator."""
     lacking = [f"{p.code} (sin {' ni '.join(k for k in ('resultado', 'producto') if k not in {g.kind for g in p.goals})})"
@@ -46,7 +46,7 @@ def _baseline_gaps(goal: GoalFact, period: int) -> list[str]:
     return gaps
 
 
-@rule("indicadores_con_linea_base_y_meta", family=FAMILY, basis=BASIS, reads_strategy=True)
+@rule("indicadores_con_linea_base_y_meta", label="Indicadores con línea base y meta", family=FAMILY, basis=BASIS, reads_strategy=True)
 def indicadores_con_linea_base_y_meta(facts: PlanFacts) -> Verdict:
     """Each indicator needs a baseline (value, year no later than the period's start, source) and a goal."""
     lacking = [f"{g.indicator_code} ({', '.join(gaps)})" for p in facts.programs for g in p.goals
@@ -57,7 +57,7 @@ def indicadores_con_linea_base_y_meta(facts: PlanFacts) -> Verdict:
     return Verdict(True, "Todos los indicadores tienen línea base y meta cuatrienio.")
 
 
-@rule("unidades_del_catalogo", family=FAMILY, basis=BASIS, reads_strategy=True)
+@rule("unidades_del_catalogo", label="Unidades de medida del catálogo", family=FAMILY, basis=BASIS, reads_strategy=True)
 def unidades_del_catalogo(facts: PlanFacts) -> Verdict:
     """A catalog indicator is measured in the catalog's unit, or its series are not comparable."""
     wrong = [f"{g.indicator_code} ('{g.unit}' en vez de '{g.catalog_unit}')" for p in facts.programs for g in p.goals

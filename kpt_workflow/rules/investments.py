@@ -6,7 +6,7 @@ from kpt_workflow.rules.registry import Verdict, rule
 FAMILY = "inversiones"
 
 
-@rule("programas_con_recursos", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
+@rule("programas_con_recursos", label="Cada programa con recursos", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
 def programas_con_recursos(facts: PlanFacts) -> Verdict:
     """Every program with goals must have resources in the investment plan."""
     funded = {line.program_code for line in facts.investments if line.amount > 0}
@@ -22,7 +22,7 @@ def programas_con_recursos(facts: PlanFacts) -> Verdict:
     return Verdict(True, "El programa con metas tiene recursos." if count == 1 else f"Los {count} programas con metas tienen recursos.")
 
 
-@rule("inversiones_consistentes", family=FAMILY, basis="Ley 152 de 1994, art. 31; Decreto 111 de 1996", reads_strategy=True)
+@rule("inversiones_consistentes", label="Plan de inversiones consistente", family=FAMILY, basis="Ley 152 de 1994, art. 31; Decreto 111 de 1996", reads_strategy=True)
 def inversiones_consistentes(facts: PlanFacts) -> Verdict:
     """Lines name programs of the parte estratégica and add up to the total the plan declares."""
     programs = {p.code for p in facts.programs}
@@ -40,7 +40,7 @@ def inversiones_consistentes(facts: PlanFacts) -> Verdict:
     return Verdict(True, f"Plan plurianual consistente: total ${total:,}.".replace(",", "."))
 
 
-@rule("capitulo_sgr_si_hay_regalias", family=FAMILY, basis="Ley 2056 de 2020, art. 30", reads_strategy=True,
+@rule("capitulo_sgr_si_hay_regalias", label="Capítulo del SGR si hay regalías", family=FAMILY, basis="Ley 2056 de 2020, art. 30", reads_strategy=True,
       documents=("capitulo_sgr",))
 def capitulo_sgr_si_hay_regalias(facts: PlanFacts) -> Verdict:
     """Royalty-funded investment needs the independent chapter 'Inversiones con cargo al SGR'."""

@@ -21,13 +21,15 @@ class Verdict:
 @dataclass(frozen=True)
 class Outcome:
     rule: str
+    label: str
     passed: bool
     message: str
     remedy: str
     basis: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"rule": self.rule, "passed": self.passed, "message": self.message,
+        """As a step's checklist and its event record it: the label is what was read then."""
+        return {"rule": self.rule, "label": self.label, "passed": self.passed, "message": self.message,
                 "remedy": self.remedy, "basis": self.basis}
 
 
@@ -37,6 +39,7 @@ Check = Callable[[PlanFacts], Verdict]
 @dataclass(frozen=True)
 class Rule:
     name: str
+    label: str  # what people read where the record holds `name` (a national table, the CLI)
     family: str
     basis: str
     check: Check
@@ -47,7 +50,7 @@ class Rule:
     def evaluate(self, facts: PlanFacts) -> Outcome:
         verdict = self.check(facts)
         return Outcome(
-            rule=self.name, passed=verdict.passed,
+            rule=self.name, label=self.label, passed=verdict.passed,
             message=verdict.message,
             remedy=verdict.remedy if not verdict.passed else "",
             basis=self.basis,
@@ -57,7 +60,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = (),
+def register(name: str, label: str, family: str, basis: str, check: Check, deadlines: tuple[str, ...] = (),
              reads_strategy: bool = False, documents: tuple[str, ...] = ()) -> Rule:
     """`deadlines` names the definition's deadlines the rule reads, so that the loader can refuse a
     definition that uses the rule without declaring them; `reads_strategy` says it judges the parte
@@ -65,20 +68,26 @@ def register(name: str, family: str, basis: str, check: Check, deadlines: tuple[
     names the document types it can require (the catalog shows which step asks for each)."""
     if name in RULES:
         raise ValueError(f"rule {name!r} registered twice")
-    RULES[name] = Rule(name=name, family=family, basis=basis, check=check, deadlines=deadlines,
+    RULES[name] = Rule(name=name, label=label, family=family, basis=basis, check=check, deadlines=deadlines,
                        reads_strategy=reads_strategy, documents=documents)
     return RULES[name]
 
 
-def rule(name: str, *, family: str, basis: str, deadlines: tuple[str, ...] = (), reads_strategy: bool = False,
-         documents: tuple[str, ...] = ()) -> Callable[[Check], Check]:
-    """Decorator form of `register`: `@rule("mes_corporacion_vencido", family=..., basis=...)`."""
+def rule(name: str, *, label: str, family: str, basis: str, deadlines: tuple[str, ...] = (),
+         reads_strategy: bool = False, documents: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+    """Decorator form of `register`: `@rule("mes_corporacion_vencido", label="Mes del concejo o la asamblea vencido sin decisión", family=..., basis=...)`."""
 
     def decorate(check: Check) -> Check:
-        register(name, family, basis, check, deadlines, reads_strategy, documents)
+        register(name, label, family, basis, check, deadlines, reads_strategy, documents)
         return check
 
     return decorate
+
+
+def rule_label(name: str) -> str:
+    """A rule as people read it; a name no longer registered (an old event's) as such."""
+    found = RULES.get(name)
+    return found.label if found is not None else "requisito que ya no está en las reglas"
 
 
 def reads_strategy(rule_names: Iterable[str]) -> bool:

@@ -27,7 +27,7 @@ def _concept_or_silence(facts: PlanFacts, *, body: str, of_body: str, concept: s
                    f"Radique '{concept}' cuando llegue, o espere a que venza el término (después del {term.latest}).")
 
 
-@rule("concepto_ctp_o_silencio", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",),
+@rule("concepto_ctp_o_silencio", label="Concepto del CTP o su término vencido", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",),
       documents=("concepto_ctp",))
 def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
     return _concept_or_silence(facts, body="el Consejo Territorial de Planeación",
@@ -35,7 +35,7 @@ def concepto_ctp_o_silencio(facts: PlanFacts) -> Verdict:
                                filing="radicado_ctp", deadline="concepto_ctp")
 
 
-@rule("concepto_ambiental_o_silencio", family=FAMILY,
+@rule("concepto_ambiental_o_silencio", label="Concepto de la autoridad ambiental o su término vencido", family=FAMILY,
       basis="Decreto 1865 de 1994, art. 3 (Decreto 1076 de 2015, art. 2.2.8.6A.1.2)",
       deadlines=("concepto_autoridad_ambiental",), documents=("concepto_autoridad_ambiental",))
 def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
@@ -45,7 +45,7 @@ def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
                                filing="radicado_autoridad_ambiental", deadline="concepto_autoridad_ambiental")
 
 
-@rule("mes_corporacion_vencido", family=FAMILY,
+@rule("mes_corporacion_vencido", label="Mes del concejo o la asamblea vencido sin decisión", family=FAMILY,
       basis="Ley 152 de 1994, art. 40; Consejo de Estado, Sala de Consulta, Concepto 2127 de 2013",
       deadlines=("decision_corporacion",), documents=("decreto_adopcion",))
 def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
