@@ -14,6 +14,7 @@ from kpt_workflow.audit.verify import verify
 from kpt_workflow.base.errors import AlreadyExists, Forbidden, GuardFailed, InvalidInput
 from kpt_workflow.law import calendar
 from kpt_workflow.law.amendments import Amendment
+from kpt_workflow.reports.late_deadlines import past_deadlines
 from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.services.amendments import AmendmentRequest, list_amendments, load_fixtures, record_amendment
 from kpt_workflow.services.bootstrap import init_database
@@ -21,6 +22,7 @@ from kpt_workflow.services.sample import DOCUMENTS_2024, STEPS_2024, STRATEGY_DA
 from kpt_workflow.services.views import plan_page
 from kpt_workflow.storage.amendment_log import AMENDMENTS, EVENTS
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from report_reading import report_of
 
 DL_683 = "Decreto Legislativo 683 de 2020"
 FILED_WITH_COUNCIL_2020 = date(2020, 4, 30)  # Thursday; the month ends Monday 1 June 2020 without the decree
@@ -244,3 +246,21 @@ def test_no_amendment_table_row_is_left_without_its_event(engine):
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM legal_amendment")).scalar_one() == \
             conn.execute(text("SELECT count(*) FROM amendment_event")).scalar_one() == 2
+
+
+def _council_row(engine, as_of: date) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    report = report_of(engine, past_deadlines, as_of=as_of, period=2020)
+    row = next(r for r in report if r["code"] == "decision_corporacion")
+    return row["late_plans"], row["late_unmet"], row["late_met"]
+
+
+def test_the_national_report_counts_an_amended_term_as_the_status_shows_it(engine, plan_2020, file_doc):
+    # The definition's month ran out on 1 June 2020; DL 683 moved it to 15/16 June.
+    assert _council_row(engine, date(2020, 6, 10)) == (0, 0, 0)
+    assert _council_row(engine, date(2020, 6, 17)) == (1, 1, 0)
+    file_doc(plan_2020, "acto_aprobacion", date(2020, 6, 12), "Acuerdo 07")
+    assert _council_row(engine, date(2020, 6, 17)) == (0, 0, 0)  # approved within the amended term
+    with UnitOfWork(engine, write=True) as uow:  # without the decree, the same approval is late
+        uow.connection.execute(text("DELETE FROM legal_amendment"))
+        uow.commit()
+    assert _council_row(engine, date(2020, 6, 17)) == (1, 0, 1)
