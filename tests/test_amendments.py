@@ -196,7 +196,7 @@ def test_the_same_amendment_is_recorded_once(engine):
 
 
 def test_kpt_init_twice_records_the_fixture_once(engine):
-    init_database(engine) if engine.dialect.name == "sqlite" else None
+    assert init_database(engine)["amendments"] == {"added": 0}  # the test database was made by `kpt init` already
     with UnitOfWork(engine, write=True) as uow:
         assert load_fixtures(uow.connection, operator("kpt init")) == 0
         uow.commit()
