@@ -16,7 +16,7 @@ from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, page_invalid, session_secret
-from api.routes import admin, documents, entities, plans, reports, strategy, workflows
+from api.routes import admin, amendments, documents, entities, plans, reports, strategy, workflows
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, page_error, page_invalid)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
-    for module in (entities, workflows, plans, documents, strategy, reports, admin):
+    for module in (entities, workflows, plans, documents, strategy, reports, admin, amendments):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
     for page in (auth, general, plan_pages, dashboard):
         app.include_router(page.router)

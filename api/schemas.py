@@ -47,3 +47,22 @@ class UserCreate(_Request):
     role: Literal[ROLES]  # type: ignore[valid-type]
     entity_code: str | None = Field(default=None, pattern=r"^[0-9]{2}([0-9]{3})?$")
     password: str | None = Field(default=None, min_length=10, max_length=256)
+
+
+class AmendmentCreate(_Request):
+    """A legal amendment of a term (`kpt amendments record`): its basis, the periods and entities it
+    reaches, the deadline it moves, and either the new date or a term from an act."""
+
+    norma: str = Field(min_length=1, max_length=200, description="Norma (p. ej. 'Decreto Legislativo 683 de 2020')")
+    articulo: str = Field(min_length=1, max_length=200, description="Artículo (p. ej. 'art. 1')")
+    fecha_norma: date
+    vigente_desde: date | None = Field(default=None, description="Desde cuándo aplica; por omisión, la fecha de la norma")
+    periodos: list[Period] = Field(min_length=1, max_length=10)
+    alcance: Literal["todas", "departamento", "categoria", "entidades"] = "todas"
+    valores: list[str] = Field(default=[], max_length=2000, description="Códigos de departamento, categorías o "
+                                                                        "códigos DIVIPOLA, según el alcance")
+    plazo: str = Field(pattern=IDENTIFIER, max_length=64, description="Código del plazo de la definición")
+    nueva_fecha: date | None = None
+    desde_acto: str | None = Field(default=None, pattern=IDENTIFIER, max_length=64)
+    meses: int | None = Field(default=None, ge=1, le=48)
+    dias_habiles: int | None = Field(default=None, ge=1, le=365)

@@ -34,12 +34,14 @@ def _init(divipola: Path, indicators: Path, as_json: bool, *, creating: bool = F
                           f"({battery['official']} oficiales; {battery['added']} nuevos, "
                           f"{battery['updated']} actualizados). Fin de cada término legal desde cada día del "
                           f"{terms['days'][0]} al {terms['days'][1]}: {terms['added']} nuevos, "
-                          f"{terms['updated']} corregidos.")
+                          f"{terms['updated']} corregidos. Enmiendas legales de plazos incluidas en el paquete: "
+                          f"{result['amendments']['added']} registradas ahora (kpt amendments list).")
 
 
 def init(as_json: JsonOpt = False) -> None:
     """Crea o actualiza el esquema (Alembic), carga el registro DIVIPOLA y la batería de indicadores, y
-    calcula el fin de cada término legal (con los festivos vigentes) para el tablero."""
+    calcula el fin de cada término legal (con los festivos vigentes) para el tablero; registra, una sola vez, las
+    enmiendas legales de plazos incluidas en el paquete (Decreto Legislativo 683 de 2020)."""
     _init(DIVIPOLA_PATH, STARTER_CATALOG, as_json, creating=True)
 
 

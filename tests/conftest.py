@@ -17,6 +17,7 @@ from kpt_workflow.services import accounts
 from kpt_workflow import services
 from kpt_workflow.services.access import operator
 from kpt_workflow.storage.blobs import BlobStore
+from kpt_workflow.services.amendments import load_fixtures
 from kpt_workflow.services.bootstrap import init_database
 from kpt_workflow.lifecycle.engine import use_definitions_from
 from kpt_workflow.storage.db import make_engine
@@ -108,6 +109,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     pg = request.getfixturevalue("_pg_engine")
     with pg.begin() as conn:
         conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in PLAN_TABLES)))
+        load_fixtures(conn, operator("kpt init"))  # as `kpt init` left it, like the SQLite template
     yield pg
 
 

@@ -25,6 +25,7 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 TABLES = {table.name: table for table in metadata.sorted_tables}
 DATE_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, Date)]
 PESOS_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, BigInteger)]
+LATER_TABLES = {"amendment_event", "legal_amendment"}  # created after 0010 (0013): a downgrade to 0009 drops them
 DECLARED_TOTAL = 12_000_000_000  # the eight lines of INVESTMENT_PLAN
 REFUSED_ON = date(2024, 5, 3)  # before the council's month has run: adoption by decree is refused
 
@@ -111,11 +112,11 @@ def _column_types(engine: Engine) -> list[tuple[str, str, str]]:
             "WHERE table_schema = current_schema()"))]
 
 
-def _snapshot(engine: Engine) -> dict[str, list[str]]:
-    """Every row of every table, each value as stored (its type included)."""
+def _snapshot(engine: Engine, tables: dict[str, Table]) -> dict[str, list[str]]:
+    """Every row of each table, each value as stored (its type included)."""
     with UnitOfWork(engine) as uow:
         return {name: sorted(repr(sorted(row.items())) for row in stored_rows.rows(uow.connection, table))
-                for name, table in TABLES.items()}
+                for name, table in tables.items()}
 
 
 def _checks(engine: Engine) -> set[str]:
@@ -128,13 +129,14 @@ def _checks(engine: Engine) -> set[str]:
 
 
 def test_0010_upgrades_a_0009_database_keeping_every_row_as_stored(engine, filled):
-    before = _snapshot(engine)
+    kept = {name: table for name, table in TABLES.items() if name not in LATER_TABLES}
+    before = _snapshot(engine, kept)
     downgrade(engine, "0009")
     try:
-        assert _checks(engine) == set() and _snapshot(engine) == before
+        assert _checks(engine) == set() and _snapshot(engine, kept) == before
     finally:
         upgrade(engine)
-    assert current_revision(engine) == head_revision() and _snapshot(engine) == before
+    assert current_revision(engine) == head_revision() and _snapshot(engine, kept) == before
     if engine.dialect.name == "sqlite":
         assert _checks(engine) == {f"ck_{table}_{column}" for table, column in DATE_COLUMNS + PESOS_COLUMNS}
     with UnitOfWork(engine) as uow:

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from kpt_workflow.storage import projections
+from kpt_workflow.storage import amendment_log, projections
 
 from kpt_workflow.storage import stored_rows
 from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.errors import KptError
-from kpt_workflow.storage.tables import BlockedRuleDay, Document, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.storage.stored_rows import Expected, Projected, canonical_date
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 
@@ -33,6 +33,7 @@ DOCUMENTS = Projected(Document.__table__, ("plan_id", "doc_type", "version"),
                       lambda plan_id, doc_type, version: f"documento {doc_type} v{version} del plan {plan_id}")
 BLOCKED = Projected(BlockedRuleDay.__table__, ("plan_id", "rule", "legal_date"),
                     lambda plan_id, rule, day: f"intentos rechazados del plan {plan_id} por {rule} el {day}")
+AMENDMENTS = Projected(LegalAmendment.__table__, ("number",), lambda number: f"enmienda legal {number}")
 # The plan's current parte estratégica and investment plan, each replaced whole by one event.
 STRATEGY = {
     PlanProgram: Projected(PlanProgram.__table__, ("plan_id", "program_code"),
@@ -156,4 +157,19 @@ def differences(conn: Connection) -> list[str]:
         (plan_id, rule, day): _row(projection.blocked_seq[plan_id, rule, day], {
             "plan_id": plan_id, "rule": rule, "legal_date": day, "attempts": counted.attempts, "basis": counted.basis})
         for (plan_id, rule, day), counted in projection.blocked.items()}
-    return found + stored_rows.differences(conn, BLOCKED, blocked)
+    return found + stored_rows.differences(conn, BLOCKED, blocked) + amendment_differences(conn)
+
+
+def amendment_differences(conn: Connection) -> list[str]:
+    """The legal amendments as their own chain's events make them, against their table."""
+    expected: dict[tuple[object, ...], Expected] = {}
+    for stored in amendment_log.events(conn):
+        event = _event({**stored, "legal_date": None})
+        seq = event["seq"]
+        try:
+            expected[(seq,)] = _row(seq, amendment_log.projected_row(seq, json.loads(event["payload"]), event["actor"],
+                                                                     event["recorded_at"]))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise LogDamaged(f"La enmienda legal {seq} no se puede reconstruir: un dato falta o no es válido ({exc}).",
+                             seq=seq, hint="Ejecute `kpt audit verify` para ver si su cadena fue alterada.") from exc
+    return stored_rows.differences(conn, AMENDMENTS, expected)

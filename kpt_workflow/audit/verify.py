@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, text
 
 from kpt_workflow.audit import chain_walk
+from kpt_workflow.storage import amendment_log
 from kpt_workflow.storage.event_encoding import GENESIS_HASH, compute_hash
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.storage.stored_rows import canonical_date
@@ -52,6 +53,9 @@ def verify(conn: Connection, workers: int = 1, since: tuple[int, str] | None = N
         if flaw is not None:
             return VerifyReport(False, count, prev_hash, flaw.seq,
                                 _PROBLEMS[flaw.kind].format(seq=flaw.seq, expected=expected_seq))
+    amendments = amendment_log.chain_problem(conn)  # their own chain (kpt_workflow.storage.amendment_log)
+    if amendments is not None:
+        return VerifyReport(False, count, prev_hash, None, amendments)
     return VerifyReport(True, count, prev_hash)
 
 

@@ -5,12 +5,13 @@ shown to a planning office is the one a guard applies.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, lru_cache
 
 from kpt_workflow.base.words import DUTY_HOLDERS
 from kpt_workflow.law import calendar
+from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import FILED, DeadlineFact, DocumentFact
 from kpt_workflow.states.schema import PERIOD_START, DeadlineSpec, TermSpec
 from kpt_workflow.base.figures import amount
@@ -29,6 +30,15 @@ class Deadline:
     spec: DeadlineSpec
     readings: tuple[Reading, ...]
     met_on: date | None
+    amendment: Amendment | None = None
+    """The legal amendment whose term replaced the definition's, if any (its basis is shown)."""
+
+    @property
+    def basis(self) -> str:
+        """The basis of the term applied: the amendment's norm and article, then the definition's."""
+        if self.amendment is None:
+            return self.spec.basis
+        return f"{self.amendment.basis} (modifica: {self.spec.basis})"
 
     @cached_property
     def fact(self) -> DeadlineFact:
@@ -68,7 +78,8 @@ class Deadline:
         chosen = self.chosen
         day = chosen.day if chosen else None
         return {
-            "code": self.spec.code, "label": self.spec.label, "basis": self.spec.basis,
+            "code": self.spec.code, "label": self.spec.label, "basis": self.basis,
+            "amendment": self.amendment.as_dict() if self.amendment else None,
             "date": day.isoformat() if day else None,
             "days_left": (day - today).days if day and self.met_on is None else None,
             "late": self.is_late(today), "days_late": self.days_late(today),
@@ -99,7 +110,7 @@ class Deadline:
         """How late an act of `acted_on` is against this deadline (for the event that records it)."""
         assert self.chosen is not None
         return {"deadline": self.spec.code, "date": self.chosen.day.isoformat(),
-                "days_late": (acted_on - self.chosen.day).days, "basis": self.spec.basis}
+                "days_late": (acted_on - self.chosen.day).days, "basis": self.basis}
 
     def _reading_text(self, anchor_label: str) -> str:
         chosen = self.chosen
@@ -134,15 +145,54 @@ def readings(term: TermSpec, anchor_day: date) -> list[Reading]:
     ]
 
 
-def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str, DocumentFact]) -> list[Deadline]:
-    """Every deadline of the definition; one whose anchor act is missing has no readings yet."""
+def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str, DocumentFact],
+            amendments: tuple[Amendment, ...] = ()) -> list[Deadline]:
+    """Every deadline of the definition; one whose anchor act is missing has no readings yet.
+    `amendments`: those that reach the plan and are in force on the day judged; the term of an
+    amendment replaces the definition's (`_amended`)."""
     result = []
     for spec in specs:
         anchor_day = calendar.period_start(period) if spec.anchor == PERIOD_START else _filed_on(documents, spec.anchor)
         met = documents.get(spec.met_by)
         met_on = met.first_filed_on if met is not None and met.status == FILED else None
-        result.append(_deadline(spec, anchor_day, met_on))
+        result.append(_amended(_deadline(spec, anchor_day, met_on), amendments, documents))
     return result
+
+
+def _amended(deadline: Deadline, amendments: tuple[Amendment, ...], documents: Mapping[str, DocumentFact]) -> Deadline:
+    """The deadline under the last recorded amendment of its code that gives it a day: a fixed
+    date always does; an offset only once its act was filed under the amendment (on or after the
+    day it is in force), and it then replaces an earlier fixed date (a draft re-filed under the
+    norm gets its own term)."""
+    for amendment in reversed(amendments):
+        if amendment.deadline != deadline.spec.code:
+            continue
+        found = amended_readings(amendment, documents)
+        if found:
+            return replace(deadline, readings=found, amendment=amendment)
+    return deadline
+
+
+def amended_readings(amendment: Amendment, documents: Mapping[str, DocumentFact]) -> tuple[Reading, ...]:
+    """The readings of an amendment's term: a fixed date as written and, when that day is a
+    Saturday, Sunday or holiday, carried to the next working day (Ley 4 de 1913, art. 62, as for
+    any term: both readings are kept, and the deadline's `use` picks one); an offset counted from
+    the act with the readings of its unit. None while it gives no day."""
+    by = f"({amendment.norm.split(' (')[0]})"  # the norm's name; its article is in the deadline's basis
+    if amendment.new_date is not None:
+        written = amendment.new_date
+        moved = calendar.next_working_day(written)
+        found = [Reading(written, f"fecha fijada por la norma, tal como está escrita {by}")]
+        if moved != written:
+            found.append(Reading(moved, f"fecha fijada por la norma, {_EXTENDED} {by}"))
+        return tuple(found)
+    assert amendment.from_act is not None  # the use-case guarantees a date or an offset
+    act = documents.get(amendment.from_act)
+    if act is None or act.status != FILED or act.legal_date is None or not amendment.in_force(act.legal_date):
+        return ()
+    term = TermSpec(months=amendment.months, working_days=amendment.working_days)
+    return tuple(Reading(r.day, f"{r.how}, desde el acto radicado en vigencia de la norma {by}")
+                 for r in readings(term, act.legal_date))
 
 
 @lru_cache(maxsize=65536)

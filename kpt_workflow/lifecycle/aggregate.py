@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import DocumentFacts, InvestmentFact, ProgramFact
 
 
@@ -34,7 +35,8 @@ class PlanAggregate:
     """A plan with what its rules judge: its documents as of `day` (an act dated later cannot have
     made a step lawful), and — read only when asked, for the rules that judge them — its parte
     estratégica and investment plan, and every version of every document (the council's report).
-    With `as_of`, all of it as it was on that day, rebuilt from the plan's events."""
+    With `as_of`, all of it as it was on that day, rebuilt from the plan's events. `amendments`:
+    the legal amendments that reach the plan (whatever the day; those in force on `day` apply)."""
 
     plan: PlanRecord
     day: date
@@ -43,3 +45,4 @@ class PlanAggregate:
     investments: tuple[InvestmentFact, ...] = ()
     versions: tuple[Mapping[str, Any], ...] = ()
     as_of: date | None = None
+    amendments: tuple[Amendment, ...] = ()

@@ -5,6 +5,7 @@ from datetime import date
 from functools import lru_cache
 
 from kpt_workflow.law import deadlines as deadline_terms
+from kpt_workflow.law.amendments import Amendment, in_force_on
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.base.words import acting_label
@@ -13,18 +14,21 @@ from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
 from kpt_workflow.rules import evaluate, reads_strategy
 
 
-def plan_deadlines(plan: PlanRecord, documents: DocumentFacts) -> tuple[deadline_terms.Deadline, ...]:
-    """The plan's legal terms under its definition, given its documents."""
-    return _deadlines(plan.definition_name, plan.definition_version, plan.period, documents)
+def plan_deadlines(plan: PlanRecord, documents: DocumentFacts, amendments: tuple[Amendment, ...] = (),
+                   day: date | None = None) -> tuple[deadline_terms.Deadline, ...]:
+    """The plan's legal terms under its definition, given its documents and the legal amendments
+    that reach it (`amendments`), those in force on `day` replacing the definition's term."""
+    in_force = in_force_on(amendments, day) if day is not None else ()
+    return _deadlines(plan.definition_name, plan.definition_version, plan.period, documents, in_force)
 
 
 @lru_cache(maxsize=4096)
 def _deadlines(definition_name: str, definition_version: int, period: int,
-               documents: DocumentFacts) -> tuple[deadline_terms.Deadline, ...]:
+               documents: DocumentFacts, amendments: tuple[Amendment, ...]) -> tuple[deadline_terms.Deadline, ...]:
     """Every step and status asks again for the same plan with the same documents: cached by them
     (a `Deadline` is immutable, so sharing one is safe)."""
     definition = workflow(definition_name, definition_version).definition
-    return tuple(deadline_terms.compute(definition.deadlines, period, documents))
+    return tuple(deadline_terms.compute(definition.deadlines, period, documents, amendments))
 
 
 def judged_rules(plan: PlanRecord) -> list[str]:
@@ -42,7 +46,7 @@ def needs_strategy(rule_names: Iterable[str]) -> bool:
 def plan_facts(aggregate: PlanAggregate, today: date) -> tuple[PlanFacts, tuple[deadline_terms.Deadline, ...]]:
     """Snapshot the plan for its rules, with its deadlines computed from the definition's data."""
     plan, documents = aggregate.plan, aggregate.documents
-    terms = plan_deadlines(plan, documents)
+    terms = plan_deadlines(plan, documents, aggregate.amendments, today)
     facts = PlanFacts(
         plan_id=plan.id, entity_code=plan.entity_code, entity_name=plan.entity_name, entity_kind=plan.entity_kind,
         period=plan.period, state=plan.state, today=today, state_entered_on=plan.state_entered_on,

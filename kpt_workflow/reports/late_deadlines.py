@@ -15,6 +15,7 @@ from sqlalchemy import (CTE, ColumnElement, Connection, FromClause, Select, Subq
 from kpt_workflow.base.words import DUTY_HOLDERS
 from kpt_workflow.law.facts import FILED
 from kpt_workflow.lifecycle.engine import all_definitions, workflow
+from kpt_workflow.reports.amended_terms import amended_terms
 from kpt_workflow.reports.filters import AS_OF, ReportFilters, Shape, params, shape
 from kpt_workflow.reports.scope import created, entities
 from kpt_workflow.reports.sql_functions import period_start
@@ -113,7 +114,8 @@ def _late_report(of: Shape) -> Select[Any]:
     without a plan, per deadline code the plans past it and how many of them met it late: both
     from one computation of `_late` (a common table expression the databases compute once)."""
     late = _late(of).cte("late")
-    per_plan = select(late.c.plan_id, late.c.position, late.c.code, null().label("plans"), null().label("met"))
+    per_plan = select(late.c.plan_id, late.c.position, late.c.code, null().label("plans"),
+                      case((late.c.met_on.is_(None), 0), else_=1).label("met"))
     per_code = select(null(), null(), late.c.code, func.count(), func.count(late.c.met_on)).group_by(late.c.code)
     merged = union_all(per_plan, per_code).subquery("merged")
     return select(merged).order_by(merged.c.plan_id, merged.c.position)
@@ -136,12 +138,27 @@ def late_deadlines(conn: Connection, filters: ReportFilters) -> LateDeadlines:
     if not any(d.deadlines for d in _definitions(filters.workflow)):  # no legal terms: no plan of it is late
         return LateDeadlines(codes_by_plan, late_and_met)
     catalog = _deadline_catalog(filters.workflow)
+    amended = amended_terms(conn, filters)  # the terms a legal amendment replaces, judged as the status does
     for plan_id, _, code, late, met in conn.execute(_late_report(shape(filters)), params(filters)):
         if plan_id is None:
-            late_and_met[code] = (int(late), int(met))
+            late_and_met[code] = _plus(late_and_met.get(code, (0, 0)), int(late), int(met))
+        elif (plan_id, code) in amended:  # the definition's term does not hold for it: taken back
+            late_and_met[code] = _plus(late_and_met.get(code, (0, 0)), -1, -int(met))
         elif catalog[code].duty_of == "entidad":
             codes_by_plan.setdefault(plan_id, []).append(code)
+    positions = {code: n for n, code in enumerate(catalog)}
+    for (plan_id, code), (late, met) in sorted(amended.items(), key=lambda item: positions[item[0][1]]):
+        if late:
+            late_and_met[code] = _plus(late_and_met.get(code, (0, 0)), 1, int(met))
+            if catalog[code].duty_of == "entidad":
+                codes_by_plan.setdefault(plan_id, []).append(code)
+    for codes in codes_by_plan.values():
+        codes.sort(key=positions.__getitem__)
     return LateDeadlines(codes_by_plan, late_and_met)
+
+
+def _plus(counts: tuple[int, int], late: int, met: int) -> tuple[int, int]:
+    return counts[0] + late, counts[1] + met
 
 
 def past_deadlines(conn: Connection, filters: ReportFilters, found: LateDeadlines | None = None

@@ -66,6 +66,15 @@ AUDIT_READERS = (DNP, ADMIN, OPERADOR)
 """Who asks for the audit chain's verification: the DNP and the administration (and the operator)."""
 
 
+AMENDMENT_ADMINS = (ADMIN, OPERADOR)
+"""Who records (and lists) the legal amendments of terms for plans in flight: an administrator, or
+the local operator (DESIGN.md point 1)."""
+
+
+def require_amendment_admin(actor: Actor) -> None:
+    require_role(actor, AMENDMENT_ADMINS, "registrar ni consultar enmiendas legales de plazos")
+
+
 def require_user_admin(actor: Actor) -> None:
     require_role(actor, USER_ADMINS, "administrar usuarios")
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kpt_workflow.services.access import operator
+from kpt_workflow.services.amendments import load_fixtures
 from kpt_workflow.storage import term_ends
 from kpt_workflow.reference.categories import CATEGORIES_PATH, read_categories
 from kpt_workflow.reference.entities import DIVIPOLA_PATH, read_divipola
@@ -30,6 +32,7 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
         indicators_added, indicators_updated = import_catalog(uow.session, battery)
         categories_added, categories_updated = import_categories(uow.session, category_rows)
         terms_added, terms_updated = term_ends.refresh(uow.connection)
+        amendments_added = load_fixtures(uow.connection, operator("kpt init"))
         uow.commit()
     kinds = Counter(e.kind for e in entities)
     return {"source": str(divipola.name), "added": added, "updated": updated, "by_kind": dict(sorted(kinds.items())),
@@ -40,4 +43,5 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
                            "entities": len({r.entity_code for r in category_rows}),
                            "years": sorted({r.year for r in category_rows})},
             "term_ends": {"added": terms_added, "updated": terms_updated,
-                          "days": [term_ends.FIRST_DAY.isoformat(), term_ends.LAST_DAY.isoformat()]}}
+                          "days": [term_ends.FIRST_DAY.isoformat(), term_ends.LAST_DAY.isoformat()]},
+            "amendments": {"added": amendments_added}}

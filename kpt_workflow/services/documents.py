@@ -20,6 +20,7 @@ from kpt_workflow.storage.repository import DOCUMENT, latest_documents
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.lifecycle.status import plan_deadlines
 from kpt_workflow.rules.act_order import order_conflict
+from kpt_workflow.storage.amendment_log import amendments_for
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.validation import NUL_MESSAGE, has_nul
 
@@ -173,7 +174,7 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     recorded_at = now()
     uow.connection.execute(DOCUMENT.insert().values(plan_id=plan.id, filed_by=actor, recorded_at=recorded_at,
                                                     **document))
-    late = [d.late_entry(legal_date) for d in plan_deadlines(plan, documents)
+    late = [d.late_entry(legal_date) for d in plan_deadlines(plan, documents, amendments_for(uow.connection, plan), legal_date)
             if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                    {**document, "late": late}, recorded_at=recorded_at))

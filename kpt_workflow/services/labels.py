@@ -8,6 +8,7 @@ from typing import Any
 
 from kpt_workflow.base.errors import ActsOutOfOrder
 from kpt_workflow.law import calendar
+from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import STATUS_LABELS
 from kpt_workflow.lifecycle.engine import Workflow
 from kpt_workflow.reference.document_types import document_label
@@ -56,3 +57,11 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
         text = RECORDED.get(kind, "Registro en la historia del plan")
     return {"seq": event["seq"], "recorded": calendar.colombia_time(datetime.fromisoformat(event["recorded_at"])),
             "legal_date": event["legal_date"], "actor": event["actor"], "text": text, "tone": tone, "failed": failed}
+
+
+def amendment_entry(amendment: Amendment) -> dict[str, object]:
+    """A legal amendment that reaches the plan, as a line of its history: dated the day it is in
+    force, with its norm and article (it is recorded in its own chain, so it has no plan event)."""
+    return {"seq": f"E{amendment.number}", "recorded": "—", "legal_date": amendment.in_force_from.isoformat(),
+            "actor": "enmienda legal", "text": f"Enmienda legal de un plazo: {amendment.description()}", "tone": "warn",
+            "failed": []}

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kpt_workflow.law import calendar
+from kpt_workflow.law.amendments import in_force_on
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.lifecycle.completeness import completeness_report, debate_rules
 from kpt_workflow.lifecycle.engine import Workflow, newest_workflows, workflow
@@ -17,7 +18,7 @@ from kpt_workflow.reference.categories import CATEGORIES
 from kpt_workflow.reports.national import national_report
 from kpt_workflow.services.access import Actor, department_locked, plan_permissions, report_filters, visible_plan
 from kpt_workflow.reference.document_types import document_label
-from kpt_workflow.services.labels import history_entry, status_label
+from kpt_workflow.services.labels import amendment_entry, history_entry, status_label
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
                                              list_plans, load_plan, plan_record, program_facts)
@@ -111,7 +112,8 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     every document version, its parte estratégica, its history (newest first, in words) and the
     forms the actor may use (none on the plan as it was on a past day)."""
     plan = seen_plan(uow, actor, plan_id)
-    shown = plan_status(load_plan(uow.connection, plan.id, today, as_of=as_of))
+    loaded = load_plan(uow.connection, plan.id, today, as_of=as_of)
+    shown = plan_status(loaded)
     flow = workflow(plan.definition_name, plan.definition_version)
     permissions = plan_permissions(actor, plan)
     names = [s.name for s in flow.definition.states]
@@ -131,8 +133,9 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
         "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"])}
                      for v in document_versions(uow.connection, plan.id)],
         "programs": program_facts(uow.connection, plan.id),
-        "history": [history_entry(event_log.event_view(e), flow, plan.entity_kind)
-                    for e in reversed(event_log.plan_events(uow.connection, plan.id))],
+        "history": [*(amendment_entry(a) for a in reversed(in_force_on(loaded.amendments, loaded.day))),
+                    *(history_entry(event_log.event_view(e), flow, plan.entity_kind)
+                      for e in reversed(event_log.plan_events(uow.connection, plan.id)))],
         "today": today.isoformat(), "synthetic": holds_synthetic_demo(uow.connection),
     }
 

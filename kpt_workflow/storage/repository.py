@@ -17,6 +17,7 @@ from kpt_workflow.lifecycle.aggregate import PlanAggregate, PlanRecord
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.lifecycle.status import judged_rules, needs_strategy
 from kpt_workflow.storage import event_log
+from kpt_workflow.storage.amendment_log import amendments_for
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.storage.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
@@ -101,7 +102,7 @@ def load_plan(conn: Connection, plan_id: str, day: date, *, as_of: date | None =
         programs=assemble_programs(conn, [p.model_dump() for p in programs], [g.model_dump() for g in goals]),
         investments=tuple(InvestmentFact(r.program_code, r.year, r.source, r.amount) for r in
                           (investment_rows(plan_id, past.investment_plan) if past.investment_plan and wanted else [])),
-        versions=tuple(document_versions(conn, plan_id)) if versions else ())
+        versions=tuple(document_versions(conn, plan_id)) if versions else (), amendments=amendments_for(conn, plan))
 
 
 def aggregate(conn: Connection, plan: PlanRecord, day: date, *, rules: list[str] | None = None,
@@ -112,7 +113,7 @@ def aggregate(conn: Connection, plan: PlanRecord, day: date, *, rules: list[str]
         plan=plan, day=day, documents=latest_documents(conn, plan.id, as_of=day),
         programs=program_facts(conn, plan.id) if wanted else (),
         investments=investment_facts(conn, plan.id) if wanted else (),
-        versions=tuple(document_versions(conn, plan.id)) if versions else ())
+        versions=tuple(document_versions(conn, plan.id)) if versions else (), amendments=amendments_for(conn, plan))
 
 
 def list_plans(conn: Connection, *, visible: ColumnElement[bool] | None = None, department_code: str | None = None,

@@ -301,3 +301,41 @@ class EntityCategory(SQLModel, table=True):
     entity_code: str = Field(foreign_key="entity.code", primary_key=True, max_length=5)
     year: int = Field(primary_key=True)
     category: str = Field(max_length=8, description="Especial | 1–6 (municipios) | 1–4 (departamentos)")
+
+
+class AmendmentEvent(SQLModel, table=True):
+    """One link of the legal amendments' own hash chain (kpt_workflow.storage.amendment_log): an
+    amendment reaches plans that may not exist yet, so it cannot be an event of the plans' chain
+    (whose events belong to a plan). Only ever inserted; `kpt audit verify` walks it."""
+
+    __tablename__ = "amendment_event"
+
+    seq: int = Field(primary_key=True, description="1, 2, …: the chain's order")
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False), description="the amendment, canonical JSON")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class LegalAmendment(SQLModel, table=True):
+    """A legal amendment of a deadline as the plans read it: a projection of `amendment_event`,
+    which replay rebuilds."""
+
+    __tablename__ = "legal_amendment"
+
+    number: int = Field(primary_key=True, description="the seq of the event that recorded it")
+    norm: str = Field(max_length=200)
+    article: str = Field(max_length=200)
+    norm_date: date
+    in_force_from: date
+    periods: str = Field(max_length=200, description="period start years, comma-separated")
+    scope: str = Field(max_length=16, description="todas | departamento | categoria | entidades")
+    scope_values: str = Field(default="", max_length=2000, description="codes, comma-separated")
+    deadline: str = Field(max_length=64)
+    new_date: date | None = None
+    from_act: str | None = Field(default=None, max_length=64)
+    months: int | None = None
+    working_days: int | None = None
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -46,6 +46,10 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("post", f"{API}/users"): lambda who: {"json": {"username": f"nuevo-{who[0]}-{who[1]}", "role": "dnp"}},
     ("post", f"{API}/users/{{username}}/deactivate"): None,
     ("post", f"{API}/users/{{username}}/token"): None,
+    ("post", f"{API}/amendments"): lambda who: {"json": {
+        "norma": f"Ley de prueba {who[0]} {who[1]}", "articulo": "art. 1", "fecha_norma": "2024-03-01",
+        "periodos": [2024], "plazo": "radicacion_corporacion", "nueva_fecha": "2024-05-31"}},
+    ("get", f"{API}/amendments"): None,
     ("get", f"{API}/plans/{{plan_id}}"): None,
     ("get", f"{API}/plans/{{plan_id}}/history"): None,
     ("get", f"{API}/plans/{{plan_id}}/documents"): None,
@@ -103,6 +107,8 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("post", f"{API}/users"): lambda who: 201 if who[0] == "admin" else 403,
     ("post", f"{API}/users/{{username}}/deactivate"): lambda who: 200 if who[0] == "admin" else 403,
     ("post", f"{API}/users/{{username}}/token"): lambda who: 201 if who[0] == "admin" else 403,
+    ("post", f"{API}/amendments"): lambda who: 201 if who[0] == "admin" else 403,
+    ("get", f"{API}/amendments"): lambda who: 200 if who[0] == "admin" else 403,
 }
 
 
