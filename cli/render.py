@@ -39,6 +39,14 @@ def render_status(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_decision(result: dict[str, Any]) -> str:
+    """A council decision recorded (`kpt plan decide`): the step, where the plan went, and what it
+    stood on (its act, its texts, the legal grounds), in words."""
+    lines = [f"Decisión registrada: «{result['label']}». El plan pasó de «{result['from_label']}» a "
+             f"«{result['to_label']}» el {result['legal_date']} (versión {result['version']})."]
+    return "\n".join(lines + [f"  - {line}" for line in result["basis"]])
+
+
 def render_events(events: list[dict[str, Any]]) -> str:
     lines = []
     for e in events:

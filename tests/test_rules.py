@@ -157,6 +157,7 @@ def test_council_filing_since_entering_the_state_is_current(kind, words, filed_o
 
 def test_council_can_return_a_draft_filed_before_the_step_was_recorded():
     plan = facts(document("radicado_corporacion", legal_date=ENTERED - 3 * ONE_DAY),
+                 document("acta_sesion_devolucion", legal_date=ENTERED + ONE_DAY),
                  state="discusion_corporaciones", state_entered_on=ENTERED)
     devolver = workflow("pdt").transition("discusion_corporaciones", "devolver_para_ajustes")
     assert all(judge(name, plan).passed for name in devolver.rules)
@@ -215,12 +216,14 @@ def test_filed_concept_passes_whatever_the_term(rule_name, concept, latest):
 
 
 @pytest.mark.parametrize(("kind", "words"), ENTITY_WORDS)
-def test_filed_approval_refuses_decree_adoption(kind, words):
-    plan = facts(document("acto_aprobacion"), kind=kind, today=LATEST + ONE_DAY,
-                 deadlines=(running_term("mes_corporacion_vencido"),))
+def test_a_decision_of_this_round_refuses_decree_adoption(kind, words):
+    """Any decision act of the current round meets the council's month (`met_on`): approval,
+    return or denial; then there is no silence to adopt on."""
+    decided = DeadlineFact(code="decision_corporacion", earliest=EARLIEST, latest=LATEST, met_on=EARLIEST)
+    plan = facts(document("acto_aprobacion"), kind=kind, today=LATEST + ONE_DAY, deadlines=(decided,))
     outcome = judge("mes_corporacion_vencido", plan)
     assert not outcome.passed
-    assert words[0] in outcome.message
+    assert words[1].capitalize() in outcome.message and words[0] in outcome.remedy
 
 
 def test_decree_dated_within_the_council_month_is_refused():

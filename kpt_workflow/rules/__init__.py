@@ -1,6 +1,6 @@
 """Guard rules, one family per module; importing this package registers them all."""
 
-from kpt_workflow.rules import documents, indicators, investments, terms  # noqa: F401  (registration side effect)
+from kpt_workflow.rules import council, documents, indicators, investments, terms  # noqa: F401  (registration side effect)
 from kpt_workflow.rules.registry import RULES, Outcome, Rule, Verdict, evaluate, reads_strategy, register, rule
 
 __all__ = ["RULES", "Outcome", "Rule", "Verdict", "evaluate", "reads_strategy", "register", "rule"]

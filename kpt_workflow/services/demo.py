@@ -49,7 +49,7 @@ class Action:
     """One act of a plan's scenario; `attempt` marks a step expected to be refused."""
 
     on: date
-    kind: str  # file | justify | strategy | investments | step | attempt | approve
+    kind: str  # file | justify | strategy | investments | step | attempt | approve | return
     target: str = ""
     number: str | None = None
     data: Any = None
@@ -172,7 +172,9 @@ class Scenario:
         self.add(filed, "file", "radicado_corporacion", _number(rng, "Proyecto"))
         entered = self.add(filed, "step", "radicar_ante_corporacion")
         if self.profile == "returned_then_approved":
-            back = self.add(entered + timedelta(days=rng.randint(8, 18)), "return", "devolver_para_ajustes")
+            session = entered + timedelta(days=rng.randint(8, 18))
+            back = self.add(session, "return", "devolver", f"Acta {session:%m%d} (sintético)",
+                            "Ajustes al plan plurianual de inversiones pedidos en la sesión (sintético).")
             filed = self.add(back + timedelta(days=rng.randint(4, 10)), "file", "radicado_corporacion",
                              _number(rng, "Proyecto ajustado"))
             entered = self.add(filed, "step", "radicar_ante_corporacion")
@@ -299,10 +301,13 @@ def _apply(engine: Engine, blobs: BlobStore, plan_id: str, entity_code: str, act
         _write(engine, lambda uow: services.record_council_decision(
             uow, blobs, plan_id=plan_id, decision="aprobar", actor=council, legal_date=action.on,
             number=action.number, content=SYNTHETIC_PDF, filename="acto-aprobacion-sintetico.pdf"))
+    elif action.kind == "return":
+        _write(engine, lambda uow: services.record_council_decision(
+            uow, blobs, plan_id=plan_id, decision=action.target, actor=council, legal_date=action.on,
+            number=action.number, content=SYNTHETIC_PDF, filename="acta-sesion-sintetica.pdf", reasons=action.data))
     else:
-        actor = council if action.kind == "return" else office
         try:
-            _write(engine, lambda uow: services.advance(uow, plan_id=plan_id, trigger=action.target, actor=actor,
+            _write(engine, lambda uow: services.advance(uow, plan_id=plan_id, trigger=action.target, actor=office,
                                                          legal_date=action.on))
         except GuardFailed:
             if action.kind != "attempt":
