@@ -95,8 +95,17 @@ def test_a_side_state_is_drawn_apart_because_the_definition_says_so(session_plan
     (lambda t: t[2]["decision"].update(name="acoger"), "transitions[2].decision.name: la decisión 'acoger' ya registra"),
     (lambda t: t[1]["decision"].update(files="acta_inventada"),
      "transitions[1].decision.files: tipo de documento desconocido 'acta_inventada'"),
+    (lambda t: t[1].update(by="planeacion"),
+     "transitions[1].by: el paso 'acoger' registra una decisión de la corporación; declárelo by: corporacion."),
+    (lambda t: t[1]["decision"].update(files="programa_gobierno"),
+     "transitions[1].decision.files: el acto 'programa_gobierno' no exige número en el catálogo"),
+    (lambda t: t[1].update(rules=["documento_programa_gobierno"]),
+     "transitions[1].rules: la decisión radica 'acto_aprobacion' pero ninguna regla del paso 'acoger' lo exige"),
+    (lambda t: t[2]["decision"].update(modifications=True),
+     "transitions[2].decision.modifications: las modificaciones de la corporación se registran con el acto"),
+    (lambda t: t[2]["decision"].update(motivos=True), "transitions[2].decision.motivos: campo desconocido"),
 ])
-def test_the_loader_refuses_a_decision_named_twice_or_filing_an_unknown_act(tmp_path, change, problem):
+def test_the_loader_refuses_a_decision_declared_wrong(tmp_path, change, problem):
     raw = yaml.safe_load(SESSION.read_text(encoding="utf-8"))
     change(raw["transitions"])
     path = tmp_path / "flujo.yaml"

@@ -24,8 +24,11 @@ def _state(flow: Workflow, name: str | None) -> str:
     return flow.state(name).label if name in {s.name for s in flow.definition.states} else "estado sin definición"
 
 
-def _step(flow: Workflow, trigger: str) -> str:
-    return next((t.label for t in flow.definition.transitions if t.trigger == trigger), "paso sin definición")
+def _step(flow: Workflow, trigger: str, source: str | None = None) -> str:
+    """The step's label: the one from `source` when the trigger leaves several states (the decree
+    after the council's month, or after its denial)."""
+    named = [t for t in flow.definition.transitions if t.trigger == trigger]
+    return next((t.label for t in sorted(named, key=lambda t: t.source != source)), "paso sin definición")
 
 
 GROUNDS = frozenset({"corporacion", "plazos"})
@@ -65,11 +68,11 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
     kind, payload = event["event_type"], event["payload"]
     tone, failed, basis = "", [], []
     if kind == "transition_applied":
-        text, tone = (f"Paso «{_step(flow, event['action'])}»: {_state(flow, event['from_state'])} → "
+        text, tone = (f"Paso «{_step(flow, event['action'], event['from_state'])}»: {_state(flow, event['from_state'])} → "
                       f"{_state(flow, event['to_state'])}"), "ok"
         basis = decision_lines(payload, entity_kind) + grounds(event)
     elif kind == "transition_blocked":
-        text, tone = f"Intento rechazado: «{_step(flow, event['action'])}»", "bad"
+        text, tone = f"Intento rechazado: «{_step(flow, event['action'], event['from_state'])}»", "bad"
         failed = [o["message"] for o in event["outcomes"] if not o["passed"]]
         basis = decision_lines(payload, entity_kind)
     elif kind == "document_filed":
@@ -95,6 +98,6 @@ def council_outcomes(events: Sequence[Mapping[str, Any]], flow: Workflow, entity
     legal grounds it stood on."""
     steps = flow.decisions.values()
     council = {t.source for t in steps} | {t.dest for t in steps if flow.state(t.dest).side}
-    return [{"legal_date": e["legal_date"], "step": _step(flow, e["action"]), "to": _state(flow, e["to_state"]),
+    return [{"legal_date": e["legal_date"], "step": _step(flow, e["action"], e["from_state"]), "to": _state(flow, e["to_state"]),
              "lines": decision_lines(e["payload"], entity_kind), "grounds": grounds(e)}
             for e in events if e["event_type"] == "transition_applied" and e["from_state"] in council]

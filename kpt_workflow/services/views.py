@@ -119,7 +119,9 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     permissions = plan_permissions(actor, plan)
     names = [s.name for s in flow.definition.states]
     here = names.index(shown["state"])
-    stepper = [{"label": s.label, "current": i == here, "done": i < here, "side": s.side,
+    # A state before the current one is behind the plan, unless it is an end or off the main path
+    # (a plan denied or adopted by decree never passed through "Aprobado").
+    stepper = [{"label": s.label, "current": i == here, "done": i < here and not (s.terminal or s.side), "side": s.side,
                 "since": shown["state_entered_on"] if i == here else None}
                for i, s in enumerate(flow.definition.states)]
     live = as_of is None
@@ -180,7 +182,7 @@ def _decision_form(step: TransitionSpec, entity_kind: str, checklist: list[dict[
         fields.append({"name": "modificaciones", "kind": "textarea",
                        "label": f"Modificaciones que introdujo {words['la_corporacion']}"})
     pending = [f"{o['message']} → {o['remedy']}" for o in checklist
-               if not o["passed"] and decision.files not in RULES[o["rule"]].documents]
+               if not o["passed"] and not set(RULES[o["rule"]].documents) <= {decision.files}]
     return {"name": decision.name, "label": decision.label, "act": act, "step_label": step.label,
             "files_act": act is not None, "fields": fields, "pending": pending}
 
