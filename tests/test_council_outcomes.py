@@ -10,14 +10,13 @@ from datetime import date
 
 import pytest
 
-from conftest import COUNCIL
 from kpt_workflow.base.errors import Forbidden, GuardFailed, InvalidInput
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.services import views
 from kpt_workflow.services.access import Actor
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
-OFFICE = Actor("ana", "planeacion", "05001")
+OFFICE, COUNCIL = Actor("ana", "planeacion", "05001"), Actor("concejo", "corporacion", "05001")
 REASONS = "El plan plurianual no cuadra con el diagnóstico de infancia."
 CHANGES = "Se agrega el programa 4102 con metas de primera infancia."
 
