@@ -50,7 +50,7 @@ def advance(plan_id: str, trigger: str, who: ActorOpt = None, fecha: FechaOpt = 
     with UnitOfWork(engine(), write=True) as uow:
         result = services.advance(uow, plan_id=plan_id, trigger=trigger, actor=acting(uow.connection, who),
                                   legal_date=parse_date(fecha), expected_version=parse_int(version, "version"))
-    emit(result, as_json, f"Paso '{trigger}' aplicado: {result['from']} → {result['to']} (versión {result['version']}).")
+    emit(result, as_json, render_decision(result))
 
 
 @app.command("decide")

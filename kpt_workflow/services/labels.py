@@ -53,11 +53,14 @@ def decision_lines(payload: Mapping[str, Any], entity_kind: str) -> list[str]:
 
 
 def grounds(event: Mapping[str, Any]) -> list[str]:
-    """The legal grounds an applied step stood on (`GROUNDS`), each with its basis."""
+    """The legal grounds an applied step stood on (`GROUNDS`), each with its basis; a decision's
+    own act is said once, by `decision_lines`."""
     if event["event_type"] != "transition_applied":
         return []
+    act = ((event.get("payload") or {}).get("decision") or {}).get("act") or {}
     return [f"{o['message']} ({o['basis']})" for o in event["outcomes"]
-            if o["passed"] and getattr(RULES.get(o["rule"]), "family", None) in GROUNDS]
+            if o["passed"] and getattr(RULES.get(o["rule"]), "family", None) in GROUNDS
+            and not set(RULES[o["rule"]].documents) <= {act.get("doc_type")}]
 
 
 def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) -> dict[str, object]:

@@ -181,7 +181,7 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
               "to_label": flow.state(plan.state).label, "version": plan.version,
               "legal_date": legal_date.isoformat(), "late_deadlines": late, "checklist": outcomes,
               "basis": decision_lines({"decision": decision}, plan.entity_kind)
-              + grounds({"event_type": "transition_applied", "outcomes": outcomes}),
+              + grounds({"event_type": "transition_applied", "outcomes": outcomes, "payload": {"decision": decision}}),
               **({"decision": decision} if decision else {})}
     commit(uow, plan.id, result)
     return result
