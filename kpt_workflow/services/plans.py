@@ -144,7 +144,9 @@ def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
     visible_plan(actor, plan)
     decisions = workflow(plan.definition_name, plan.definition_version).decisions
     if decision not in decisions:
-        choices = " o ".join(decisions) or "ninguna (este flujo no registra decisiones de la corporación)"
+        names = list(decisions)
+        choices = (", ".join(names[:-1]) + " o " + names[-1] if len(names) > 1 else "".join(names)) or \
+            "ninguna (este flujo no registra decisiones de la corporación)"
         raise InvalidInput(f"Decisión desconocida '{decision}': use {choices}.", field="decision")
     return decisions[decision]
 
