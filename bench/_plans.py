@@ -3,8 +3,9 @@ layer and not timed: a fresh file, plans before the council, and the back edge t
 endless supply of allowed steps.
 
 The back edge `devolver_para_ajustes` / `radicar_ante_corporacion` always carries the same legal
-date (`LEGAL_DAY`), the date of the plan's `radicado_corporacion`, so rule
-`radicado_corporacion_vigente` keeps passing with no re-filing."""
+date (`LEGAL_DAY`), the date of the plan's `radicado_corporacion` and of the session's act of the
+return (`acta_sesion_devolucion`, filed once at setup), so rules `radicado_corporacion_vigente`
+and `acta_sesion_devolucion_de_esta_ronda` keep passing with no re-filing."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ BUSY_TIMEOUT_MS = 30_000  # make_engine's default, used for the kpt database and
 # plan before the council, and of every timed step, so the back edge never needs a new filing.
 LEGAL_DAY = date(2024, 5, 6)
 # The synthetic sample cycle, with the council round moved to that day.
-DOCUMENTS: dict[str, tuple[date, str | None]] = {**DOCUMENTS_2024, "radicado_corporacion": (LEGAL_DAY, "PA-045")}
+DOCUMENTS: dict[str, tuple[date, str | None]] = {**DOCUMENTS_2024, "radicado_corporacion": (LEGAL_DAY, "PA-045"),
+                                                  "acta_sesion_devolucion": (LEGAL_DAY, "Acta 21")}
 SETUP_STEPS: list[tuple[str, date]] = [*STEPS_2024[:-1], ("radicar_ante_corporacion", LEGAL_DAY)]
 # The back edge: from each state, the step that leads to the other one.
 BACK_EDGE: dict[str, str] = {

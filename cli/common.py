@@ -21,7 +21,7 @@ from kpt_workflow.storage.migrate import require_current_schema
 JsonOpt = Annotated[bool, typer.Option("--json", help="Imprime JSON.")]
 FechaOpt = Annotated[str | None, typer.Option("--fecha", help="Fecha legal del acto (AAAA-MM-DD); por omisión, hoy.")]
 HoyOpt = Annotated[str | None, typer.Option("--hoy", help="Día desde el que se cuentan los plazos (AAAA-MM-DD).")]
-ActorOpt = Annotated[str | None, typer.Option("--as", help=(
+ActorOpt = Annotated[str | None, typer.Option("--as", "--como", help=(
     "Usuario que actúa (kpt user create): su rol y su entidad se verifican como en la API. Sin --as actúa el "
     "operador local, que ya tiene la base en sus manos; la auditoría lo registra como cli:<usuario del sistema>."))]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Versión del plan que usted leyó (bloqueo optimista).")]

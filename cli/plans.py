@@ -1,5 +1,6 @@
 """`kpt plan …`: create a plan, read its status, attempt a step, list plans."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -8,7 +9,10 @@ from kpt_workflow.law import calendar
 
 from kpt_workflow import services
 from cli.common import ActorOpt, FechaOpt, FlujoOpt, HoyOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int
-from cli.render import render_plan_list, render_status
+from cli.render import render_decision, render_plan_list, render_status
+from kpt_workflow.base.config import Settings
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.repository import list_plans
 from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -46,7 +50,33 @@ def advance(plan_id: str, trigger: str, who: ActorOpt = None, fecha: FechaOpt = 
     with UnitOfWork(engine(), write=True) as uow:
         result = services.advance(uow, plan_id=plan_id, trigger=trigger, actor=acting(uow.connection, who),
                                   legal_date=parse_date(fecha), expected_version=parse_int(version, "version"))
-    emit(result, as_json, f"Paso '{trigger}' aplicado: {result['from']} → {result['to']} (versión {result['version']}).")
+    emit(result, as_json, render_decision(result))
+
+
+@app.command("decide")
+def decide(plan_id: str,
+           decision: Annotated[str, typer.Argument(help=(
+               "La decisión de la corporación que declara el flujo del plan; en el PDT: aprobar, "
+               "aprobar_con_modificaciones, devolver o negar."))],
+           numero: Annotated[str | None, typer.Option("--numero", help="Número del acto de la decisión.")] = None,
+           fecha: FechaOpt = None,
+           motivo: Annotated[str | None, typer.Option("--motivo", help="Motivos (al devolver o negar).")] = None,
+           modificaciones: Annotated[str | None, typer.Option(
+               "--modificaciones", help="Modificaciones que introdujo la corporación (al aprobar con modificaciones).")] = None,
+           archivo: Annotated[Path | None, typer.Option("--archivo", help="El acto firmado (PDF).")] = None,
+           who: ActorOpt = None, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """Registra la decisión del concejo o la asamblea con su acto (número, fecha legal y archivo) y lo
+    que su flujo exige (motivos, modificaciones); si falta un requisito, la rechaza, la deja en la
+    auditoría y sale con error."""
+    if archivo is not None and not archivo.is_file():
+        raise InvalidInput(f"No se encuentra el archivo '{archivo}'.", field="archivo")
+    with UnitOfWork(engine(), write=True) as uow:
+        result = services.record_council_decision(
+            uow, BlobStore(Settings().data_dir), plan_id=plan_id, decision=decision,
+            actor=acting(uow.connection, who), legal_date=parse_date(fecha), number=numero,
+            content=archivo.read_bytes() if archivo else None, filename=archivo.name if archivo else None,
+            reasons=motivo, modifications=modificaciones, expected_version=parse_int(version, "version"))
+    emit(result, as_json, render_decision(result))
 
 
 @app.command("list")

@@ -40,6 +40,16 @@ def render_status(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_decision(result: dict[str, Any]) -> str:
+    """A step applied (`kpt plan advance`) or a council decision recorded (`kpt plan decide`): the
+    step, where the plan went, and what it stood on (the decision's act and texts, the legal
+    grounds), in words."""
+    done = "Decisión registrada" if result.get("decision") else "Paso aplicado"
+    lines = [f"{done}: «{result['label']}». El plan pasó de «{result['from_label']}» a "
+             f"«{result['to_label']}» el {result['legal_date']} (versión {result['version']})."]
+    return "\n".join(lines + [f"  - {line}" for line in result["basis"]])
+
+
 def render_events(events: list[dict[str, Any]]) -> str:
     lines = []
     for e in events:

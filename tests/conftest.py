@@ -15,7 +15,7 @@ from in_process import run_kpt
 from kpt_workflow.services import accounts
 
 from kpt_workflow import services
-from kpt_workflow.services.access import operator
+from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.amendments import load_fixtures
 from kpt_workflow.services.bootstrap import init_database
@@ -225,6 +225,35 @@ def plan_in_council(new_plan, file_doc, advance, record_strategy) -> str:  # typ
     for trigger, legal_date in STEPS_2024:
         advance(plan_id, trigger, legal_date)
     return plan_id
+
+
+COUNCIL = Actor("concejo", "corporacion", "05001")
+RETURN_ACT = ("acta_sesion_devolucion", date(2024, 5, 10), "Acta 21")
+"""The session's act of a return of the tidy cycle's draft (its date is the session's)."""
+
+
+@pytest.fixture
+def decide(engine: Engine, blobs: BlobStore) -> Callable[..., dict[str, object]]:
+    """Record a council decision as Medellín's concejo, through the real use-case: `decide(plan,
+    'devolver', date, number='Acta 21', reasons='…')`."""
+    def run(plan_id: str, decision: str, legal_date: date, number: str | None = None, reasons: str | None = None,
+            modifications: str | None = None) -> dict[str, object]:
+        with UnitOfWork(engine, write=True) as uow:
+            return services.record_council_decision(uow, blobs, plan_id=plan_id, decision=decision, actor=COUNCIL,
+                                                    legal_date=legal_date, number=number, content=PDF,
+                                                    filename="acto.pdf", reasons=reasons, modifications=modifications)
+
+    return run
+
+
+@pytest.fixture
+def plan_to_return(plan_in_council: str, file_doc: Callable[..., dict[str, object]]) -> str:
+    """The plan before its concejo with the session's act of a return on file (RETURN_ACT), so
+    that the council's `devolver_para_ajustes` may be fired as a plain step (its rules ask for
+    that act of this round)."""
+    doc_type, legal_date, number = RETURN_ACT
+    file_doc(plan_in_council, doc_type, legal_date, number, note="Motivos: ajustar el plan plurianual.")
+    return plan_in_council
 
 
 @pytest.fixture

@@ -145,6 +145,8 @@ def test_audit_commands_and_diagram(kpt):
     code, out, _ = kpt("diagram")
     assert "stateDiagram-v2" in out and "discusion_corporaciones --> adoptado_por_decreto: adoptar_por_decreto" in out
     assert "mes_corporacion_vencido" in out
+    assert "negado --> adoptado_por_decreto: adoptar_por_decreto [decreto_tras_negativa" in out
+    assert "class negado,adoptado_por_decreto side" in out  # side states drawn apart
 
 
 def test_replay_check_exits_non_zero_when_the_refusal_counts_were_edited(kpt, tmp_path):

@@ -16,14 +16,14 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 ATTEMPTS = 12
 
 
-def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_council):
+def test_same_step_from_same_version_applies_exactly_once(engine, plan_to_return):
     with UnitOfWork(engine) as uow:
-        version = plan_record(uow.connection, plan_in_council).version
+        version = plan_record(uow.connection, plan_to_return).version
 
     def attempt(_: int) -> str:
         try:
             with UnitOfWork(engine, write=True) as uow:
-                services.advance(uow, plan_id=plan_in_council, trigger="devolver_para_ajustes", actor=operator("concejo"),
+                services.advance(uow, plan_id=plan_to_return, trigger="devolver_para_ajustes", actor=operator("concejo"),
                                  legal_date=date(2024, 5, 10), expected_version=version)
             return "applied"
         except PlanVersionConflict:
@@ -33,8 +33,8 @@ def test_same_step_from_same_version_applies_exactly_once(engine, plan_in_counci
         results = list(pool.map(attempt, range(ATTEMPTS)))
     assert results.count("applied") == 1 and results.count("conflict") == ATTEMPTS - 1
     with UnitOfWork(engine) as uow:
-        plan = plan_record(uow.connection, plan_in_council)
+        plan = plan_record(uow.connection, plan_to_return)
         assert (plan.state, plan.version) == ("tramite_ambiental_y_planeacion", version + 1)
         assert verify(uow.connection).ok
         assert replay.differences(uow.connection) == []
-        assert len(event_log.plan_events(uow.connection, plan_in_council)) == plan.version
+        assert len(event_log.plan_events(uow.connection, plan_to_return)) == plan.version

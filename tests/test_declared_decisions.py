@@ -53,7 +53,7 @@ def _decide(engine: Engine, blobs: BlobStore, decision: str, **act: object) -> d
 def test_the_decisions_are_the_definitions_own(session_plan, engine, blobs):
     flow = workflow("sesion_concejo")
     assert {name: step.trigger for name, step in flow.decisions.items()} == {"acoger": "acoger", "archivar": "archivar"}
-    assert workflow("pdt").decisions.keys() == {"aprobar", "devolver"}
+    assert workflow("pdt").decisions.keys() == {"aprobar", "aprobar_con_modificaciones", "devolver", "negar"}
     with pytest.raises(InvalidInput) as refused:
         _decide(engine, blobs, "aprobar")  # the PDT's word means nothing here
     assert refused.value.message == "Decisión desconocida 'aprobar': use acoger o archivar."
@@ -76,8 +76,9 @@ def test_the_council_report_lists_the_steps_before_the_council_and_offers_its_de
         report = views.council_report(uow, COUNCIL, PLAN, date(2024, 1, 6))
         for_office = views.council_report(uow, OFFICE, PLAN, date(2024, 1, 6))
     assert [line["code"] for line in report["lines"]] == ["programa_gobierno"]  # llevar_a_sesion's rule only
-    assert [(d["name"], d["label"], d["files_act"]) for d in report["decisions"]] == [
-        ("acoger", "Acoger por acuerdo", True), ("archivar", "Archivar sin acto", False)]
+    assert [(d["name"], d["label"], d["act"], d["files_act"]) for d in report["decisions"]] == [
+        ("acoger", "Acoger", "Acuerdo que adopta el plan", True), ("archivar", "Archivar sin acto", None, False)]
+    assert [[f["name"] for f in d["fields"]] for d in report["decisions"]] == [["fecha", "numero", "file"], ["fecha"]]
     assert for_office["decisions"] == []  # the office does not decide for the council
 
 
@@ -87,15 +88,24 @@ def test_a_side_state_is_drawn_apart_because_the_definition_says_so(session_plan
     assert [(s["label"], s["side"]) for s in page["stepper"]] == [
         ("Borrador", False), ("En sesión del concejo", False), ("Acogido", False), ("Archivado", True)]
     assert [s["name"] for s in views.lifecycle(workflow("sesion_concejo")) if s["side"]] == ["archivado"]
-    assert [s["name"] for s in views.lifecycle(workflow("pdt")) if s["side"]] == ["adoptado_por_decreto"]
+    assert [s["name"] for s in views.lifecycle(workflow("pdt")) if s["side"]] == ["negado", "adoptado_por_decreto"]
 
 
 @pytest.mark.parametrize(("change", "problem"), [
     (lambda t: t[2]["decision"].update(name="acoger"), "transitions[2].decision.name: la decisión 'acoger' ya registra"),
     (lambda t: t[1]["decision"].update(files="acta_inventada"),
      "transitions[1].decision.files: tipo de documento desconocido 'acta_inventada'"),
+    (lambda t: t[1].update(by="planeacion"),
+     "transitions[1].by: el paso 'acoger' registra una decisión de la corporación; declárelo by: corporacion."),
+    (lambda t: t[1]["decision"].update(files="programa_gobierno"),
+     "transitions[1].decision.files: el acto 'programa_gobierno' no exige número en el catálogo"),
+    (lambda t: t[1].update(rules=["documento_programa_gobierno"]),
+     "transitions[1].rules: la decisión radica 'acto_aprobacion' pero ninguna regla del paso 'acoger' lo exige"),
+    (lambda t: t[2]["decision"].update(modifications=True),
+     "transitions[2].decision.modifications: las modificaciones de la corporación se registran con el acto"),
+    (lambda t: t[2]["decision"].update(motivos=True), "transitions[2].decision.motivos: campo desconocido"),
 ])
-def test_the_loader_refuses_a_decision_named_twice_or_filing_an_unknown_act(tmp_path, change, problem):
+def test_the_loader_refuses_a_decision_declared_wrong(tmp_path, change, problem):
     raw = yaml.safe_load(SESSION.read_text(encoding="utf-8"))
     change(raw["transitions"])
     path = tmp_path / "flujo.yaml"

@@ -14,7 +14,7 @@ from kpt_workflow.lifecycle.loader import load_definition
 
 PDT_PATH = engine.DEFINITIONS_DIR / "pdt.yaml"
 PDT_STATES = ("alistamiento", "construccion_articulada", "tramite_ambiental_y_planeacion",
-              "discusion_corporaciones", "aprobado", "adoptado_por_decreto")
+              "discusion_corporaciones", "aprobado", "negado", "adoptado_por_decreto")
 # A rule that reads no deadline, so the minimal definition needs none to be valid.
 PLAIN_RULE = "documento_programa_gobierno"
 
@@ -174,7 +174,7 @@ def test_duplicate_yaml_key_is_refused(tmp_path):
     assert "title" in refusal(path)
 
 
-def test_shipped_pdt_definition_loads_with_the_six_states():
+def test_shipped_pdt_definition_loads_with_its_seven_states():
     spec = load_definition(PDT_PATH)
     assert spec.name == "pdt" and spec.version >= 1
     assert tuple(s.name for s in spec.states) == PDT_STATES

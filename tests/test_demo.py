@@ -31,7 +31,11 @@ def test_demo_drives_plans_through_every_outcome_and_the_audit_holds(engine, blo
         assert max(legal_dates) <= DEMO_END and min(legal_dates) >= date(2023, 7, 1)
         assert uow.session.get(DatasetMarker, SYNTHETIC_DEMO) is not None
         actors = {a for (a,) in uow.connection.execute(select(EVENTS.c.actor).distinct())}
+        decided = {a for (a,) in uow.connection.execute(select(EVENTS.c.action).where(
+            EVENTS.c.event_type == "transition_applied", EVENTS.c.from_state.in_(("discusion_corporaciones", "negado"))))}
     assert actors <= {"sintetico:planeacion", "sintetico:corporacion"}
+    # every outcome of the council (Ley 152 de 1994, art. 40), and the decree after its month or its denial
+    assert decided == {"aprobar", "aprobar_con_modificaciones", "devolver_para_ajustes", "negar", "adoptar_por_decreto"}
 
 
 def test_same_seed_gives_the_same_country(engine, blobs, tmp_path):

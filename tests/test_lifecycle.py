@@ -56,9 +56,8 @@ def test_refused_advance_is_recorded_then_filing_lets_it_advance(engine, new_pla
     assert events[-1] == ("transition_applied", "iniciar_construccion")
 
 
-def test_plan_reaches_aprobado_with_the_approving_act(engine, plan_in_council, file_doc, advance):
-    file_doc(plan_in_council, "acto_aprobacion", date(2024, 5, 20), "Acuerdo 05")
-    assert advance(plan_in_council, "aprobar", date(2024, 5, 20))["to"] == "aprobado"
+def test_plan_reaches_aprobado_with_the_approving_act(engine, plan_in_council, decide):
+    assert decide(plan_in_council, "aprobar", date(2024, 5, 20), "Acuerdo 05")["to"] == "aprobado"
     status = _status(engine, plan_in_council, date(2024, 6, 1))
     assert status["terminal"] and status["next"] == []
 
@@ -74,8 +73,8 @@ def test_council_month_elapsed_allows_decree_adoption(engine, plan_in_council, f
     assert advance(plan_in_council, "adoptar_por_decreto", date(2024, 5, 28))["to"] == "adoptado_por_decreto"
 
 
-def test_council_return_requires_a_new_filing_before_the_council(engine, plan_in_council, file_doc, advance):
-    advance(plan_in_council, "devolver_para_ajustes", date(2024, 5, 10))
+def test_council_return_requires_a_new_filing_before_the_council(engine, plan_in_council, file_doc, advance, decide):
+    decide(plan_in_council, "devolver", date(2024, 5, 10), "Acta 21", reasons="Ajustar el plan plurianual.")
     with pytest.raises(GuardFailed) as refused:
         advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))
     assert [c["rule"] for c in refused.value.details["checklist"] if not c["passed"]] == ["radicado_corporacion_vigente"]
@@ -84,8 +83,8 @@ def test_council_return_requires_a_new_filing_before_the_council(engine, plan_in
 
 
 def test_refiling_after_a_return_keeps_the_first_filing_date_and_restarts_the_council_month(
-        engine, plan_in_council, file_doc, advance):
-    advance(plan_in_council, "devolver_para_ajustes", date(2024, 5, 10))
+        engine, plan_in_council, file_doc, advance, decide):
+    decide(plan_in_council, "devolver", date(2024, 5, 10), "Acta 21", reasons="Ajustar el plan plurianual.")
     file_doc(plan_in_council, "radicado_corporacion", date(2024, 5, 15), "PA-045-B")
     advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))
     deadlines = {d["code"]: d for d in _status(engine, plan_in_council, date(2024, 5, 20))["deadlines"]}

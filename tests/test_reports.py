@@ -111,10 +111,12 @@ def test_dwell_days_follow_the_legal_dates_of_the_steps(engine, plan_in_council)
     # created 1 Jan; construcción 20 Jan; CTP 27 Feb; concejo 25 Apr (conftest's tidy cycle)
     assert _dwell(report_of(engine, dwell_by_state, as_of=date(2024, 5, 10))) == {
         "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 38.0, 38.0),
-        "tramite_ambiental_y_planeacion": (1, 58.0, 58.0), "discusion_corporaciones": (1, 15.0, 15.0)}
+        "tramite_ambiental_y_planeacion": (1, 58.0, 58.0), "discusion_corporaciones": (1, 15.0, 15.0),
+        "negado": (0, None, None)}
     assert _dwell(report_of(engine, dwell_by_state, as_of=date(2024, 2, 26))) == {
         "alistamiento": (1, 19.0, 19.0), "construccion_articulada": (1, 37.0, 37.0),
-        "tramite_ambiental_y_planeacion": (0, None, None), "discusion_corporaciones": (0, None, None)}
+        "tramite_ambiental_y_planeacion": (0, None, None), "discusion_corporaciones": (0, None, None),
+        "negado": (0, None, None)}
 
 
 def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_council):
@@ -143,7 +145,7 @@ def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_
 
 # Every document type a deadline reads, and any history of versions of them: filed, justified
 # as absent or withdrawn, in any order of legal dates (weekends and holidays included).
-DEADLINE_DOCUMENTS = sorted({doc for spec in workflow("pdt").definition.deadlines for doc in (spec.anchor, spec.met_by)}
+DEADLINE_DOCUMENTS = sorted({doc for spec in workflow("pdt").definition.deadlines for doc in (spec.anchor, *spec.met_by_codes)}
                             - {"inicio_periodo"})
 versions = st.lists(st.tuples(st.sampled_from([FILED, FILED, JUSTIFIED_ABSENCE, WITHDRAWN]),
                               st.dates(date(2023, 11, 1), date(2025, 3, 31))), max_size=3)

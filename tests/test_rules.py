@@ -197,6 +197,7 @@ def test_council_filing_without_a_filing_before_the_ctp_says_so():
 
 def test_council_can_return_a_draft_filed_before_the_step_was_recorded():
     plan = facts(document("radicado_corporacion", legal_date=ENTERED - 3 * ONE_DAY),
+                 document("acta_sesion_devolucion", legal_date=ENTERED + ONE_DAY),
                  state="discusion_corporaciones", state_entered_on=ENTERED)
     devolver = workflow("pdt").transition("discusion_corporaciones", "devolver_para_ajustes")
     assert all(judge(name, plan).passed for name in devolver.rules)
@@ -255,12 +256,14 @@ def test_filed_concept_passes_whatever_the_term(rule_name, concept, latest):
 
 
 @pytest.mark.parametrize(("kind", "words"), ENTITY_WORDS)
-def test_filed_approval_refuses_decree_adoption(kind, words):
-    plan = facts(document("acto_aprobacion"), kind=kind, today=LATEST + ONE_DAY,
-                 deadlines=(running_term("mes_corporacion_vencido"),))
+def test_a_decision_of_this_round_refuses_decree_adoption(kind, words):
+    """Any decision act of the current round meets the council's month (`met_on`): approval,
+    return or denial; then there is no silence to adopt on."""
+    decided = DeadlineFact(code="decision_corporacion", earliest=EARLIEST, latest=LATEST, met_on=EARLIEST)
+    plan = facts(document("acto_aprobacion"), kind=kind, today=LATEST + ONE_DAY, deadlines=(decided,))
     outcome = judge("mes_corporacion_vencido", plan)
     assert not outcome.passed
-    assert words[0] in outcome.message
+    assert words[1].capitalize() in outcome.message and words[0] in outcome.remedy
 
 
 def test_decree_dated_within_the_council_month_is_refused():
@@ -295,3 +298,46 @@ def test_every_document_and_term_rule_is_covered_by_this_module():
         "concepto_ctp_o_silencio", "concepto_ambiental_o_silencio", "mes_corporacion_vencido"}
     families = (documents.FAMILY, terms.FAMILY, act_order.FAMILY)
     assert {name for name, r in RULES.items() if r.family in families} == covered
+
+
+# --- the council's outcomes (rules/council.py) -------------------------------------------------
+
+FILED_ON, ACT_ON = date(2024, 4, 25), date(2024, 5, 20)
+
+
+def test_an_act_of_an_earlier_round_never_decides_the_draft_filed_since():
+    refiled = document("radicado_corporacion", legal_date=date(2024, 5, 15))
+    old = facts(refiled, document("acto_aprobacion", legal_date=date(2024, 5, 10)))
+    outcome = judge("acto_aprobacion_de_esta_ronda", old)
+    assert not outcome.passed and "es de una ronda anterior" in outcome.message and "2024-05-15" in outcome.message
+    assert judge("acto_aprobacion_de_esta_ronda", facts(refiled, document("acto_aprobacion", legal_date=ACT_ON))).passed
+    assert not judge("acta_sesion_devolucion_de_esta_ronda", facts(refiled)).passed  # no act: refused too
+
+
+@pytest.mark.parametrize(("kind", "words"), ENTITY_WORDS)
+def test_the_executives_acceptance_must_be_prior_and_of_this_round(kind, words):
+    def judged(accepted_on: date | None) -> Outcome:
+        acts = [document("radicado_corporacion", legal_date=FILED_ON), document("acto_aprobacion", legal_date=ACT_ON)]
+        if accepted_on is not None:
+            acts.append(document("aceptacion_modificaciones", legal_date=accepted_on, number=None))
+        return judge("aceptacion_previa_modificaciones", facts(*acts, kind=kind))
+
+    executive = "gobernador" if kind == DEPARTAMENTO else "alcalde"
+    assert f"Falta la aceptación previa y por escrito del {executive}" in judged(None).message
+    after = judged(ACT_ON + ONE_DAY)
+    assert not after.passed and "es posterior al acto que aprueba el plan" in after.message and words[0] in after.message
+    assert not judged(FILED_ON - ONE_DAY).passed  # accepted before this round's filing: not these modifications
+    assert judged(ACT_ON).passed and judged(FILED_ON).passed
+    assert "aceptación previa y por escrito del gobernador o alcalde" in RULES["aceptacion_previa_modificaciones"].basis
+
+
+def test_the_decree_after_a_denial_is_dated_on_or_after_it_and_says_which_reading_it_applies():
+    denial = document("acto_negacion", legal_date=ACT_ON)
+    assert not judge("decreto_tras_negativa", facts(state="negado")).passed
+    early = judge("decreto_tras_negativa", facts(denial, document("decreto_adopcion", legal_date=ACT_ON - ONE_DAY),
+                                                 state="negado"))
+    assert not early.passed and "Concepto 2127 de 2013" in early.message and ACT_ON.isoformat() in early.remedy
+    for decree_on in (ACT_ON, ACT_ON + ONE_DAY):  # no council month to wait for: the council has decided
+        outcome = judge("decreto_tras_negativa", facts(denial, document("decreto_adopcion", legal_date=decree_on),
+                                                       state="negado"))
+        assert outcome.passed and "Sala de Consulta del Consejo de Estado (Concepto 2127 de 2013)" in outcome.message

@@ -55,7 +55,7 @@ def test_a_second_workflows_plan_is_created_beside_the_pdt_and_driven_to_its_end
     assert code == 1 and "Documento: Programa de gobierno inscrito" in out
     assert kpt("doc", "file", PLAN, "programa_gobierno", str(pdf), "--fecha", "2024-01-15")[0] == 0
     code, out = kpt("plan", "advance", PLAN, "enviar_a_revision", "--fecha", "2024-01-20")
-    assert code == 0 and "borrador → en_revision" in out
+    assert code == 0 and "El plan pasó de «Borrador» a «En revisión»" in out  # labels, not codes
     assert kpt("doc", "file", PLAN, "acta_informe_gestion", str(pdf), "--fecha", "2024-01-25")[0] == 0
     assert kpt("plan", "advance", PLAN, "cerrar", "--fecha", "2024-02-01")[0] == 0
     status = json.loads(kpt("plan", "status", PLAN, "--json")[1])

@@ -235,38 +235,45 @@ class PlanLifecycleMachine(RuleBasedStateMachine):
         self._advance(plan, trigger, model.next_step_date(days_later))
 
     @rule(plan=plans, decision=st.sampled_from(sorted(COUNCIL_DECISIONS)), days_later=st.integers(0, 45),
-          numbered=st.booleans())
-    def council_decides(self, plan: str, decision: str, days_later: int, numbered: bool) -> None:
-        """Returning goes through the same checks as any step; approving files the acuerdo or
-        ordenanza and applies the step in one transaction, so a refusal must leave neither."""
+          numbered=st.booleans(), explained=st.booleans())
+    def council_decides(self, plan: str, decision: str, days_later: int, numbered: bool, explained: bool) -> None:
+        """Each decision files its act (the acuerdo or ordenanza, the session's acta, the denial's
+        act) with what the definition says it records (number, reasons, modifications) and
+        attempts its step in one transaction: input refused leaves nothing; a refused step leaves
+        the act filed and its refusal audited."""
         model = self.model[plan]
         legal_date = model.next_step_date(days_later)
-        number = f"Acuerdo {legal_date:%m%d}" if numbered else None
-
-        def decide(uow: UnitOfWork) -> dict[str, object]:
-            return services.record_council_decision(uow, self.blobs, plan_id=plan, decision=decision, actor=ACTOR,
-                                                    legal_date=legal_date, number=number, content=PDF,
-                                                    filename="acto_aprobacion.pdf")
-
-        if decision != "aprobar":
-            self._step(plan, COUNCIL_DECISIONS[decision], legal_date, decide)
-            return
-        filing = services.Filing(doc_type="acto_aprobacion", content=PDF, legal_date=legal_date, number=number)
-        refusal = ("" if "aprobar" in model.possible_steps() else "not before council") or \
-            ("" if number else "the approving act needs its number") or model.filing_refusal(filing)
+        spec = FLOW.decisions[decision].decision
+        assert spec is not None and spec.files is not None  # every PDT decision files its act
+        number = f"Acto {legal_date:%m%d}" if numbered else None
+        text = "Texto de prueba de la corporación." if explained else None
+        filing = services.Filing(doc_type=spec.files, content=PDF, legal_date=legal_date, number=number)
+        refusal = ("" if COUNCIL_DECISIONS[decision] in model.possible_steps() else "not before council") or \
+            ("" if number else "the act needs its number") or \
+            ("" if explained or not spec.texts else "the decision needs its texts") or model.filing_refusal(filing)
         try:
             with UnitOfWork(self.engine, write=True) as uow:
-                result = decide(uow)
+                result = services.record_council_decision(
+                    uow, self.blobs, plan_id=plan, decision=decision, actor=ACTOR, legal_date=legal_date,
+                    number=number, content=PDF, filename="acto.pdf", reasons=text, modifications=text)
         except (InvalidInput, UnknownTrigger) as refused:
-            assert refusal, f"approval refused unexpectedly: {refused.message}"
-            event(f"approval refused: {refusal}")
+            assert refusal, f"decision refused unexpectedly: {refused.message}"
+            event(f"decision refused: {refusal}")
             return
-        assert not refusal, f"approval accepted although {refusal}"
-        model.documents["acto_aprobacion"] = (FILED, legal_date)
+        except GuardFailed as blocked:
+            assert not refusal, f"decision attempted although {refusal}"
+            assert blocked.details["trigger"] == COUNCIL_DECISIONS[decision]
+            model.documents[spec.files] = (FILED, legal_date)
+            model.version += 2
+            model.last_step_on = legal_date
+            event(f"decision blocked: {decision}")
+            return
+        assert not refusal, f"decision accepted although {refusal}"
+        model.documents[spec.files] = (FILED, legal_date)
         model.state, model.state_entered_on, model.version = result["to"], legal_date, model.version + 2
         model.last_step_on = legal_date
-        assert result["to"] == "aprobado" and result["version"] == model.version
-        event("plan reached aprobado by council decision")
+        assert result["to"] == FLOW.decisions[decision].dest and result["version"] == model.version
+        event(f"plan reached {model.state} by council decision")
 
     @rule(plan=plans, days_before=st.integers(1, 90))
     def step_dated_before_entering_the_state_is_refused(self, plan: str, days_before: int) -> None:

@@ -164,13 +164,16 @@ def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None 
 def decision(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
              decision: Annotated[str, Form(max_length=64)], fecha: Annotated[date, Form()],
              version: Annotated[int, Form(ge=1, le=VERSIONS.high)], numero: Annotated[str, Form(max_length=64)] = "",
+             motivo: Annotated[str, Form(max_length=2000)] = "", modificaciones: Annotated[str, Form(max_length=2000)] = "",
              file: Annotated[UploadFile | None, File()] = None) -> RedirectResponse:
+    """One decision's form (the council's report shows one per decision, with only its fields)."""
     try:
         content, filename = read_upload(file, rt.limits) if file is not None and file.filename else (None, None)
         with UnitOfWork(rt.engine, write=True) as uow:
             result = services.record_council_decision(uow, rt.blobs, plan_id=plan_id, decision=decision,
                                                       actor=actor, legal_date=fecha, number=numero or None,
-                                                      content=content, filename=filename, expected_version=version)
+                                                      content=content, filename=filename, reasons=motivo or None,
+                                                      modifications=modificaciones or None, expected_version=version)
         flash(request, "success", f"Decisión registrada: el plan pasó a «{result['to_label']}».")
     except KptError as error:
         _refusal(request, error)

@@ -50,4 +50,16 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     for deadline in report["council_deadlines"]:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
                                    f"{' · ' + deadline['situation'] if deadline['date'] else ''}. {deadline['basis']}."))
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT",
+                   text=_text(f"Decisiones {report['words']['de_la_corporacion']} y su fundamento"))
+    pdf.set_font(FONT, size=9)
+    if not report["outcomes"]:
+        pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text("Aún no hay decisión registrada."))
+    for outcome in report["outcomes"]:
+        pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT",
+                       text=_text(f"{outcome['legal_date']} · {outcome['step']} -> {outcome['to']}"))
+        for line in [*outcome["lines"], *outcome["grounds"]]:
+            pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"   - {line}"))
     return bytes(pdf.output())

@@ -103,16 +103,23 @@ def fire(plan_id: str, body: TransitionRequest, presented: CallerDep, key: Idemp
 def council_decision(plan_id: str, rt: RuntimeDep, actor: CurrentActor,
                      decision: Annotated[str, Form(max_length=64, description=(
                          "Una de las decisiones que declara el flujo del plan (`decision:`); en el PDT, "
-                         "`aprobar` (con el acuerdo u ordenanza) o `devolver`."))],
-                     fecha: Annotated[date, Form()],
-                     numero: Annotated[str | None, Form(max_length=64)] = None,
+                         "`aprobar`, `aprobar_con_modificaciones` (con el acuerdo u ordenanza), `devolver` (con el "
+                         "acta de la sesión y sus motivos) o `negar` (con su acto y sus motivos)."))],
+                     fecha: Annotated[date, Form(description="Fecha legal del acto (la de la sesión, si devuelve).")],
+                     numero: Annotated[str | None, Form(max_length=64, description="Número del acto.")] = None,
+                     motivo: Annotated[str | None, Form(max_length=2000, description=(
+                         "Motivos de la decisión (si el flujo los exige: devolver, negar)."))] = None,
+                     modificaciones: Annotated[str | None, Form(max_length=2000, description=(
+                         "Modificaciones que introdujo la corporación (si aprueba con modificaciones)."))] = None,
                      version: VersionForm = None,
-                     file: Annotated[UploadFile | None, File(description="El acuerdo u ordenanza (PDF)")] = None,
+                     file: Annotated[UploadFile | None, File(description="El acto de la decisión (PDF)")] = None,
                      key: IdempotencyKey = None, if_match: IfMatch = None) -> JSONResponse:
     content, filename = read_upload(file, rt.limits) if file is not None else (None, None)
     expected = expected_version(if_match, version)
     request = {"path": f"/plans/{plan_id}/council-decision", "decision": decision, "fecha": fecha.isoformat(),
-               "numero": numero, "version": expected, "file": content_hash(content)}
+               "numero": numero, "motivo": motivo, "modificaciones": modificaciones, "version": expected,
+               "file": content_hash(content)}
     return run_once(rt, actor, key, request, lambda uow: services.record_council_decision(
         uow, rt.blobs, plan_id=plan_id, decision=decision, actor=actor, legal_date=fecha, number=numero,
-        content=content, filename=filename, expected_version=expected))
+        content=content, filename=filename, reasons=motivo, modifications=modificaciones,
+        expected_version=expected))

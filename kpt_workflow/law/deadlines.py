@@ -153,9 +153,7 @@ def compute(specs: tuple[DeadlineSpec, ...], period: int, documents: Mapping[str
     result = []
     for spec in specs:
         anchor_day = calendar.period_start(period) if spec.anchor == PERIOD_START else _filed_on(documents, spec.anchor)
-        met = documents.get(spec.met_by)
-        met_on = met.first_filed_on if met is not None and met.status == FILED else None
-        result.append(_amended(_deadline(spec, anchor_day, met_on), amendments, documents))
+        result.append(_amended(_deadline(spec, anchor_day, _met_on(spec, anchor_day, documents)), amendments, documents))
     return result
 
 
@@ -193,6 +191,25 @@ def amended_readings(amendment: Amendment, documents: Mapping[str, DocumentFact]
     term = TermSpec(months=amendment.months, working_days=amendment.working_days)
     return tuple(Reading(r.day, f"{r.how}, desde el acto radicado en vigencia de la norma {by}")
                  for r in readings(term, act.legal_date))
+
+
+def _met_on(spec: DeadlineSpec, anchor_day: date | None, documents: Mapping[str, DocumentFact]) -> date | None:
+    """The legal date the term was met: the earliest act of `met_by` filed now, by its first
+    filing. A term that runs from an act is met only by an act dated on or after it: after a
+    return and a new filing, the act of the earlier round (its return) does not meet the new
+    month; the new round's act does (its first filing if on or after the new anchor, else its
+    current one)."""
+    days = []
+    for code in spec.met_by_codes:
+        met = documents.get(code)
+        if met is None or met.status != FILED:
+            continue
+        if spec.anchor == PERIOD_START:
+            days.append(met.first_filed_on)
+        elif anchor_day is not None:
+            days.append(next((day for day in (met.first_filed_on, met.legal_date)
+                              if day is not None and day >= anchor_day), None))
+    return min((day for day in days if day is not None), default=None)
 
 
 @lru_cache(maxsize=65536)

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.base.errors import DefinitionError
+from kpt_workflow.base.roles import CORPORACION
 from kpt_workflow.rules import RULES
+from kpt_workflow.rules.documents import presence_rule_name
 from kpt_workflow.states.schema import PERIOD_START, DefinitionSpec
 from kpt_workflow.base.validation import describe
 from kpt_workflow.base.yaml_files import read_yaml
@@ -56,9 +58,11 @@ def _problems(spec: DefinitionSpec) -> Iterable[str]:
 
 
 def _decision_problems(spec: DefinitionSpec) -> Iterable[str]:
-    """A decision's name says one step (its form sends only the name); the act it files is a
-    document type of the catalog."""
-    documents = set(load_catalog().codes())
+    """A decision's name says one step (its form sends only the name); it is the council's act
+    (`by: corporacion`); the act it files is a numbered document type of the catalog that the
+    step's rules require; the council's changes are recorded with the act that approves them."""
+    catalog = load_catalog()
+    documents = set(catalog.codes())
     named: dict[str, tuple[int, str]] = {}
     for i, t in enumerate(spec.transitions):
         if t.decision is None:
@@ -67,9 +71,22 @@ def _decision_problems(spec: DefinitionSpec) -> Iterable[str]:
         if first[1] != t.trigger:
             yield (f"transitions[{i}].decision.name: la decisión '{t.decision.name}' ya registra el paso "
                    f"'{first[1]}' (transitions[{first[0]}]); dé a cada decisión un nombre propio.")
-        if t.decision.files is not None and t.decision.files not in documents:
-            yield (f"transitions[{i}].decision.files: tipo de documento desconocido '{t.decision.files}' "
+        if CORPORACION not in t.by:
+            yield (f"transitions[{i}].by: el paso '{t.trigger}' registra una decisión de la corporación; "
+                   f"declárelo by: {CORPORACION}.")
+        act = t.decision.files
+        if act is not None and act not in documents:
+            yield (f"transitions[{i}].decision.files: tipo de documento desconocido '{act}' "
                    f"(kpt_workflow/reference/catalogs/documentos.yaml).")
+        elif act is not None and not catalog.get(act).requires_number:
+            yield (f"transitions[{i}].decision.files: el acto '{act}' no exige número en el catálogo; la "
+                   f"decisión registra el número y la fecha de su acto (requires_number: true).")
+        elif act is not None and not any(act in getattr(RULES.get(r), "documents", ()) for r in t.rules):
+            yield (f"transitions[{i}].rules: la decisión radica '{act}' pero ninguna regla del paso '{t.trigger}' "
+                   f"lo exige; agregue '{presence_rule_name(act)}' o una regla que lo juzgue.")
+        if t.decision.modifications and act is None:
+            yield (f"transitions[{i}].decision.modifications: las modificaciones de la corporación se registran "
+                   f"con el acto que las aprueba; declare decision.files.")
 
 
 def _graph_problems(spec: DefinitionSpec) -> Iterable[str]:
@@ -103,8 +120,11 @@ def _deadline_problems(spec: DefinitionSpec) -> Iterable[str]:
         if d.anchor != PERIOD_START and d.anchor not in documents:
             yield (f"deadlines[{i}].anchor: '{d.anchor}' no es '{PERIOD_START}' ni un tipo de documento "
                    f"del catálogo (kpt_workflow/reference/catalogs/documentos.yaml).")
-        if d.met_by not in documents:
-            yield f"deadlines[{i}].met_by: tipo de documento desconocido '{d.met_by}'."
+        if not d.met_by_codes:
+            yield f"deadlines[{i}].met_by: nombre al menos un tipo de documento que cumpla el plazo."
+        for code in d.met_by_codes:
+            if code not in documents:
+                yield f"deadlines[{i}].met_by: tipo de documento desconocido '{code}'."
         for j, term in enumerate(d.terms):
             if (term.months_of_period is not None) != (d.anchor == PERIOD_START):
                 yield (f"deadlines[{i}].terms[{j}]: el anchor es '{d.anchor}'; months_of_period va con anchor "

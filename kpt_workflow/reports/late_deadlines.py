@@ -31,20 +31,20 @@ def _definitions(workflow_name: str) -> list[DefinitionSpec]:
 
 def _deadline_terms(workflow_name: str) -> Subquery:
     """One row per term of each deadline of every version of the workflow (the YAML's data, a few
-    dozen rows), with the deadline's position in its definition, what anchors and meets it and
-    which reading it uses."""
+    dozen rows), with the deadline's position in its definition, what anchors and meets it (one row
+    per document type that meets it) and which reading it uses."""
     rows = [select(literal(d.name).label("definition_name"), literal(d.version).label("definition_version"),
                    literal(position).label("position"), literal(spec.code).label("code"),
-                   literal(spec.anchor).label("anchor"), literal(spec.met_by).label("met_by"),
+                   literal(spec.anchor).label("anchor"), literal(met_by).label("met_by"),
                    literal(spec.use).label("use"), literal(unit).label("unit"), literal(length).label("length"))
             for d in _definitions(workflow_name) for position, spec in enumerate(d.deadlines)
-            for unit, length in map(term_key, spec.terms)]
+            for unit, length in map(term_key, spec.terms) for met_by in spec.met_by_codes]
     return union_all(*rows).subquery("deadline_term")
 
 
 def _documents_read(workflow_name: str) -> list[str]:
     """The document types that anchor or meet a deadline of some version of the workflow."""
-    read = {doc for d in _definitions(workflow_name) for spec in d.deadlines for doc in (spec.anchor, spec.met_by)}
+    read = {doc for d in _definitions(workflow_name) for spec in d.deadlines for doc in (spec.anchor, *spec.met_by_codes)}
     return sorted(read - {PERIOD_START})
 
 
@@ -79,15 +79,20 @@ def _late(of: Shape) -> Select[Any]:
     after its day, or unmet with the day gone (`deadlines.Deadline.is_late`). A term runs from the
     period's start or from the current filing of its anchor document; its day is looked up in
     `term_end` (the calendar's own computation, as a table) and taken as the earliest of its
-    readings for an `aviso`, the latest for a `permiso`; it is met by the first filing of the
-    document that meets it, if that document is filed now. A deadline whose anchor act is
+    readings for an `aviso`, the latest for a `permiso`; it is met by the first filing of a
+    document that meets it, if that document is filed now (for a term that runs from an act, only
+    by one dated on or after that act). A deadline whose anchor act is
     missing has no day yet, and is late for nobody."""
     counted = (select(PLAN.c.id, PLAN.c.period, PLAN.c.definition_name, PLAN.c.definition_version)
                .select_from(created(entities(of))).subquery("counted"))
     term, filings, read = _deadline_terms(of.workflow), _filings(of.workflow), _documents_read(of.workflow)
     anchor_day = case((term.c.anchor == PERIOD_START, period_start(counted.c.period)),
                       *((term.c.anchor == doc, filings.c[doc]) for doc in read))
-    met_on = case(*((term.c.met_by == doc, filings.c[f"{doc}_first"]) for doc in read))
+    # `deadlines._met_on`: a term that runs from an act is met only by an act dated on or after it.
+    met_on = case(*((term.c.met_by == doc, case(
+        (term.c.anchor == PERIOD_START, filings.c[f"{doc}_first"]),
+        (filings.c[f"{doc}_first"] >= anchor_day, filings.c[f"{doc}_first"]),
+        (filings.c[doc] >= anchor_day, filings.c[doc]))) for doc in read))
     # Each plan's terms with the day each runs from, computed once: `term_end` is then joined on
     # plain columns, by its key, however little the planner knows of the tables (PostgreSQL
     # without statistics scanned the whole table for each term to match a computed day).
@@ -99,7 +104,7 @@ def _late(of: Shape) -> Select[Any]:
                           .outerjoin(filings, filings.c.plan_id == counted.c.id))
              .cte("plan_term").prefix_with("MATERIALIZED"))
     day = case((terms.c.use == "aviso", func.min(TERM_END.c.earliest)), else_=func.max(TERM_END.c.latest))
-    met = func.max(terms.c.met_on)  # the same for each term of a deadline
+    met = func.min(terms.c.met_on)  # the earliest act that meets it (one row per type in its met_by)
     return (select(terms.c.plan_id, terms.c.position, terms.c.code, met.label("met_on"))
             .select_from(terms.outerjoin(TERM_END, and_(TERM_END.c.unit == terms.c.unit,
                                                         TERM_END.c.length == terms.c.length,

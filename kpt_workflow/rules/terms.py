@@ -49,12 +49,16 @@ def concepto_ambiental_o_silencio(facts: PlanFacts) -> Verdict:
       basis="Ley 152 de 1994, art. 40; Consejo de Estado, Sala de Consulta, Concepto 2127 de 2013",
       deadlines=("decision_corporacion",), documents=("decreto_adopcion",))
 def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
-    """Adoption by decree is allowed only once the council's month ran out without a decision."""
+    """Adoption by decree is allowed only once the council's month ran out without a decision.
+    Any decision act of the current round meets the month (`met_by` of `decision_corporacion`:
+    the approving act, the return's act, the denial's); an act of an earlier round does not."""
     w = facts.words
-    if facts.filed("acto_aprobacion") is not None:
-        return Verdict(False, f"{w['la_corporacion'].capitalize()} ya adoptó el plan por {w['acto']}.",
-                       "Registre la aprobación en lugar de la adopción por decreto.")
     term = facts.deadlines["decision_corporacion"]
+    if term.met_on is not None:
+        return Verdict(False, f"{w['la_corporacion'].capitalize()} ya decidió sobre el proyecto vigente (acto del "
+                              f"{term.met_on}): la adopción por decreto procede solo si vence el mes sin decisión.",
+                       f"Registre la decisión {w['de_la_corporacion']} (aprobación por {w['acto']}, devolución o "
+                       f"negativa) en lugar de la adopción por decreto.")
     if term.latest is None:
         return Verdict(False, f"No consta el radicado ante {w['la_corporacion']}: el mes no ha empezado.",
                        "Radique 'radicado_corporacion' con su fecha.")
@@ -64,6 +68,7 @@ def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
                               f"{w['de_la_corporacion']} (hasta el {term.latest}): sería anulable.",
                        f"Expida y radique el decreto con fecha posterior al {term.latest}.")
     if facts.today > term.latest:
-        return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {term.latest} sin decisión.")
+        return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {term.latest} sin decisión: procede la "
+                             f"adopción por decreto (art. 40).")
     return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.",
                    f"La adopción por decreto solo procede después del {term.latest}.")

@@ -41,7 +41,8 @@ OFFICE, COUNCIL = "sintetico:planeacion", "sintetico:corporacion"  # each entity
 EMPALME = tuple(f"formato_empalme_{n:02d}" for n in range(1, 11))
 # How plans end up by 28 June 2024 (shares add up to 1).
 PROFILES = (("stuck_alistamiento", 0.03), ("stuck_construccion", 0.04), ("stuck_tramite", 0.04),
-            ("in_council", 0.06), ("returned_then_approved", 0.07), ("decree", 0.07), ("approved", 0.69))
+            ("in_council", 0.06), ("returned_then_approved", 0.07), ("decree", 0.07), ("denied_then_decree", 0.03),
+            ("approved_with_modifications", 0.05), ("approved", 0.61))
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Action:
     """One act of a plan's scenario; `attempt` marks a step expected to be refused."""
 
     on: date
-    kind: str  # file | justify | strategy | investments | step | attempt | approve
+    kind: str  # file | justify | strategy | investments | step | attempt | approve | decide
     target: str = ""
     number: str | None = None
     data: Any = None
@@ -172,7 +173,9 @@ class Scenario:
         self.add(filed, "file", "radicado_corporacion", _number(rng, "Proyecto"))
         entered = self.add(filed, "step", "radicar_ante_corporacion")
         if self.profile == "returned_then_approved":
-            back = self.add(entered + timedelta(days=rng.randint(8, 18)), "return", "devolver_para_ajustes")
+            session = entered + timedelta(days=rng.randint(8, 18))
+            back = self.add(session, "decide", "devolver", f"Acta {session:%m%d} (sintético)",
+                            "Ajustes al plan plurianual de inversiones pedidos en la sesión (sintético).")
             filed = self.add(back + timedelta(days=rng.randint(4, 10)), "file", "radicado_corporacion",
                              _number(rng, "Proyecto ajustado"))
             entered = self.add(filed, "step", "radicar_ante_corporacion")
@@ -182,6 +185,19 @@ class Scenario:
             self.add(month_ends, "attempt", "adoptar_por_decreto")  # one day too early: refused
             self.add(decree, "file", "decreto_adopcion", _number(rng, "Decreto"))
             self.add(decree, "step", "adoptar_por_decreto")
+        elif self.profile == "denied_then_decree":  # the decree after a denial (Concepto 2127 de 2013)
+            denial = _day(rng, entered + timedelta(days=5), min(month_ends, DEMO_END - timedelta(days=12)))
+            self.add(denial, "decide", "negar", f"Acta {denial:%m%d} (sintético)",
+                     "El proyecto no responde al diagnóstico de infancia y adolescencia (sintético).")
+            decree = calendar.next_working_day(denial + timedelta(days=rng.randint(1, 7)))
+            self.add(decree, "file", "decreto_adopcion", _number(rng, "Decreto"))
+            self.add(decree, "step", "adoptar_por_decreto")
+        elif self.profile == "approved_with_modifications":  # accepted in writing by the executive first
+            approval = _day(rng, entered + timedelta(days=10), min(month_ends, DEMO_END))
+            self.add(max(entered, approval - timedelta(days=rng.randint(1, 5))), "file", "aceptacion_modificaciones")
+            self.add(approval, "decide", "aprobar_con_modificaciones",
+                     _number(rng, "Ordenanza" if self.entity.kind == DEPARTAMENTO else "Acuerdo"),
+                     "Se ajustan metas del programa de primera infancia (sintético).")
         elif self.profile != "in_council":
             self.add(_day(rng, entered + timedelta(days=10), min(month_ends, DEMO_END)), "approve",
                      number=_number(rng, "Ordenanza" if self.entity.kind == DEPARTAMENTO else "Acuerdo"))
@@ -299,10 +315,14 @@ def _apply(engine: Engine, blobs: BlobStore, plan_id: str, entity_code: str, act
         _write(engine, lambda uow: services.record_council_decision(
             uow, blobs, plan_id=plan_id, decision="aprobar", actor=council, legal_date=action.on,
             number=action.number, content=SYNTHETIC_PDF, filename="acto-aprobacion-sintetico.pdf"))
+    elif action.kind == "decide":  # the decision records the texts its definition asks for
+        _write(engine, lambda uow: services.record_council_decision(
+            uow, blobs, plan_id=plan_id, decision=action.target, actor=council, legal_date=action.on,
+            number=action.number, content=SYNTHETIC_PDF, filename="acto-sintetico.pdf", reasons=action.data,
+            modifications=action.data))
     else:
-        actor = council if action.kind == "return" else office
         try:
-            _write(engine, lambda uow: services.advance(uow, plan_id=plan_id, trigger=action.target, actor=actor,
+            _write(engine, lambda uow: services.advance(uow, plan_id=plan_id, trigger=action.target, actor=office,
                                                          legal_date=action.on))
         except GuardFailed:
             if action.kind != "attempt":

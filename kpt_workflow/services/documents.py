@@ -175,7 +175,7 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     uow.connection.execute(DOCUMENT.insert().values(plan_id=plan.id, filed_by=actor, recorded_at=recorded_at,
                                                     **document))
     late = [d.late_entry(legal_date) for d in plan_deadlines(plan, documents, amendments_for(uow.connection, plan), legal_date)
-            if d.spec.met_by == filing.doc_type and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
+            if filing.doc_type in d.spec.met_by_codes and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
     plan = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                    {**document, "late": late}, recorded_at=recorded_at))
     return plan, {"plan_id": plan.id, "plan_version": plan.version, **document,

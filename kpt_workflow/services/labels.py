@@ -2,7 +2,7 @@
 document's status, a recorded time in Colombia's time (the store keeps UTC). The pages show these,
 never the codes; the API keeps the codes, for scripts."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import STATUS_LABELS
 from kpt_workflow.lifecycle.engine import Workflow
 from kpt_workflow.reference.document_types import document_label
+from kpt_workflow.rules import RULES
 RECORDED = {"strategic_part_recorded": "Parte estratégica registrada",
             "investment_plan_recorded": "Plan plurianual de inversiones registrado"}
 """Events whose sentence is fixed; the others name a step, a state or a document."""
@@ -25,22 +26,60 @@ def _state(flow: Workflow, name: str | None) -> str:
     return flow.state(name).label if name in {s.name for s in flow.definition.states} else "estado sin definición"
 
 
-def _step(flow: Workflow, trigger: str) -> str:
-    return next((t.label for t in flow.definition.transitions if t.trigger == trigger), "paso sin definición")
+def _step(flow: Workflow, trigger: str, source: str | None = None) -> str:
+    """The step's label: the one from `source` when the trigger leaves several states (the decree
+    after the council's month, or after its denial)."""
+    named = [t for t in flow.definition.transitions if t.trigger == trigger]
+    return next((t.label for t in sorted(named, key=lambda t: t.source != source)), "paso sin definición")
+
+
+GROUNDS = frozenset({"corporacion", "plazos"})
+"""Rule families whose passed outcome is the legal ground a step stood on (a term run out, the
+council's act of this round, the executive's acceptance, the decree after a denial): the history
+and the council's report show them with the step."""
+
+
+def decision_lines(payload: Mapping[str, Any], entity_kind: str) -> list[str]:
+    """A council decision recorded with a step (`services.plans.record_council_decision`), in
+    words: which decision, its act (label, number, legal date), its reasons and modifications."""
+    decision = payload.get("decision")
+    if not decision:
+        return []
+    lines = [f"Decisión: {decision['label']}"]
+    act = decision.get("act")
+    if act:
+        lines.append(f"{document_label(act['doc_type'], entity_kind)}: n.º {act['number']} del {act['legal_date']}")
+    lines += [f"Motivos: {decision['reasons']}"] if decision.get("reasons") else []
+    lines += [f"Modificaciones: {decision['modifications']}"] if decision.get("modifications") else []
+    return lines
+
+
+def grounds(event: Mapping[str, Any]) -> list[str]:
+    """The legal grounds an applied step stood on (`GROUNDS`), each with its basis; a decision's
+    own act is said once, by `decision_lines`."""
+    if event["event_type"] != "transition_applied":
+        return []
+    act = ((event.get("payload") or {}).get("decision") or {}).get("act") or {}
+    return [f"{o['message']} ({o['basis']})" for o in event["outcomes"]
+            if o["passed"] and getattr(RULES.get(o["rule"]), "family", None) in GROUNDS
+            and not set(RULES[o["rule"]].documents) <= {act.get("doc_type")}]
 
 
 def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) -> dict[str, object]:
     """One event of `event_log.event_view` as the plan page's history shows it: when (Colombia),
-    the legal date, who, a sentence, its tone (ok, bad, warn or plain) and the unmet requirements
-    of a refused step."""
+    the legal date, who, a sentence, its tone (ok, bad, warn or plain), the unmet requirements
+    of a refused step, and what a step stood on (the council's decision, its act and texts, the
+    legal grounds)."""
     kind, payload = event["event_type"], event["payload"]
-    tone, failed = "", []
+    tone, failed, basis = "", [], []
     if kind == "transition_applied":
-        text, tone = (f"Paso «{_step(flow, event['action'])}»: {_state(flow, event['from_state'])} → "
+        text, tone = (f"Paso «{_step(flow, event['action'], event['from_state'])}»: {_state(flow, event['from_state'])} → "
                       f"{_state(flow, event['to_state'])}"), "ok"
+        basis = decision_lines(payload, entity_kind) + grounds(event)
     elif kind == "transition_blocked":
-        text, tone = f"Intento rechazado: «{_step(flow, event['action'])}»", "bad"
+        text, tone = f"Intento rechazado: «{_step(flow, event['action'], event['from_state'])}»", "bad"
         failed = [o["message"] for o in event["outcomes"] if not o["passed"]]
+        basis = decision_lines(payload, entity_kind)
     elif kind == "document_filed":
         text = (f"Documento «{document_label(payload['doc_type'], entity_kind)}», versión {payload['version']}: "
                 f"{status_label(payload['status'])}")
@@ -56,7 +95,20 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
     else:
         text = RECORDED.get(kind, "Registro en la historia del plan")
     return {"seq": event["seq"], "recorded": calendar.colombia_time(datetime.fromisoformat(event["recorded_at"])),
-            "legal_date": event["legal_date"], "actor": event["actor"], "text": text, "tone": tone, "failed": failed}
+            "legal_date": event["legal_date"], "actor": event["actor"], "text": text, "tone": tone, "failed": failed,
+            "basis": basis}
+
+
+def council_outcomes(events: Sequence[Mapping[str, Any]], flow: Workflow, entity_kind: str) -> list[dict[str, object]]:
+    """The council's outcomes and what followed them, oldest first: each step applied from a state
+    where the council decides (its decisions, the decree after its month) or from a side state a
+    decision leads to (the decree after a denial), with the decision, its act, its texts and the
+    legal grounds it stood on."""
+    steps = flow.decisions.values()
+    council = {t.source for t in steps} | {t.dest for t in steps if flow.state(t.dest).side}
+    return [{"legal_date": e["legal_date"], "step": _step(flow, e["action"], e["from_state"]), "to": _state(flow, e["to_state"]),
+             "lines": decision_lines(e["payload"], entity_kind), "grounds": grounds(e)}
+            for e in events if e["event_type"] == "transition_applied" and e["from_state"] in council]
 
 
 def amendment_entry(amendment: Amendment) -> dict[str, object]:

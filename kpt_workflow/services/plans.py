@@ -17,10 +17,12 @@ from kpt_workflow.storage.repository import aggregate, get_entity, load_plan
 from kpt_workflow.rules import evaluate
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.documents import Filing, file_in
+from kpt_workflow.services.labels import decision_lines, grounds
 from kpt_workflow.services.changes import check_legal_date, checked, commit, event, now, open_change, record
 from kpt_workflow.lifecycle.status import plan_facts, plan_status
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.base.validation import NUL_MESSAGE, has_nul
 
 def plan_id(entity_code: str, period: int, flow: Workflow) -> str:
     """`05001-2024` for the default workflow's plan, `05001-2024-<flujo>` for another's: an entity
@@ -90,24 +92,50 @@ def advance(uow: UnitOfWork, *, plan_id: str, trigger: str, actor: Actor, legal_
     return _attempt(uow, plan, trigger, actor.username, legal_date)
 
 
+DECISION_TEXT_MAX = 2000
+DECISION_TEXTS = {"reasons": ("motivo", "los motivos de la decisión", "Motivos"),
+                  "modifications": ("modificaciones", "las modificaciones que introdujo la corporación",
+                                    "Modificaciones")}
+"""What a decision may have to record beside its act (`decision:` in the definition): its field,
+what the refusal asks for, and its heading in the act's note."""
+
+
 def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, decision: str, actor: Actor,
                             legal_date: date | None = None, number: str | None = None, content: bytes | None = None,
-                            filename: str | None = None, expected_version: int | None = None) -> dict[str, object]:
+                            filename: str | None = None, reasons: str | None = None,
+                            modifications: str | None = None, expected_version: int | None = None) -> dict[str, object]:
     """The concejo or asamblea decides: a decision the plan's workflow declares (`decision:` on
-    its step). One that files an act (approving: the acuerdo/ordenanza) files it and applies the
-    step in one transaction; another (returning the draft) is the step alone."""
+    its step), with what the definition says it must record (its act's number and legal date,
+    its reasons, the council's modifications). The act is filed (its note keeps the texts) and
+    the step attempted in one transaction; the step's event, applied or refused, carries the
+    decision, its act and its texts, so the history and a replay keep them."""
     plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_step(actor, plan, _decision(actor, plan, decision).trigger))
     step, flow = _decision(actor, plan, decision), workflow(plan.definition_name, plan.definition_version)
     flow.transition(plan.state, step.trigger)
-    act = step.decision.files if step.decision is not None else None
+    assert step.decision is not None  # `_decision` finds only steps that declare one
+    act = step.decision.files
     if act is not None and not (number or "").strip():
         raise InvalidInput("Indique el número del acto que registra la decisión "
                            f"({load_catalog().get(act).label_for(plan.entity_kind).lower()}).", field="numero")
+    given = {"reasons": reasons, "modifications": modifications}
+    texts = {key: (given[key] or "").strip() for key in DECISION_TEXTS if getattr(step.decision, key)}
+    for key, text in texts.items():
+        field, wanted, _ = DECISION_TEXTS[key]
+        if not text or has_nul(text) or len(text) > DECISION_TEXT_MAX:
+            problem = NUL_MESSAGE if has_nul(text) else f"tiene más de {DECISION_TEXT_MAX} caracteres" if text else ""
+            raise InvalidInput(f"{field}: {problem}." if problem else
+                               f"Indique {wanted} («{step.decision.label}»).", field=field)
+    legal_date = legal_date or calendar.today_in_colombia()
+    record_of = {"name": decision, "label": step.decision.label, **texts, "act": None}
     if act is not None:
+        note = "\n".join(f"{DECISION_TEXTS[key][2]}: {text}" for key, text in texts.items()) or None
         plan, _ = file_in(uow, blobs, plan, Filing(doc_type=act, content=content, filename=filename,
-                                                   legal_date=legal_date, number=number), actor.username)
-    return _attempt(uow, plan, step.trigger, actor.username, legal_date)
+                                                   legal_date=legal_date, number=number.strip() if number else None,
+                                                   note=note), actor.username)
+        record_of["act"] = {"doc_type": act, "number": number.strip() if number else None,
+                            "legal_date": legal_date.isoformat()}
+    return _attempt(uow, plan, step.trigger, actor.username, legal_date, decision=record_of)
 
 
 def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
@@ -116,12 +144,17 @@ def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
     visible_plan(actor, plan)
     decisions = workflow(plan.definition_name, plan.definition_version).decisions
     if decision not in decisions:
-        choices = " o ".join(decisions) or "ninguna (este flujo no registra decisiones de la corporación)"
+        names = list(decisions)
+        choices = (", ".join(names[:-1]) + " o " + names[-1] if len(names) > 1 else "".join(names)) or \
+            "ninguna (este flujo no registra decisiones de la corporación)"
         raise InvalidInput(f"Decisión desconocida '{decision}': use {choices}.", field="decision")
     return decisions[decision]
 
 
-def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None) -> dict[str, object]:
+def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None,
+             decision: dict[str, object] | None = None) -> dict[str, object]:
+    """Judge the step's checklist and record it applied or refused; `decision`: the council's
+    decision it records (its act and texts), kept in the event either way."""
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "el paso")
     flow = workflow(plan.definition_name, plan.definition_version)
@@ -136,18 +169,21 @@ def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_
     late = [d.spec.code for d in terms if d.is_late(legal_date)]
     plan = record(uow, plan, event(
         "transition_applied" if allowed else "transition_blocked", actor, trigger, legal_date,
-        {"trigger": trigger, "late_deadlines": late}, from_state=facts.state, to_state=transition.dest,
+        {"trigger": trigger, "late_deadlines": late, **({"decision": decision} if decision else {})}, from_state=facts.state, to_state=transition.dest,
         outcomes=outcomes), **moved)
     if not allowed:
         failed = [o for o in outcomes if not o["passed"]]
         refusal = GuardFailed(
-            f"Paso '{trigger}' rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
+            f"Paso «{transition.label}» rechazado: {len(failed)} de {len(outcomes)} requisitos sin cumplir.",
             plan=plan.id, trigger=trigger, version=plan.version, checklist=outcomes)
         commit(uow, plan.id, refusal)
         raise refusal
-    result = {"plan_id": plan.id, "trigger": trigger, "from": facts.state, "to": plan.state,
+    result = {"plan_id": plan.id, "trigger": trigger, "label": transition.label, "from": facts.state,
+              "from_label": flow.state(facts.state).label, "to": plan.state,
               "to_label": flow.state(plan.state).label, "version": plan.version,
-              "legal_date": legal_date.isoformat(), "late_deadlines": late,
-              "checklist": outcomes}
+              "legal_date": legal_date.isoformat(), "late_deadlines": late, "checklist": outcomes,
+              "basis": decision_lines({"decision": decision}, plan.entity_kind)
+              + grounds({"event_type": "transition_applied", "outcomes": outcomes, "payload": {"decision": decision}}),
+              **({"decision": decision} if decision else {})}
     commit(uow, plan.id, result)
     return result

@@ -18,7 +18,10 @@ from kpt_workflow.reference.categories import CATEGORIES
 from kpt_workflow.reports.national import national_report
 from kpt_workflow.services.access import Actor, department_locked, plan_permissions, report_filters, visible_plan
 from kpt_workflow.reference.document_types import document_label
-from kpt_workflow.services.labels import amendment_entry, history_entry, status_label
+from kpt_workflow.base.words import words_for
+from kpt_workflow.rules import RULES
+from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label
+from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
                                              list_plans, load_plan, plan_record, program_facts)
@@ -118,7 +121,9 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     permissions = plan_permissions(actor, plan)
     names = [s.name for s in flow.definition.states]
     here = names.index(shown["state"])
-    stepper = [{"label": s.label, "current": i == here, "done": i < here, "side": s.side,
+    # A state before the current one is behind the plan, unless it is an end or off the main path
+    # (a plan denied or adopted by decree never passed through "Aprobado").
+    stepper = [{"label": s.label, "current": i == here, "done": i < here and not (s.terminal or s.side), "side": s.side,
                 "since": shown["state_entered_on"] if i == here else None}
                for i, s in enumerate(flow.definition.states)]
     live = as_of is None
@@ -141,22 +146,48 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
 
 
 def council_report(uow: UnitOfWork, actor: Actor, plan_id: str, today: date) -> dict[str, Any]:
-    """The council's completeness report (kpt_workflow.lifecycle.completeness), with the decisions
-    the actor may record on the plan now (`decision:` steps from its state that its role takes),
-    each labelled for the council's act."""
+    """The council's completeness report (kpt_workflow.lifecycle.completeness), the council's
+    outcomes so far with their basis (`labels.council_outcomes`), and the decisions the actor may
+    record on the plan now (`decision:` steps from its state that its role takes), each with the
+    fields it must record and what it still lacks."""
     plan = seen_plan(uow, actor, plan_id)
     report = completeness_report(aggregate(uow.connection, plan, today, rules=[*debate_rules(plan), *judged_rules(plan)],
                                            versions=True))
+    flow = workflow(plan.definition_name, plan.definition_version)
     steps = plan_permissions(actor, plan).steps
-    acto = report["words"]["acto"]
-    decisions = sorted(({"name": name, "label": step.decision.label + (f" por {acto}" if step.decision.files else ""),
-                         "files_act": step.decision.files is not None}
-                        for name, step in workflow(plan.definition_name, plan.definition_version).decisions.items()
-                        if step.decision is not None and step.trigger in steps),
-                       key=lambda d: not d["files_act"])  # the form preselects the first: the act-filing one
+    checklists = {step["trigger"]: step["checklist"] for step in report["plan"]["next"]}
+    decisions = sorted((_decision_form(step, plan.entity_kind, checklists.get(step.trigger, []))
+                        for step in flow.decisions.values() if step.trigger in steps),
+                       key=lambda d: not d["files_act"])  # the act-filing ones first
     lines = [{**line, **_line_status(line), "recorded": calendar.colombia_time(datetime.fromisoformat(line["recorded_at"]))
               if line["recorded_at"] else None} for line in report["lines"]]
-    return {**report, "lines": lines, "decisions": decisions, "synthetic": holds_synthetic_demo(uow.connection)}
+    events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
+    return {**report, "lines": lines, "decisions": decisions,
+            "outcomes": council_outcomes(events, flow, plan.entity_kind),
+            "synthetic": holds_synthetic_demo(uow.connection)}
+
+
+def _decision_form(step: TransitionSpec, entity_kind: str, checklist: list[dict[str, Any]]) -> dict[str, Any]:
+    """One decision's form: the fields its definition says it records (the act's number, legal
+    date and file; its reasons; the council's modifications) and the requirements it still lacks
+    besides its own act (filed with it)."""
+    decision = step.decision
+    assert decision is not None
+    words = words_for(entity_kind)
+    act = document_label(decision.files, entity_kind) if decision.files else None
+    fields = [{"name": "fecha", "kind": "date", "label": f"Fecha legal (la de «{act}»)" if act else "Fecha legal"}]
+    if act:
+        fields += [{"name": "numero", "kind": "text", "label": f"Número de «{act}»"},
+                   {"name": "file", "kind": "file", "label": f"«{act}» firmado (PDF)"}]
+    if decision.reasons:
+        fields.append({"name": "motivo", "kind": "textarea", "label": "Motivos de la decisión"})
+    if decision.modifications:
+        fields.append({"name": "modificaciones", "kind": "textarea",
+                       "label": f"Modificaciones que introdujo {words['la_corporacion']}"})
+    pending = [f"{o['message']} → {o['remedy']}" for o in checklist
+               if not o["passed"] and not set(RULES[o["rule"]].documents) <= {decision.files}]
+    return {"name": decision.name, "label": decision.label, "act": act, "step_label": step.label,
+            "files_act": act is not None, "fields": fields, "pending": pending}
 
 
 def _line_status(line: dict[str, Any]) -> dict[str, str]:

@@ -10,4 +10,7 @@ def mermaid(definition: DefinitionSpec) -> str:
     for t in definition.transitions:
         lines.append(f"    {t.source} --> {t.dest}: {t.trigger} [{', '.join(t.rules)}]")
     lines += [f"    {s.name} --> [*]" for s in definition.states if s.terminal]
+    side = [s.name for s in definition.states if s.side]
+    if side:  # off the main path (`side: true`): drawn apart, dashed
+        lines += ["    classDef side stroke-dasharray: 5 5", f"    class {','.join(side)} side"]
     return "\n".join(lines) + "\n"

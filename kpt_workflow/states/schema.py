@@ -31,12 +31,22 @@ ActingRole = Literal[PLANEACION, CORPORACION, DEPARTAMENTO, DNP]  # type: ignore
 
 class DecisionSpec(_Frozen):
     """A step that records a council's decision: `name` is what its form sends (`aprobar`),
-    `label` what the council reads beside it, `files` the document type of the act the decision
-    is filed with (its number then required), if any."""
+    `label` what the council reads beside it, and what the decision must record: `files` the
+    document type of the act it is filed with (its number and legal date then required),
+    `reasons` a required text (the motivos of a return or a denial), `modifications` a required
+    text (the changes the council made to the draft; Ley 152 de 1994, art. 40)."""
 
     name: str = Field(pattern=IDENTIFIER)
     label: str
     files: str | None = None
+    reasons: bool = False
+    modifications: bool = False
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The texts the decision must record, by the name its forms and its event use."""
+        return tuple(name for name, needed in (("motivo", self.reasons), ("modificaciones", self.modifications))
+                     if needed)
 
 
 class TransitionSpec(_Frozen):
@@ -86,16 +96,29 @@ class DeadlineSpec(_Frozen):
     the legal date of another document. `use` says which reading the status shows: `aviso` (a duty
     of the entity: the earliest day) or `permiso` (a step that opens when the term runs out: the
     latest day). `duty_of`: who must act within it; a term that runs against the CTP, the
-    environmental authority or the council is never the entity's lateness."""
+    environmental authority or the council is never the entity's lateness. `met_by`: one document
+    type, or a list (met by the earliest of them); a term that runs from an act is met only by an
+    act dated on or after it (an act of an earlier round never meets the current one)."""
 
     code: str = Field(pattern=IDENTIFIER)
     label: str
     basis: str
     anchor: str
     terms: tuple[TermSpec, ...] = Field(min_length=1)
-    met_by: str
+    met_by: str | tuple[str, ...]
     use: Literal["aviso", "permiso"]
     duty_of: DutyHolder = "entidad"
+
+    @field_validator("met_by", mode="before")
+    @classmethod
+    def _list_as_tuple(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    @property
+    def met_by_codes(self) -> tuple[str, ...]:
+        """`met_by` is one document type or a list of them (any of the council's decision acts
+        meets its month): the types, always as a tuple."""
+        return (self.met_by,) if isinstance(self.met_by, str) else self.met_by
 
 
 WORKFLOW_NAME_LENGTH = 40

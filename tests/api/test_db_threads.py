@@ -74,7 +74,7 @@ def test_sqlite_gets_one_thread_and_postgresql_one_per_pooled_connection(engine:
 
 
 def test_a_step_reads_its_access_and_changes_the_plan_in_one_hand_off_and_one_transaction(
-        client, as_user, plan_in_council, monkeypatch):  # type: ignore[no-untyped-def]
+        client, as_user, plan_to_return, monkeypatch):  # type: ignore[no-untyped-def]
     seen: dict[str, tuple[str, object]] = {}
 
     def spy(name: str, function):  # type: ignore[no-untyped-def]
@@ -87,7 +87,7 @@ def test_a_step_reads_its_access_and_changes_the_plan_in_one_hand_off_and_one_tr
     monkeypatch.setattr(deps, "actor_for_token", spy("access", deps.actor_for_token))
     monkeypatch.setattr(plan_routes.services, "advance", spy("change", plan_routes.services.advance))
 
-    response = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=as_user("corporacion"),
+    response = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=as_user("corporacion"),
                            json={"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
 
     assert response.status_code == 200, response.text

@@ -43,13 +43,13 @@ def _fire_together(url: str, headers: dict[str, str], body: dict[str, object]) -
 
 
 def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
-        server, engine: Engine, tokens, plan_in_council):  # type: ignore[no-untyped-def]
+        server, engine: Engine, tokens, plan_to_return):  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
-        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
+        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_to_return)).scalar_one()
         events_before = verify(conn).events
     headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"'}
 
-    responses = _fire_together(f"{server}{API}/plans/{plan_in_council}/transitions", headers,
+    responses = _fire_together(f"{server}{API}/plans/{plan_to_return}/transitions", headers,
                                {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
 
     outcomes = Counter((r.status_code, r.json().get("code")) for r in responses)
@@ -61,8 +61,8 @@ def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
         assert report.ok, report.problem
         assert report.events == events_before + 1
         assert replay.differences(conn) == []
-        plan_version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
-        versions = [e["plan_version"] for e in event_log.plan_events(conn, plan_in_council)]
+        plan_version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_to_return)).scalar_one()
+        versions = [e["plan_version"] for e in event_log.plan_events(conn, plan_to_return)]
         assert plan_version == version + 1
         assert versions == list(range(1, plan_version + 1))  # one event per version: none lost, none repeated
         assert conn.execute(select(func.count()).select_from(event_log.EVENTS)
@@ -70,17 +70,17 @@ def test_fifty_concurrent_identical_steps_apply_once_and_the_chain_stays_whole(
 
 
 def test_fifty_concurrent_retries_under_one_key_apply_once_and_agree_on_the_answer(
-        server, engine: Engine, tokens, plan_in_council):  # type: ignore[no-untyped-def]
+        server, engine: Engine, tokens, plan_to_return):  # type: ignore[no-untyped-def]
     """A client that retries while its first attempt is still running: one change is applied; the
     others get its answer back (or, on PostgreSQL, a retry that raced past the key's lookup is
     refused by the plan's version), never a second change."""
     with engine.connect() as conn:
-        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_in_council)).scalar_one()
+        version = conn.execute(select(PLAN.c.version).where(PLAN.c.id == plan_to_return)).scalar_one()
         events_before = verify(conn).events
     headers = {"Authorization": f"Bearer {tokens['corporacion', 'own']}", "If-Match": f'"{version}"',
                "Idempotency-Key": "reintento-concurrente"}
 
-    responses = _fire_together(f"{server}{API}/plans/{plan_in_council}/transitions", headers,
+    responses = _fire_together(f"{server}{API}/plans/{plan_to_return}/transitions", headers,
                                {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"})
 
     statuses = Counter(r.status_code for r in responses)

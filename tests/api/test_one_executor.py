@@ -42,7 +42,7 @@ def test_no_api_route_or_dependency_runs_in_the_thread_pool():
 
 
 def test_every_unit_of_work_of_a_request_runs_on_the_database_threads(
-        client, as_user, plan_in_council, monkeypatch, engine):  # type: ignore[no-untyped-def]
+        client, as_user, plan_to_return, monkeypatch, engine):  # type: ignore[no-untyped-def]
     """Reads on the reading lane, writes on the writer's; on PostgreSQL the two are one."""
     threads: list[tuple[str, bool]] = []
     opened = UnitOfWork.__init__
@@ -52,7 +52,7 @@ def test_every_unit_of_work_of_a_request_runs_on_the_database_threads(
         opened(self, *args, **kwargs)
 
     monkeypatch.setattr(UnitOfWork, "__init__", recorded)
-    plan = f"{API_PREFIX}/plans/{plan_in_council}"
+    plan = f"{API_PREFIX}/plans/{plan_to_return}"
     for path in (f"{API_PREFIX}/plans", plan, f"{plan}/history", f"{plan}/documents", f"{plan}/strategy",
                  f"{plan}/investments", f"{API_PREFIX}/entities/05001"):
         assert client.get(path, headers=as_user("corporacion")).status_code == 200, path

@@ -25,6 +25,7 @@ COUNCIL_DATE = DOCUMENTS_2024["radicado_corporacion"][0].isoformat()
 DECISION_OF = {step.trigger: decision for decision, step in workflow("pdt").decisions.items()}
 ON_THE_MERITS = {200, 201, 409, 422}  # applied, or refused for the plan's facts: never for who asked
 PASSWORD = "clave-de-prueba-123"
+TEXTS = {"motivo": "Motivos de prueba.", "modificaciones": "Modificaciones de prueba."}  # what decisions record
 
 Who = tuple[str, str]  # (role, "own" | "foreign"), the users of tests/api/conftest.py
 EVERYONE: list[Who] = [(role, side) for role in ROLES for side in ("own", "foreign")]
@@ -81,7 +82,7 @@ def _api_step(c: Clients, ask: Ask) -> str:
 def _api_decision(c: Clients, ask: Ask) -> str:
     return _api_refusal(c.api.post(f"{API}/plans/{ask.plan_id}/council-decision",
                                    data={"decision": DECISION_OF[ask.step.trigger], "fecha": ask.fecha,
-                                         "numero": "Acuerdo 7", "version": str(ask.version)},
+                                         "numero": "Acuerdo 7", "version": str(ask.version), **TEXTS},
                                    headers={"Authorization": f"Bearer {c.tokens[ask.who]}"}))
 
 
@@ -95,7 +96,7 @@ def _page_decision(c: Clients, ask: Ask) -> str:
     page = c.pages[ask.who]
     return _page_refusal(page.post(f"/planes/{ask.plan_id}/decision", data={
         "decision": DECISION_OF[ask.step.trigger], "fecha": ask.fecha, "version": str(ask.version),
-        "numero": "Acuerdo 7", "csrf_token": _csrf(page)}))
+        "numero": "Acuerdo 7", "csrf_token": _csrf(page), **TEXTS}))
 
 
 # Every entry point that can move a plan, and which steps it takes.
@@ -117,8 +118,9 @@ def allowed(who: Who, step: TransitionSpec) -> str:
 
 
 @pytest.fixture
-def plan_at(new_plan, file_doc, advance, record_strategy) -> Callable[[str], str]:  # type: ignore[no-untyped-def]
-    """Medellín's 2024 plan with the tidy cycle's acts filed (all but the approval), driven to `state`."""
+def plan_at(new_plan, file_doc, advance, record_strategy, decide) -> Callable[[str], str]:  # type: ignore[no-untyped-def]
+    """Medellín's 2024 plan with the tidy cycle's acts filed (all but the approval), driven to
+    `state` (a side state a council decision leads to, such as a denial's, by that decision)."""
 
     def at(state: str) -> str:
         plan_id = new_plan()
@@ -131,6 +133,10 @@ def plan_at(new_plan, file_doc, advance, record_strategy) -> Callable[[str], str
             if now == state:
                 break
             now = str(advance(plan_id, trigger, legal_date)["to"])
+        by_decision = [name for name, step in workflow("pdt").decisions.items() if (step.source, step.dest) == (now, state)]
+        if now != state and by_decision:
+            now = str(decide(plan_id, by_decision[0], DOCUMENTS_2024["radicado_corporacion"][0], "Acta 9",
+                             reasons="Motivos de prueba.")["to"])
         assert now == state
         return plan_id
 

@@ -87,7 +87,9 @@ def test_every_page_makes_one_service_call_in_one_unit_of_work(plan_in_council, 
         "doc_type": "decreto_adopcion", "fecha": "2024-05-02", "version": version + 1, "csrf_token": office_token},
         files={"file": ("decreto.pdf", PDF, "application/pdf")}))
     _one_unit(opened, lambda: council.post(f"{plan}/decision", follow_redirects=False, data={
-        "decision": "devolver", "fecha": "2024-05-03", "version": version + 2, "csrf_token": council_token}))
+        "decision": "devolver", "fecha": "2024-05-03", "version": version + 2, "csrf_token": council_token,
+        "numero": "Acta 21", "motivo": "Ajustar el plan plurianual."},
+        files={"file": ("acta.pdf", PDF, "application/pdf")}))
     assert "Decisión registrada" in council.get(f"{plan}/informe").text  # the three were taken, not refused
 
 
@@ -105,7 +107,8 @@ def test_every_api_route_makes_one_service_call_in_one_unit_of_work(plan_in_coun
     _one_unit(opened, lambda: client.post(f"{plan}/transitions", headers=office, json={
         "trigger": "adoptar_por_decreto", "fecha": "2024-05-02"}), ok={422})
     _one_unit(opened, lambda: client.post(f"{plan}/council-decision", headers=as_user("corporacion"), data={
-        "decision": "devolver", "fecha": "2024-05-03"}))
+        "decision": "devolver", "fecha": "2024-05-03", "numero": "Acta 21", "motivo": "Ajustar el plan plurianual."},
+        files={"file": ("acta.pdf", PDF, "application/pdf")}))
 
 
 def _visible_text(html: str) -> str:

@@ -57,16 +57,16 @@ def test_stale_if_match_is_a_conflict_and_writes_nothing(client, as_user, plan_i
     assert client.get(f"{API}/plans/{plan_in_council}", headers=office).json()["version"] == version
 
 
-def test_idempotent_retry_returns_the_first_response_and_writes_nothing(client, as_user, plan_in_council):
+def test_idempotent_retry_returns_the_first_response_and_writes_nothing(client, as_user, plan_to_return):
     council = {**as_user("corporacion"), "Idempotency-Key": "devolucion-1"}
     body = {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"}
-    first = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
-    again = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
+    first = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=council, json=body)
+    again = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=council, json=body)
     assert first.status_code == again.status_code == 200
     assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
-    history = client.get(f"{API}/plans/{plan_in_council}/history", headers=council).json()
+    history = client.get(f"{API}/plans/{plan_to_return}/history", headers=council).json()
     assert [e["action"] for e in history].count("devolver_para_ajustes") == 1
-    other = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council,
+    other = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=council,
                         json={**body, "fecha": "2024-05-11"})
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
@@ -83,11 +83,11 @@ def test_a_refused_step_under_a_key_is_replayed_as_refused_and_recorded_once(cli
     assert [e["event_type"] for e in history].count("transition_blocked") == 1
 
 
-def test_a_replay_sends_the_very_bytes_of_the_first_answer(client, as_user, plan_in_council):
+def test_a_replay_sends_the_very_bytes_of_the_first_answer(client, as_user, plan_to_return):
     council = {**as_user("corporacion"), "Idempotency-Key": "devolucion-bytes"}
     body = {"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"}
-    first = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
-    again = client.post(f"{API}/plans/{plan_in_council}/transitions", headers=council, json=body)
+    first = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=council, json=body)
+    again = client.post(f"{API}/plans/{plan_to_return}/transitions", headers=council, json=body)
     assert first.status_code == again.status_code == 200 and "Idempotent-Replayed" not in first.headers
     assert again.content == first.content and again.headers["content-type"] == first.headers["content-type"]
 

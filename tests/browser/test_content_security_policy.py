@@ -1,5 +1,5 @@
 """The pages under their Content-Security-Policy in Chromium: nothing on them is blocked, and what
-used to be inline styling (the login card's width, the council's radio labels) still applies."""
+used to be inline styling (the login card's width, the council's form labels) still applies."""
 
 from conftest import PASSWORD
 
@@ -38,4 +38,4 @@ def test_no_page_has_anything_blocked_by_the_policy(signed_in, live_server, plan
         assert blocked == [], (username, blocked)
     report = signed_in("concejo")
     report.goto(f"{live_server}/planes/{plan_in_council}/informe")
-    assert report.eval_on_selector("label[for=d-aprobar]", "l => getComputedStyle(l).display") == "inline"
+    assert report.eval_on_selector("label[for=aprobar-numero]", "l => getComputedStyle(l).fontWeight") == "600"

@@ -68,10 +68,10 @@ def test_council_records_its_decision(signed_in, plan_in_council, tmp_path: Path
     screenshot(page, "concejo-informe")
     acuerdo = tmp_path / "acuerdo.pdf"
     acuerdo.write_bytes(PDF)
-    page.fill("#fecha", "2024-05-20")
-    page.fill("#numero", "Acuerdo 05 de 2024")
-    page.set_input_files("#file", str(acuerdo))
-    page.click("text=Registrar decisión")
+    page.fill("#aprobar-fecha", "2024-05-20")
+    page.fill("#aprobar-numero", "Acuerdo 05 de 2024")
+    page.set_input_files("#aprobar-file", str(acuerdo))
+    page.click("form:has(#aprobar-numero) button[type=submit]")
     assert "Decisión registrada" in page.locator(".notice.success").inner_text()
     assert "Aprobado" in page.locator("main").inner_text()
     with page.expect_download() as download:

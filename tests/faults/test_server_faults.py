@@ -71,24 +71,24 @@ def _chain_holds(engine: Engine) -> None:
         assert replay.differences(uow.connection) == []
 
 
-def test_conflicting_steps_across_four_workers_apply_once(engine, plan_in_council, tokens, tmp_path):
+def test_conflicting_steps_across_four_workers_apply_once(engine, plan_to_return, tokens, tmp_path):
     with UnitOfWork(engine) as uow:
-        version = plan_record(uow.connection, plan_in_council).version
+        version = plan_record(uow.connection, plan_to_return).version
     port = _free_port()
     server = _start(engine, tmp_path / "data", port, workers=4)
     headers = {"Authorization": f"Bearer {tokens['concejo']}", "If-Match": f'"{version}"'}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client, ThreadPoolExecutor(16) as pool:
             statuses = list(pool.map(lambda _: client.post(
-                f"{API}/plans/{plan_in_council}/transitions", headers=headers,
+                f"{API}/plans/{plan_to_return}/transitions", headers=headers,
                 json={"trigger": "devolver_para_ajustes", "fecha": "2024-05-10"}).status_code, range(100)))
     finally:
         _stop(server)
     assert statuses.count(200) == 1 and statuses.count(409) == 99
     with UnitOfWork(engine) as uow:
-        plan = plan_record(uow.connection, plan_in_council)
+        plan = plan_record(uow.connection, plan_to_return)
         assert plan.version == version + 1
-        assert len(event_log.plan_events(uow.connection, plan_in_council)) == plan.version
+        assert len(event_log.plan_events(uow.connection, plan_to_return)) == plan.version
     _chain_holds(engine)
 
 
