@@ -18,7 +18,8 @@ from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.demo import run_demo
 from kpt_workflow.storage.tables import Entity
 from kpt_workflow.storage.unit_of_work import UnitOfWork
-from kpt_workflow.base.figures import amount
+from kpt_workflow.base.figures import amount, number
+from kpt_workflow.lifecycle.engine import default_workflow
 
 users_app = typer.Typer(help="Usuarios y tokens de API.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Tokens de API de un usuario.", no_args_is_help=True)
@@ -86,6 +87,7 @@ def demo(seed: Annotated[int, typer.Option(help="Semilla: la misma semilla da lo
     with typer.progressbar(length=total, label="Demostración sintética", file=sys.stderr) as bar:
         summary = run_demo(bulk, BlobStore(settings.data_dir), seed, bar.update)
     result = {**summary.as_dict(), "seed": seed, "seconds": round(time.perf_counter() - started, 1)}
-    states = ", ".join(f"{n} {state}" for state, n in result["states"].items())
+    flow = default_workflow()  # the demo's plans are the PDT's
+    states = "; ".join(f"{flow.state(state).label}: {number(n)}" for state, n in result["states"].items())
     emit(result, as_json, f"Demostración SINTÉTICA lista en {result['seconds']} s: {amount(summary.plans, 'plan', 'planes')}, "
                           f"{amount(summary.actions, 'acto')} ({amount(summary.refused, 'intento rechazado', 'intentos rechazados')}). Estados: {states}.")

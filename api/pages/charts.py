@@ -1,25 +1,32 @@
 """Inline SVG charts: no JavaScript, no library, light on a slow link."""
 
+import textwrap
 from html import escape
 
 from kpt_workflow.base.figures import number
 
 
 def bar_chart(title: str, bars: list[tuple[str, float]], unit: str = "", width: int = 640) -> str:
-    """Horizontal bars with their values written out (the numbers are readable without the bars)."""
-    bar_height, gap = 22, 8
+    """Horizontal bars with their values written out (the numbers are readable without the bars).
+    A label longer than the room it has is written on several lines, never cut."""
+    bar_height, gap, line_height = 22, 8, 15
     # Room for the longest label at ~7 units a character of the 13-unit font, kept under half the chart.
     label_width = min(width // 2, 16 + 7 * max((len(label) for label, _ in bars), default=0))
     top = max((value for _, value in bars), default=0) or 1
-    height = len(bars) * (bar_height + gap) + gap
-    rows = []
-    for index, (label, value) in enumerate(bars):
-        y = gap + index * (bar_height + gap)
+    rows, y = [], gap
+    for label, value in bars:
+        lines = textwrap.wrap(label, (label_width - 16) // 7) or [""]
+        row_height = max(bar_height, line_height * len(lines) + 6)
         length = (width - label_width - 80) * value / top
+        first = y + 16 + (row_height - bar_height) / 2 - line_height * (len(lines) - 1) / 2
+        spans = "".join(f'<tspan x="{label_width - 8}" y="{first + i * line_height:.1f}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        bar_y = y + (row_height - bar_height) / 2
         rows.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="#0b3d91"></rect>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 16}">{number(value)}{escape(unit)}</text>')
-    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+            f'<text text-anchor="end">{spans}</text>'
+            f'<rect x="{label_width}" y="{bar_y:.1f}" width="{length:.1f}" height="{bar_height}" fill="#0b3d91"></rect>'
+            f'<text x="{label_width + length + 6:.1f}" y="{bar_y + 16:.1f}">{number(value)}{escape(unit)}</text>')
+        y += row_height + gap
+    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {y}" '
             f'preserveAspectRatio="xMinYMin meet" font-size="13" font-family="system-ui, sans-serif" fill="#1b1b1b">'
             f'<title>{escape(title)}</title>{"".join(rows)}</svg>')
