@@ -51,9 +51,7 @@ def list_(who: ActorOpt = None, as_json: JsonOpt = False) -> None:
     """Enmiendas legales registradas, en el orden en que se registraron."""
     with UnitOfWork(engine()) as uow:
         rows = list_amendments(uow, acting(uow.connection, who))
-    emit(rows, as_json, "\n".join(f"{r['number']}. {r['text']} (períodos {', '.join(map(str, r['periods']))}; "
-                                  f"alcance {r['scope']}{': ' + ', '.join(r['scope_values']) if r['scope_values'] else ''})"
-                                  for r in rows) or "Sin enmiendas registradas.")
+    emit(rows, as_json, "\n".join(f"{r['number']}. {r['text']}." for r in rows) or "Sin enmiendas registradas.")
 
 
 

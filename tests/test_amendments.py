@@ -264,3 +264,12 @@ def test_the_national_report_counts_an_amended_term_as_the_status_shows_it(engin
         uow.connection.execute(text("DELETE FROM legal_amendment"))
         uow.commit()
     assert _council_row(engine, date(2020, 6, 17)) == (1, 0, 1)
+
+
+def test_the_plain_list_names_the_deadline_and_the_act_as_people_read_them(engine, kpt_on):
+    code, out = kpt_on(engine.url.render_as_string(hide_password=False), "amendments", "list")
+    assert code == 0
+    assert "el plazo «Decisión de la corporación (vencido el mes sin decisión" in out
+    assert "desde «Proyecto de acuerdo u ordenanza con exposición de motivos radicado ante el concejo o la asamblea»" in out
+    assert "para todas las entidades (período 2020–2023)" in out
+    assert not any(code in out for code in ("decision_corporacion", "radicado_corporacion", "todas;"))

@@ -13,7 +13,7 @@ import pytest
 from kpt_workflow.base.errors import Forbidden, GuardFailed, InvalidInput
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.services import views
-from kpt_workflow.services.access import Actor
+from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 OFFICE, COUNCIL = Actor("ana", "planeacion", "05001"), Actor("concejo", "corporacion", "05001")
@@ -74,6 +74,9 @@ def test_approval_with_modifications_needs_the_executives_prior_written_acceptan
     with pytest.raises(GuardFailed) as without:
         decide(plan_in_council, "aprobar_con_modificaciones", date(2024, 5, 20), "Acuerdo 05", modifications=CHANGES)
     assert _failed(without) == ["aceptacion_previa_modificaciones"]
+    with UnitOfWork(engine) as uow:  # a refused decision files nothing: no acuerdo adopts a plan it did not approve
+        filed = {d["doc_type"] for d in views.documents(uow, operator("pruebas"), plan_in_council)}
+    assert "acto_aprobacion" not in filed
     failing = next(c for c in without.value.details["checklist"] if not c["passed"])
     assert "aceptación previa y por escrito del alcalde" in failing["message"]
     assert failing["basis"].startswith("Ley 152 de 1994, art. 40: «Toda modificación")
@@ -124,20 +127,19 @@ def test_a_return_records_its_session_and_reasons_and_a_new_filing_opens_a_new_m
     assert "venció el 2024-06-17 sin decisión" in outcomes[-1]
 
 
-def test_the_decree_after_a_return_refiled_is_refused_once_the_new_round_decided(
-        engine, plan_in_council, decide, file_doc, advance):
-    """Any decision act of the current round meets the month: once the council decided the
-    refiled draft, there is no silence to adopt on."""
+def test_a_refused_decision_files_no_act_and_meets_no_term(engine, plan_in_council, decide, file_doc, advance):
+    """An approval with modifications refused for want of the executive's acceptance leaves no
+    acuerdo on file (none adopts the plan) and does not meet the month; once accepted in writing
+    it is recorded, and its act meets the month of the refiled draft."""
     decide(plan_in_council, "devolver", date(2024, 5, 10), "Acta 21", reasons=REASONS)
     file_doc(plan_in_council, "radicado_corporacion", date(2024, 5, 15), "PA-045-B")
     advance(plan_in_council, "radicar_ante_corporacion", date(2024, 5, 15))
-    with pytest.raises(GuardFailed):  # approved with modifications, without the acceptance: refused
+    with pytest.raises(GuardFailed):
         decide(plan_in_council, "aprobar_con_modificaciones", date(2024, 6, 3), "Acuerdo 9", modifications=CHANGES)
+    assert _term(engine, plan_in_council, date(2024, 6, 10))["met_on"] is None
+    file_doc(plan_in_council, "aceptacion_modificaciones", date(2024, 6, 1))
+    decide(plan_in_council, "aprobar_con_modificaciones", date(2024, 6, 3), "Acuerdo 9", modifications=CHANGES)
     assert _term(engine, plan_in_council, date(2024, 6, 20))["met_on"] == "2024-06-03"
-    file_doc(plan_in_council, "decreto_adopcion", date(2024, 6, 18), "Decreto 101")
-    with pytest.raises(GuardFailed) as decided:
-        advance(plan_in_council, "adoptar_por_decreto", date(2024, 6, 18))
-    assert _failed(decided) == ["mes_corporacion_vencido"]
 
 
 def test_a_denial_opens_the_decree_under_concepto_2127_dated_after_the_denial(

@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from kpt_workflow.base.figures import amount
+from kpt_workflow.law import calendar
 
-SCOPES = ("todas", "departamento", "categoria", "entidades")
-"""Which entities an amendment reaches: all, those of some departments, of some categories, or a list."""
+SCOPE_TEXT = {"todas": "todas las entidades", "departamento": "las entidades de los departamentos",
+              "categoria": "las entidades de las categorías", "entidades": "las entidades"}
+"""Which entities an amendment reaches (all, those of some departments, of some categories, or a
+list), as its sentence says it."""
+SCOPES = tuple(SCOPE_TEXT)
 
 
 @dataclass(frozen=True)
@@ -58,18 +62,21 @@ class Amendment:
                 "norm_date": self.norm_date.isoformat(), "in_force_from": self.in_force_from.isoformat(),
                 "periods": list(self.periods), "scope": self.scope, "scope_values": list(self.scope_values),
                 "deadline": self.deadline, "new_date": self.new_date.isoformat() if self.new_date else None,
-                "from_act": self.from_act, "months": self.months, "working_days": self.working_days,
-                "text": self.description()}
+                "from_act": self.from_act, "months": self.months, "working_days": self.working_days}
 
-    def description(self) -> str:
-        """The amendment in one Spanish sentence (the plan's history, the list)."""
+    def description(self, deadline_label: str, act_label: str | None) -> str:
+        """The amendment in one Spanish sentence (the plan's history, the list), with the labels
+        of its deadline and of the act its term runs from (the caller knows the catalogs)."""
         if self.new_date is not None:
-            term = f"hasta el {self.new_date.isoformat()}"
+            term = f"vence el {self.new_date.isoformat()}"
         else:
             unit = (amount(self.months, "mes", "meses") if self.months is not None
                     else amount(self.working_days or 0, "día hábil", "días hábiles"))
-            term = f"{unit} desde «{self.from_act}» radicado en su vigencia"
-        return f"{self.basis}: el plazo «{self.deadline}» pasa a {term}, desde el {self.in_force_from.isoformat()}"
+            term = f"corre {unit} desde «{act_label}», si se radica en su vigencia"
+        periods = ", ".join(calendar.period_years(p) for p in self.periods)
+        return (f"{self.basis}: el plazo «{deadline_label}» {term}; rige desde el {self.in_force_from.isoformat()} "
+                f"para {SCOPE_TEXT[self.scope]}{': ' + ', '.join(self.scope_values) if self.scope_values else ''}"
+                f" (período {periods})")
 
 
 def in_force_on(amendments: tuple[Amendment, ...], day: date) -> tuple[Amendment, ...]:

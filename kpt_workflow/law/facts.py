@@ -138,6 +138,16 @@ class PlanFacts:
         return document if document is not None and document.status == FILED else None
 
 
+def with_filing(documents: DocumentFacts, doc_type: str, number: str | None, legal_date: date) -> DocumentFacts:
+    """`documents` with a new filed version of `doc_type`: what a step would judge once its act
+    is filed (its first filing stays the first)."""
+    current = documents.get(doc_type)
+    first = current.first_filed_on if current is not None and current.first_filed_on is not None else legal_date
+    version = current.version + 1 if current is not None else 1
+    return DocumentFacts({**{code: documents[code] for code in documents},
+                          doc_type: DocumentFact(doc_type, version, FILED, legal_date, number, first)})
+
+
 def latest_per_type(rows: Iterable[tuple[str, int, str, date | None, str | None]]) -> DocumentFacts:
     """Fold every version (ordered by type and version) into the facts of each type."""
     facts: dict[str, DocumentFact] = {}

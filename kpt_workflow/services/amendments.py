@@ -18,6 +18,7 @@ from kpt_workflow.reference.categories import ALL_CATEGORIES
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.services.access import Actor, require_amendment_admin
 from kpt_workflow.services.changes import now
+from kpt_workflow.services.labels import amendment_text
 from kpt_workflow.storage import amendment_log
 from kpt_workflow.storage.recorder import ENTITY
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -66,12 +67,16 @@ def _record(conn: Connection, actor: Actor, request: AmendmentRequest) -> dict[s
         raise AlreadyExists(f"Ya está registrada esa enmienda ({payload['norm']}, {payload['article']}, plazo "
                             f"«{payload['deadline']}»).", field="norma")
     number = amendment_log.append(conn, payload, actor.username, now())
-    return next(a.as_dict() for a in amendment_log.all_amendments(conn) if a.number == number)
+    return next(_shown(a) for a in amendment_log.all_amendments(conn) if a.number == number)
 
 
 def list_amendments(uow: UnitOfWork, actor: Actor) -> list[dict[str, object]]:
     require_amendment_admin(actor)
-    return [a.as_dict() for a in amendment_log.all_amendments(uow.connection)]
+    return [_shown(a) for a in amendment_log.all_amendments(uow.connection)]
+
+
+def _shown(amendment: Amendment) -> dict[str, object]:
+    return {**amendment.as_dict(), "text": amendment_text(amendment)}
 
 
 def load_fixtures(conn: Connection, actor: Actor, path: Path = FIXTURES_PATH) -> int:

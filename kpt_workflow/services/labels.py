@@ -10,7 +10,8 @@ from kpt_workflow.base.errors import ActsOutOfOrder
 from kpt_workflow.law import calendar
 from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import STATUS_LABELS
-from kpt_workflow.lifecycle.engine import Workflow
+from kpt_workflow.base.words import EITHER_KIND
+from kpt_workflow.lifecycle.engine import Workflow, all_definitions
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.rules import RULES
 RECORDED = {"strategic_part_recorded": "Parte estratégica registrada",
@@ -111,9 +112,16 @@ def council_outcomes(events: Sequence[Mapping[str, Any]], flow: Workflow, entity
             for e in events if e["event_type"] == "transition_applied" and e["from_state"] in council]
 
 
+def amendment_text(amendment: Amendment) -> str:
+    """The amendment's sentence, naming its deadline and act as people read them."""
+    deadline = next(spec.label for d in all_definitions() for spec in d.deadlines if spec.code == amendment.deadline)
+    act = document_label(amendment.from_act, EITHER_KIND) if amendment.from_act else None
+    return amendment.description(deadline, act)
+
+
 def amendment_entry(amendment: Amendment) -> dict[str, object]:
     """A legal amendment that reaches the plan, as a line of its history: dated the day it is in
     force, with its norm and article (it is recorded in its own chain, so it has no plan event)."""
     return {"seq": f"E{amendment.number}", "recorded": "—", "legal_date": amendment.in_force_from.isoformat(),
-            "actor": "enmienda legal", "text": f"Enmienda legal de un plazo: {amendment.description()}", "tone": "warn",
+            "actor": "enmienda legal", "text": f"Enmienda legal de un plazo: {amendment_text(amendment)}", "tone": "warn",
             "failed": []}

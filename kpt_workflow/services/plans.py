@@ -1,5 +1,6 @@
 """Use-cases on the plan itself: create it, attempt a step of its lifecycle."""
 
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import and_, or_, select
@@ -11,6 +12,8 @@ from kpt_workflow.lifecycle.engine import Workflow, chosen_workflow, default_wor
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, PlanExists, PlanNotAllowed
 from kpt_workflow.storage.tables import Entity, Plan
 from kpt_workflow.storage.recorder import PLAN
+from kpt_workflow.law.deadlines import Deadline
+from kpt_workflow.law.facts import PlanFacts, with_filing
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.reference.document_types import load_catalog
 from kpt_workflow.storage.repository import aggregate, get_entity, load_plan
@@ -127,15 +130,16 @@ def record_council_decision(uow: UnitOfWork, blobs: BlobStore, *, plan_id: str, 
             raise InvalidInput(f"{field}: {problem}." if problem else
                                f"Indique {wanted} («{step.decision.label}»).", field=field)
     legal_date = legal_date or calendar.today_in_colombia()
-    record_of = {"name": decision, "label": step.decision.label, **texts, "act": None}
+    record_of: dict[str, object] = {"name": decision, "label": step.decision.label, **texts, "act": None}
+    number = number.strip() if number else None
     if act is not None:
+        record_of["act"] = {"doc_type": act, "number": number, "legal_date": legal_date.isoformat()}
+    judged = _judged(uow, plan, step.trigger, legal_date, pending=(act, number) if act else None)
+    if act is not None and judged.allowed:  # a refused decision files nothing: its act is in its event only
         note = "\n".join(f"{DECISION_TEXTS[key][2]}: {text}" for key, text in texts.items()) or None
         plan, _ = file_in(uow, blobs, plan, Filing(doc_type=act, content=content, filename=filename,
-                                                   legal_date=legal_date, number=number.strip() if number else None,
-                                                   note=note), actor.username)
-        record_of["act"] = {"doc_type": act, "number": number.strip() if number else None,
-                            "legal_date": legal_date.isoformat()}
-    return _attempt(uow, plan, step.trigger, actor.username, legal_date, decision=record_of)
+                                                   legal_date=legal_date, number=number, note=note), actor.username)
+    return _recorded(uow, plan, judged, actor.username, decision=record_of)
 
 
 def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
@@ -151,20 +155,51 @@ def _decision(actor: Actor, plan: PlanRecord, decision: str) -> TransitionSpec:
     return decisions[decision]
 
 
-def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None,
-             decision: dict[str, object] | None = None) -> dict[str, object]:
-    """Judge the step's checklist and record it applied or refused; `decision`: the council's
-    decision it records (its act and texts), kept in the event either way."""
-    legal_date = legal_date or calendar.today_in_colombia()
+@dataclass(frozen=True)
+class _Judgement:
+    """A step's whole checklist on its legal date, before anything of it is recorded."""
+
+    trigger: str
+    legal_date: date
+    facts: PlanFacts
+    terms: tuple[Deadline, ...]
+    outcomes: list[dict[str, object]]
+
+    @property
+    def allowed(self) -> bool:
+        return all(o["passed"] for o in self.outcomes)
+
+
+def _attempt(uow: UnitOfWork, plan: PlanRecord, trigger: str, actor: str, legal_date: date | None) -> dict[str, object]:
+    """Judge the step's checklist and record it applied or refused."""
+    return _recorded(uow, plan, _judged(uow, plan, trigger, legal_date or calendar.today_in_colombia()), actor)
+
+
+def _judged(uow: UnitOfWork, plan: PlanRecord, trigger: str, legal_date: date,
+            pending: tuple[str, str | None] | None = None) -> _Judgement:
+    """`pending`: the act (type, number) a council decision files with the step, judged as if
+    filed on the step's date, so that a refused decision need not file it."""
     check_legal_date(legal_date, "el paso")
-    flow = workflow(plan.definition_name, plan.definition_version)
-    transition = flow.transition(plan.state, trigger)
+    transition = workflow(plan.definition_name, plan.definition_version).transition(plan.state, trigger)
     if legal_date < plan.state_entered_on:
         raise InvalidInput(f"La fecha legal del paso ({legal_date}) es anterior a la entrada del plan en "
                            f"'{plan.state}' ({plan.state_entered_on}).", field="fecha")
-    facts, terms = plan_facts(aggregate(uow.connection, plan, legal_date, rules=transition.rules), legal_date)
-    outcomes = [o.as_dict() for o in evaluate(transition.rules, facts)]
-    allowed = all(o["passed"] for o in outcomes)
+    found = aggregate(uow.connection, plan, legal_date, rules=transition.rules)
+    if pending is not None:
+        found = replace(found, documents=with_filing(found.documents, *pending, legal_date))
+    facts, terms = plan_facts(found, legal_date)
+    return _Judgement(trigger, legal_date, facts, terms, [o.as_dict() for o in evaluate(transition.rules, facts)])
+
+
+def _recorded(uow: UnitOfWork, plan: PlanRecord, judged: _Judgement, actor: str,
+              decision: dict[str, object] | None = None) -> dict[str, object]:
+    """Record the judged step applied or refused; `decision`: the council's decision it records
+    (its act and texts), kept in the event either way."""
+    trigger, legal_date, facts, terms, outcomes = (judged.trigger, judged.legal_date, judged.facts, judged.terms,
+                                                   judged.outcomes)
+    flow = workflow(plan.definition_name, plan.definition_version)
+    transition = flow.transition(plan.state, trigger)
+    allowed = judged.allowed
     moved = {"state": flow.apply(plan.state, trigger), "state_entered_on": legal_date} if allowed else {}
     late = [d.spec.code for d in terms if d.is_late(legal_date)]
     plan = record(uow, plan, event(
