@@ -21,7 +21,9 @@ from cli.blobs import check_documents, documents_text
 from cli.common import JsonOpt, emit, engine, read_text
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import InvalidInput
-from cli.render import render_events
+from cli.render import render_history
+from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.services.labels import history_entry
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.figures import amount
@@ -128,9 +130,10 @@ def replay_(check: Annotated[bool, typer.Option("--check", help="Sale con error 
 def log(plan_id: str, as_json: JsonOpt = False) -> None:
     """Historia de un plan: cada evento, también los intentos rechazados."""
     with UnitOfWork(engine()) as uow:
-        plan_record(uow.connection, plan_id)
+        plan = plan_record(uow.connection, plan_id)
         events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan_id)]
-    emit(events, as_json, render_events(events))
+    flow = workflow(plan.definition_name, plan.definition_version)
+    emit(events, as_json, render_history([history_entry(e, flow, plan.entity_kind) for e in events]))
 
 
 _BOGOTA = ZoneInfo("America/Bogota")

@@ -4,7 +4,6 @@ from typing import Any
 
 from kpt_workflow.base.figures import amount, number
 from kpt_workflow.law.calendar import period_years
-from kpt_workflow.rules import rule_label
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -50,13 +49,13 @@ def render_decision(result: dict[str, Any]) -> str:
     return "\n".join(lines + [f"  - {line}" for line in result["basis"]])
 
 
-def render_events(events: list[dict[str, Any]]) -> str:
+def render_history(entries: list[dict[str, Any]]) -> str:
+    """A plan's history as its page reads it: Colombia time, the legal date, who, a sentence, and
+    what a refused step lacked."""
     lines = []
-    for e in events:
-        change = f" {e['from_state']} → {e['to_state']}" if e["from_state"] else ""
-        lines.append(f"#{e['seq']} v{e['plan_version']} {e['recorded_at']} (fecha legal {e['legal_date']}) "
-                     f"{e['actor']}: {e['event_type']} {e['action']}{change}")
-        lines += [f"    ✗ {rule_label(o['rule'])}: {o['message']}" for o in e["outcomes"] if not o["passed"]]
+    for e in entries:
+        lines.append(f"#{e['seq']} {e['recorded']} (fecha legal {e['legal_date']}) {e['actor']}: {e['text']}")
+        lines += [f"    ✗ {failed}" for failed in e["failed"]]
     return "\n".join(lines)
 
 

@@ -57,6 +57,9 @@ def test_refused_advance_exits_non_zero_with_the_failing_rules(kpt):
     code, out, _ = kpt("audit", "log", "05001-2024", "--json")
     assert [e["event_type"] for e in json.loads(out)] == ["plan_created", "transition_blocked"]
     assert json.loads(out)[1]["actor"] == "ana"
+    code, out, _ = kpt("audit", "log", "05001-2024")  # plain: the history as its page reads it
+    assert "Plan creado en «Alistamiento»" in out and "Intento rechazado: «Iniciar la construcción articulada»" in out
+    assert not any(code in out for code in ("transition_blocked", "plan_created", "+00:00"))
 
 
 def test_as_names_an_existing_user_whose_role_and_entity_the_service_checks(kpt):
