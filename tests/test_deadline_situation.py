@@ -25,6 +25,8 @@ def _deadline(code: str, met_on: date | None = None) -> Deadline:
     ("radicacion_corporacion", date(2024, 5, 2), date(2024, 6, 1), "cumplido el 2024-05-02, 2 días tarde", 2),
     ("decision_corporacion", None, date(2024, 5, 3),
      "vencido hace 3 días: término a cargo del concejo o la asamblea, no de la entidad", 3),
+    ("concepto_autoridad_ambiental", date(2024, 5, 3), date(2024, 6, 1),
+     "cumplido el 2024-05-03, 3 días tarde: término a cargo de la autoridad ambiental, no de la entidad", 3),
     ("concepto_ctp", None, date(2024, 5, 1),
      "vencido hace 1 día: término a cargo del Consejo Territorial de Planeación, no de la entidad", 1),
 ])

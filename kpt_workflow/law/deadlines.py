@@ -43,7 +43,8 @@ class Deadline:
     @cached_property
     def fact(self) -> DeadlineFact:
         days = [r.day for r in self.readings]
-        return DeadlineFact(self.spec.code, min(days, default=None), max(days, default=None), self.met_on)
+        return DeadlineFact(self.spec.code, min(days, default=None), max(days, default=None), self.met_on,
+                            self.amendment.basis if self.amendment is not None else None)
 
     @cached_property
     def chosen(self) -> Reading | None:
@@ -97,14 +98,13 @@ class Deadline:
         if chosen is None:
             return "aún no corre"
         late = self.days_late(today)
+        whose = "" if self.entity_duty else f": término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
         if self.met_on is not None:
-            return f"cumplido el {self.met_on.isoformat()}, " + (f"{amount(late, 'día')} tarde" if late else "a tiempo")
+            return f"cumplido el {self.met_on.isoformat()}, " + (f"{amount(late, 'día')} tarde{whose}" if late else "a tiempo")
         if late is None:
             left = (chosen.day - today).days
             return "vence hoy" if left == 0 else f"{'falta' if left == 1 else 'faltan'} {amount(left, 'día')}"
-        if self.entity_duty:
-            return f"vencido hace {amount(late, 'día')}"
-        return f"vencido hace {amount(late, 'día')}: término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
+        return f"vencido hace {amount(late, 'día')}{whose}"
 
     def late_entry(self, acted_on: date) -> dict[str, object]:
         """How late an act of `acted_on` is against this deadline (for the event that records it)."""

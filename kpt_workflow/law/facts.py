@@ -107,6 +107,7 @@ class DeadlineFact:
     earliest: date | None
     latest: date | None
     met_on: date | None = None
+    amended_by: str | None = None  # the legal amendment that set the term (its norm and article)
 
 
 @dataclass(frozen=True)

@@ -63,12 +63,13 @@ def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
         return Verdict(False, f"No consta el radicado ante {w['la_corporacion']}: el mes no ha empezado.",
                        "Radique 'radicado_corporacion' con su fecha.")
     decree = facts.filed("decreto_adopcion")
+    set_by = f" Plazo fijado por {term.amended_by}." if term.amended_by else ""
     if decree is not None and decree.legal_date is not None and decree.legal_date <= term.latest:
         return Verdict(False, f"El decreto de adopción está fechado el {decree.legal_date}, dentro del mes "
-                              f"{w['de_la_corporacion']} (hasta el {term.latest}): sería anulable.",
+                              f"{w['de_la_corporacion']} (hasta el {term.latest}): sería anulable.{set_by}",
                        f"Expida y radique el decreto con fecha posterior al {term.latest}.")
     if facts.today > term.latest:
         return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {term.latest} sin decisión: procede la "
-                             f"adopción por decreto (art. 40).")
-    return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.",
+                             f"adopción por decreto (art. 40).{set_by}")
+    return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.{set_by}",
                    f"La adopción por decreto solo procede después del {term.latest}.")
