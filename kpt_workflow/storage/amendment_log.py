@@ -86,9 +86,25 @@ def chain_problem(conn: Connection) -> str | None:
     return None
 
 
+_read: tuple[tuple[int, str], tuple[Amendment, ...]] | None = None
+"""The amendments last read whole, under the chain head they were read at."""
+_HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)  # built once: asked every step
+_ROWS = select(AMENDMENTS).order_by(AMENDMENTS.c.number)
+
+
 def all_amendments(conn: Connection) -> tuple[Amendment, ...]:
-    """Every recorded amendment, in the order recorded."""
-    return tuple(_amendment(row) for row in conn.execute(select(AMENDMENTS).order_by(AMENDMENTS.c.number)).mappings())
+    """Every recorded amendment, in the order recorded. Every step asks (its deadlines may be
+    amended): the table is append-only and the head's hash names the whole chain, so the rows are
+    read and parsed again only when the head changed; a step pays one indexed look-up."""
+    global _read
+    head = conn.execute(_HEAD).first()
+    if head is None:
+        return ()
+    key = (head[0], head[1])
+    if _read is None or _read[0] != key:
+        rows = conn.execute(_ROWS).mappings()
+        _read = (key, tuple(_amendment(row) for row in rows))
+    return _read[1]
 
 
 def amendments_for(conn: Connection, plan: PlanRecord) -> tuple[Amendment, ...]:
