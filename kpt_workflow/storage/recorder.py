@@ -90,6 +90,7 @@ class StepSql:
     plan_for_update: str
     documents: str  # one row: the documents' rows as a JSON array (see `DriverRecorder.latest_documents`)
     head: str
+    amendments_head: str  # the legal amendments' chain head: asked by every step (`amendment_log`)
     insert_event: str  # an event with its link, values in the order of EVENT_COLUMNS
     link_event: str | None  # the database places and hashes the event itself: see `DriverRecorder.link_event`
 
@@ -103,6 +104,7 @@ def step_sql(dialect: DriverDialect) -> StepSql:
         plan=plan, plan_for_update=plan + dialect.for_update,
         documents=f"SELECT {dialect.documents_json} FROM document WHERE plan_id = {p} AND legal_date <= {p}",
         head=HEAD,
+        amendments_head="SELECT seq, hash FROM amendment_event ORDER BY seq DESC LIMIT 1",
         insert_event=(f"INSERT INTO audit_event ({', '.join(EVENT_COLUMNS)}) "
                       f"VALUES ({', '.join(p for _ in EVENT_COLUMNS)})"),
         link_event=None if dialect.chain_lock is None else _LINK_EVENT.format(
@@ -233,6 +235,11 @@ class DriverRecorder:
         and, under load, the event loop's thread takes it each time."""
         [(rows,)] = self._rows(*self._documents_read(plan_id, as_of))
         return _folded_documents(rows)
+
+    def amendments_head(self) -> tuple[int, str] | None:
+        """The legal amendments' chain head (seq, hash), or None before the first amendment."""
+        rows = self._rows(self.sql.amendments_head)
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def _documents_read(self, plan_id: str, as_of: date | None) -> tuple[str, tuple[Any, ...]]:
         return self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE))
