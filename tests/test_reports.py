@@ -205,8 +205,9 @@ def test_exports_hold_the_same_rows_as_plan_rows(engine, plan_in_council, new_pl
     rows = report_of(engine, plan_rows, as_of=date(2024, 6, 30))
     assert len(rows) == 3 and len(rows[1]["late_deadlines"]) == 3  # 05021-2024 (one cell, three deadlines)
     keys = [key for key, _ in ROW_HEADERS]
-    expected = [[str(r[k]) if k != "late_deadlines" else "; ".join(r[k]) for k in keys] for r in rows]
-    table = list(csv.reader(io.StringIO(export_rows_csv(rows))))
+    expected = [[str(r[k]) if k != "late_labels" else " | ".join(r[k]) for k in keys] for r in rows]
+    assert "Diagnóstico de infancia, adolescencia y juventud" in expected[1][-1]  # labels, not codes
+    table = list(csv.reader(io.StringIO(export_rows_csv(rows)), delimiter=";"))
     assert table[0] == [header for _, header in ROW_HEADERS] and table[0][1] == "Código DIVIPOLA"
     assert table[1:] == expected
     sheet = load_workbook(io.BytesIO(export_rows_xlsx(rows))).active

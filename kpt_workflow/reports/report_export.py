@@ -17,20 +17,21 @@ ROW_HEADERS = (("id", "Plan"), ("entity_code", "Código DIVIPOLA"), ("entity_nam
                ("department_code", "Código del departamento"), ("department_name", "Departamento"),
                ("category", "Categoría (Ley 617 de 2000)"), ("state", "Código del estado"), ("state_label", "Estado"),
                ("state_entered_on", "En el estado desde"), ("version", "Versión del plan"),
-               ("late_deadlines", "Términos vencidos"))
-LIST_SEPARATOR = "; "
+               ("late_labels", "Términos vencidos"))
+LIST_SEPARATOR = " | "  # between the late deadlines of a plan, in one cell: ';' separates the CSV's cells
+CSV_DELIMITER = ";"  # as Spanish-locale Excel splits a CSV (',' is its decimal mark)
 
 
 def _cells(row: Mapping[str, object]) -> list[object]:
-    return [LIST_SEPARATOR.join(row[key]) if key == "late_deadlines" else row[key]  # type: ignore[arg-type]
+    return [LIST_SEPARATOR.join(row[key]) if key == "late_labels" else row[key]  # type: ignore[arg-type]
             for key, _ in ROW_HEADERS]
 
 
 def export_rows_csv(rows: Iterable[Mapping[str, object]]) -> str:
-    """`plan_rows` as CSV text with Spanish headers (serve it as UTF-8 with BOM for Excel);
-    the late deadlines of a plan go in one cell, separated by '; '."""
+    """`plan_rows` as CSV text with Spanish headers, cells split by ';' (serve it as UTF-8 with
+    BOM: Excel then reads the accents); the late deadlines of a plan go in one cell, by label."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=CSV_DELIMITER)
     writer.writerow([header for _, header in ROW_HEADERS])
     writer.writerows(_cells(row) for row in rows)
     return out.getvalue()
@@ -96,6 +97,8 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
         ["Entidades que formulan plan", report["planning_entities"]],
         ["Planes", report["plans"]],
     ]
+    if report.get("narrowed"):  # the dashboard's table narrowed by state or name: the sheet of plans holds those
+        rows.append(["Hoja «Planes» filtrada por", report["narrowed"]])
     if report["synthetic"]:
         rows.append(["Datos", "SINTÉTICOS de demostración: ningún documento, fecha, número ni valor es de una "
                               "entidad real."])
@@ -127,7 +130,7 @@ def _table_sheet(sheet: "Worksheet", headers: Sequence[str], rows: Iterable[Sequ
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = "dd/mm/yyyy"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
 

@@ -14,9 +14,7 @@ from kpt_workflow.lifecycle.completeness import completeness_report, debate_rule
 from kpt_workflow.lifecycle.engine import Workflow, newest_workflows, workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.lifecycle.status import judged_rules, plan_status
-from kpt_workflow.reference.categories import CATEGORIES
-from kpt_workflow.reports.national import national_report
-from kpt_workflow.services.access import Actor, department_locked, plan_permissions, report_filters, visible_plan
+from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
 from kpt_workflow.rules import RULES
@@ -26,26 +24,6 @@ from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
                                              list_plans, load_plan, plan_record, program_facts)
 from kpt_workflow.storage.unit_of_work import UnitOfWork
-
-
-def dashboard(uow: UnitOfWork, actor: Actor, department: str | None, category: str | None, as_of: date | None,
-              workflow_name: str | None, period: int | None = None) -> dict[str, Any]:
-    """The bottleneck report the actor may read (`access.report_filters`), the filters it covers,
-    and the choices of its form (the periods: the cycle of the cut date, the next and three before)."""
-    filters = report_filters(actor, department, category, as_of, workflow_name, period)
-    cycle = calendar.cycle_on(filters.as_of)
-    report = national_report(uow.connection, filters)
-    terms = {d.code: d.label for d in workflow(filters.workflow).definition.deadlines}
-    return {"report": report, "filters": filters,
-            "rows": [{**row, "late_labels": [terms.get(code, code) for code in row["late_deadlines"]]}
-                     for row in report["plan_rows"]],
-            "locked_department": department_locked(actor), "categories": list(dict.fromkeys(
-                category for kind in CATEGORIES.values() for category in kind)),
-            "workflows": [flow.definition for flow in newest_workflows()],
-            "years": calendar.period_years(filters.cycle),
-            "periods": [{"start": start, "label": calendar.period_years(start)} for start in sorted(
-                {filters.cycle, *(cycle + calendar.PERIOD_YEARS * step for step in (1, 0, -1, -2, -3))}, reverse=True)],
-            "synthetic": holds_synthetic_demo(uow.connection)}
 
 
 def plan_list(uow: UnitOfWork, actor: Actor, *, state: str | None, department_code: str | None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 entity (Medellín, 05001, in Antioquia) and a foreign one (Bogotá, 11001)."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,3 +86,20 @@ def log_in() -> Callable[..., Response]:
                                            "csrf_token": csrf.group(1)}, follow_redirects=False)
 
     return post
+
+
+@pytest.fixture
+def page_of(app, with_password, log_in) -> Iterator[Callable[[str, str], TestClient]]:  # type: ignore[no-untyped-def]
+    """A signed-in browser session for a role of entity 05001 (the DNP: none)."""
+    clients: list[TestClient] = []
+
+    def open_as(username: str, role: str) -> TestClient:
+        with_password(username, role=role, entity=None if role == "dnp" else ("05" if role == "departamento" else "05001"))
+        client = TestClient(app)
+        clients.append(client.__enter__())
+        assert log_in(client, username).status_code == 303
+        return client
+
+    yield open_as
+    for client in clients:
+        client.__exit__(None, None, None)

@@ -1,32 +1,30 @@
-"""The dashboard's inline SVG bars: every label fits left of its bar, on several lines if it must."""
+"""The dashboard's bars: labels and values are page text, each bar's length is its share of the
+longest, and a bar with a link leads to what it counts."""
 
 import re
 
 from api.pages.charts import bar_chart
 
-LONGEST_LABEL = "Trámite ambiental y de planeación · p90"  # fits on one line
-WRAPPED_LABEL = "Negado o archivado por la corporación · mediana"  # longer than half the chart
+LONG_LABEL = "Negado o archivado por la corporación · mediana"
 
 
-def test_the_bars_start_right_of_the_longest_label():
-    svg = bar_chart("Tiempo en cada estado", [("Alistamiento · mediana", 20.0), (LONGEST_LABEL, 103.1)], " d")
-    starts = {float(x) for x in re.findall(r'<rect x="([\d.]+)"', svg)}
-    assert len(starts) == 1 and starts.pop() >= 7 * len(LONGEST_LABEL)  # ~7 units a character at font-size 13
+def test_labels_are_page_text_written_whole():
+    html = bar_chart("t", [("Aprobado", 806.0), (LONG_LABEL, 5.0)], " d")
+    assert re.findall(r'<span class="bar-label">([^<]*)</span>', html) == ["Aprobado", LONG_LABEL]
+    assert "<text" not in html and "font-size" not in html  # sized by the page's style at any width
 
 
-def test_a_label_longer_than_its_room_is_written_whole_on_several_lines():
-    svg = bar_chart("t", [("Aprobado", 806.0), (WRAPPED_LABEL, 5.0)], " d")
-    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
-    assert " ".join(lines[1:]) == WRAPPED_LABEL and len(lines) == 3
-    room = float(re.search(r'<rect x="([\d.]+)"', svg).group(1)) - 8
-    assert all(7 * len(line) <= room for line in lines)
-
-
-def test_labels_never_take_more_than_half_the_chart():
-    svg = bar_chart("t", [("x" * 200, 1.0)], width=640)
-    assert float(re.search(r'<rect x="([\d.]+)"', svg).group(1)) == 320
+def test_each_bar_is_its_share_of_the_longest():
+    html = bar_chart("t", [("a", 50.0), ("b", 200.0), ("c", 0.0)])
+    assert [float(w) for w in re.findall(r'<rect width="([\d.]+)"', html)] == [25.0, 100.0, 0.0]
 
 
 def test_values_are_written_as_colombian_documents_write_them():
-    svg = bar_chart("t", [("Aprobado", 1134), ("Trámite · p90", 103.1), ("Alistamiento · mediana", 20.0)], " d")
-    assert [text for text in re.findall(r">([^<>]+ d)</text>", svg)] == ["1.134 d", "103,1 d", "20 d"]
+    html = bar_chart("t", [("Aprobado", 1134), ("Trámite · p90", 103.1), ("Alistamiento · mediana", 20.0)], " d")
+    assert re.findall(r'<span class="bar-value">([^<]*)</span>', html) == ["1.134 d", "103,1 d", "20 d"]
+
+
+def test_a_linked_bar_leads_to_its_plans_and_text_is_escaped():
+    html = bar_chart("<t>", [("A & B", 1.0)], links=["/tablero?estado=aprobado&periodo=2024#planes"])
+    assert '<a class="bar-row" href="/tablero?estado=aprobado&amp;periodo=2024#planes">' in html
+    assert "A &amp; B" in html and 'aria-label="&lt;t&gt;"' in html

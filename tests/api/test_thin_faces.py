@@ -5,7 +5,7 @@ reads as words, not codes; templates hold no rules, roles, workflow names or ari
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from html import unescape
 from pathlib import Path
@@ -37,23 +37,6 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(UnitOfWork, "__init__", spy)
     return modules
-
-
-@pytest.fixture
-def page_of(app, with_password, log_in) -> Iterator[Callable[[str, str], TestClient]]:  # type: ignore[no-untyped-def]
-    """A signed-in browser session for a role of entity 05001 (the DNP: none)."""
-    clients: list[TestClient] = []
-
-    def open_as(username: str, role: str) -> TestClient:
-        with_password(username, role=role, entity=None if role == "dnp" else ("05" if role == "departamento" else "05001"))
-        client = TestClient(app)
-        clients.append(client.__enter__())
-        assert log_in(client, username).status_code == 303
-        return client
-
-    yield open_as
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _csrf(client: TestClient) -> str:

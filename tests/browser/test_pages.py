@@ -119,7 +119,7 @@ def test_dnp_filters_the_dashboard_and_exports_the_same_rows(signed_in, live_ser
     run_demo(engine, blobs, seed=3, entity_codes=[c for c in codes if not c.startswith("05")] + codes[:12])
     page = signed_in("dnp")
     assert page.url.endswith("/tablero")
-    page.fill("#departamento", "91")
+    page.select_option("#departamento", "91")
     page.fill("#hoy", "2024-06-28")
     page.click("text=Aplicar")
     shown = [row.split("\t")[0] for row in page.locator("#tabla-planes tbody").inner_text().splitlines() if row.strip()]
