@@ -27,7 +27,7 @@ STATUS_BY_CODE = {
 }
 _log = logging.getLogger("kpt.api")
 _FAILURE_PAGE = """<!doctype html>
-<html lang="es"><head><meta charset="utf-8"><title>Servicio no disponible · kpt-workflow</title></head>
+<html lang="es"><head><meta charset="utf-8"><title>Servicio no disponible · Kit de Planeación Territorial</title></head>
 <body><main><h1>No se pudo completar</h1><p>{detail}</p><p>{hint}</p></main></body></html>
 """
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

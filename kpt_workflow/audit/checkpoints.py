@@ -24,16 +24,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, func, insert, select
 
-
 from kpt_workflow.audit.verify import verify
+from kpt_workflow.base.canonical import canonical_json
+from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.base.figures import amount, number
 from kpt_workflow.storage.event_encoding import GENESIS_HASH
 from kpt_workflow.storage.event_log import EVENTS
-from kpt_workflow.base.canonical import canonical_json
-
-from kpt_workflow.base.errors import InvalidInput
-from kpt_workflow.base.figures import number
 from kpt_workflow.storage.tables import AuditRebaseline
-from kpt_workflow.base.figures import amount
 
 REBASELINES = AuditRebaseline.__table__
 _REBASELINE_SIGNED = ("seq", "head", "reason", "actor", "signed_at", "key_id")

@@ -32,6 +32,7 @@ class Actor:
     username: str
     role: str
     entity_code: str | None
+    entity_name: str | None = None  # for the pages' header only: who signed in, in words
 
     def sees_entity(self, entity_code: str, department_code: str) -> bool:
         if self.role in (DNP, ADMIN, OPERADOR):
@@ -161,8 +162,8 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
 
 
 def signed_in_as(actor: Actor) -> str:
-    """How the header names the user: `ana (oficina de planeación · 05001)`."""
-    entity = f" · {actor.entity_code}" if actor.entity_code else ""
+    """How the header names the user: `ana (Oficina de planeación · MEDELLÍN)`."""
+    entity = f" · {actor.entity_name or actor.entity_code}" if actor.entity_code else ""
     return f"{actor.username} ({role_names((actor.role,))}{entity})"
 
 

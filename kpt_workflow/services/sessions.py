@@ -10,16 +10,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.audit import security_log
-from kpt_workflow.services.access import Actor
-from kpt_workflow.storage.tables import User
-from kpt_workflow.services.accounts import password_hash_of, password_matches, token_hash
-
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import KptError, Unauthorized
-from kpt_workflow.storage.tables import LoginSession
+from kpt_workflow.services.access import Actor
+from kpt_workflow.services.accounts import password_hash_of, password_matches, token_hash
 from kpt_workflow.services.throttle import LoginThrottle, TooManyAttempts
+from kpt_workflow.storage.event_encoding import as_utc
+from kpt_workflow.storage.tables import Entity, LoginSession, User
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 SESSIONS = LoginSession.__table__
@@ -53,8 +51,11 @@ class Seen:
 
 
 # Built once and run as Core: every page request reads it.
-_LOOKUP = (select(_USER.c.username, _USER.c.role, _USER.c.entity_code, SESSIONS.c.created_at, SESSIONS.c.last_seen_at)
+ENTITY = Entity.__table__
+_LOOKUP = (select(_USER.c.username, _USER.c.role, _USER.c.entity_code, ENTITY.c.name.label("entity_name"),
+                  SESSIONS.c.created_at, SESSIONS.c.last_seen_at)
            .join_from(SESSIONS, _USER, SESSIONS.c.username == _USER.c.username)
+           .outerjoin(ENTITY, ENTITY.c.code == _USER.c.entity_code)
            .where(SESSIONS.c.id == bindparam("id"), SESSIONS.c.ended_at.is_(None), _USER.c.active))
 
 
@@ -73,7 +74,7 @@ def actor_for_session(conn: Connection, hashed: str, lifetime: Lifetime, now: da
     created, seen = as_utc(row.created_at), as_utc(row.last_seen_at)
     if now - seen > lifetime.idle or now - created > lifetime.absolute:
         raise SessionExpired("Su sesión venció; inicie sesión de nuevo.")
-    return Seen(Actor(row.username, row.role, row.entity_code), now - seen >= TOUCH_EVERY)
+    return Seen(Actor(row.username, row.role, row.entity_code, row.entity_name), now - seen >= TOUCH_EVERY)
 
 
 def touch(conn: Connection, hashed: str, now: datetime) -> None:
