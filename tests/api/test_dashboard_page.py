@@ -91,4 +91,4 @@ def test_exports_hold_the_pages_rows_and_are_named_by_their_filters(new_plan, pl
 
 def test_the_header_names_the_user_by_role_and_entity_in_words(page_of):
     header = unescape(page_of("antioquia", "departamento").get("/tablero", params=HOY).text.split("</header>")[0])
-    assert "antioquia (Departamento · ANTIOQUIA)" in header and "kpt-workflow" not in header
+    assert "antioquia (departamento · ANTIOQUIA)" in header and "kpt-workflow" not in header
