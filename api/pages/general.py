@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.pages.web import PageActor, render
 from kpt_workflow.law import calendar
 from kpt_workflow.services import views
-from kpt_workflow.services.access import follows_own_plan, landing_list
+from kpt_workflow.services.access import follows_own_plan, landing_list, own_plan_page
 from kpt_workflow.states.diagram import mermaid
 from kpt_workflow.lifecycle.engine import chosen_workflow, default_workflow, newest_workflows
 from kpt_workflow.services.plans import plan_id
@@ -20,11 +20,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 async def home(actor: PageActor) -> RedirectResponse:
     """Each user lands where their question is answered: an office or a council on its entity's
-    plan of the default workflow (its PDT) for the current period."""
+    plan of the default workflow (its PDT) for the current period, a council on that plan's report."""
     if follows_own_plan(actor):
         period = calendar.period_containing(calendar.today_in_colombia())
-        return RedirectResponse(f"/planes/{plan_id(actor.entity_code or '', period, default_workflow())}",
-                                status_code=303)
+        return RedirectResponse(f"/planes/{plan_id(actor.entity_code or '', period, default_workflow())}"
+                                f"{own_plan_page(actor)}", status_code=303)
     return RedirectResponse(landing_list(actor), status_code=303)
 
 

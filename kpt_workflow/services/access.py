@@ -172,6 +172,12 @@ def follows_own_plan(actor: Actor) -> bool:
     return actor.role in (PLANEACION, CORPORACION) and actor.entity_code is not None
 
 
+def own_plan_page(actor: Actor) -> str:
+    """Which page of its plan an office or a council lands on: the council its completeness
+    report (did the submission arrive complete and on time), the office the plan itself."""
+    return "/informe" if actor.role == CORPORACION else ""
+
+
 def landing_list(actor: Actor) -> str:
     """Where an actor without a plan of its own lands: the dashboard if it may read it, else the list."""
     return "/tablero" if actor.role in (DNP, DEPARTAMENTO) else "/planes"

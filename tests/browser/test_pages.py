@@ -62,7 +62,7 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
 
 def test_council_records_its_decision(signed_in, plan_in_council, tmp_path: Path):
     page = signed_in("concejo")
-    page.goto(page.url.split("/planes")[0] + f"/planes/{plan_in_council}/informe")
+    assert page.url.endswith(f"/planes/{plan_in_council}/informe")  # a council lands on its plan's report
     assert "El proyecto llegó completo." in page.locator("main").inner_text()
     assert_accessible(page)
     screenshot(page, "concejo-informe")
