@@ -374,7 +374,7 @@ def test_royalties_without_the_sgr_chapter_block_the_ctp_until_it_is_filed(engin
         advance(plan_ready_for_ctp, "radicar_ante_ctp", STEP_ON["radicar_ante_ctp"])
     assert failed_rules(refused) == ["capitulo_sgr_si_hay_regalias"]
     [check] = [c for c in refused.value.details["checklist"] if not c["passed"]]
-    assert "$800.000.000" in check["message"] and "'capitulo_sgr'" in check["remedy"]
+    assert "$800.000.000" in check["message"] and "«Inversiones con cargo al SGR»" in check["remedy"]
     file_doc(plan_ready_for_ctp, "capitulo_sgr", date(2024, 2, 12))
     result = advance(plan_ready_for_ctp, "radicar_ante_ctp", STEP_ON["radicar_ante_ctp"])
     assert result["to"] == "tramite_ambiental_y_planeacion"

@@ -235,7 +235,10 @@ def test_declared_total_passes_exactly_when_it_is_the_sum(amounts, offset):
     total = sum(amounts)
     facts = plan(program("2201"), investments=lines, total=max(total + offset, 0))
     result = RULES["inversiones_consistentes"].evaluate(facts)
-    assert result.passed is (max(total + offset, 0) == total)
+    assert result.passed is (max(total + offset, 0) == total and total > 0)
+    if total == 0:  # lines that add up to $0 finance nothing: never a vacuous pass
+        assert "suma $0" in result.message
+        return
     # Every amount the rule writes is in whole pesos with '.' thousands separators.
     assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", shown) for shown in re.findall(r"\$([\d.]+\d)", result.message))
     assert pesos(total) in result.message
@@ -252,7 +255,7 @@ def test_royalties_without_the_sgr_chapter_fail_with_the_amount_in_pesos():
     result = judge("capitulo_sgr_si_hay_regalias", plan(investments=lines))
     assert not result.passed
     assert "$301.200.000 del SGR" in result.message
-    assert "'capitulo_sgr'" in result.remedy
+    assert "«Inversiones con cargo al SGR»" in result.remedy and "capitulo_sgr" not in result.remedy
 
 
 def test_royalties_with_the_sgr_chapter_filed_pass():
@@ -266,3 +269,20 @@ def test_withdrawn_sgr_chapter_no_longer_covers_royalties():
     lines = [*plan().investments, line("2201", 2025, "sgr", 300_000_000)]
     withdrawn = capitulo_sgr(WITHDRAWN, version=2)
     assert not judge("capitulo_sgr_si_hay_regalias", plan(investments=lines, documents=(withdrawn,))).passed
+
+
+STRATEGY_RULES = sorted(name for name, r in RULES.items() if r.reads_strategy)
+
+
+@pytest.mark.parametrize("rule_name", STRATEGY_RULES)
+@pytest.mark.parametrize("empty", ["nothing", "programs_without_goals", "zero_pesos"])
+def test_no_rule_over_the_strategy_passes_over_an_empty_list_or_amount(rule_name, empty):
+    """A ✓ must have checked something: no programs, programs without goals or a $0 investment
+    plan fail every rule that reads the strategy (#25, point 2)."""
+    facts = {"nothing": plan(program("2201"), investments=()),
+             "programs_without_goals": plan(ProgramFact("2201", "Programa 2201", "Eje", ()), investments=()),
+             "zero_pesos": plan(ProgramFact("2201", "Programa 2201", "Eje", ()), investments=[line(amount=0)])}[empty]
+    if empty == "nothing":
+        facts = replace(facts, programs=())
+    result = judge(rule_name, facts)
+    assert not result.passed, result.message

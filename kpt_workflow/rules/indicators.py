@@ -13,11 +13,21 @@ def _listed(items: list[str], limit: int = 6) -> str:
     return shown + (f" y {len(items) - limit} más" if len(items) > limit else "")
 
 
+def no_goals(facts: PlanFacts) -> Verdict | None:
+    """A rule over the goals never passes over none: with no goal there is nothing it checked."""
+    if any(p.goals for p in facts.programs):
+        return None
+    return Verdict(False, "La parte estratégica no tiene metas con indicadores: no hay nada que revisar aún.",
+                   "Registre la parte estratégica con sus programas, metas e indicadores.")
+
+
 @rule("parte_estrategica_registrada", label="Parte estratégica registrada", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
 def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
     if not facts.programs:
         return Verdict(False, "La parte estratégica no tiene ejes ni programas registrados.",
                        "Registre la parte estratégica: ejes, programas y metas con sus indicadores.")
+    if (empty := no_goals(facts)) is not None:
+        return empty
     goals = sum(len(p.goals) for p in facts.programs)
     return Verdict(True, f"Parte estratégica: {amount(len(facts.programs), 'programa')}, {amount(goals, 'meta')}.")
 
@@ -25,6 +35,8 @@ def parte_estrategica_registrada(facts: PlanFacts) -> Verdict:
 @rule("programas_con_indicadores", label="Cada programa con indicadores", family=FAMILY, basis=BASIS, reads_strategy=True)
 def programas_con_indicadores(facts: PlanFacts) -> Verdict:
     """Each program needs at least one outcome and one product indicator."""
+    if (empty := no_goals(facts)) is not None:
+        return empty
     lacking = [f"{p.code} (sin {' ni '.join(k for k in ('resultado', 'producto') if k not in {g.kind for g in p.goals})})"
                for p in facts.programs if {"resultado", "producto"} - {g.kind for g in p.goals}]
     if lacking:
@@ -49,6 +61,8 @@ def _baseline_gaps(goal: GoalFact, period: int) -> list[str]:
 @rule("indicadores_con_linea_base_y_meta", label="Indicadores con línea base y meta", family=FAMILY, basis=BASIS, reads_strategy=True)
 def indicadores_con_linea_base_y_meta(facts: PlanFacts) -> Verdict:
     """Each indicator needs a baseline (value, year no later than the period's start, source) and a goal."""
+    if (empty := no_goals(facts)) is not None:
+        return empty
     lacking = [f"{g.indicator_code} ({', '.join(gaps)})" for p in facts.programs for g in p.goals
                if (gaps := _baseline_gaps(g, facts.period))]
     if lacking:
@@ -60,6 +74,8 @@ def indicadores_con_linea_base_y_meta(facts: PlanFacts) -> Verdict:
 @rule("unidades_del_catalogo", label="Unidades de medida del catálogo", family=FAMILY, basis=BASIS, reads_strategy=True)
 def unidades_del_catalogo(facts: PlanFacts) -> Verdict:
     """A catalog indicator is measured in the catalog's unit, or its series are not comparable."""
+    if (empty := no_goals(facts)) is not None:
+        return empty
     wrong = [f"{g.indicator_code} ('{g.unit}' en vez de '{g.catalog_unit}')" for p in facts.programs for g in p.goals
              if not g.custom and g.catalog_unit is not None and g.unit != g.catalog_unit]
     if wrong:

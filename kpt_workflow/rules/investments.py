@@ -1,19 +1,30 @@
 """Rules on the plan plurianual de inversiones (program × year × source, whole pesos)."""
 
 from kpt_workflow.law.facts import PlanFacts
+from kpt_workflow.rules.indicators import no_goals
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "inversiones"
 
 
-@rule("programas_con_recursos", label="Cada programa con recursos", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
-def programas_con_recursos(facts: PlanFacts) -> Verdict:
-    """Every program with goals must have resources in the investment plan."""
-    funded = {line.program_code for line in facts.investments if line.amount > 0}
-    unfunded = [p.code for p in facts.programs if p.goals and p.code not in funded]
+def no_investment(facts: PlanFacts) -> Verdict | None:
+    """A rule over the investment plan never passes over none, nor over lines that add up to $0."""
     if not facts.investments:
         return Verdict(False, "No hay plan plurianual de inversiones registrado.",
                        "Registre el plan plurianual por programa, año y fuente.")
+    if sum(line.amount for line in facts.investments) == 0:
+        return Verdict(False, "El plan plurianual de inversiones suma $0: no financia ningún programa.",
+                       "Registre los valores del plan plurianual por programa, año y fuente.")
+    return None
+
+
+@rule("programas_con_recursos", label="Cada programa con recursos", family=FAMILY, basis="Ley 152 de 1994, art. 31", reads_strategy=True)
+def programas_con_recursos(facts: PlanFacts) -> Verdict:
+    """Every program with goals must have resources in the investment plan."""
+    if (empty := no_goals(facts) or no_investment(facts)) is not None:
+        return empty
+    funded = {line.program_code for line in facts.investments if line.amount > 0}
+    unfunded = [p.code for p in facts.programs if p.goals and p.code not in funded]
     if unfunded:
         return Verdict(False, f"Programas con metas y sin recursos: {', '.join(unfunded)}.",
                        "Asigne recursos a cada programa con metas en el plan plurianual.")
@@ -25,6 +36,8 @@ def programas_con_recursos(facts: PlanFacts) -> Verdict:
 @rule("inversiones_consistentes", label="Plan de inversiones consistente", family=FAMILY, basis="Ley 152 de 1994, art. 31; Decreto 111 de 1996", reads_strategy=True)
 def inversiones_consistentes(facts: PlanFacts) -> Verdict:
     """Lines name programs of the parte estratégica and add up to the total the plan declares."""
+    if (empty := no_investment(facts)) is not None:
+        return empty
     programs = {p.code for p in facts.programs}
     strays = sorted({line.program_code for line in facts.investments} - programs)
     total = sum(line.amount for line in facts.investments)
@@ -44,11 +57,13 @@ def inversiones_consistentes(facts: PlanFacts) -> Verdict:
       documents=("capitulo_sgr",))
 def capitulo_sgr_si_hay_regalias(facts: PlanFacts) -> Verdict:
     """Royalty-funded investment needs the independent chapter 'Inversiones con cargo al SGR'."""
+    if (empty := no_investment(facts)) is not None:
+        return empty
     sgr = sum(line.amount for line in facts.investments if line.source == "sgr")
     if sgr == 0:
         return Verdict(True, "El plan no prevé inversiones con recursos del SGR.")
     if facts.filed("capitulo_sgr") is None:
         return Verdict(False, f"El plan prevé ${sgr:,} del SGR y no tiene el capítulo independiente "
                               f"'Inversiones con cargo al SGR'.".replace(",", "."),
-                       "Radique el documento 'capitulo_sgr'.")
+                       "Radique el capítulo independiente «Inversiones con cargo al SGR» del plan.")
     return Verdict(True, f"Capítulo SGR radicado para ${sgr:,} de regalías.".replace(",", "."))
