@@ -55,9 +55,10 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
 @router.get("/planes/{plan_id}", response_class=HTMLResponse)
 @reads_database
 def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None,
-              as_of: date | None = None) -> HTMLResponse:
+              as_of: date | None = None, documento: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
-        shown = views.plan_page(uow, actor, plan_id, as_of or hoy or calendar.today_in_colombia(), as_of=as_of)
+        shown = views.plan_page(uow, actor, plan_id, as_of or hoy or calendar.today_in_colombia(), as_of=as_of,
+                                document=documento)
     return render(request, "plan.html", actor, **shown)
 
 
@@ -90,7 +91,8 @@ async def upload(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActo
         filing = await screened_filing(file, rt.limits, doc_type=doc_type, legal_date=fecha, number=numero or None)
         result = await writing(request, partial(file_it, filing))
         late = " Radicado fuera de término." if result["late"] else ""
-        flash(request, "success", f"Documento radicado: {result['label']}, versión {result['version']}.{late}")
+        flash(request, "success", f"Documento radicado: {result['label']}, versión {result['version']}, ahora la "
+                                  f"vigente.{late}", at="documentos")
     except KptError as error:
         _refusal(request, error)
     return _back(plan_id, "#documentos")
@@ -106,7 +108,7 @@ def justify(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
             result = services.file_document(uow, rt.blobs, plan_id=plan_id, actor=actor, expected_version=version,
                                             filing=services.Filing(doc_type=doc_type, status=JUSTIFIED_ABSENCE,
                                                                    note=motivo, legal_date=fecha))
-        flash(request, "success", f"Ausencia justificada registrada: {result['label']}.")
+        flash(request, "success", f"Ausencia justificada registrada: {result['label']}.", at="documentos")
     except KptError as error:
         _refusal(request, error)
     return _back(plan_id, "#documentos")

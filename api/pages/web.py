@@ -81,18 +81,22 @@ def page_actor(request: Request, rt: RuntimeDep) -> Actor:
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def flash(request: Request, kind: str, text: str) -> None:
-    request.session.setdefault("flashes", []).append([kind, text])
+def flash(request: Request, kind: str, text: str, at: str = "") -> None:
+    """A notice for the next page; `at` names the section it belongs in (the plan page's
+    "documentos": seen where the form that caused it sends the reader), else the page's top."""
+    request.session.setdefault("flashes", []).append([kind, text, at])
 
 
 def render(request: Request, template: str, actor: Actor | None, status_code: int = 200,
            headers: dict[str, str] | None = None, synthetic: bool = False, **context: Any) -> HTMLResponse:
     """A page from values its service prepared; `synthetic` (read by that service, in its own
-    transaction) marks the demo's data. The header's links are the access policy's."""
+    transaction) marks the demo's data. The header's links are the access policy's. Notices:
+    the page's own (`flashes` in `context`), else those stored for it; each with its section."""
+    flashes = context.pop("flashes", request.session.pop("flashes", []))
     return templates.TemplateResponse(request, template, {
         "actor": actor, "nav": navigation(actor) if actor else [], "signed_in_as": signed_in_as(actor) if actor else "",
         "csrf_token": csrf_token(request), "synthetic": synthetic,
-        "flashes": request.session.pop("flashes", []), **context}, status_code=status_code, headers=headers)
+        "flashes": [(*f[:2], f[2] if len(f) > 2 else "") for f in flashes], **context}, status_code=status_code, headers=headers)
 
 
 def pages_of(rows: int, page: int, size: int, query: dict[str, str]) -> dict[str, object]:

@@ -60,7 +60,9 @@ def empalme_cerrado(facts: PlanFacts) -> Verdict:
                if facts.filed(code) is None
                and getattr(facts.documents.get(code), "status", None) != JUSTIFIED_ABSENCE]
     if pending:
-        return Verdict(False, f"Empalme abierto: faltan {len(pending)} de 10 formatos ({', '.join(pending)}).",
+        numbers = ", ".join(str(int(code.rsplit("_", 1)[1])) for code in pending)
+        return Verdict(False, f"Empalme abierto: {'falta' if len(pending) == 1 else 'faltan'} {len(pending)} de 10 "
+                              f"formatos (número{'' if len(pending) == 1 else 's'} {numbers}).",
                        "Radique cada formato recibido o registre la ausencia justificada de los que no se entregaron.")
     return Verdict(True, "Empalme cerrado: los 10 formatos recibidos o con ausencia justificada.")
 

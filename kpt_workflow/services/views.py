@@ -14,6 +14,7 @@ from kpt_workflow.lifecycle.completeness import completeness_report, debate_rule
 from kpt_workflow.lifecycle.engine import Workflow, newest_workflows, workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.lifecycle.status import judged_rules, plan_status
+from kpt_workflow.services import plan_guidance
 from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
@@ -88,10 +89,13 @@ def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
     return {**deadline, "tone": "bad" if deadline["entity_late"] and not deadline["met_on"] else "warn"}
 
 
-def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: date | None = None) -> dict[str, Any]:
-    """Everything the plan page shows, in one transaction: its status, the stepper, its terms,
-    every document version, its parte estratégica, its history (newest first, in words) and the
-    forms the actor may use (none on the plan as it was on a past day)."""
+def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: date | None = None,
+              document: str | None = None) -> dict[str, Any]:
+    """Everything the plan page shows, in one transaction: what to read first (the next legal
+    term and the next thing to do, `plan_guidance`), its status, the stepper, its terms, every
+    document version (the current one of each type marked), its parte estratégica, its history
+    (newest first, in words) and the forms the actor may use (none on the plan as it was on a past
+    day), the filing form set to `document` when a requirement's fix link names it."""
     plan = seen_plan(uow, actor, plan_id)
     loaded = load_plan(uow.connection, plan.id, today, as_of=as_of)
     shown = plan_status(loaded)
@@ -107,14 +111,23 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     live = as_of is None
     requirements = document_requirements(plan.entity_kind, flow)
     changes = permissions.changes and live and not shown["terminal"]
+    choices = [str(r["code"]) for r in requirements] if changes else []
+    steps = [{**step, "can_take": live and step["trigger"] in permissions.steps,
+              "checklist": [{**c, "fix": None if c["passed"] or not changes else
+                             plan_guidance.fix_link(c["rule"], plan.id, loaded.documents, choices)}
+                            for c in step["checklist"]]} for step in shown["next"]]
+    deadlines = [_deadline_row(d) for d in shown["deadlines"]]
+    versions = document_versions(uow.connection, plan.id)
+    current = {v["doc_type"]: v["version"] for v in versions}  # ordered by type and version: the last one stays
     return {
-        "status": shown, "years": calendar.period_years(plan.period), "stepper": stepper,
-        "steps": [{**step, "can_take": live and step["trigger"] in permissions.steps} for step in shown["next"]],
-        "deadlines": [_deadline_row(d) for d in shown["deadlines"]],
+        "status": shown, "years": calendar.period_years(plan.period), "stepper": stepper, "steps": steps,
+        "next_deadline": plan_guidance.next_deadline(deadlines) if live else None,
+        "next_action": plan_guidance.next_action(steps) if live and not shown["terminal"] else None,
+        "deadlines": deadlines, "chosen_document": document if document in choices else None,
         "can_change": changes, "document_choices": requirements if changes else [],
         "absence_choices": [r for r in requirements if r["justifiable"]] if changes else [],
-        "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"])}
-                     for v in document_versions(uow.connection, plan.id)],
+        "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"]),
+                      "current": current[v["doc_type"]] == v["version"]} for v in versions],
         "programs": program_facts(uow.connection, plan.id),
         "history": [*(amendment_entry(a) for a in reversed(in_force_on(loaded.amendments, loaded.day))),
                     *(history_entry(event_log.event_view(e), flow, plan.entity_kind)

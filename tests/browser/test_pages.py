@@ -30,19 +30,25 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
     screenshot(page, "oficina-plan-inicial")
     assert_accessible(page)
 
-    page.fill("#fecha-iniciar_construccion", "2024-01-20")
-    page.click("text=Intentar: Iniciar la construcción articulada")
-    assert "rechazado" in page.locator(".notice.error").first.inner_text()
-    assert "Programa de gobierno inscrito" in page.locator("main").inner_text()
-    screenshot(page, "oficina-paso-rechazado")
+    first = page.locator("#h-ahora + p + p").inner_text()  # what to do now, before anything else
+    assert "Qué hacer ahora: Para «Iniciar la construcción articulada»:" in first
+    step = page.locator("section:has(#paso-iniciar_construccion)")
+    assert step.locator("button").count() == 0  # a blocked step is explained, not pressable
+    assert "se podrá dar cuando se cumplan los requisitos" in step.inner_text()
+    step.locator("li:has-text('Programa de gobierno inscrito') >> text=Hacerlo ahora").click()
+    assert page.url.endswith("documento=programa_gobierno#radicar")
+    assert page.locator("#doc_type").input_value() == "programa_gobierno"  # the fix's form, already set
+    screenshot(page, "oficina-paso-bloqueado")
 
     pdf = tmp_path / "programa.pdf"
     pdf.write_bytes(PDF)
-    page.select_option("#doc_type", "programa_gobierno")
     page.fill("#fecha-doc", DOCUMENTS_2024["programa_gobierno"][0].isoformat())
     page.set_input_files("#file", str(pdf))
     page.click("text=Radicar nueva versión")
-    assert "Documento radicado: Programa de gobierno inscrito" in page.locator(".notice.success").inner_text()
+    notice = page.locator("#documentos + .notice.success")  # confirmed where the form sent the reader
+    assert "Documento radicado: Programa de gobierno inscrito, versión 1, ahora la vigente." in notice.inner_text()
+    assert notice.is_visible() and notice.evaluate("e => e.getBoundingClientRect().top < window.innerHeight")
+    assert "vigente" in page.locator("tr:has-text('Programa de gobierno inscrito')").first.inner_text()
 
     page.select_option("#doc_type-ausencia", "formato_empalme_10")
     page.fill("#fecha-ausencia", "2023-12-20")
@@ -51,12 +57,11 @@ def test_planning_office_fixes_a_blocked_step_and_advances(signed_in, live_serve
     assert "Ausencia justificada registrada" in page.locator(".notice.success").inner_text()
 
     page.fill("#fecha-iniciar_construccion", "2024-01-20")
-    page.click("text=Intentar: Iniciar la construcción articulada")
+    page.click("text=Dar el paso: Iniciar la construcción articulada")
     assert "Paso aplicado" in page.locator(".notice.success").inner_text()
     assert page.locator("li[aria-current=step]").inner_text().startswith("Construcción articulada")
     history = page.locator("#historia + .table-wrap").inner_text()
-    assert "Intento rechazado: «Iniciar la construcción articulada»" in history  # labels, not codes
-    assert "Paso «Iniciar la construcción articulada»: Alistamiento → Construcción articulada" in history
+    assert "Paso «Iniciar la construcción articulada»: Alistamiento → Construcción articulada" in history  # labels
     screenshot(page, "oficina-paso-aplicado")
 
 
