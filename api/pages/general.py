@@ -12,7 +12,6 @@ from kpt_workflow.services.access import follows_own_plan, landing_list, own_pla
 from kpt_workflow.states.diagram import mermaid
 from kpt_workflow.lifecycle.engine import chosen_workflow, default_workflow, newest_workflows
 from kpt_workflow.services.plans import plan_id
-from kpt_workflow.rules import RULES
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,5 +34,4 @@ def lifecycle(request: Request, actor: PageActor,
     flow = chosen_workflow(flujo)
     definition = flow.definition
     others = [f.definition for f in newest_workflows() if f.definition.name != definition.name]
-    return render(request, "lifecycle.html", actor, definition=definition, rules=RULES, source=flow.source.name,
-                  others=others, states=views.lifecycle(flow), mermaid=mermaid(definition))
+    return render(request, "lifecycle.html", actor, definition=definition, others=others, states=views.lifecycle(flow), mermaid=mermaid(definition))

@@ -197,6 +197,7 @@ def lifecycle(flow: Workflow) -> list[dict[str, Any]]:
     words (the lifecycle page)."""
     labels = {s.name: s.label for s in flow.definition.states}
     return [{"name": s.name, "label": s.label, "description": s.description, "terminal": s.terminal, "side": s.side,
-             "steps": [{"label": t.label, "trigger": t.trigger, "to": labels[t.dest], "by": t.by, "rules": t.rules}
+             "steps": [{"label": t.label, "trigger": t.trigger, "to": labels[t.dest], "by": t.by,
+                        "rules": [{"label": RULES[r].label, "basis": RULES[r].basis} for r in t.rules]}
                        for t in flow.transitions_from(s.name)]}
             for s in flow.definition.states]

@@ -117,6 +117,21 @@ def test_pages_work_at_phone_width_and_login_is_required(browser, signed_in, liv
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
 
 
+def test_no_page_scrolls_sideways_at_360_px_for_any_role(signed_in, live_server, plan_in_council):
+    """#25, point 9: at a small phone's width every page fits (wide tables scroll inside their box)."""
+    pages = {"ana": ["/planes", f"/planes/{plan_in_council}", f"/planes/{plan_in_council}/informe", "/ciclo"],
+             "concejo": [f"/planes/{plan_in_council}/informe"], "dnp": ["/tablero", "/planes", "/ciclo"],
+             "antioquia": ["/tablero"]}
+    for username, paths in pages.items():
+        page = signed_in(username, narrow=True)
+        page.set_viewport_size({"width": 360, "height": 800})
+        for path in paths:
+            page.goto(f"{live_server}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, f"{username} {path}: {width} px"
+        screenshot(page, f"{username}-360")
+
+
 def test_dnp_filters_the_dashboard_and_exports_the_same_rows(signed_in, live_server, engine, blobs, tmp_path: Path):
     with UnitOfWork(engine) as uow:
         codes = list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt,
