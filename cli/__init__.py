@@ -12,6 +12,7 @@ import typer
 # Typer vendors click since 0.2x; its exceptions are the ones raised (pinned in pyproject.toml).
 from typer._click import exceptions as click
 
+from cli import spanish_help  # noqa: F401  (Typer's own words in Spanish, set on import)
 from cli import amendments, audit, blobs, documents, operations, plans, reference, reports, service, strategy
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings

@@ -303,3 +303,11 @@ def test_security_log_prints_times_in_colombia(kpt, tmp_path):
     code, out, _ = kpt("audit", "security", "--usuario", "ana")
     assert code == 0 and out.strip() == "2026-12-05 22:15:00  Ingreso fallido: ana desde 10.0.0.7"
     assert kpt("audit", "security", "--usuario", "otro")[1].strip() == "Sin eventos de seguridad."
+
+
+@pytest.mark.parametrize("command", [[], ["plan"], ["plan", "create"], ["user", "create"], ["report"]])
+def test_help_is_in_spanish_typers_own_words_too(kpt_on, engine, command):
+    code, said = kpt_on(engine.url.render_as_string(hide_password=False), *command, "--help")
+    assert code == 0 and "Uso: kpt" in said and "Muestra esta ayuda y termina." in said
+    assert "Opciones" in said and not any(word in said for word in ("Show this message", "Usage:", "[required]",
+                                                                      "╭─ Options", "╭─ Commands", "╭─ Arguments"))
