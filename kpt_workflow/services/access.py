@@ -71,6 +71,15 @@ AMENDMENT_ADMINS = (ADMIN, OPERADOR)
 the local operator (DESIGN.md point 1)."""
 
 
+REFERENCE_IMPORTERS = (DNP, ADMIN, OPERADOR)
+"""Who loads reference data for everyone (TerriData indicators, a newer MGA catalog): the DNP, which
+publishes it, an administrator, or the local operator. Every role reads it."""
+
+
+def require_reference_importer(actor: Actor, what: str) -> None:
+    require_role(actor, REFERENCE_IMPORTERS, what)
+
+
 def require_amendment_admin(actor: Actor) -> None:
     require_role(actor, AMENDMENT_ADMINS, "registrar ni consultar enmiendas legales de plazos")
 
