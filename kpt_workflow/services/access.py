@@ -166,7 +166,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
     pages = [("/planes", "Planes")]
     if actor.role in DASHBOARD_ROLES:
         pages.append(("/tablero", "Tablero"))
-    return [*pages, ("/ciclo", "Ciclo de vida")]
+    return [*pages, ("/diagnostico", "Diagnóstico"), ("/productos", "Banco de productos"), ("/ciclo", "Ciclo de vida")]
 
 
 def signed_in_as(actor: Actor) -> str:

@@ -10,16 +10,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kpt_workflow.base.errors import InvalidInput, NotFound
+from kpt_workflow.base.errors import InvalidInput, NotFound, PlanNotFound
 from kpt_workflow.law import calendar
 from kpt_workflow.law.facts import GoalFact, ProgramFact
 from kpt_workflow.lifecycle import strategy
 from kpt_workflow.reference import mga
-from kpt_workflow.services.access import Actor
+from kpt_workflow.base.roles import PLANEACION
+from kpt_workflow.lifecycle.engine import default_workflow, workflow
+from kpt_workflow.services.access import Actor, plan_permissions
+from kpt_workflow.services.plans import plan_id
 from kpt_workflow.services.changes import check_legal_date
 from kpt_workflow.services.strategy import open_strategy_change, store_strategic_part
 from kpt_workflow.storage import mga_rows
-from kpt_workflow.storage.repository import program_facts
+from kpt_workflow.storage.repository import plan_record, program_facts
 from kpt_workflow.storage.tables import Indicator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -43,6 +46,30 @@ def search_products(uow: UnitOfWork, actor: Actor, query: str, limit: int = SEAR
             measured.setdefault(product, []).append({"code": code, "name": name, "unit": unit})
     return {"query": query, "total": total, "shown": len(found), "catalog_note": mga.ILLUSTRATIVE,
             "products": [{**p, "indicators": measured.get(p["code"], [])} for p in found]}
+
+
+def bank_page(uow: UnitOfWork, actor: Actor, query: str) -> dict[str, Any]:
+    """The bank's page: the search (when there is a query) and, for a planning office whose plan of
+    the period in course is open to changes, that plan and its ejes, to add a product to it."""
+    return {"query": query, "found": search_products(uow, actor, query) if query.strip() else None,
+            "target": _target_plan(uow, actor), "catalog_note": mga.ILLUSTRATIVE,
+            "today": calendar.today_in_colombia().isoformat()}
+
+
+def _target_plan(uow: UnitOfWork, actor: Actor) -> dict[str, Any] | None:
+    if actor.role != PLANEACION or not actor.entity_code:
+        return None
+    period = calendar.period_containing(calendar.today_in_colombia())
+    try:
+        plan = plan_record(uow.connection, plan_id(actor.entity_code, period, default_workflow()))
+    except PlanNotFound:
+        return None
+    if not plan_permissions(actor, plan).changes or workflow(plan.definition_name, plan.definition_version).state(
+            plan.state).terminal:
+        return None
+    programs = program_facts(uow.connection, plan.id)
+    return {"id": plan.id, "version": plan.version, "ejes": list(dict.fromkeys(p.eje for p in programs)),
+            "programs": sorted({p.code for p in programs})}
 
 
 @dataclass(frozen=True)
