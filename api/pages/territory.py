@@ -15,6 +15,7 @@ from api.pages.charts import bar_chart
 from api.pages.trend_chart import trend_chart
 from api.pages.web import CsrfChecked, PageActor, flash, render
 from kpt_workflow.base.errors import KptError, PlanNotFound
+from kpt_workflow.base.figures import exact
 from kpt_workflow.law.bounds import PLAN_YEARS
 from kpt_workflow.reference import territory
 from kpt_workflow.services.associativity import DEFAULT_KM, MAX_KM, associativity
@@ -53,7 +54,7 @@ def _charts(shown: dict[str, Any]) -> dict[str, str]:
         if ipm["peers_median"] is not None:
             bars.append((f"Mediana de {ipm['peers_with_value']} pares", ipm["peers_median"]))
         charts["ipm"] = bar_chart(f"IPM {ipm['year']} (%) frente a su departamento, la nación y sus pares", bars,
-                                  " %", width=CHART_WIDTH)
+                                  " %", width=CHART_WIDTH, figure=exact)
     return charts
 
 
