@@ -21,8 +21,8 @@ def programs_of(conn: Connection, plan_ids: Sequence[str]) -> dict[str, dict[str
     """Plan id → {program code: (name, funded)}: `funded` when the plan plurianual gives it money."""
     if not plan_ids:
         return {}
-    funded = set(conn.execute(select(INVESTMENTS.c.plan_id, INVESTMENTS.c.program_code).distinct().where(
-        INVESTMENTS.c.plan_id.in_(list(plan_ids)), INVESTMENTS.c.amount > 0)).tuples())
+    funded = {tuple(row) for row in conn.execute(select(INVESTMENTS.c.plan_id, INVESTMENTS.c.program_code).distinct().where(
+        INVESTMENTS.c.plan_id.in_(list(plan_ids)), INVESTMENTS.c.amount > 0))}
     found: dict[str, dict[str, tuple[str, bool]]] = {}
     for plan_id, code, name in conn.execute(select(PROGRAMS.c.plan_id, PROGRAMS.c.program_code, PROGRAMS.c.program_name)
                                             .where(PROGRAMS.c.plan_id.in_(list(plan_ids)))):
