@@ -11,6 +11,7 @@ from cli.common import ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, en
 from cli.reference import entities_app
 from cli.territory_text import render_associativity, render_catalog_import, render_diagnosis, render_search
 from kpt_workflow.base.errors import InvalidInput
+from kpt_workflow.base.figures import amount
 from kpt_workflow.law.bounds import BASELINE_YEARS, INDICATOR_VALUES, PLAN_YEARS, Whole
 from kpt_workflow.services.associativity import DEFAULT_KM, MAX_KM, associativity
 from kpt_workflow.services.diagnosis import diagnosis
@@ -55,9 +56,9 @@ def entities_import_indicators(path: Path, who: ActorOpt = None, as_json: JsonOp
     text = read_text(path)
     with UnitOfWork(engine(), write=True) as uow:
         result = import_indicators(uow, acting(uow.connection, who), text, path.name)
-    emit(result, as_json, f"Indicadores cargados de {path.name}: {result['values']} valores de "
-                          f"{result['territories']} entidades ({result['added']} nuevos, {result['updated']} corregidos); "
-                          f"indicadores: {', '.join(result['indicators'])}.")
+    emit(result, as_json, f"Indicadores cargados de {path.name}: {amount(result['values'], 'valor', 'valores')} de "
+                          f"{amount(result['territories'], 'entidad', 'entidades')} ({amount(result['added'], 'nuevo')}, "
+                          f"{amount(result['updated'], 'corregido')}); indicadores: {', '.join(result['indicators'])}.")
 
 
 @products_app.command("search")

@@ -3,7 +3,7 @@
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kpt_workflow.services.access import operator
 from kpt_workflow.services.amendments import load_fixtures
@@ -33,7 +33,8 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
         indicators_added, indicators_updated = import_catalog(uow.session, battery)
         categories_added, categories_updated = import_categories(uow.session, category_rows)
         terms_added, terms_updated = term_ends.refresh(uow.connection)
-        territories = _territory_data(uow)
+        uow.session.flush()
+        territories = load_territory_data(uow.connection)
         amendments_added = load_fixtures(uow.connection, operator("kpt init"))
         uow.commit()
     kinds = Counter(e.kind for e in entities)
@@ -49,14 +50,13 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
             "amendments": {"added": amendments_added}, "territory": territories}
 
 
-def _territory_data(uow: UnitOfWork) -> dict[str, object]:
+def load_territory_data(conn: Connection) -> dict[str, object]:
     """The shipped population, poverty and descriptors, where a value is missing (an imported one
     is never overwritten), and the shipped MGA catalog if none is loaded (an imported newer one stays)."""
-    uow.session.flush()
     values = territory.read_population() + territory.read_poverty()
-    added, _ = territory_rows.add_series(uow.connection, values, replace=False)
-    profiles = territory_rows.add_profiles(uow.connection, territory.read_profiles())
-    catalog = mga_rows.is_empty(uow.connection)
+    added, _ = territory_rows.add_series(conn, values, replace=False)
+    profiles = territory_rows.add_profiles(conn, territory.read_profiles())
+    catalog = mga_rows.is_empty(conn)
     if catalog:
-        mga_rows.replace_catalog(uow.connection, mga.read_shipped())
+        mga_rows.replace_catalog(conn, mga.read_shipped())
     return {"values_added": added, "profiles_added": profiles, "mga_catalog_loaded": catalog}

@@ -50,7 +50,8 @@ def import_mga_catalog(uow: UnitOfWork, actor: Actor, text: str, source: str, *,
         mga_rows.replace_catalog(uow.connection, new)
         counts = {kind: len(changes) for kind, changes in diff.items()}
         security_log.record(uow.connection, "catalogo_mga_importado", actor.username,
-                            detail=f"{source}: {len(new)} productos; {counts['added']} altas, {counts['renamed']} "
-                                   f"cambios de nombre, {counts['removed']} bajas; {len(plans)} planes afectados")
+                            detail=f"{source}: {amount(len(new), 'producto')}; {amount(counts['added'], 'alta')}, "
+                                   f"{amount(counts['renamed'], 'cambio')} de nombre, {amount(counts['removed'], 'baja')}; "
+                                   f"{amount(len(plans), 'plan afectado', 'planes afectados')}")
         uow.commit(result)
     return result
