@@ -76,11 +76,13 @@ def _named(place: dict[str, Any]) -> dict[str, Any]:
 def _seats(places: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
     """Each entity's point: its seat, or for a department the mean of its municipalities' seats."""
     seats = {p["code"]: (p["latitude"], p["longitude"]) for p in places if p["latitude"] is not None}
-    for department in (p for p in places if p["kind"] == DEPARTAMENTO):
-        points = [seats[p["code"]] for p in places
-                  if p["kind"] != DEPARTAMENTO and p["department_code"] == department["code"] and p["code"] in seats]
-        if points:
-            seats[department["code"]] = (sum(a for a, _ in points) / len(points), sum(b for _, b in points) / len(points))
+    by_department: dict[str, list[tuple[float, float]]] = {}
+    for p in places:
+        if p["kind"] != DEPARTAMENTO and p["code"] in seats:
+            by_department.setdefault(p["department_code"], []).append(seats[p["code"]])
+    for department in (p for p in places if p["kind"] == DEPARTAMENTO and p["code"] in by_department):
+        points = by_department[department["code"]]
+        seats[department["code"]] = (sum(a for a, _ in points) / len(points), sum(b for _, b in points) / len(points))
     return seats
 
 

@@ -12,9 +12,10 @@ PROGRAMS, INVESTMENTS, ENTITIES = PlanProgram.__table__, PlanInvestment.__table_
 
 def places(conn: Connection) -> list[dict[str, object]]:
     """Every entity with its seat's coordinates (departments have none in DIVIPOLA)."""
-    return [dict(r) for r in conn.execute(select(
-        ENTITIES.c.code, ENTITIES.c.name, ENTITIES.c.kind, ENTITIES.c.department_code, ENTITIES.c.department_name,
-        ENTITIES.c.latitude, ENTITIES.c.longitude, ENTITIES.c.plans_own_pdt).order_by(ENTITIES.c.code)).mappings()]
+    columns = (ENTITIES.c.code, ENTITIES.c.name, ENTITIES.c.kind, ENTITIES.c.department_code,
+               ENTITIES.c.department_name, ENTITIES.c.latitude, ENTITIES.c.longitude, ENTITIES.c.plans_own_pdt)
+    names = [column.name for column in columns]
+    return [dict(zip(names, row)) for row in conn.execute(select(*columns).order_by(ENTITIES.c.code)).all()]
 
 
 def programs_of(conn: Connection, plan_ids: Sequence[str]) -> dict[str, dict[str, tuple[str, bool]]]:
