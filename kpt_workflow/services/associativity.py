@@ -62,7 +62,9 @@ def associativity(uow: UnitOfWork, actor: Actor, code: str, km: int = DEFAULT_KM
         "seat": "promedio de las cabeceras de sus municipios" if kind == DEPARTAMENTO else "cabecera municipal (DIVIPOLA)",
         "neighbours": neighbours, "subregion_sgr": subregion,
         "own_programs": [{"code": c, "name": name, "funded": funded} for c, (name, funded) in sorted(own.items())],
-        "shared": [s for s in shared if s["programs"]],
+        # the subregion's first, then by how many programs they share
+        "shared": sorted((s for s in shared if s["programs"]),
+                         key=lambda s: (not s["in_subregion"], -len(s["programs"]), s["name"])),
         "schemes": [{**scheme.model_dump(), "candidates": _candidates(scheme.mismo_departamento, neighbours)}
                     for scheme in load_schemes().esquemas if kind in scheme.entidades],
         "synthetic": holds_synthetic_demo(conn),
