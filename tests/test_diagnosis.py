@@ -91,3 +91,17 @@ def test_bogota_and_a_department_are_compared_with_the_nation_alone(engine):
 def test_an_unknown_code_is_not_found(engine):
     with pytest.raises(NotFound, match="99999"):
         _read(engine, "99999")
+
+
+@pytest.mark.parametrize(("code", "population_2024", "ipm", "ipm_rural", "category_2023", "tipologia", "km2"), [
+    ("05021", 4_955, 31.9, 53.7, "6", "C", 151),  # Alejandría, read off the files by hand
+    ("27001", 144_610, 44.4, 78.2, "3", "C", 3_075),  # Quibdó: 6 in 2018, 3 in 2023
+])
+def test_figures_read_by_hand_from_the_source_files(engine, code, population_2024, ipm, ipm_rural, category_2023,
+                                                     tipologia, km2):
+    shown = _read(engine, code, 2024)
+    assert shown["population"]["value"] == population_2024
+    assert (_row(shown, IPM)["value"], _row(shown, "IPM - Rural")["value"]) == (ipm, ipm_rural)
+    assert shown["categories"]["years"][-1] == {"year": 2023, "category": category_2023}
+    profile = {r["field"]: r["value"] for r in shown["profile"]}
+    assert (profile["tipologia"], profile["extension_km2"]) == (tipologia, km2)
