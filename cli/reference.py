@@ -27,7 +27,7 @@ indicators_app = typer.Typer(help="Catálogo de indicadores (batería).", no_arg
 def _init(divipola: Path, indicators: Path, as_json: bool, *, creating: bool = False) -> None:
     result = init_database(engine(creating=creating), divipola, indicators)
     kinds = ", ".join(f"{n} {KIND_PLURALS.get(k, k)}" for k, n in result["by_kind"].items())
-    battery, terms = result["indicators"], result["term_ends"]
+    battery, terms, territory = result["indicators"], result["term_ends"], result["territory"]
     emit(result, as_json, f"Base de datos lista. Registro {result['source']}: {kinds}; "
                           f"{amount(result['planning_entities'], 'entidad', 'entidades')} formulan PDT ({result['added']} nuevas, "
                           f"{result['updated']} actualizadas). Indicadores {battery['source']}: {battery['total']} "
@@ -35,7 +35,9 @@ def _init(divipola: Path, indicators: Path, as_json: bool, *, creating: bool = F
                           f"{battery['updated']} actualizados). Fin de cada término legal desde cada día del "
                           f"{terms['days'][0]} al {terms['days'][1]}: {terms['added']} nuevos, "
                           f"{terms['updated']} corregidos. Enmiendas legales de plazos incluidas en el paquete: "
-                          f"{result['amendments']['added']} registradas ahora (kpt amendments list).")
+                          f"{result['amendments']['added']} registradas ahora (kpt amendments list). Datos del "
+                          f"diagnóstico (DANE, TerriData): {amount(territory['values_added'], 'valor nuevo', 'valores nuevos')}"
+                          f"{'; catálogo MGA cargado' if territory['mga_catalog_loaded'] else ''}.")
 
 
 def init(as_json: JsonOpt = False) -> None:

@@ -15,7 +15,7 @@ from api.database_work import reads_database
 from api.deps import SESSION_ID, Caller, RuntimeDep, session_of
 from kpt_workflow.services.access import Actor, navigation, role_names, signed_in_as
 from kpt_workflow.base.errors import Forbidden, KptError, Unauthorized
-from kpt_workflow.base.figures import amount, number
+from kpt_workflow.base.figures import amount, exact, number
 from kpt_workflow.services.sessions import SessionExpired
 from templates import TEMPLATES_DIR
 
@@ -23,6 +23,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.filters["numero"] = number  # 1.134 and 103,1, as on the command line
 templates.env.filters["cuenta"] = amount  # 1 plan, 2 planes: the noun agreed with the number
 templates.env.filters["roles"] = role_names  # ('corporacion',) -> 'concejo o asamblea'
+templates.env.filters["cifra"] = exact  # a published figure with all its decimals: 5,14 %
 CSRF_KEY = "csrf"
 
 

@@ -24,6 +24,8 @@ LABELS = {
     "documento_alterado": "Descarga negada: archivo alterado en el almacén",
     "documento_ausente": "Descarga negada: archivo ausente del almacén",
     "documento_restituido": "Archivo de documento restituido en el almacén (kpt blobs restituir)",
+    "indicadores_importados": "Indicadores territoriales importados (TerriData)",
+    "catalogo_mga_importado": "Catálogo de productos MGA reemplazado",
 }
 """Every kind of event, with its Spanish label.
 

@@ -108,3 +108,21 @@ class ArchiveRejected(InvalidInput):
     """An XLSX/DOCX refused for its archive: a zip bomb, too many entries, an unsafe part name."""
 
     code = "archive_rejected"
+
+
+class UnknownTerritory(InvalidInput):
+    """A row of a data file names a territory the DIVIPOLA registry does not hold."""
+
+    code = "entidad_desconocida"
+
+
+class DuplicateKey(InvalidInput):
+    """A data file gives the same key twice (an indicator of a territory in a year; a product code)."""
+
+    code = "clave_repetida"
+
+
+class NotANumber(InvalidInput):
+    """A value that must be a number is not one."""
+
+    code = "valor_no_numerico"

@@ -17,3 +17,14 @@ def amount(count: int, singular: str, plural: str | None = None) -> str:
     """A count with its noun agreed: 1 eje, 2 ejes, 1.134 entidades (`plural`: when adding an s
     is wrong, as in 1 acción, 2 acciones)."""
     return f"{number(count)} {singular if count == 1 else plural or singular + 's'}"
+
+
+def exact(value: float | None) -> str:
+    """A published figure with every decimal its source gave (5,14 %, 2.616.335): `number` rounds
+    to one decimal, which would change a source's value; none as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, int) or float(value).is_integer():
+        return number(int(value))
+    whole, _, decimals = f"{abs(value):.6f}".rstrip("0").partition(".")  # values carry at most 6 decimals
+    return f"{'-' if value < 0 else ''}{number(int(whole))},{decimals}"

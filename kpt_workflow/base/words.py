@@ -64,3 +64,9 @@ KIND_PLURALS = {
     DEPARTAMENTO: "departamentos", MUNICIPIO: "municipios y distritos",
     "area_no_municipalizada": "áreas no municipalizadas", "isla": "isla (San Andrés)",
 }
+
+KIND_NAMES = {
+    DEPARTAMENTO: "Departamento", MUNICIPIO: "Municipio o distrito",
+    "area_no_municipalizada": "Área no municipalizada", "isla": "Isla (San Andrés)",
+}
+"""An entity's kind as a page or a terminal names one entity."""

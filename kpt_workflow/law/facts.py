@@ -80,6 +80,7 @@ class GoalFact:
     baseline_year: int | None
     baseline_source: str | None
     meta_cuatrienio: Decimal | None
+    product_code: str | None = None  # the MGA product the meta measures, when the plan names it
 
 
 @dataclass(frozen=True)

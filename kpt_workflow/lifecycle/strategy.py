@@ -73,8 +73,13 @@ class Baseline(_Input):
     fuente: Annotated[str, Field(max_length=500)] | None = None
 
 
+ProductCode = Annotated[str, Field(min_length=7, max_length=7),
+                        _code_format(r"[0-9]{7}", "un código de producto MGA (siete dígitos 0-9)")]
+
+
 class GoalInput(_Input):
     indicador: Code
+    producto: ProductCode | None = Field(default=None, description="el producto MGA que mide la meta (banco de productos)")
     personalizado: bool = False
     tipo: Literal["resultado", "producto"] | None = None
     nombre: Name | None = None
@@ -168,10 +173,11 @@ def check_mga_program(code: str, program_names: Mapping[str, str], what: str, fi
                        f"{sector}.", field=field)
 
 
-def parse_investment_plan(data: Any, period: int) -> InvestmentPlanInput:
+def parse_investment_plan(data: Any, period: int, program_names: Mapping[str, str] | None = None) -> InvestmentPlanInput:
+    """`program_names`: the MGA catalog in force (by default the shipped one)."""
     plan = _validated(InvestmentPlanInput, data, "Plan plurianual de inversiones")
     cells: set[tuple[str, int, str]] = set()
-    program_names = indicators.mga_program_names()
+    program_names = indicators.mga_program_names() if program_names is None else program_names
     for line in plan.lineas:
         check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
         if not period <= line.anio <= period + 3:
@@ -212,9 +218,11 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
 
 
 def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, IndicatorColumns],
-                              program_names: Mapping[str, str], period: int) -> dict[str, Any]:
+                              program_names: Mapping[str, str], period: int,
+                              product_programs: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The event payload: every meta completed from the catalog, so replay needs no lookups.
-    `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE)."""
+    `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE);
+    `product_programs`: the program of each MGA product the metas name (codes not in it are unknown)."""
     ejes = []
     for eje in part.ejes:
         programs = []
@@ -222,6 +230,7 @@ def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indic
             check_mga_program(program.codigo, program_names, "Parte estratégica", "programas.codigo")
             for goal in program.metas:
                 _check_baseline_year(goal, period)
+                _check_product(goal, program.codigo, catalog.get(goal.indicador), product_programs or {})
             programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
                              "metas": [_normalized_goal(goal, catalog) for goal in program.metas]})
         ejes.append({"nombre": eje.nombre, "programas": programs})
@@ -234,6 +243,24 @@ def _check_baseline_year(goal: GoalInput, period: int) -> None:
         raise InvalidInput(f"Parte estratégica: la línea base del indicador {goal.indicador} es del año {year}; para "
                            f"el período {calendar.period_years(period)} debe ser de {first} a {period}.",
                            field="metas.linea_base.anio")
+
+
+def _check_product(goal: GoalInput, program: str, known: IndicatorColumns | None,
+                   product_programs: Mapping[str, str]) -> None:
+    """A meta's product is in the MGA catalog, under the meta's program, and is the product its
+    catalog indicator measures (MGA: programa → producto → indicador de producto)."""
+    if goal.producto is None:
+        return
+    where = product_programs.get(goal.producto)
+    if where is None:
+        raise InvalidInput(f"Parte estratégica: el producto '{goal.producto}' no está en el catálogo MGA.",
+                           field="metas.producto")
+    if where != program:
+        raise InvalidInput(f"Parte estratégica: el producto {goal.producto} es del programa {where}, no del {program}.",
+                           field="metas.producto")
+    if known is not None and known.product_code not in (None, goal.producto):
+        raise InvalidInput(f"Parte estratégica: el indicador {goal.indicador} mide el producto {known.product_code}, "
+                           f"no el {goal.producto}.", field="metas.producto")
 
 
 def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> dict[str, Any]:
@@ -250,6 +277,7 @@ def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> d
         "unidad": goal.unidad or (known.unit if known else ""),
         "linea_base": {"valor": goal.linea_base.valor, "anio": goal.linea_base.anio, "fuente": goal.linea_base.fuente},
         "meta_cuatrienio": goal.meta_cuatrienio,
+        **({"producto": goal.producto} if goal.producto else {}),
     }
 
 

@@ -72,6 +72,15 @@ AMENDMENT_ADMINS = (ADMIN, OPERADOR)
 the local operator (DESIGN.md point 1)."""
 
 
+REFERENCE_IMPORTERS = (DNP, ADMIN, OPERADOR)
+"""Who loads reference data for everyone (TerriData indicators, a newer MGA catalog): the DNP, which
+publishes it, an administrator, or the local operator. Every role reads it."""
+
+
+def require_reference_importer(actor: Actor, what: str) -> None:
+    require_role(actor, REFERENCE_IMPORTERS, what)
+
+
 def require_amendment_admin(actor: Actor) -> None:
     require_role(actor, AMENDMENT_ADMINS, "registrar ni consultar enmiendas legales de plazos")
 
@@ -158,7 +167,7 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
     pages = [("/planes", "Planes")]
     if actor.role in DASHBOARD_ROLES:
         pages.append(("/tablero", "Tablero"))
-    return [*pages, ("/ciclo", "Ciclo de vida")]
+    return [*pages, ("/diagnostico", "Diagnóstico"), ("/productos", "Banco de productos"), ("/ciclo", "Ciclo de vida")]
 
 
 def signed_in_as(actor: Actor) -> str:

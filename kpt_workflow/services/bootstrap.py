@@ -3,11 +3,12 @@
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kpt_workflow.services.access import operator
 from kpt_workflow.services.amendments import load_fixtures
-from kpt_workflow.storage import term_ends
+from kpt_workflow.storage import mga_rows, term_ends, territory_rows
+from kpt_workflow.reference import mga, territory
 from kpt_workflow.reference.categories import CATEGORIES_PATH, read_categories
 from kpt_workflow.reference.entities import DIVIPOLA_PATH, read_divipola
 from kpt_workflow.reference.indicators import STARTER_CATALOG, read_catalog
@@ -32,6 +33,8 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
         indicators_added, indicators_updated = import_catalog(uow.session, battery)
         categories_added, categories_updated = import_categories(uow.session, category_rows)
         terms_added, terms_updated = term_ends.refresh(uow.connection)
+        uow.session.flush()
+        territories = load_territory_data(uow.connection)
         amendments_added = load_fixtures(uow.connection, operator("kpt init"))
         uow.commit()
     kinds = Counter(e.kind for e in entities)
@@ -44,4 +47,16 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
                            "years": sorted({r.year for r in category_rows})},
             "term_ends": {"added": terms_added, "updated": terms_updated,
                           "days": [term_ends.FIRST_DAY.isoformat(), term_ends.LAST_DAY.isoformat()]},
-            "amendments": {"added": amendments_added}}
+            "amendments": {"added": amendments_added}, "territory": territories}
+
+
+def load_territory_data(conn: Connection) -> dict[str, object]:
+    """The shipped population, poverty and descriptors, where a value is missing (an imported one
+    is never overwritten), and the shipped MGA catalog if none is loaded (an imported newer one stays)."""
+    values = territory.read_population() + territory.read_poverty()
+    added, _ = territory_rows.add_series(conn, values, replace=False)
+    profiles = territory_rows.add_profiles(conn, territory.read_profiles())
+    catalog = mga_rows.is_empty(conn)
+    if catalog:
+        mga_rows.replace_catalog(conn, mga.read_shipped())
+    return {"values_added": added, "profiles_added": profiles, "mga_catalog_loaded": catalog}

@@ -93,6 +93,10 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
         text, tone = f"Archivo rechazado para «{document_label(payload['doc_type'], entity_kind)}»", "bad"
     elif kind == "plan_created":
         text = f"Plan creado en «{_state(flow, event['to_state'])}»"
+    elif payload.get("producto_agregado"):
+        added = payload["producto_agregado"]
+        text = (f"{RECORDED[kind]}: se agregó el producto «{added['nombre']}» ({added['codigo']}) al programa "
+                f"«{added['programa_nombre']}», con el indicador «{added['indicador_nombre']}» (banco de productos MGA)")
     else:
         text = RECORDED.get(kind, "Registro en la historia del plan")
     return {"seq": event["seq"], "recorded": calendar.colombia_time(datetime.fromisoformat(event["recorded_at"])),

@@ -5,12 +5,12 @@ from datetime import date
 from sqlalchemy import Table, delete
 from sqlmodel import SQLModel, select
 
+from kpt_workflow.storage import mga_rows
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 from kpt_workflow.law import calendar
 
-from kpt_workflow.reference import indicators
-
 from kpt_workflow.lifecycle import strategy
+from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.services.access import Actor, require_change
 from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
@@ -23,19 +23,34 @@ def record_strategic_part(uow: UnitOfWork, *, plan_id: str, data: object, actor:
     part = strategy.parse_strategic_part(data)
     legal_date = legal_date or calendar.today_in_colombia()
     check_legal_date(legal_date, "la parte estratégica")
-    plan = open_change(uow, plan_id, expected_version, actor,
+    plan = open_strategy_change(uow, plan_id, expected_version, actor)
+    return store_strategic_part(uow, plan, part, actor, legal_date)
+
+
+def open_strategy_change(uow: UnitOfWork, plan_id: str, expected_version: int | None, actor: Actor) -> PlanRecord:
+    """The plan, locked for a change of its parte estratégica by its planning office."""
+    return open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar la parte estratégica"))
+
+
+def store_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.StrategicPartInput, actor: Actor,
+                         legal_date: date, **noted: object) -> dict[str, object]:
+    """Record a complete parte estratégica on a plan opened by `open_strategy_change`: its rows and
+    its event (`noted`: what else the event says, as the product added from the bank), committed."""
+    conn = uow.connection
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
+    products = {g.producto for eje in part.ejes for p in eje.programas for g in p.metas if g.producto}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
-    payload = strategy.normalized_strategic_part(part, catalog, indicators.mga_program_names(), plan.period)
+    payload = strategy.normalized_strategic_part(part, catalog, mga_rows.program_names(conn), plan.period,
+                                                 mga_rows.product_programs(conn, products))
     programs, goals = strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
     plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
-                                   payload))
+                                   {**payload, **noted}))
     programs = sum(len(e["programas"]) for e in payload["ejes"])
     result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
-              "metas": len(codes)}
+              "metas": len(codes), **noted}
     commit(uow, plan.id, result)
     return result
 
@@ -47,7 +62,8 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     check_legal_date(legal_date, "el plan plurianual")
     plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar el plan plurianual de inversiones"))
-    payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period))
+    payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period,
+                                                                         mga_rows.program_names(uow.connection)))
     _replace_rows(uow, plan.id, PlanInvestment.__table__, investment_rows(plan.id, payload))
     plan = record(uow, plan, event("investment_plan_recorded", actor.username, "registrar_plan_inversiones", legal_date,
                                    payload), declared_investment_total=payload["total"])

@@ -72,7 +72,8 @@ def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]],
             indicator_code=goal["indicator_code"], kind=goal["kind"], name=goal["name"], unit=goal["unit"],
             custom=goal["custom"], catalog_unit=None if goal["custom"] else units.get(goal["indicator_code"]),
             baseline_value=goal["baseline_value"], baseline_year=goal["baseline_year"],
-            baseline_source=goal["baseline_source"], meta_cuatrienio=goal["meta_cuatrienio"]))
+            baseline_source=goal["baseline_source"], meta_cuatrienio=goal["meta_cuatrienio"],
+            product_code=goal.get("product_code")))
     return tuple(ProgramFact(p["program_code"], p["program_name"], p["eje"], tuple(by_program.get(p["program_code"], ())))
                  for p in sorted(programs, key=lambda p: p["position"]))
 

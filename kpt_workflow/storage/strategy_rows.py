@@ -23,6 +23,7 @@ def strategic_rows(plan_id: str, payload: dict[str, Any]) -> tuple[list[PlanProg
                 name=g["nombre"], unit=g["unidad"], custom=g["personalizado"],
                 baseline_value=_decimal(g["linea_base"]["valor"]), baseline_year=g["linea_base"]["anio"],
                 baseline_source=g["linea_base"]["fuente"], meta_cuatrienio=_decimal(g["meta_cuatrienio"]),
+                product_code=g.get("producto"),  # recorded since the products bank (migration 0016)
             ) for g in program["metas"]]
     return programs, goals
 

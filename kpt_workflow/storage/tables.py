@@ -161,6 +161,8 @@ class PlanGoal(SQLModel, table=True):
     baseline_year: int | None = None
     baseline_source: str | None = None
     meta_cuatrienio: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+    product_code: str | None = Field(default=None, max_length=7, index=True,
+                                     description="the MGA product the goal measures, when the plan names it")
 
 
 class PlanInvestment(SQLModel, table=True):
@@ -339,3 +341,49 @@ class LegalAmendment(SQLModel, table=True):
     working_days: int | None = None
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TerritoryIndicator(SQLModel, table=True):
+    """One value of one indicator for a territory (a municipality, a department or the nation,
+    kpt_workflow.reference.territory.NATION) in one year, with its unit and source: DANE's
+    population and TerriData's poverty as `kpt init` ships them, and whatever the DNP imports."""
+
+    __tablename__ = "territory_indicator"
+    __table_args__ = (Index("ix_territory_indicator_indicator_year", "indicator", "year"),)
+
+    territory_code: str = Field(primary_key=True, max_length=5)
+    indicator: str = Field(primary_key=True, max_length=200)
+    year: int = Field(primary_key=True)
+    value: Decimal = Field(sa_column=Column(DecimalText, nullable=False))
+    unit: str = Field(max_length=50)
+    source: str = Field(max_length=300)
+
+
+class TerritoryProfile(SQLModel, table=True):
+    """A territory's TerriData descriptors (no year in the file) and its extension."""
+
+    __tablename__ = "territory_profile"
+
+    territory_code: str = Field(primary_key=True, max_length=5)
+    tipologia: str | None = Field(default=None, max_length=20, index=True)
+    ruralidad: str | None = Field(default=None, max_length=60)
+    entorno: str | None = Field(default=None, max_length=60)
+    region: str | None = Field(default=None, max_length=60)
+    subregion_sgr: str | None = Field(default=None, max_length=120, index=True)
+    extension_km2: Decimal | None = Field(default=None, sa_column=Column(DecimalText))
+
+
+class MgaProduct(SQLModel, table=True):
+    """A product of the MGA catalog in force (sector → programa → producto), with the folded text
+    a search looks in (kpt_workflow.reference.mga.search_text). Importing a newer catalog replaces
+    the rows; plans keep the names they recorded."""
+
+    __tablename__ = "mga_product"
+
+    code: str = Field(primary_key=True, max_length=7)
+    name: str = Field(max_length=500)
+    program_code: str = Field(max_length=4, index=True)
+    program_name: str = Field(max_length=500)
+    sector_code: str = Field(max_length=2)
+    sector_name: str = Field(max_length=500)
+    search_text: str = Field(sa_column=Column(Text, nullable=False))

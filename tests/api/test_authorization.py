@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from kpt_workflow.reference.mga import MGA_PRODUCTS
+from kpt_workflow.reference.territory import POPULATION, POPULATION_SOURCE
 from kpt_workflow.services.sample import INVESTMENT_PLAN, PDF, STRATEGIC_PART
 
 API = "/api/v1"
@@ -67,6 +69,16 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/withdrawal"): {"json": {"motivo": "Radicado por error."}},
     ("put", f"{API}/plans/{{plan_id}}/strategy"): {"params": {"fecha": "2024-02-10"}, "json": STRATEGIC_PART},
     ("put", f"{API}/plans/{{plan_id}}/investments"): {"params": {"fecha": "2024-02-12"}, "json": INVESTMENT_PLAN},
+    ("get", f"{API}/entities/{{code}}/diagnosis"): None,
+    ("get", f"{API}/entities/{{code}}/associativity"): None,
+    ("get", f"{API}/products"): {"params": {"q": "alcantarillado"}},
+    # Both imports are sent unchanged data (a shipped value; the shipped catalog as a preview): they write nothing.
+    ("post", f"{API}/territory-indicators"): {"files": {"file": ("t.csv", (
+        f"entidad,indicador,anio,valor,unidad,fuente\n05001,{POPULATION},2024,2616335,personas,{POPULATION_SOURCE}\n"
+    ).encode(), "text/csv")}},
+    ("post", f"{API}/products/catalog"): {"data": {"simular": "true"},
+                                          "files": {"file": ("mga.csv", MGA_PRODUCTS.read_bytes(), "text/csv")}},
+    ("post", f"{API}/plans/{{plan_id}}/products"): {"json": {"producto": "4003018", "eje": "Agua", "fecha": "2024-02-10"}},
 }
 
 # Who may change a plan: the one role of the plan's own entity; every other user who sees it gets 403.
@@ -78,6 +90,7 @@ WRITERS = {
     ("post", f"{API}/plans/{{plan_id}}/documents/{{doc_type}}/withdrawal"): "planeacion",
     ("put", f"{API}/plans/{{plan_id}}/strategy"): "planeacion",
     ("put", f"{API}/plans/{{plan_id}}/investments"): "planeacion",
+    ("post", f"{API}/plans/{{plan_id}}/products"): "planeacion",  # a product of the bank into the strategic part
 }
 # What the writer may get: applied, or refused on the merits (conflict, guard, invalid input), never 403/404.
 ON_THE_MERITS = {200, 201, 409, 422}
@@ -109,6 +122,12 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("post", f"{API}/users/{{username}}/token"): lambda who: 201 if who[0] == "admin" else 403,
     ("post", f"{API}/amendments"): lambda who: 201 if who[0] == "admin" else 403,
     ("get", f"{API}/amendments"): lambda who: 200 if who[0] == "admin" else 403,
+    # public reference data: any entity's diagnosis and options, and the bank, for every role
+    ("get", f"{API}/entities/{{code}}/diagnosis"): lambda who: 200,
+    ("get", f"{API}/entities/{{code}}/associativity"): lambda who: 200,
+    ("get", f"{API}/products"): lambda who: 200,
+    ("post", f"{API}/territory-indicators"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
+    ("post", f"{API}/products/catalog"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
 }
 
 
