@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.database_work import on_database, reads_database, writing
 from api.deps import RuntimeDep
-from api.pages.report_pdf import completeness_pdf
+from kpt_workflow.reports.completeness_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, pages_of, render
 from api.uploads import read_upload, screened_filing
 from kpt_workflow.law import calendar
