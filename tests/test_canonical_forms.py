@@ -25,7 +25,7 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 TABLES = {table.name: table for table in metadata.sorted_tables}
 DATE_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, Date)]
 PESOS_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, BigInteger)]
-LATER_TABLES = {"amendment_event", "legal_amendment"}  # created after 0010 (0013): a downgrade to 0009 drops them
+LATER_TABLES = {"amendment_event", "legal_amendment", "audit_checkpoint"}  # created after 0010 (0013, 0015): a downgrade to 0009 drops them
 DECLARED_TOTAL = 12_000_000_000  # the eight lines of INVESTMENT_PLAN
 REFUSED_ON = date(2024, 5, 3)  # before the council's month has run: adoption by decree is refused
 

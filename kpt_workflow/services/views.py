@@ -16,7 +16,8 @@ from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.lifecycle.status import judged_rules, plan_status
 from kpt_workflow.reference.categories import CATEGORIES
 from kpt_workflow.reports.national import national_report
-from kpt_workflow.services.access import Actor, department_locked, plan_permissions, report_filters, visible_plan
+from kpt_workflow.services.access import (BUNDLE_READERS, Actor, acts_for, department_locked, plan_permissions, report_filters,
+                                          visible_plan)
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
 from kpt_workflow.rules import RULES
@@ -162,7 +163,7 @@ def council_report(uow: UnitOfWork, actor: Actor, plan_id: str, today: date) -> 
     lines = [{**line, **_line_status(line), "recorded": calendar.colombia_time(datetime.fromisoformat(line["recorded_at"]))
               if line["recorded_at"] else None} for line in report["lines"]]
     events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
-    return {**report, "lines": lines, "decisions": decisions,
+    return {**report, "lines": lines, "decisions": decisions, "can_bundle": acts_for(actor, plan, BUNDLE_READERS),
             "outcomes": council_outcomes(events, flow, plan.entity_kind),
             "synthetic": holds_synthetic_demo(uow.connection)}
 
