@@ -60,7 +60,7 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
 def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None,
               as_of: date | None = None) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
-        shown = views.plan_page(uow, actor, plan_id, as_of or hoy or calendar.today_in_colombia(), as_of=as_of)
+        shown = views.plan_page(uow, actor, plan_id, hoy or calendar.today_in_colombia(), as_of=as_of)
     return render(request, "plan.html", actor, **shown)
 
 

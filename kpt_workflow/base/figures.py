@@ -1,5 +1,8 @@
 """Figures as Colombian documents write them, wherever people read them: the terminal, the pages
-and their charts say 1.134 planes and 103,1 días alike (exports keep numbers as numbers)."""
+and their charts say 1.134 planes and 103,1 días alike (exports keep numbers as numbers), and a
+day in a sentence is 15 de junio de 2024."""
+
+from datetime import date
 
 _COLOMBIAN = str.maketrans(",.", ".,")
 
@@ -17,3 +20,12 @@ def amount(count: int, singular: str, plural: str | None = None) -> str:
     """A count with its noun agreed: 1 eje, 2 ejes, 1.134 entidades (`plural`: when adding an s
     is wrong, as in 1 acción, 2 acciones)."""
     return f"{number(count)} {singular if count == 1 else plural or singular + 's'}"
+
+
+MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+          "noviembre", "diciembre")
+
+
+def long_date(day: date) -> str:
+    """A day as a Spanish sentence says it: 1 de enero de 2024 (forms and tables keep AAAA-MM-DD)."""
+    return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"

@@ -21,7 +21,7 @@ from kpt_workflow.services.access import (BUNDLE_READERS, Actor, acts_for, depar
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
 from kpt_workflow.rules import RULES
-from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label
+from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label, time_view
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
@@ -114,7 +114,8 @@ def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
 def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: date | None = None) -> dict[str, Any]:
     """Everything the plan page shows, in one transaction: its status, the stepper, its terms,
     every document version, its parte estratégica, its history (newest first, in words) and the
-    forms the actor may use (none on the plan as it was on a past day)."""
+    forms the actor may use (none on the plan shown on another day than `today`: a past one, or a
+    future one, a projection, `labels.time_view`)."""
     plan = seen_plan(uow, actor, plan_id)
     loaded = load_plan(uow.connection, plan.id, today, as_of=as_of)
     shown = plan_status(loaded)
@@ -143,6 +144,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
                     *(history_entry(event_log.event_view(e), flow, plan.entity_kind)
                       for e in reversed(event_log.plan_events(uow.connection, plan.id)))],
         "today": today.isoformat(), "synthetic": holds_synthetic_demo(uow.connection),
+        "time_view": time_view(shown), "shown_day": as_of.isoformat() if as_of else "",
     }
 
 

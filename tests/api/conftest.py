@@ -86,3 +86,11 @@ def log_in() -> Callable[..., Response]:
                                            "csrf_token": csrf.group(1)}, follow_redirects=False)
 
     return post
+
+
+@pytest.fixture
+def office_page(client: TestClient, with_password, log_in) -> TestClient:  # type: ignore[no-untyped-def]
+    """The test client signed in to the pages as 'ana', Medellín's planning office."""
+    with_password("ana", role="planeacion", entity=OWN)
+    assert log_in(client, "ana").status_code == 303
+    return client
