@@ -71,10 +71,19 @@ class Verdict:
 
 
 def read_members(bundle: zipfile.ZipFile, verdict: Verdict) -> dict:
+    """Cada archivo del ZIP: sus bytes, o su SHA-256 si es un documento (leído por partes: un
+    documento puede ser grande). zipfile comprueba además el CRC de cada uno."""
     members = {}
     for name in bundle.namelist():
         try:
-            members[name] = bundle.read(name)
+            with bundle.open(name) as member:
+                if name.startswith("documentos/"):
+                    digest = hashlib.sha256()
+                    for chunk in iter(lambda: member.read(1024 * 1024), b""):
+                        digest.update(chunk)
+                    members[name] = digest.hexdigest()
+                else:
+                    members[name] = member.read()
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
             verdict.bad(f"El archivo «{name}» está dañado o fue alterado dentro del ZIP ({exc}).")
     return members
@@ -159,17 +168,16 @@ def check_documents(own: list, manifest: dict, members: dict, verdict: Verdict) 
         listed.add(name)
         payload = filed.pop(seq, None)
         which = f"«{entry.get('nombre') or (payload or {}).get('doc_type')}», versión {(payload or {}).get('version')}"
-        if payload is None:
+        if payload is None or not str(name).startswith("documentos/"):
             verdict.bad(f"paquete.json fue alterado: dice que «{name}» lo radicó el evento n.º {seq}, que no radicó "
                         "ningún archivo del plan.")
         elif name not in members:
             verdict.bad(f"Falta «{name}» ({which}), radicado en el evento n.º {seq}.")
-        elif hashlib.sha256(members[name]).hexdigest() == payload["sha256"]:
+        elif members[name] == payload["sha256"]:
             verdict.ok(f"{name} ({which}): SHA-256 {payload['sha256']}, el que registró el evento n.º {seq}.")
         else:
-            verdict.bad(f"El documento «{name}» ({which}) fue alterado: su SHA-256 es "
-                        f"{hashlib.sha256(members[name]).hexdigest()}, pero el evento n.º {seq} registró "
-                        f"{payload['sha256']}.")
+            verdict.bad(f"El documento «{name}» ({which}) fue alterado: su SHA-256 es {members[name]}, pero el "
+                        f"evento n.º {seq} registró {payload['sha256']}.")
     for seq, payload in filed.items():
         name = names.get(payload.get("doc_type")) or payload.get("doc_type")
         verdict.bad(f"Falta el archivo radicado en el evento n.º {seq} («{name}», versión {payload.get('version')}).")
