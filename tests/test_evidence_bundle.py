@@ -22,9 +22,9 @@ from kpt_workflow.base.errors import PlanNotFound
 from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.services.evidence import VERIFIER, write_evidence_bundle
 from kpt_workflow.storage.unit_of_work import UnitOfWork
-from conftest import COUNCIL
 
 TODAY = date(2024, 5, 12)
+COUNCIL = Actor("concejo", "corporacion", "05001")
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +138,7 @@ def test_one_changed_byte_is_refused_in_spanish_naming_what_changed(signed_bundl
                                                                     named):
     code, said = run_verifier(only_cryptography, rewritten(signed_bundle, member, change))
     assert code == 1 and named in said, said
-    assert "RESULTADO: paquete ALTERADO (1 problema(s)" in said
+    assert "RESULTADO: paquete ALTERADO; 1 problema, cada uno con ✗." in said
 
 
 def test_an_event_edited_with_its_hash_recomputed_breaks_the_link_to_the_signed_head(signed_bundle, only_cryptography):
@@ -173,7 +173,7 @@ def test_events_after_the_latest_checkpoint_are_said_unsigned(engine, blobs, pla
     summary = build(engine, blobs, plan_in_council, tmp_path / "paquete.zip")
     assert summary.unsigned_events == 1 and "1 evento del plan sin firma todavía" in summary.describe()
     code, said = run_verifier(only_cryptography, tmp_path / "paquete.zip")
-    assert code == 2 and "posteriores al punto de control" in said and "✗" not in said, said
+    assert code == 2 and "Después del punto de control: 1 evento del plan" in said and "✗" not in said, said
 
 
 def test_without_any_checkpoint_the_bundle_says_nothing_proves_it_is_the_signed_chain(

@@ -32,6 +32,16 @@ MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto
          "noviembre", "diciembre")
 
 
+def number(value: int) -> str:
+    """Una cifra como la escriben los documentos colombianos: 1.234."""
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+
+
+def amount(count: int, singular: str, plural: str = "") -> str:
+    """Una cuenta con su sustantivo concordado: 1 evento, 2 eventos."""
+    return f"{number(count)} {singular if count == 1 else plural or singular + 's'}"
+
+
 def canonical(value: object) -> str:
     """El JSON canónico de kpt-workflow: claves ordenadas, sin espacios, texto UTF-8 sin escapar."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -120,8 +130,8 @@ def describe(record: dict, labels: dict) -> str:
     """El evento como lo lee una persona: su frase de la historia del plan (de paquete.json, que solo
     sirve para nombrarlo), o el plan al que pertenece."""
     said = labels.get(str(record["seq"]))
-    return f"El evento n.º {record['seq']} ({said})" if said else \
-        f"El evento n.º {record['seq']} (del plan {record.get('plan_id')})"
+    return f"El evento n.º {number(record['seq'])} ({said})" if said else \
+        f"El evento n.º {number(record['seq'])} (del plan {record.get('plan_id')})"
 
 
 def check_links(records: list, labels: dict, verdict: Verdict) -> None:
@@ -133,12 +143,14 @@ def check_links(records: list, labels: dict, verdict: Verdict) -> None:
         if event_hash(record) != record.get("hash"):
             verdict.bad(f"{what} fue alterado: su contenido no da el hash SHA-256 que registra.")
         if before is not None and seq != before["seq"] + 1:
-            verdict.bad(f"Falta el evento n.º {before['seq'] + 1}: cadena.jsonl salta del n.º {before['seq']} al {seq}.")
+            verdict.bad(f"Falta el evento n.º {number(before['seq'] + 1)}: cadena.jsonl salta del n.º "
+                        f"{number(before['seq'])} al {number(seq)}.")
         elif before is not None and record.get("prev_hash") != before.get("hash"):
-            verdict.bad(f"{what} no enlaza con el n.º {before['seq']}: ese evento fue alterado o reemplazado.")
+            verdict.bad(f"{what} no enlaza con el n.º {number(before['seq'])}: ese evento fue alterado o reemplazado.")
         before = record
     if verdict.altered == altered:
-        verdict.ok(f"Cadena: {len(records)} eventos, del n.º {records[0]['seq']} al {records[-1]['seq']}; cada uno da su "
+        verdict.ok(f"Cadena: {amount(len(records), 'evento')}, del n.º {number(records[0]['seq'])} al "
+                   f"{number(records[-1]['seq'])}; cada uno da su "
                    "hash SHA-256 y enlaza con el anterior.")
 
 
@@ -169,18 +181,19 @@ def check_documents(own: list, manifest: dict, members: dict, verdict: Verdict) 
         payload = filed.pop(seq, None)
         which = f"«{entry.get('nombre') or (payload or {}).get('doc_type')}», versión {(payload or {}).get('version')}"
         if payload is None or not str(name).startswith("documentos/"):
-            verdict.bad(f"paquete.json fue alterado: dice que «{name}» lo radicó el evento n.º {seq}, que no radicó "
+            verdict.bad(f"paquete.json fue alterado: dice que «{name}» lo radicó el evento n.º {number(seq)}, que no radicó "
                         "ningún archivo del plan.")
         elif name not in members:
-            verdict.bad(f"Falta «{name}» ({which}), radicado en el evento n.º {seq}.")
+            verdict.bad(f"Falta «{name}» ({which}), radicado en el evento n.º {number(seq)}.")
         elif members[name] == payload["sha256"]:
-            verdict.ok(f"{name} ({which}): SHA-256 {payload['sha256']}, el que registró el evento n.º {seq}.")
+            verdict.ok(f"{name} ({which}): SHA-256 {payload['sha256']}, el que registró el evento n.º {number(seq)}.")
         else:
             verdict.bad(f"El documento «{name}» ({which}) fue alterado: su SHA-256 es {members[name]}, pero el "
-                        f"evento n.º {seq} registró {payload['sha256']}.")
+                        f"evento n.º {number(seq)} registró {payload['sha256']}.")
     for seq, payload in filed.items():
         name = names.get(payload.get("doc_type")) or payload.get("doc_type")
-        verdict.bad(f"Falta el archivo radicado en el evento n.º {seq} («{name}», versión {payload.get('version')}).")
+        verdict.bad(f"Falta el archivo radicado en el evento n.º {number(seq)} («{name}», versión "
+                    f"{payload.get('version')}).")
     for name in sorted(n for n in members if n.startswith("documentos/") and n not in listed):
         verdict.bad(f"«{name}» no corresponde a ningún documento radicado: fue agregado.")
 
@@ -222,18 +235,18 @@ def check_signed(records: list, own: list, checkpoint, own_key: str | None, verd
     size, when = checkpoint.get("size"), colombia(checkpoint.get("time"))
     head = next((r for r in records if r["seq"] == size), None)
     if isinstance(size, int) and size < records[0]["seq"]:
-        verdict.note(f"El punto de control del {when} firma la cadena hasta el evento n.º {size}, anterior al plan: "
+        verdict.note(f"El punto de control del {when} firma la cadena hasta el evento n.º {number(size)}, anterior al plan: "
                      "no cubre ninguno de sus eventos.", unsigned=True)
         return
     if head is None or head.get("hash") != checkpoint.get("head"):
         verdict.bad(f"La cadena del paquete no llega a la cabeza que firmó el punto de control del {when} (evento "
-                    f"n.º {size}, hash {checkpoint.get('head')}): se alteró o se recortó.")
+                    f"n.º {number(size)}, hash {checkpoint.get('head')}): se alteró o se recortó.")
         return
-    verdict.ok(f"Punto de control firmado el {when}: la cadena llega a su cabeza, el evento n.º {size}.")
+    verdict.ok(f"Punto de control firmado el {when}: la cadena llega a su cabeza, el evento n.º {number(size)}.")
     later = [r["seq"] for r in own if r["seq"] > size]
     if later:
-        verdict.note(f"{len(later)} evento(s) del plan, desde el n.º {later[0]}, son posteriores al punto de control: "
-                     "encadenados e íntegros, pero ninguna firma los cubre todavía.", unsigned=True)
+        verdict.note(f"Después del punto de control: {amount(len(later), 'evento')} del plan, desde el n.º "
+                     f"{number(later[0])}: encadenados e íntegros, pero ninguna firma los cubre todavía.", unsigned=True)
 
 
 def verify(path: str, own_key: str | None = None) -> tuple[int, list]:
@@ -252,11 +265,11 @@ def verify(path: str, own_key: str | None = None) -> tuple[int, list]:
         own = check_plan(records, manifest, verdict)
         check_documents(own, manifest, members, verdict)
         check_signed(records, own, checkpoint, own_key, verdict)
-        verdict.lines.insert(0, f"Plan {records[0].get('plan_id')}: {len(own)} eventos propios en la cadena del n.º "
-                                f"{records[0]['seq']} al {records[-1]['seq']}.")
+        verdict.lines.insert(0, f"Plan {records[0].get('plan_id')}: {amount(len(own), 'evento')} del plan en la cadena, "
+                                f"del n.º {number(records[0]['seq'])} al {number(records[-1]['seq'])}.")
     verdict.note("informe.pdf se hizo al armar el paquete: ninguna firma lo cubre; cotéjelo con los eventos y documentos.")
     if verdict.altered:
-        return 1, [*verdict.lines, f"RESULTADO: paquete ALTERADO ({verdict.altered} problema(s) marcados con ✗)."]
+        return 1, [*verdict.lines, f"RESULTADO: paquete ALTERADO; {amount(verdict.altered, 'problema')}, cada uno con ✗."]
     if verdict.unsigned:
         return 2, [*verdict.lines, "RESULTADO: íntegro, pero no todo está cubierto por un punto de control firmado (!)."]
     return 0, [*verdict.lines, "RESULTADO: íntegro. Nada fue alterado y los eventos del plan están en la cadena firmada."]

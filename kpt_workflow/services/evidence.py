@@ -100,7 +100,8 @@ def write_evidence_bundle(engine: Engine, blobs: BlobStore, actor: Actor, plan_i
             with ExitStack() as handles:
                 opened = [(item, handles.enter_context(blob_check.open_verified(
                     blobs, item.payload["sha256"], item.payload["size"],
-                    f"'{item.payload['doc_type']}' versión {item.payload['version']} del plan {plan.id}")))
+                    f"«{document_label(item.payload['doc_type'], plan.entity_kind)}» versión {item.payload['version']} "
+                    f"del plan {plan.id}")))
                     for item in filed]
                 summary = BundleSummary(plan.id, span.first, span.last, len(events), len(filed),
                                         checkpoint and checkpoint["size"], checkpoint and checkpoint["time"],
