@@ -267,6 +267,8 @@ def verify(path: str, own_key: str | None = None) -> tuple[int, list]:
         check_signed(records, own, checkpoint, own_key, verdict)
         verdict.lines.insert(0, f"Plan {records[0].get('plan_id')}: {amount(len(own), 'evento')} del plan en la cadena, "
                                 f"del n.º {number(records[0]['seq'])} al {number(records[-1]['seq'])}.")
+    if manifest.get("datos_sinteticos"):
+        verdict.lines.insert(0, "Datos SINTÉTICOS de demostración: ningún documento, fecha ni valor es de una entidad real.")
     verdict.note("informe.pdf se hizo al armar el paquete: ninguna firma lo cubre; cotéjelo con los eventos y documentos.")
     if verdict.altered:
         return 1, [*verdict.lines, f"RESULTADO: paquete ALTERADO; {amount(verdict.altered, 'problema')}, cada uno con ✗."]

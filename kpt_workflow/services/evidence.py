@@ -145,7 +145,7 @@ def _write(target: BinaryIO, uow: UnitOfWork, span: Stretch, report: dict[str, A
         "informe": "informe.pdf", "verificador": VERIFIER,
     }
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("LEAME.txt", _readme(summary, plan))
+        bundle.writestr("LEAME.txt", _readme(summary, plan, report["synthetic"]))
         bundle.writestr("paquete.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         bundle.writestr(VERIFIER, resources.files("kpt_workflow.audit").joinpath(VERIFIER).read_bytes())
         bundle.writestr("informe.pdf", completeness_pdf(report, synthetic=report["synthetic"]))
@@ -159,9 +159,11 @@ def _write(target: BinaryIO, uow: UnitOfWork, span: Stretch, report: dict[str, A
                 shutil.copyfileobj(handle, member, 1024 * 1024)
 
 
-def _readme(summary: BundleSummary, plan: dict[str, Any]) -> str:
+def _readme(summary: BundleSummary, plan: dict[str, Any], synthetic: bool) -> str:
+    banner = ("\nDatos SINTÉTICOS de demostración: ningún documento, fecha, número ni valor corresponde a una entidad "
+              "real.\n" if synthetic else "")
     return f"""Paquete de evidencia del plan {plan['id']} ({plan['entity']['name']}, período {plan['period']})
-
+{banner}
 Contenido: {summary.describe()}.
 
   informe.pdf            el informe de completitud para la corporación, hecho al armar el paquete
