@@ -6,19 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from api import edge, errors
+from api.docs import install_docs
 from api.edge.csrf import CrossSiteWrites
 from api.edge.limits import describe_limits
 from api.pages import auth, dashboard, general, territory as territory_pages
 from api.pages import plans as plan_pages
-from api.pages.web import page_error, page_invalid, session_secret
+from api.pages.web import PAGE_ERRORS, session_secret
 from api.routes import admin, amendments, documents, entities, plans, reports, strategy, territory, workflows
 from api.runtime import Runtime
-from templates import TEMPLATES_DIR
+from api.static_files import PREFIX, STATIC_DIR, VersionedStatic
 from kpt_workflow import __version__
 from kpt_workflow.base.config import Settings
 from kpt_workflow.lifecycle.engine import use_definitions_from
@@ -49,20 +49,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.engine.dispose()
 
     limits = describe_limits(runtime.settings.max_document_bytes, runtime.settings.max_json_bytes)
-    app = KptApp(title="kpt-workflow", version=__version__, lifespan=lifespan,
+    app = KptApp(title="kpt-workflow", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                  description="Ciclo de vida de los Planes de Desarrollo Territorial (Kit de Planeación Territorial).\n\n"
                              + limits + " Las escrituras con la sesión del navegador (no con token Bearer) deben traer "
                              "el token CSRF de la sesión en `X-CSRF-Token` o venir del mismo sitio (403 `csrf_rechazado`).")
     app.state.runtime = runtime
     app.state.guards = Guards.from_settings(runtime.settings)
-    errors.install(app, page_error, page_invalid)
+    errors.install(app, PAGE_ERRORS)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
     for module in (entities, territory, workflows, plans, documents, strategy, reports, admin, amendments):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
     for page in (auth, general, plan_pages, dashboard, territory_pages):
         app.include_router(page.router)
-    app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    app.mount(PREFIX, VersionedStatic(directory=STATIC_DIR), name="static")
+    install_docs(app)  # /docs from the package's own Swagger UI (offline); no ReDoc, which only loads from a CDN
     app.add_middleware(CrossSiteWrites, api_prefix="/api/")  # inside the session middleware: it reads the session
     app.add_middleware(SessionMiddleware, secret_key=session_secret(runtime.settings.data_dir,
                                                                     runtime.settings.session_secret),

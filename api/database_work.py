@@ -33,6 +33,11 @@ async def writing(request: Request, work: Callable[[], T]) -> T:
     return await _run(request, "db_threads", work)
 
 
+async def reading(request: Request, work: Callable[[], T]) -> T:
+    """`work`, which only reads, on the reading lane, from an `async def` (an error page's reader)."""
+    return await _run(request, "read_threads", work)
+
+
 async def _run(request: Request, lane: str, work: Callable[[], T]) -> T:
     threads: DatabaseThreads = getattr(request.app.state.runtime, lane)
     return await threads.run(work)

@@ -1,9 +1,9 @@
 """One place maps error codes to HTTP statuses; every error is JSON {"code", "detail"}."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,18 +71,30 @@ def error_body(error: KptError) -> dict[str, object]:
 
 
 def _is_page(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    return not request.url.path.startswith(("/api/", "/static/"))
 
 
-def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Response],
-            page_invalid: Callable[[Request, str], Response]) -> None:
-    """JSON for the API; pages get `page_error` (an HTML page, or the login redirect) and, for a
-    form or query that fails validation, `page_invalid` (a notice on the form's page)."""
+class PageErrors(NamedTuple):
+    """How the pages answer an error (api/pages/web.py): HTML in Spanish with the site's navigation."""
+
+    refused: Callable[[Request, KptError, int], Awaitable[Response]]
+    """A refusal (not found, forbidden, a conflict…): an error page, or the login redirect."""
+    invalid: Callable[[Request, str], Awaitable[Response]]
+    """A form or query that fails validation: a notice on the form's page."""
+    failed: Callable[[Request, int, str], Awaitable[Response]]
+    """No such page or method, or a defect (500): an error page with this status and text."""
+
+
+DEFECT = "Ocurrió un error inesperado y quedó registrado para revisarlo. Intente de nuevo en un momento."
+
+
+def install(app: FastAPI, pages: PageErrors) -> None:
+    """JSON for the API; HTML for the pages (`pages`)."""
 
     @app.exception_handler(KptError)
     async def _kpt_error(request: Request, error: KptError) -> Response:
         if _is_page(request):
-            return page_error(request, error, status_for(error))
+            return await pages.refused(request, error, status_for(error))
         return JSONResponse(error_body(error), status_code=status_for(error), headers=error_headers(error))
 
     async def _operational(request: Request, error: Exception) -> Response:
@@ -93,7 +105,7 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
             raise error  # a defect, not the machine: left to the server's own 500
         _log.error("falla de operación %s en %s %s", failure.code, request.method, request.url.path, exc_info=error)
         failure.details.pop("cause", None)
-        if _is_page(request):  # not `page_error`: its layout reads the database that just failed
+        if _is_page(request):  # not `pages`: their navigation reads the database that just failed
             return HTMLResponse(_FAILURE_PAGE.format(detail=escape(failure.message),
                                                      hint=escape(str(failure.details["hint"]))), status_code=503)
         return JSONResponse(error_body(failure), status_code=503)
@@ -105,12 +117,24 @@ def install(app: FastAPI, page_error: Callable[[Request, KptError, int], Respons
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
         field, message = describe_error(error.errors()[0])
         if _is_page(request):  # the form's own field name, as its label says it
-            return page_invalid(request, f"{error.errors()[0]['loc'][-1]}: {message}.")
+            return await pages.invalid(request, f"{error.errors()[0]['loc'][-1]}: {message}.")
         return JSONResponse({"code": "validation_error", "detail": f"{field}: {message}.", "field": field},
                             status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+    async def _http(request: Request, error: HTTPException) -> Response:
         code = _HTTP_CODES.get(error.status_code, "http_error")
         detail = _HTTP_DETAILS.get(error.status_code, str(error.detail))
-        return JSONResponse({"code": code, "detail": detail}, status_code=error.status_code)
+        if _is_page(request):
+            return await pages.failed(request, error.status_code, detail)
+        return JSONResponse({"code": code, "detail": detail}, status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    async def _defect(request: Request, _: Exception) -> Response:
+        """Starlette's last resort (its ServerErrorMiddleware logs the exception after this answer):
+        a Spanish message, never a traceback."""
+        if _is_page(request):
+            return await pages.failed(request, 500, DEFECT)
+        return JSONResponse({"code": "error_interno", "detail": DEFECT}, status_code=500)
+
+    app.add_exception_handler(Exception, _defect)

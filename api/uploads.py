@@ -1,12 +1,13 @@
 """Reading an uploaded file within the size limit. Its name is kept as metadata only (sanitized),
-never used as a path: files are stored under their SHA-256."""
+never used as a path: files are stored under their SHA-256. And the other way: a download's name
+and body."""
 
 import hashlib
 import unicodedata
+from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any, BinaryIO
 from urllib.parse import quote
-
-from typing import Any
 
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
@@ -60,6 +61,13 @@ def content_disposition(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     fallback = "".join(ch if ch.isalnum() or ch in " .-_()" else "_" for ch in ascii_name).strip() or "archivo"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_chunks(handle: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
+    """A download's body from an open file, closed at its end (or when the client goes)."""
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
 
 
 def content_hash(content: bytes | None) -> str | None:

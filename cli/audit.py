@@ -94,9 +94,11 @@ def keygen(out: Annotated[Path, typer.Option("--out", help="Carpeta para el par 
 @app.command("checkpoint")
 def checkpoint(key: Annotated[Path, typer.Option("--key", help="Llave privada Ed25519 (PEM).")],
                as_json: JsonOpt = False) -> None:
-    """Firma el tamaño y la cabeza actuales de la cadena: un punto de control para entregar a terceros."""
-    with UnitOfWork(engine()) as uow:
-        signed = make_checkpoint(uow.connection, key)
+    """Firma el tamaño y la cabeza actuales de la cadena: un punto de control para entregar a terceros. Queda
+    guardado en la base con su llave pública, y los paquetes de evidencia (kpt plan bundle) llevan el último."""
+    with UnitOfWork(engine(), write=True) as uow:
+        signed = make_checkpoint(uow.connection, key, f"cli:{getpass.getuser()}")
+        uow.commit()
     emit(signed, as_json, json.dumps(signed, ensure_ascii=False))
 
 

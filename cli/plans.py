@@ -1,5 +1,7 @@
 """`kpt plan …`: create a plan, read its status, attempt a step, list plans."""
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +17,7 @@ from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.repository import list_plans
 from kpt_workflow.services import views
+from kpt_workflow.services.evidence import VERIFIER, write_evidence_bundle
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 app = typer.Typer(help="Planes: crear, consultar y avanzar.", no_args_is_help=True)
@@ -87,3 +90,31 @@ def list_(departamento: Annotated[str | None, typer.Option(help="Código DIVIPOL
     with UnitOfWork(engine()) as uow:
         rows = list_plans(uow.connection, department_code=departamento, state=estado)
     emit(rows, as_json, render_plan_list(rows))
+
+
+@app.command("bundle")
+def bundle(plan_id: str,
+           out: Annotated[Path, typer.Option("--out", "--salida", help="Archivo ZIP que se crea (no se sobrescribe).")],
+           hoy: HoyOpt = None, who: ActorOpt = None, as_json: JsonOpt = False) -> None:
+    """Paquete de evidencia para la corporación: el informe (PDF), cada documento radicado, los eventos del plan con
+    el tramo de la cadena que los une a la cabeza firmada, el último punto de control y un verificador que lo prueba
+    sin conexión (python verificar_paquete.py paquete.zip). Queda en el registro de seguridad."""
+    if out.exists():
+        raise InvalidInput(f"Ya existe '{out}': no se sobrescribe.", field="out")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"No existe la carpeta '{out.parent}'.", field="out")
+    today = parse_date(hoy, "hoy") or calendar.today_in_colombia()
+    settings = Settings()
+    handle, partial = tempfile.mkstemp(dir=out.parent, prefix=".paquete-", suffix=".zip")
+    try:
+        with os.fdopen(handle, "wb") as target:
+            made = engine()
+            with UnitOfWork(made) as uow:
+                actor = acting(uow.connection, who)
+            summary = write_evidence_bundle(made, BlobStore(settings.data_dir), actor, plan_id, today, target)
+        os.replace(partial, out)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    emit({**summary.as_dict(), "out": str(out)}, as_json,
+         f"Paquete de evidencia en {out}: {summary.describe()}.\nVerifíquelo sin conexión: descomprima {VERIFIER} y "
+         f"ejecute python {VERIFIER} {out.name}")

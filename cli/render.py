@@ -4,6 +4,7 @@ from typing import Any
 
 from kpt_workflow.base.figures import amount, number
 from kpt_workflow.law.calendar import period_years
+from kpt_workflow.services.labels import time_view
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -12,6 +13,7 @@ def render_status(status: dict[str, Any]) -> str:
         f"Plan {status['id']} — {entity['name']} ({entity['code']}), período {status['period']}",
         f"Estado: {status['state_label']} desde {status['state_entered_on']} · versión {status['version']} · "
         f"definición {status['definition']['name']} v{status['definition']['version']}",
+        *filter(None, [time_view(status)]),
         "",
     ]
     if status["terminal"]:

@@ -25,8 +25,8 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 TABLES = {table.name: table for table in metadata.sorted_tables}
 DATE_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, Date)]
 PESOS_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, BigInteger)]
-# Created after 0010 (0013, 0016): a downgrade to 0009 drops them, and the columns added since.
-LATER_TABLES = {"amendment_event", "legal_amendment", "territory_indicator", "territory_profile", "mga_product"}
+# Created after 0010 (0013, 0015, 0016): a downgrade to 0009 drops them, and the columns added since.
+LATER_TABLES = {"amendment_event", "legal_amendment", "territory_indicator", "territory_profile", "mga_product", "audit_checkpoint"}
 LATER_COLUMNS = {("plan_goal", "product_code")}
 
 

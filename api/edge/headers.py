@@ -1,8 +1,8 @@
 """Security headers on every response: pages, API, errors, static files, the edge's own refusals.
 
 The pages run no script and load nothing from elsewhere (charts are inline SVG), so their policy
-allows only this origin. FastAPI's /docs and /redoc load their viewers from a CDN and start them
-with an inline script: they get a policy of their own, naming exactly those sources and hashes.
+allows only this origin. /docs loads Swagger UI from this origin too (api/docs.py) and starts it
+with an inline script: it gets a policy of its own, naming that script's hash.
 A header a route set itself is left as it is.
 """
 
@@ -11,9 +11,10 @@ import hashlib
 import re
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.docs import DOCS_URL, docs_html
 
 _NO_FRAMES = "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 PAGE_POLICY = f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; {_NO_FRAMES}"
@@ -25,8 +26,6 @@ ALWAYS = (
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
     ("cross-origin-opener-policy", "same-origin"),
 )
-CDN = "https://cdn.jsdelivr.net"  # where FastAPI's get_swagger_ui_html and get_redoc_html load from
-FAVICON = "https://fastapi.tiangolo.com"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -37,27 +36,11 @@ def inline_script_hashes(html: str) -> list[str]:
 
 
 def docs_policies(app: FastAPI) -> dict[str, str]:
-    """path -> policy for the interactive docs, built from the very pages FastAPI serves there.
-    Swagger UI and ReDoc both inject inline styles, hence 'unsafe-inline' for styles, there only."""
-    policies: dict[str, str] = {}
-    if app.docs_url and app.openapi_url:
-        swagger = get_swagger_ui_html(
-            openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url, init_oauth=app.swagger_ui_init_oauth,
-            swagger_ui_parameters=app.swagger_ui_parameters).body.decode()
-        policies[app.docs_url] = (
-            f"default-src 'self'; script-src 'self' {CDN} {' '.join(inline_script_hashes(swagger))}; "
-            f"style-src 'self' 'unsafe-inline' {CDN}; img-src 'self' data: {FAVICON}; connect-src 'self'; {_NO_FRAMES}")
-        if app.swagger_ui_oauth2_redirect_url:
-            redirect = get_swagger_ui_oauth2_redirect_html().body.decode()
-            policies[app.swagger_ui_oauth2_redirect_url] = (
-                f"default-src 'self'; script-src {' '.join(inline_script_hashes(redirect))}; {_NO_FRAMES}")
-    if app.redoc_url and app.openapi_url:
-        policies[app.redoc_url] = (
-            f"default-src 'self'; script-src 'self' {CDN}; style-src 'self' 'unsafe-inline' https://fonts.googleapis.com; "
-            f"font-src https://fonts.gstatic.com; img-src 'self' data: {FAVICON} https://cdn.redoc.ly; "
-            f"connect-src 'self'; worker-src blob:; {_NO_FRAMES}")
-    return policies
+    """path -> policy for the interactive docs, built from the very page served there (api/docs.py):
+    its scripts and styles from this origin only, its one inline script by hash; Swagger UI
+    injects inline styles, hence 'unsafe-inline' for styles, there only."""
+    return {DOCS_URL: f"default-src 'self'; script-src 'self' {' '.join(inline_script_hashes(docs_html(app)))}; "
+                      f"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; {_NO_FRAMES}"}
 
 
 class SecurityHeaders:

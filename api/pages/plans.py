@@ -1,17 +1,18 @@
 """The planning office's page ("¿Dónde está nuestro plan?") and the council's completeness report."""
 
+import tempfile
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from api.database_work import on_database, reads_database, writing
-from api.deps import RuntimeDep
-from api.pages.report_pdf import completeness_pdf
+from api.deps import RuntimeDep, client_address
+from kpt_workflow.reports.completeness_pdf import completeness_pdf
 from api.pages.web import CsrfChecked, PageActor, flash, pages_of, render
-from api.uploads import read_upload, screened_filing
+from api.uploads import content_disposition, file_chunks, read_upload, screened_filing
 from kpt_workflow.law import calendar
 from kpt_workflow import services
 from kpt_workflow.lifecycle import strategy
@@ -19,10 +20,12 @@ from kpt_workflow.law.bounds import VERSIONS
 from kpt_workflow.base.errors import GuardFailed, InvalidInput, KptError, PlanNotFound
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE
 from kpt_workflow.services import views
+from kpt_workflow.services.evidence import write_evidence_bundle
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 200  # pages stay light on slow links
+BUNDLE_IN_MEMORY = 16 * 1024 * 1024  # a bigger bundle is spooled to a temporary file
 
 
 def _back(plan_id: str, anchor: str = "") -> RedirectResponse:
@@ -57,7 +60,7 @@ def plans(request: Request, rt: RuntimeDep, actor: PageActor, estado: str = "", 
 def plan_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor, hoy: date | None = None,
               as_of: date | None = None, documento: Annotated[str | None, Query(max_length=64)] = None) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
-        shown = views.plan_page(uow, actor, plan_id, as_of or hoy or calendar.today_in_colombia(), as_of=as_of,
+        shown = views.plan_page(uow, actor, plan_id, hoy or calendar.today_in_colombia(), as_of=as_of,
                                 document=documento)
     return render(request, "plan.html", actor, **shown)
 
@@ -159,6 +162,25 @@ def report_pdf(plan_id: str, rt: RuntimeDep, actor: PageActor, hoy: date | None 
         data = views.council_report(uow, actor, plan_id, hoy or calendar.today_in_colombia())
     return Response(completeness_pdf(data, synthetic=data["synthetic"]), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="informe-{data["plan"]["id"]}.pdf"'})
+
+
+@router.get("/planes/{plan_id}/paquete.zip")
+@reads_database
+def evidence_bundle(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor,
+                    hoy: date | None = None) -> StreamingResponse:
+    """The whole bundle is written before the first byte is sent: a refusal (not found, a file
+    altered in the store) is an error page, never a truncated ZIP."""
+    target = tempfile.SpooledTemporaryFile(max_size=BUNDLE_IN_MEMORY)
+    try:
+        write_evidence_bundle(rt.engine, rt.blobs, actor, plan_id, hoy or calendar.today_in_colombia(), target,
+                              client_address(request))
+    except BaseException:
+        target.close()
+        raise
+    size = target.tell()
+    target.seek(0)
+    return StreamingResponse(file_chunks(target), media_type="application/zip", headers={
+        "Content-Disposition": content_disposition(f"paquete-{plan_id}.zip"), "Content-Length": str(size)})
 
 
 @router.post("/planes/{plan_id}/decision", dependencies=[CsrfChecked])

@@ -11,8 +11,10 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.database_work import reads_database
+from api.database_work import reading, reads_database
 from api.deps import SESSION_ID, Caller, RuntimeDep, session_of
+from api.errors import PageErrors
+from api.static_files import static_url
 from kpt_workflow.services.access import Actor, navigation, role_names, signed_in_as
 from kpt_workflow.base.errors import Forbidden, KptError, Unauthorized
 from kpt_workflow.base.figures import amount, exact, number
@@ -24,6 +26,7 @@ templates.env.filters["numero"] = number  # 1.134 and 103,1, as on the command l
 templates.env.filters["cuenta"] = amount  # 1 plan, 2 planes: the noun agreed with the number
 templates.env.filters["roles"] = role_names  # ('corporacion',) -> 'concejo o asamblea'
 templates.env.filters["cifra"] = exact  # a published figure with all its decimals: 5,14 %
+templates.env.globals["static_url"] = static_url  # /static/kpt.css?v=<its hash>: kept a year (api/static_files.py)
 CSRF_KEY = "csrf"
 
 
@@ -70,7 +73,8 @@ def page_actor(request: Request, rt: RuntimeDep) -> Actor:
     session = session_of(request)
     if session is not None:
         try:
-            return Caller(rt, None, session).read_access(None).actor
+            actor = request.state.page_actor = Caller(rt, None, session).read_access(None).actor
+            return actor
         except SessionExpired as expired:
             flash(request, "error", expired.message)
         except Unauthorized:
@@ -116,7 +120,7 @@ _FORM_PAGES = ((re.compile(r"^(/planes/[^/]+)/decision$"), r"\1/informe"), (re.c
 """Where each form of a plan was: a refused one goes back there."""
 
 
-def page_invalid(request: Request, message: str) -> Response:
+async def page_invalid(request: Request, message: str) -> Response:
     """A page's form or query that fails validation (a missing date, a version of 0): its message
     in Spanish, as a notice on the page the form was on, or on an error page (422) for a link."""
     if request.method == "POST":
@@ -124,13 +128,44 @@ def page_invalid(request: Request, message: str) -> Response:
             if form.match(request.url.path):
                 flash(request, "error", f"No se registró: {message}")
                 return RedirectResponse(form.sub(page, request.url.path), status_code=303)
-    return render(request, "error.html", None, status_code=422, title="Datos inválidos", detail=message)
+    return await page_failed(request, 422, message)
 
 
-def page_error(request: Request, error: KptError, status_code: int) -> Response:
-    """A refusal on a page: the login form when signed out, else an error page in Spanish (it
-    shows no plan's data, so it reads nothing: a refusal costs no transaction)."""
+async def page_refused(request: Request, error: KptError, status_code: int) -> Response:
+    """A refusal on a page: the login form when signed out, else an error page in Spanish."""
     if isinstance(error, LoginRequired) or error.code == "unauthorized":
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    title = {404: "No encontrado", 403: "No permitido"}.get(status_code, "No se pudo completar")
-    return render(request, "error.html", None, status_code=status_code, title=title, detail=error.message)
+    return await page_failed(request, status_code, error.message)
+
+
+_TITLES = {404: "No encontrado", 403: "No permitido", 405: "Acción no disponible", 422: "Datos inválidos",
+           500: "Error inesperado"}
+_PAGE_DETAILS = {404: "No existe esa página.", 405: "Esta dirección no admite esa acción."}
+
+
+async def page_failed(request: Request, status_code: int, detail: str) -> Response:
+    """An error page that keeps the site's header: the user's navigation, as on every page. It
+    shows no plan's data; it reads the user only when the route did not (an unknown address)."""
+    return render(request, "error.html", await _error_actor(request), status_code=status_code,
+                  title=_TITLES.get(status_code, "No se pudo completar"), detail=detail)
+
+
+async def page_unanswered(request: Request, status_code: int, detail: str) -> Response:
+    """No route answered (no such page, or not with that method), or a defect broke the one that did."""
+    return await page_failed(request, status_code, _PAGE_DETAILS.get(status_code, detail))
+
+
+async def _error_actor(request: Request) -> Actor | None:
+    """The user the route identified (`page_actor`), or the one of the request's live login session
+    (one read on the reading lane); none without a session, or if it cannot be read."""
+    known = getattr(request.state, "page_actor", None)
+    session = session_of(request)
+    if known is not None or session is None:
+        return known
+    try:
+        return await reading(request, lambda: Caller(request.app.state.runtime, None, session).read_access(None).actor)
+    except Exception:  # an error page must not fail: a lost session or database shows it without the menu
+        return None
+
+
+PAGE_ERRORS = PageErrors(refused=page_refused, invalid=page_invalid, failed=page_unanswered)

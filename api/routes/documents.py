@@ -1,8 +1,7 @@
 """A plan's documents: versions, filing with upload, justified absence, withdrawal, download."""
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -14,7 +13,7 @@ from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
-from api.uploads import content_disposition, content_hash, screened_filing
+from api.uploads import content_disposition, content_hash, file_chunks, screened_filing
 from kpt_workflow.audit import blob_check
 from kpt_workflow.audit import security_log
 from kpt_workflow import services
@@ -115,11 +114,5 @@ def download(plan_id: str, doc_type: str, version: int, rt: RuntimeDep, actor: C
     # Always a download, typed as its bytes were proved at filing, and never sniffed by the browser.
     headers = {"Content-Disposition": content_disposition(document["filename"] or f"{doc_type}-v{version}"),
                "X-Content-Type-Options": "nosniff", "Content-Length": str(document["size"])}
-    return StreamingResponse(_chunks(handle), media_type=document["media_type"] or "application/octet-stream",
+    return StreamingResponse(file_chunks(handle), media_type=document["media_type"] or "application/octet-stream",
                              headers=headers)
-
-
-def _chunks(handle: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
-    with handle:
-        while chunk := handle.read(size):
-            yield chunk

@@ -30,9 +30,10 @@ from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.figures import amount, number
 from kpt_workflow.storage.event_encoding import GENESIS_HASH
 from kpt_workflow.storage.event_log import EVENTS
-from kpt_workflow.storage.tables import AuditRebaseline
+from kpt_workflow.storage.tables import AuditCheckpoint, AuditRebaseline
 
 REBASELINES = AuditRebaseline.__table__
+CHECKPOINTS = AuditCheckpoint.__table__
 _REBASELINE_SIGNED = ("seq", "head", "reason", "actor", "signed_at", "key_id")
 _BOGOTA = ZoneInfo("America/Bogota")
 
@@ -83,8 +84,9 @@ def _key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def make_checkpoint(conn: Connection, private_key: Path) -> dict[str, Any]:
-    """Sign the current head, after checking the whole chain (a broken log is never signed)."""
+def make_checkpoint(conn: Connection, private_key: Path, actor: str) -> dict[str, Any]:
+    """Sign the current head, after checking the whole chain (a broken log is never signed), and
+    keep it, in the caller's transaction, with the public key that checks it (`latest_checkpoint`)."""
     report = verify(conn)
     if not report.ok:
         raise InvalidInput(f"La cadena está alterada ({report.problem}); no se firma un punto de control.")
@@ -92,7 +94,23 @@ def make_checkpoint(conn: Connection, private_key: Path) -> dict[str, Any]:
     checkpoint = {"size": report.events, "head": report.head_hash,
                   "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "key_id": _key_id(key.public_key())}
     checkpoint["signature"] = base64.b64encode(key.sign(_signed_part(checkpoint))).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    conn.execute(insert(CHECKPOINTS).values(size=checkpoint["size"], head=checkpoint["head"], signed_at=checkpoint["time"],
+                                            key_id=checkpoint["key_id"], signature=checkpoint["signature"],
+                                            public_key=public.decode("ascii"), actor=actor[:64]))
     return checkpoint
+
+
+def latest_checkpoint(conn: Connection) -> dict[str, Any] | None:
+    """The newest stored checkpoint whose head the chain still holds (one signed before a restore
+    to an earlier head, or over a rewritten chain, proves nothing of this one), as it was signed,
+    with its public key (PEM) under `public_key`."""
+    held = select(CHECKPOINTS).join(EVENTS, (EVENTS.c.seq == CHECKPOINTS.c.size) & (EVENTS.c.hash == CHECKPOINTS.c.head))
+    row = conn.execute(held.order_by(CHECKPOINTS.c.id.desc()).limit(1)).mappings().first()
+    if row is None:
+        return None
+    return {"size": row["size"], "head": row["head"], "time": row["signed_at"], "key_id": row["key_id"],
+            "signature": row["signature"], "public_key": row["public_key"]}
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ LABELS = {
     "documento_restituido": "Archivo de documento restituido en el almacén (kpt blobs restituir)",
     "indicadores_importados": "Indicadores territoriales importados (TerriData)",
     "catalogo_mga_importado": "Catálogo de productos MGA reemplazado",
+    "paquete_evidencia": "Paquete de evidencia de un plan entregado (informe, documentos y cadena firmada)",
 }
 """Every kind of event, with its Spanish label.
 
-A download refused because its file was altered or is missing is recorded here, not as a plan
-event: a plan event bumps the plan's version and takes its write lock, so any reader (the DNP, a
-department) could make the planning office's next change fail with a version conflict by asking
-for a file, and the plan's facts did not change. The damage itself is found and named with its
+A download refused because its file was altered or is missing, and an evidence bundle handed
+out, are recorded here, not as plan events: a plan event bumps the plan's version and takes its
+write lock, so any reader (the DNP, a department) could make the planning office's next change fail
+with a version conflict by asking for a file, and the plan's facts did not change. The damage itself is found and named with its
 plan, type and version by `kpt audit verify`; this log says who met it and when."""
 
 

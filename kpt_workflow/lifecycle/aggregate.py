@@ -35,8 +35,10 @@ class PlanAggregate:
     """A plan with what its rules judge: its documents as of `day` (an act dated later cannot have
     made a step lawful), and — read only when asked, for the rules that judge them — its parte
     estratégica and investment plan, and every version of every document (the council's report).
-    With `as_of`, all of it as it was on that day, rebuilt from the plan's events. `amendments`:
-    the legal amendments that reach the plan (whatever the day; those in force on `day` apply)."""
+    With `as_of`, all of it as it was on that day, rebuilt from the plan's events; `projected`: the
+    plan as it stands, judged on a `day` still to come (what will be late if nothing more is
+    recorded). `amendments`: the legal amendments that reach the plan (whatever the day; those in
+    force on `day` apply)."""
 
     plan: PlanRecord
     day: date
@@ -46,3 +48,4 @@ class PlanAggregate:
     versions: tuple[Mapping[str, Any], ...] = ()
     as_of: date | None = None
     amendments: tuple[Amendment, ...] = ()
+    projected: bool = False

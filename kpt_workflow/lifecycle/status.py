@@ -59,7 +59,8 @@ def plan_facts(aggregate: PlanAggregate, today: date) -> tuple[PlanFacts, tuple[
 
 def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
     """The status with deadlines counted to the aggregate's day; with its `as_of`, the plan as it
-    was on that day (state, version, documents, strategy and deadlines)."""
+    was on that day (state, version, documents, strategy and deadlines); `projected_to`, the day
+    still to come it is judged on (a projection: the plan as it stands)."""
     plan, today, as_of = aggregate.plan, aggregate.day, aggregate.as_of
     flow = workflow(plan.definition_name, plan.definition_version)
     transitions = flow.transitions_from(plan.state)
@@ -87,6 +88,7 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
                        "title": flow.definition.title},
         "today": today.isoformat(),
         "as_of": as_of.isoformat() if as_of else None,
+        "projected_to": today.isoformat() if aggregate.projected else None,
         "next": next_steps,
         "deadlines": [d.as_status(today, document_label(d.spec.anchor, plan.entity_kind)) for d in terms],
         "documents": [

@@ -156,6 +156,18 @@ def plan_permissions(actor: Actor, plan: PlanRecord) -> PlanPermissions:
                                            if acts_for(actor, plan, t.by)))
 
 
+BUNDLE_READERS = (PLANEACION, CORPORACION, DNP)
+"""Who takes a plan's evidence bundle (its documents, events and the chain around them): the
+entity's planning office and its council, and the DNP (and the local operator). To anyone else
+the plan's bundle does not exist: a department or an administrator gets a 404, as for a foreign plan."""
+
+
+def require_bundle_reader(actor: Actor, plan: PlanRecord) -> PlanRecord:
+    if not acts_for(actor, plan, BUNDLE_READERS):
+        raise PlanNotFound(f"No existe el plan '{plan.id}'.", plan=plan.id)
+    return plan
+
+
 DASHBOARD_ROLES = (DNP, DEPARTAMENTO, ADMIN)
 """Who reads the bottleneck dashboard: the DNP and a department (its own municipalities), and an
 administrator."""

@@ -3,10 +3,11 @@ document's status, a recorded time in Colombia's time (the store keeps UTC). The
 never the codes; the API keeps the codes, for scripts."""
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kpt_workflow.base.errors import ActsOutOfOrder
+from kpt_workflow.base.figures import long_date
 from kpt_workflow.law import calendar
 from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import STATUS_LABELS
@@ -114,6 +115,17 @@ def council_outcomes(events: Sequence[Mapping[str, Any]], flow: Workflow, entity
     return [{"legal_date": e["legal_date"], "step": _step(flow, e["action"], e["from_state"]), "to": _state(flow, e["to_state"]),
              "lines": decision_lines(e["payload"], entity_kind), "grounds": grounds(e)}
             for e in events if e["event_type"] == "transition_applied" and e["from_state"] in council]
+
+
+def time_view(status: Mapping[str, Any]) -> str | None:
+    """Which day a status shows, when it is not today's: a past day is rebuilt from the plan's
+    history; a day still to come is a projection of the plan as it stands, never a fact."""
+    if status.get("as_of"):
+        return f"Así estaba el plan el {long_date(date.fromisoformat(status['as_of']))}, reconstruido de su historia."
+    if status.get("projected_to"):
+        return (f"Proyección al {long_date(date.fromisoformat(status['projected_to']))}: el plan como está hoy, con sus "
+                "plazos y requisitos juzgados en esa fecha si no se registra nada más. No es un hecho.")
+    return None
 
 
 def amendment_text(amendment: Amendment) -> str:

@@ -15,11 +15,11 @@ from kpt_workflow.lifecycle.engine import Workflow, newest_workflows, workflow
 from kpt_workflow.lifecycle.requirements import document_requirements
 from kpt_workflow.lifecycle.status import judged_rules, plan_status
 from kpt_workflow.services import plan_guidance
-from kpt_workflow.services.access import Actor, plan_permissions, visible_plan
+from kpt_workflow.services.access import BUNDLE_READERS, Actor, acts_for, plan_permissions, visible_plan
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
 from kpt_workflow.rules import RULES
-from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label
+from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label, time_view
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
@@ -94,8 +94,9 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     """Everything the plan page shows, in one transaction: what to read first (the next legal
     term and the next thing to do, `plan_guidance`), its status, the stepper, its terms, every
     document version (the current one of each type marked), its parte estratégica, its history
-    (newest first, in words) and the forms the actor may use (none on the plan as it was on a past
-    day), the filing form set to `document` when a requirement's fix link names it."""
+    (newest first, in words) and the forms the actor may use (none on the plan shown on another
+    day than `today`: a past one, or a future one, a projection, `labels.time_view`), the filing
+    form set to `document` when a requirement's fix link names it."""
     plan = seen_plan(uow, actor, plan_id)
     loaded = load_plan(uow.connection, plan.id, today, as_of=as_of)
     shown = plan_status(loaded)
@@ -133,6 +134,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
                     *(history_entry(event_log.event_view(e), flow, plan.entity_kind)
                       for e in reversed(event_log.plan_events(uow.connection, plan.id)))],
         "today": today.isoformat(), "synthetic": holds_synthetic_demo(uow.connection),
+        "time_view": time_view(shown), "shown_day": as_of.isoformat() if as_of else "",
     }
 
 
@@ -153,7 +155,7 @@ def council_report(uow: UnitOfWork, actor: Actor, plan_id: str, today: date) -> 
     lines = [{**line, **_line_status(line), "recorded": calendar.colombia_time(datetime.fromisoformat(line["recorded_at"]))
               if line["recorded_at"] else None} for line in report["lines"]]
     events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
-    return {**report, "lines": lines, "decisions": decisions,
+    return {**report, "lines": lines, "decisions": decisions, "can_bundle": acts_for(actor, plan, BUNDLE_READERS),
             "outcomes": council_outcomes(events, flow, plan.entity_kind),
             "synthetic": holds_synthetic_demo(uow.connection)}
 

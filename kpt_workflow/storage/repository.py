@@ -4,6 +4,7 @@ They run on the unit of work's connection as Core statements, or through the dat
 for the statements of the hot path (a guarded step).
 """
 
+from dataclasses import replace
 from datetime import date
 from typing import Any, Mapping
 
@@ -91,10 +92,12 @@ def load_plan(conn: Connection, plan_id: str, day: date, *, as_of: date | None =
     """The aggregate a use-case hands to the lifecycle's pure functions, read once: the plan, its
     documents as of `day` (or `as_of`), its strategy if any of `rules` (by default, those of the
     steps it can take) judges it, and every document version if asked. With `as_of`, the plan as
-    it was on that day, folded from its events (time travel)."""
+    it was on that day, folded from its events (time travel); a day after `day` (today) has no
+    past to fold: the plan as it stands, judged on that day, is a projection."""
     plan = plan_record(conn, plan_id, for_update=for_update)
-    if as_of is None:
-        return aggregate(conn, plan, day, rules=rules, versions=versions)
+    if as_of is None or as_of > day:
+        now = aggregate(conn, plan, as_of or day, rules=rules, versions=versions)
+        return now if as_of is None else replace(now, projected=True)
     past = time_travel.as_of(plan, event_log.plan_events(conn, plan_id), as_of)
     wanted = needs_strategy(judged_rules(past.plan) if rules is None else rules)
     programs, goals = strategic_rows(plan_id, past.strategic_part) if past.strategic_part and wanted else ([], [])

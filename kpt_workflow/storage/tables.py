@@ -250,6 +250,23 @@ class AuditRebaseline(SQLModel, table=True):
     signature: str = Field(max_length=100, description="Ed25519 over the canonical JSON of the fields above, base64")
 
 
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed checkpoint of the chain's head (kpt_workflow.audit.checkpoints), kept when it is made:
+    an evidence bundle carries the latest one the chain still extends, with the public key to check
+    it. The signature, not the table, is the proof; the application only ever inserts these rows."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    size: int = Field(description="the chain's length when it was signed: its head is the event seq = size")
+    head: str = Field(max_length=64)
+    signed_at: str = Field(max_length=20, description="UTC, YYYY-MM-DDTHH:MM:SSZ: the text that was signed")
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=100, description="Ed25519 over the canonical JSON of size, head, time, key_id")
+    public_key: str = Field(max_length=200, description="the signing key's public half, PEM")
+    actor: str = Field(max_length=64, description="who had it signed (cli:<system user>)")
+
+
 class User(SQLModel, table=True):
     """Someone who acts: a planning office, a council, a department, the DNP or an administrator."""
 

@@ -103,3 +103,11 @@ def page_of(app, with_password, log_in) -> Iterator[Callable[[str, str], TestCli
     yield open_as
     for client in clients:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def office_page(client: TestClient, with_password, log_in) -> TestClient:  # type: ignore[no-untyped-def]
+    """The test client signed in to the pages as 'ana', Medellín's planning office."""
+    with_password("ana", role="planeacion", entity=OWN)
+    assert log_in(client, "ana").status_code == 303
+    return client

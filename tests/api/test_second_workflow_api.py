@@ -52,7 +52,8 @@ def test_a_declared_workflow_is_driven_over_the_api_to_its_end(client, as_user):
     _file(client, office, "acta_informe_gestion", "2024-01-25")
     assert _step(client, office, "cerrar", "2024-02-01")["to"] == "cerrado"
     plan = client.get(f"{API}/plans/{PLAN}", headers=office)
-    assert plan.json()["state_label"] == "Cerrado" and plan.headers["ETag"] == f'"{plan.json()["version"]}"'
+    assert plan.json()["state_label"] == "Cerrado"
+    assert plan.headers["ETag"].removeprefix("W/") == f'"{plan.json()["version"]}"'  # weak when gzipped
     actions = [e["action"] for e in client.get(f"{API}/plans/{PLAN}/history", headers=office).json()]
     assert actions[0] == "crear_plan" and actions[-1] == "cerrar"
     assert client.get(f"{API}/audit/verify", headers=as_user("dnp")).json()["ok"]

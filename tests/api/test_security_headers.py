@@ -23,7 +23,7 @@ API = "/api/v1"
 PASSWORD = "clave-de-prueba-123"
 FIXED = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "same-origin",
          "cross-origin-opener-policy": "same-origin"}
-DOCS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+DOCS = ("/docs",)
 
 
 def assert_secured(response: httpx.Response, *, https: bool = False) -> None:
@@ -68,7 +68,7 @@ def test_every_get_route_and_every_kind_of_error_carries_the_headers(client, app
     sign_in(client, engine)
     plan_id = new_plan("05001")
     paths = [path for path in get_paths(app.routes) if "{" not in path]
-    assert {"/", "/planes", "/tablero", "/login", "/docs", "/redoc", "/openapi.json", f"{API}/health"} <= set(paths)
+    assert {"/", "/planes", "/tablero", "/login", "/docs", "/openapi.json", f"{API}/health"} <= set(paths)
     responses = [client.get(path, follow_redirects=False) for path in paths]
     responses += [
         client.get(f"/planes/{plan_id}"),  # a plan's page
@@ -86,12 +86,11 @@ def test_every_get_route_and_every_kind_of_error_carries_the_headers(client, app
         assert_secured(response)
 
 
-def test_the_docs_policy_allows_exactly_the_inline_scripts_they_carry(client):
-    for path in ("/docs", "/docs/oauth2-redirect"):
-        response = client.get(path)
-        hashes = inline_script_hashes(response.text)
-        assert hashes and all(h in response.headers["content-security-policy"] for h in hashes), path
-    assert "'unsafe-inline'" not in client.get("/docs").headers["content-security-policy"].split("style-src")[0]
+def test_the_docs_policy_allows_exactly_the_inline_script_it_carries(client):
+    response = client.get("/docs")
+    hashes = inline_script_hashes(response.text)
+    assert hashes and all(h in response.headers["content-security-policy"] for h in hashes)
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"].split("style-src")[0]
 
 
 def test_the_pages_hold_no_inline_script_or_style(client, engine, new_plan):

@@ -30,7 +30,8 @@ def test_planning_office_drives_a_plan_to_approval(client, as_user):
                            json={"trigger": trigger, "fecha": legal_date.isoformat()})
         assert step.status_code == 200, step.text
     status = client.get(f"{API}/plans/{plan_id}", headers=office)
-    assert status.json()["state"] == "discusion_corporaciones" and status.headers["ETag"] == f'"{status.json()["version"]}"'
+    assert status.json()["state"] == "discusion_corporaciones"
+    assert status.headers["ETag"].removeprefix("W/") == f'"{status.json()["version"]}"'  # weak when gzipped
     council = as_user("corporacion")
     decided = client.post(f"{API}/plans/{plan_id}/council-decision", headers=council,
                           data={"decision": "aprobar", "fecha": "2024-05-20", "numero": "Acuerdo 05"},

@@ -2,7 +2,7 @@
 catalog in force, and the product a plan's goal measures
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-07 14:00:00.000000
 
 The entity diagnosis reads DANE's population and TerriData's poverty and descriptors from tables
@@ -20,7 +20,7 @@ import kpt_workflow.storage.tables
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

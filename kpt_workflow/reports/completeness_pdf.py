@@ -1,4 +1,5 @@
-"""The council's completeness report as a PDF (fpdf2: pure Python, no system libraries)."""
+"""The council's completeness report as a PDF (fpdf2: pure Python, no system libraries), built
+below the faces so that the page's download and the evidence bundle (`kpt plan bundle`) print the same."""
 
 from typing import Any
 
