@@ -13,10 +13,11 @@ from starlette.types import ASGIApp
 from api import edge, errors
 from api.edge.csrf import CrossSiteWrites
 from api.edge.limits import describe_limits
-from api.pages import auth, dashboard, general
+from api.pages import alerts as alert_pages
+from api.pages import auth, dashboard, general, public
 from api.pages import plans as plan_pages
 from api.pages.web import page_error, page_invalid, session_secret
-from api.routes import admin, amendments, documents, entities, plans, reports, strategy, workflows
+from api.routes import admin, alerts, amendments, calendars, documents, entities, plans, reports, strategy, workflows
 from api.runtime import Runtime
 from templates import TEMPLATES_DIR
 from kpt_workflow import __version__
@@ -58,9 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, page_error, page_invalid)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
-    for module in (entities, workflows, plans, documents, strategy, reports, admin, amendments):
+    for module in (entities, workflows, plans, documents, strategy, reports, admin, amendments, calendars, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
-    for page in (auth, general, plan_pages, dashboard):
+    for page in (auth, general, plan_pages, dashboard, alert_pages, public):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
     app.add_middleware(CrossSiteWrites, api_prefix="/api/")  # inside the session middleware: it reads the session

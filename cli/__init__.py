@@ -12,7 +12,7 @@ import typer
 # Typer vendors click since 0.2x; its exceptions are the ones raised (pinned in pyproject.toml).
 from typer._click import exceptions as click
 
-from cli import amendments, audit, blobs, documents, operations, plans, reference, reports, service, strategy
+from cli import alerts, amendments, audit, blobs, calendars, documents, operations, plans, reference, reports, service, strategy
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
@@ -27,6 +27,8 @@ app.add_typer(strategy.strategy_app, name="strategy")
 app.add_typer(strategy.investments_app, name="investments")
 app.add_typer(audit.app, name="audit")
 app.add_typer(amendments.app, name="amendments")
+app.add_typer(calendars.app, name="calendar")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(reference.entities_app, name="entities")
 app.add_typer(reference.indicators_app, name="indicators")

@@ -12,7 +12,7 @@ from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, pages_of, render
 from kpt_workflow.law.bounds import PERIODS
-from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
+from kpt_workflow.reports.report_export import csv_file, export_report_xlsx, export_rows_csv
 from kpt_workflow.services import views
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -61,7 +61,7 @@ def dashboard(request: Request, rt: RuntimeDep, actor: PageActor, departamento: 
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, departamento: Department = None, categoria: Category = None,
                   hoy: date | None = None, flujo: Workflow = None, periodo: Period = None) -> Response:
     report = _shown(rt, actor, departamento, categoria, hoy, flujo, periodo)["report"]
-    return Response("\ufeff" + export_rows_csv(report["plan_rows"]), media_type="text/csv; charset=utf-8",
+    return Response(csv_file(export_rows_csv(report["plan_rows"])), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="planes.csv"'})
 
 

@@ -64,3 +64,8 @@ KIND_PLURALS = {
     DEPARTAMENTO: "departamentos", MUNICIPIO: "municipios y distritos",
     "area_no_municipalizada": "áreas no municipalizadas", "isla": "isla (San Andrés)",
 }
+KIND_LABELS = {
+    DEPARTAMENTO: "Departamento", MUNICIPIO: "Municipio o distrito",
+    "area_no_municipalizada": "Área no municipalizada", "isla": "Isla (San Andrés)",
+}
+"""One entity's kind, as a heading names it."""

@@ -99,7 +99,7 @@ def investments(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
             "lineas": [asdict(line) for line in lines]}
 
 
-def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
+def deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
     """A legal term as the plan page's table reads it: where it stands in the status's own words
     (a term not begun names the act it waits for), and a tone: the entity's own lateness is bad,
     another's (or a term met late) a warning."""
@@ -132,7 +132,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     return {
         "status": shown, "years": calendar.period_years(plan.period), "stepper": stepper,
         "steps": [{**step, "can_take": live and step["trigger"] in permissions.steps} for step in shown["next"]],
-        "deadlines": [_deadline_row(d) for d in shown["deadlines"]],
+        "deadlines": [deadline_row(d) for d in shown["deadlines"]],
         "can_change": changes, "document_choices": requirements if changes else [],
         "absence_choices": [r for r in requirements if r["justifiable"]] if changes else [],
         "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"])}

@@ -92,15 +92,20 @@ _HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(
 _ROWS = select(AMENDMENTS).order_by(AMENDMENTS.c.number)
 
 
+def head(conn: Connection) -> tuple[int, str] | None:
+    """The amendments chain's last (seq, hash), which names the whole chain."""
+    row = conn.execute(_HEAD).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def all_amendments(conn: Connection) -> tuple[Amendment, ...]:
     """Every recorded amendment, in the order recorded. Every step asks (its deadlines may be
     amended): the table is append-only and the head's hash names the whole chain, so the rows are
     read and parsed again only when the head changed; a step pays one indexed look-up."""
     global _read
-    head = conn.execute(_HEAD).first()
-    if head is None:
+    key = head(conn)
+    if key is None:
         return ()
-    key = (head[0], head[1])
     if _read is None or _read[0] != key:
         rows = conn.execute(_ROWS).mappings()
         _read = (key, tuple(_amendment(row) for row in rows))
