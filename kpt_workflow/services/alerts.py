@@ -77,8 +77,8 @@ def queue(uow: UnitOfWork, actor: Actor, today: date, working_days: int) -> dict
                    "deadline": alert.deadline["code"], "deadline_date": alert.day, "kind": alert.kind,
                    "due_on": alert.due_on, "subject": alert.subject(), "body": alert.body(synthetic),
                    "created_at": now}
-            written = conn.execute(_insert_once(conn).values(row)).rowcount
-            queued, already = queued + written, already + (1 - written)
+            written = conn.execute(_insert_once(conn).values(row)).first() is not None
+            queued, already = queued + written, already + (not written)
     uow.commit()
     return {"today": today.isoformat(), "working_days": working_days, "due": len(alerts), "queued": queued,
             "already_queued": already, "without_recipient": unaddressed}
@@ -97,13 +97,14 @@ def _recipients(conn: Connection) -> dict[str, list[dict[str, Any]]]:
 
 def _insert_once(conn: Connection) -> Insert:
     """INSERT that writes nothing for a row the outbox already holds (its UNIQUE key), on either
-    database, so two runs at once cannot both write one alert, nor fail on it."""
+    database, so two runs at once cannot both write one alert, nor fail on it; it returns the id
+    of a row written (a row count is not reliable on a pipelined PostgreSQL connection)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(_OUTBOX).on_conflict_do_nothing(
-        index_elements=["recipient", "plan_id", "deadline", "deadline_date", "kind"])
+        index_elements=["recipient", "plan_id", "deadline", "deadline_date", "kind"]).returning(_OUTBOX.c.id)
 
 
 def outbox(uow: UnitOfWork, actor: Actor, *, pending_only: bool = False) -> list[dict[str, Any]]:
