@@ -7,7 +7,6 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from conftest import COUNCIL
 from kpt_workflow.base.errors import Forbidden
 from kpt_workflow.services import alerts
 from kpt_workflow.services.access import Actor, operator
@@ -17,6 +16,7 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 OPERATOR = operator("test")
 OFFICE = Actor("ana", "planeacion", "05001")
+COUNCIL = Actor("concejo", "corporacion", "05001")  # the `decide` fixture's
 FOREIGN_OFFICE = Actor("bogota", "planeacion", "11001")
 
 

@@ -24,6 +24,7 @@ def test_the_office_reads_its_alerts_and_subscribes_its_calendar(app, with_passw
         assert "Próximo a vencer:" in page.text and "vence el jueves 29 de febrero de 2024" in page.text
         assert f'href="/planes/{plan_id}#plazos"' in page.text and "11001" not in page.text
         assert 'href="/api/v1/entities/05001/calendar.ics"' in page.text
+        assert browser.get("/api/v1/entities/05001/calendar.ics").headers["content-type"].startswith("text/calendar")
         made = browser.post("/avisos/calendario", data={"csrf_token": _csrf(page.text)})
         assert made.status_code == 200  # followed back to /avisos, the link in the notice, once
         link = re.search(r"(http://testserver/api/v1/entities/05001/calendar\.ics\?token=[\w-]+)", made.text)
