@@ -2,7 +2,8 @@
 and the open data (/datos-abiertos). These pages read no session and write none, so an anonymous
 visitor gets no cookie; each client address is rate limited (`Guards.public`); the answers carry
 an ETag that names the chains' heads and may be kept `KPT_PUBLIC_MAX_AGE_SECONDS` by any cache
-(they are the same for everyone)."""
+(they are the same for everyone). The routes without database work are `async def`: nothing to
+hand to a thread."""
 
 import json
 import re
@@ -36,11 +37,13 @@ def _known(request: Request) -> set[str]:
 
 
 def _cached(rt: RuntimeDep, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": f"public, max-age={rt.settings.public_max_age_seconds}"}
+    """Any cache may keep the answer; a signed-in user's browser (whose session cookie the answer may
+    refresh) is kept apart by `Vary: Cookie`."""
+    return {"ETag": etag, "Cache-Control": f"public, max-age={rt.settings.public_max_age_seconds}", "Vary": "Cookie"}
 
 
 @router.get("/publico", response_class=HTMLResponse)
-def public_index(request: Request, codigo: str = "") -> Response:
+async def public_index(request: Request, codigo: str = "") -> Response:
     """A form to look an entity up by its DIVIPOLA code (the form's answer goes to its page)."""
     code = codigo.strip()
     if DIVIPOLA.fullmatch(code):
@@ -74,13 +77,13 @@ def public_document(codigo: str, plan_id: str, doc_type: str, version: int, requ
 
 
 @router.get("/datos-abiertos", response_class=HTMLResponse)
-def open_data_page(request: Request) -> HTMLResponse:
+async def open_data_page(request: Request) -> HTMLResponse:
     """The data dictionary, with the links to the files."""
     return render(request, "open_data.html", None, public=True, dictionary=dictionary())
 
 
 @router.get("/datos-abiertos/diccionario.json")
-def open_data_dictionary() -> Response:
+async def open_data_dictionary() -> Response:
     return Response(json.dumps(dictionary(), ensure_ascii=False, indent=1), media_type="application/json")
 
 
