@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
@@ -25,6 +25,7 @@ from api.runtime import Runtime
 from kpt_workflow.services.access import Actor, visible_plan
 from kpt_workflow.services import sessions
 from kpt_workflow.services.accounts import actor_for_token
+from kpt_workflow.services.feed_tokens import FeedToken
 from kpt_workflow.base.errors import Unauthorized
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.storage.repository import plan_record
@@ -165,3 +166,21 @@ async def current_actor(access: AccessDep) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+@reads_database
+def _feed_reader(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                 token: Annotated[str | None, Query(max_length=128, description=(
+                     "Enlace de suscripción de un calendario (`kpt calendar token create`): una aplicación de "
+                     "calendario no envía la cabecera Authorization."))] = None) -> Actor | FeedToken:
+    """Who reads a calendar feed: the secret of its URL, which the feed's use-case checks against
+    the feed it names (kpt_workflow.services.calendars), or the API's own credentials."""
+    if token is not None:
+        return FeedToken(token)
+    session = session_of(request)
+    if credentials is None and session is None:
+        raise _unauthorized()
+    return Caller(_runtime_of(request), credentials.credentials if credentials else None, session).read_access(None).actor
+
+
+FeedReader = Annotated[Actor | FeedToken, Depends(_feed_reader)]

@@ -94,7 +94,10 @@ def install(app: FastAPI, pages: PageErrors) -> None:
     @app.exception_handler(KptError)
     async def _kpt_error(request: Request, error: KptError) -> Response:
         if _is_page(request):
-            return await pages.refused(request, error, status_for(error))
+            page = await pages.refused(request, error, status_for(error))
+            if "retry_after" in error.details:  # a page refused for a while says how long, as the API does
+                page.headers["Retry-After"] = str(error.details["retry_after"])
+            return page
         return JSONResponse(error_body(error), status_code=status_for(error), headers=error_headers(error))
 
     async def _operational(request: Request, error: Exception) -> Response:

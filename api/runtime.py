@@ -1,6 +1,6 @@
 """What a running app holds: its settings, its one engine, the threads that use it, and its file store."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -10,6 +10,8 @@ from kpt_workflow.base.config import Settings
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.base.media import UploadLimits
 from kpt_workflow.storage.migrate import require_current_schema
+from kpt_workflow.reports.plan_terms import PlanTerms, TermsCache
+from kpt_workflow.services.open_data import OpenDataFiles
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,10 @@ class Runtime:
     read_threads: DatabaseThreads  # … and its lane for reads (on PostgreSQL, the same threads)
     blobs: BlobStore
     limits: UploadLimits
+    # The whole country's terms (the DNP's alerts) and the open data files, each kept under the
+    # chains' heads and the day (kpt_workflow.reports.plan_terms.TermsCache).
+    country_terms: TermsCache[list[PlanTerms]] = field(default_factory=TermsCache)
+    open_data: TermsCache[OpenDataFiles] = field(default_factory=TermsCache)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":

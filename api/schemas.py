@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field
 
 from kpt_workflow.base.roles import ROLES
 from kpt_workflow.law.bounds import Period, Version
-from kpt_workflow.base.validation import IDENTIFIER, TextInput
+from kpt_workflow.base.validation import EMAIL, IDENTIFIER, TextInput
 from kpt_workflow.states.schema import WORKFLOW_NAME_LENGTH
 
 
@@ -47,6 +47,8 @@ class UserCreate(_Request):
     role: Literal[ROLES]  # type: ignore[valid-type]
     entity_code: str | None = Field(default=None, pattern=r"^[0-9]{2}([0-9]{3})?$")
     password: str | None = Field(default=None, min_length=10, max_length=256)
+    email: str | None = Field(default=None, pattern=EMAIL, max_length=254,
+                              description="Correo al que la bandeja de salida envía sus avisos de plazos")
 
 
 class AmendmentCreate(_Request):
@@ -66,3 +68,11 @@ class AmendmentCreate(_Request):
     desde_acto: str | None = Field(default=None, pattern=IDENTIFIER, max_length=64)
     meses: int | None = Field(default=None, ge=1, le=48)
     dias_habiles: int | None = Field(default=None, ge=1, le=365)
+
+
+class CalendarTokenCreate(_Request):
+    """The feed a new token opens: one plan's, or one entity's (exactly one of the two)."""
+
+    plan_id: str | None = Field(default=None, max_length=64, description="Plan del calendario (p. ej. 05001-2024)")
+    entity_code: str | None = Field(default=None, pattern=r"^[0-9]{2}([0-9]{3})?$",
+                                    description="Entidad del calendario (código DIVIPOLA), con todos sus planes")

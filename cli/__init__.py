@@ -13,7 +13,8 @@ import typer
 from typer._click import exceptions as click
 
 from cli import spanish_help  # noqa: F401  (Typer's own words in Spanish, set on import)
-from cli import amendments, audit, blobs, documents, operations, plans, reference, reports, service, strategy, territory
+from cli import (alerts, amendments, audit, blobs, calendars, documents, operations, plans, reference, reports, service,
+                 strategy, territory)
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
@@ -28,6 +29,8 @@ app.add_typer(strategy.strategy_app, name="strategy")
 app.add_typer(strategy.investments_app, name="investments")
 app.add_typer(audit.app, name="audit")
 app.add_typer(amendments.app, name="amendments")
+app.add_typer(calendars.app, name="calendar")
+app.add_typer(alerts.app, name="alerts")
 app.add_typer(blobs.app, name="blobs")
 app.add_typer(reference.entities_app, name="entities")
 app.add_typer(reference.indicators_app, name="indicators")

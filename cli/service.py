@@ -44,13 +44,16 @@ def user_create(username: str,
                 role: Annotated[str, typer.Option("--rol", help=f"Uno de: {', '.join(ROLES)}.")],
                 entidad: Annotated[str | None, typer.Option("--entidad", help="Código DIVIPOLA de su entidad.")] = None,
                 password: Annotated[str | None, typer.Option("--password", help="Para iniciar sesión en las páginas.")] = None,
+                correo: Annotated[str | None, typer.Option("--correo", help=(
+                    "Correo al que la bandeja de salida envía los avisos de plazos (kpt alerts)."))] = None,
                 as_json: JsonOpt = False) -> None:
     """Crea un usuario e imprime su token de API (se muestra una sola vez)."""
     with UnitOfWork(engine(), write=True) as uow:
         user, token = add_user(uow.session, acting(uow.connection, None), username=username, role=role,
-                               entity_code=entidad, password=password)
+                               entity_code=entidad, password=password, email=correo)
         uow.commit()
-    emit({"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}, as_json,
+    emit({"username": user.username, "role": user.role, "entity_code": user.entity_code, "email": user.email,
+          "token": token}, as_json,
          f"Usuario {user.username} ({role_names((user.role,))}{', ' + user.entity_code if user.entity_code else ''}) creado.\n"
          f"Token de API (guárdelo; no se vuelve a mostrar):\n{token}")
 

@@ -4,7 +4,7 @@ KPT_TEST_DATABASE_URL is set (CI), on PostgreSQL too: one suite, two backends.""
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from kpt_workflow.lifecycle.engine import use_definitions_from
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
 from kpt_workflow.storage.schema import metadata
+from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.reference.categories import read_categories
 from kpt_workflow.storage.reference_data import import_categories
@@ -273,3 +274,11 @@ def pdf(tmp_path: Path) -> Path:
     path = tmp_path / "documento.pdf"
     path.write_bytes(PDF)
     return path
+
+
+@pytest.fixture
+def synthetic(engine: Engine) -> None:
+    """The database marked as holding the synthetic demo, as `kpt demo` leaves it."""
+    with UnitOfWork(engine, write=True) as uow:
+        uow.session.merge(DatasetMarker(key=SYNTHETIC_DEMO, value="{}", created_at=datetime.now(timezone.utc)))
+        uow.commit()

@@ -28,6 +28,8 @@ from kpt_workflow.law.calendar import (
     period_end,
     period_start,
     today_in_colombia,
+    working_days_before,
+    written_date,
 )
 
 D = date.fromisoformat
@@ -235,6 +237,29 @@ def test_add_working_days_refuses_negative_days():
         add_working_days(D("2024-03-01"), -1)
 
 
+@pytest.mark.parametrize(("day", "days", "expected"), [
+    pytest.param("2024-02-29", 5, "2024-02-22", id="2024-ctp-filing-a-week-before"),
+    pytest.param("2024-04-02", 3, "2024-03-26", id="2024-back-over-holy-week-and-weekend"),
+    pytest.param("2024-05-02", 1, "2024-04-30", id="2024-back-over-labour-day"),
+    pytest.param("2024-03-30", 0, "2024-03-30", id="zero-days-is-the-day"),
+])
+def test_working_days_before_skips_weekends_and_holidays(day, days, expected):
+    assert working_days_before(D(day), days) == D(expected)
+
+
+def test_working_days_before_refuses_negative_days():
+    with pytest.raises(ValueError, match="días hábiles inválido"):
+        working_days_before(D("2024-03-01"), -1)
+
+
+@pytest.mark.parametrize(("day", "weekday", "expected"), [
+    (date(2024, 2, 29), False, "29 de febrero de 2024"), (date(2024, 2, 29), True, "jueves 29 de febrero de 2024"),
+    (date(2028, 1, 1), True, "sábado 1 de enero de 2028"), (date(2024, 9, 1), False, "1 de septiembre de 2024"),
+])
+def test_written_date_is_as_colombian_documents_write_it(day, weekday, expected):
+    assert written_date(day, weekday=weekday) == expected
+
+
 # --- government periods ------------------------------------------------------------------------
 
 
@@ -391,6 +416,15 @@ def test_add_working_days_counts_exactly_that_many_working_days(day, days):
     assert is_working_day(found)
     span = (day + timedelta(days=offset) for offset in range(1, (found - day).days + 1))
     assert sum(is_working_day(other) for other in span) == days
+
+
+@settings(deadline=None)
+@given(day=acts, days=st.integers(min_value=0, max_value=30))
+def test_working_days_before_undoes_add_working_days_on_a_working_day(day, days):
+    """An alert N working days before a term, counted forward N working days, is the term's day."""
+    term = next_working_day(day)
+    alert = working_days_before(term, days)
+    assert is_working_day(alert) and add_working_days(alert, days) == term
 
 
 @pytest.mark.parametrize("day, cycle", [

@@ -136,7 +136,7 @@ def test_deadlines_are_judged_with_the_documents_filed_by_as_of(engine, plan_in_
     assert late == [d["code"] for d in status["deadlines"] if d["entity_late"]]  # the status view's own computation
     terms = {d["code"]: d for d in status["deadlines"]}
     assert [c for c, d in terms.items() if d["late"]] == ["concepto_autoridad_ambiental", "decision_corporacion"]
-    assert terms["concepto_autoridad_ambiental"]["situation"] == ("cumplido el 2024-03-22, 3 días tarde: término a cargo de la autoridad ambiental, no de la entidad")
+    assert terms["concepto_autoridad_ambiental"]["situation"] == ("cumplido el 22 de marzo de 2024, 3 días tarde: término a cargo de la autoridad ambiental, no de la entidad")
     assert terms["decision_corporacion"]["situation"].endswith(
         "término a cargo del concejo o la asamblea, no de la entidad")
     assert terms["radicacion_ctp"]["situation"].startswith("cumplido el ") and \

@@ -12,7 +12,7 @@ from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, pages_of, render
 from kpt_workflow.law.bounds import PERIODS
-from kpt_workflow.reports.report_export import export_report_xlsx, export_rows_csv
+from kpt_workflow.reports.report_export import csv_file, export_report_xlsx, export_rows_csv
 from kpt_workflow.services.dashboard import DashboardAsk, dashboard
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -83,7 +83,7 @@ def _attachment(name: str) -> dict[str, str]:
 @reads_database
 def dashboard_csv(rt: RuntimeDep, actor: PageActor, ask: Ask) -> Response:
     shown = _shown(rt, actor, ask)
-    return Response("\ufeff" + export_rows_csv(shown["rows"]), media_type="text/csv; charset=utf-8",
+    return Response(csv_file(export_rows_csv(shown["rows"])), media_type="text/csv; charset=utf-8",
                     headers=_attachment(f"{shown['export_name']}.csv"))
 
 

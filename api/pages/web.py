@@ -66,6 +66,20 @@ def check_csrf(request: Request, csrf_token_field: Annotated[str, Form(alias="cs
 CsrfChecked = Depends(check_csrf)
 
 
+class _LazyCsrfToken:
+    """The session's CSRF token, made (and so the session written) only when a template prints
+    it: a page without a form, such as the public ones, sets no cookie for an anonymous visitor."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:  # what Jinja's autoescape prints (the token is URL-safe text)
+        return str(self)
+
+
 @reads_database
 def page_actor(request: Request, rt: RuntimeDep) -> Actor:
     """The user of the request's live login session; otherwise the login form (a session that
@@ -100,7 +114,7 @@ def render(request: Request, template: str, actor: Actor | None, status_code: in
     flashes = context.pop("flashes", request.session.pop("flashes", []))
     return templates.TemplateResponse(request, template, {
         "actor": actor, "nav": navigation(actor) if actor else [], "signed_in_as": signed_in_as(actor) if actor else "",
-        "csrf_token": csrf_token(request), "synthetic": synthetic,
+        "csrf_token": _LazyCsrfToken(request), "synthetic": synthetic,
         "flashes": [(*f[:2], f[2] if len(f) > 2 else "") for f in flashes], **context}, status_code=status_code, headers=headers)
 
 

@@ -33,9 +33,10 @@ async def me(actor: CurrentActor) -> dict[str, Any]:
 def new_user(body: UserCreate, rt: RuntimeDep, actor: CurrentActor) -> dict[str, Any]:
     with UnitOfWork(rt.engine, write=True) as uow:
         user, token = add_user(uow.session, actor, username=body.username, role=body.role,
-                                  entity_code=body.entity_code, password=body.password)
+                                  entity_code=body.entity_code, password=body.password, email=body.email)
         uow.commit()
-    return {"username": user.username, "role": user.role, "entity_code": user.entity_code, "token": token}
+    return {"username": user.username, "role": user.role, "entity_code": user.entity_code, "email": user.email,
+            "token": token}
 
 
 @router.post("/users/{username}/deactivate", summary="Desactivar un usuario (administración): sus sesiones y "

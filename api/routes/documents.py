@@ -7,15 +7,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.database_work import on_database, reads_database, writing
-from api.deps import CurrentActor, RuntimeDep, client_address
+from api.deps import CurrentActor, RuntimeDep
+from api.downloads import verified_download
 from api.errors import ErrorBody
 from api.idempotent import run_once
 from api.runtime import Runtime
 from api.routes.plans import IdempotencyKey, IfMatch, VersionForm, expected_version
 from api.schemas import AbsenceRequest, WithdrawalRequest
-from api.uploads import content_disposition, content_hash, file_chunks, screened_filing
-from kpt_workflow.audit import blob_check
-from kpt_workflow.audit import security_log
+from api.uploads import content_hash, screened_filing
 from kpt_workflow import services
 from kpt_workflow.services.access import Actor
 from kpt_workflow.base.errors import NotFound
@@ -95,24 +94,10 @@ def _file_status(plan_id: str, doc_type: str, status: str, note: str | None, fec
 @reads_database
 def download(plan_id: str, doc_type: str, version: int, rt: RuntimeDep, actor: CurrentActor,
              request: Request) -> StreamingResponse:
-    """The bytes are checked against their SHA-256 and size before the first one is sent, and sent
-    from the handle that was checked (see blob_check.open_verified); an altered or missing file is
-    refused and the refusal goes to the security log (why there: kpt_workflow/audit/security_log.py)."""
+    """The bytes are checked before the first one is sent (api/downloads.py)."""
     with UnitOfWork(rt.engine) as uow:
         document = views.document_file(uow, actor, plan_id, doc_type, version)
     if document is None:
         raise NotFound(f"El plan {plan_id} no tiene archivo para '{doc_type}' versión {version}.")
-    what = f"'{doc_type}' versión {version} del plan {plan_id}"
-    try:
-        handle = blob_check.open_verified(rt.blobs, document["sha256"], document["size"], what)
-    except (blob_check.DocumentAltered, blob_check.DocumentMissing) as refused:
-        with UnitOfWork(rt.engine, write=True) as uow:
-            security_log.record(uow.connection, refused.code, actor.username, client_address=client_address(request),
-                                detail=f"{what} (sha256 {document['sha256']})")
-            uow.commit()
-        raise
-    # Always a download, typed as its bytes were proved at filing, and never sniffed by the browser.
-    headers = {"Content-Disposition": content_disposition(document["filename"] or f"{doc_type}-v{version}"),
-               "X-Content-Type-Options": "nosniff", "Content-Length": str(document["size"])}
-    return StreamingResponse(file_chunks(handle), media_type=document["media_type"] or "application/octet-stream",
-                             headers=headers)
+    return verified_download(rt, request, document, actor.username, f"'{doc_type}' versión {version} del plan {plan_id}",
+                             f"{doc_type}-v{version}")

@@ -20,6 +20,8 @@ LABELS = {
     "session_expired": "Sesión vencida",
     "user_deactivated": "Usuario desactivado",
     "token_rotated": "Token de API renovado",
+    "calendar_token_created": "Enlace de calendario creado",
+    "calendar_token_revoked": "Enlace de calendario revocado",
     "change_forbidden": "Cambio denegado (el rol no puede hacerlo)",
     "documento_alterado": "Descarga negada: archivo alterado en el almacén",
     "documento_ausente": "Descarga negada: archivo ausente del almacén",

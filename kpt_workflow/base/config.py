@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,3 +36,10 @@ class Settings(BaseSettings):
     # /api/v1/audit/verify: whole-chain verifications per minute per process, incremental per minute per user.
     audit_full_verifications_per_minute: int = 1
     audit_verifications_per_minute: int = 6
+    # Alerts of a legal term fall due this many working days (Colombian calendar) before it.
+    alert_working_days: int = Field(default=5, ge=0, le=60)
+    # Requests per minute per client address to the pages anyone may read without login (/publico,
+    # /datos-abiertos); past it, 429 with Retry-After (in memory, per process).
+    public_requests_per_minute: int = Field(default=120, ge=1)
+    # How long browsers and shared caches may keep the public pages and open data (Cache-Control).
+    public_max_age_seconds: int = Field(default=300, ge=0)

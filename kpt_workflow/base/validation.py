@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 from kpt_workflow.base.figures import number
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # the pattern of codes in definitions and catalogs
+EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"  # a mail address as a relay takes it: one @, a dotted domain, no spaces
 SHOWN = 60  # characters of an offending value repeated in a message: enough to recognise it
 SHOWN_TYPES = (str, int, float, Decimal, date)  # values worth repeating in a message
 GENERIC = "no es un valor válido para este campo"

@@ -137,6 +137,18 @@ def add_working_days(day: date, days: int) -> date:
     return day
 
 
+def working_days_before(day: date, days: int) -> date:
+    """The working day `days` working days before `day` (`add_working_days` backwards): when an
+    alert of a term ending on `day` falls due."""
+    if days < 0:
+        raise ValueError(f"número de días hábiles inválido ({days}): debe ser 0 o más")
+    for _ in range(days):
+        day -= _ONE_DAY
+        while not is_working_day(day):
+            day -= _ONE_DAY
+    return day
+
+
 def is_period_start_year(year: int) -> bool:
     """Whether a constitutional government period starts on 1 January of `year`."""
     return (year - FIRST_PERIOD_ANCHOR) % PERIOD_YEARS == 0
@@ -193,6 +205,18 @@ def today_in_colombia() -> date:
 def colombia_time(moment: datetime) -> str:
     """A recorded instant (the store keeps UTC) as people in Colombia read it: 2024-05-02 09:30."""
     return moment.astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M")
+
+
+_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre")
+_WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+
+
+def written_date(day: date, *, weekday: bool = False) -> str:
+    """A date as Colombian documents write it: 29 de febrero de 2024 (with `weekday`: jueves 29
+    de febrero de 2024), never a form a reader could take for month/day."""
+    text = f"{day.day} de {_MONTHS[day.month - 1]} de {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
 def parse_iso_date(text: str) -> date:

@@ -100,7 +100,8 @@ class Deadline:
         late = self.days_late(today)
         whose = "" if self.entity_duty else f": término a cargo {DUTY_HOLDERS[self.spec.duty_of].of}, no de la entidad"
         if self.met_on is not None:
-            return f"cumplido el {self.met_on.isoformat()}, " + (f"{amount(late, 'día')} tarde{whose}" if late else "a tiempo")
+            return (f"cumplido el {calendar.written_date(self.met_on)}, "
+                    + (f"{amount(late, 'día')} tarde{whose}" if late else "a tiempo"))
         if late is None:
             left = (chosen.day - today).days
             return "vence hoy" if left == 0 else f"{'falta' if left == 1 else 'faltan'} {amount(left, 'día')}"
@@ -120,7 +121,7 @@ class Deadline:
             return chosen.how
         rule = "la más temprana (aviso de un deber propio)" if self.spec.use == "aviso" else \
             "la más tardía (el paso que abre no puede adelantarse)"
-        others = "; ".join(f"{r.how}: {r.day.isoformat()}" for r in self.readings if r is not chosen)
+        others = "; ".join(f"{r.how}: {calendar.written_date(r.day)}" for r in self.readings if r is not chosen)
         return f"{chosen.how}. Se toma {rule}; otras lecturas: {others}."
 
 

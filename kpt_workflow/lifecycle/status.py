@@ -57,6 +57,18 @@ def plan_facts(aggregate: PlanAggregate, today: date) -> tuple[PlanFacts, tuple[
     return facts, terms
 
 
+def deadline_statuses(aggregate: PlanAggregate) -> list[dict[str, object]]:
+    """The plan's legal terms counted to the aggregate's day, as its status shows them (the
+    calendars, the alerts and the public view read these same dicts)."""
+    plan, day = aggregate.plan, aggregate.day
+    return _statuses(plan_deadlines(plan, aggregate.documents, aggregate.amendments, day), day, plan.entity_kind)
+
+
+def _statuses(terms: Iterable[deadline_terms.Deadline], today: date, entity_kind: str) -> list[dict[str, object]]:
+    """Each term as the status shows it; one not begun names the act it waits for, in the entity's words."""
+    return [d.as_status(today, document_label(d.spec.anchor, entity_kind)) for d in terms]
+
+
 def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
     """The status with deadlines counted to the aggregate's day; with its `as_of`, the plan as it
     was on that day (state, version, documents, strategy and deadlines); `projected_to`, the day
@@ -90,7 +102,7 @@ def plan_status(aggregate: PlanAggregate) -> dict[str, object]:
         "as_of": as_of.isoformat() if as_of else None,
         "projected_to": today.isoformat() if aggregate.projected else None,
         "next": next_steps,
-        "deadlines": [d.as_status(today, document_label(d.spec.anchor, plan.entity_kind)) for d in terms],
+        "deadlines": _statuses(terms, today, plan.entity_kind),
         "documents": [
             {"doc_type": d.doc_type, "label": document_label(d.doc_type, plan.entity_kind), "version": d.version,
              "status": d.status, "status_label": STATUS_LABELS[d.status], "legal_date": d.legal_date.isoformat() if d.legal_date else None, "number": d.number}

@@ -31,6 +31,11 @@ class DocumentType(BaseModel):
         "whose filed legal date it cannot precede"))
     formats: tuple[Format, ...] = Field(default=("pdf",), min_length=1, description=(
         "the file formats a filing of this type may be (judged by its bytes): a legal act is a PDF"))
+    public: bool = Field(default=False, description=(
+        "shown and downloadable without login (/publico) once filed: acts and concepts the law makes public"))
+    public_once: tuple[str, ...] = Field(default=(), description=(
+        "for a public type: documents one of which must be filed first (the parts of the plan become public "
+        "with the act that adopts it; before it they are a draft)"))
 
     def label_for(self, entity_kind: str) -> str:
         return render(self.label, entity_kind)
@@ -84,6 +89,10 @@ def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
         if unknown or (document.justified_with and not document.justifiable):
             raise DefinitionError(f"{path}: documents[{i}].justified_with: {unknown or document.justified_with} "
                                   f"{'no son códigos de documento' if unknown else 'exige justifiable: true'}.")
+        unknown = [code for code in document.public_once if code not in codes]
+        if unknown or (document.public_once and not document.public):
+            raise DefinitionError(f"{path}: documents[{i}].public_once: {unknown or document.public_once} "
+                                  f"{'no son códigos de documento' if unknown else 'exige public: true'}.")
         if document.not_before not in (*DATE_ANCHORS, *codes):
             raise DefinitionError(f"{path}: documents[{i}].not_before: '{document.not_before}' no es "
                                   f"{' / '.join(DATE_ANCHORS)} ni un código de documento.")

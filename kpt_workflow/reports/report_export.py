@@ -27,14 +27,25 @@ def _cells(row: Mapping[str, object]) -> list[object]:
             for key, _ in ROW_HEADERS]
 
 
-def export_rows_csv(rows: Iterable[Mapping[str, object]]) -> str:
-    """`plan_rows` as CSV text with Spanish headers, cells split by ';' (serve it as UTF-8 with
-    BOM: Excel then reads the accents); the late deadlines of a plan go in one cell, by label."""
+def table_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A table as CSV text, in the one dialect every CSV export of the project shares: cells split
+    by ';', as Spanish-locale Excel splits them (',' is its decimal mark)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=CSV_DELIMITER)
-    writer.writerow([header for _, header in ROW_HEADERS])
-    writer.writerows(_cells(row) for row in rows)
+    writer.writerow(headers)
+    writer.writerows(rows)
     return out.getvalue()
+
+
+def csv_file(text: str) -> bytes:
+    """CSV text as the file served: UTF-8 with a BOM, so that Excel reads its accents."""
+    return ("\ufeff" + text).encode("utf-8")
+
+
+def export_rows_csv(rows: Iterable[Mapping[str, object]]) -> str:
+    """`plan_rows` as CSV text with Spanish headers (served with `csv_file`); the late deadlines
+    of a plan go in one cell, by label."""
+    return table_csv([header for _, header in ROW_HEADERS], (_cells(row) for row in rows))
 
 
 def export_rows_xlsx(rows: Iterable[Mapping[str, object]]) -> bytes:

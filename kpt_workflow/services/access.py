@@ -34,8 +34,13 @@ class Actor:
     entity_code: str | None
     entity_name: str | None = None  # for the pages' header only: who signed in, in words
 
+    @property
+    def sees_all(self) -> bool:
+        """The DNP, the administration and the local operator see every entity."""
+        return self.role in (DNP, ADMIN, OPERADOR)
+
     def sees_entity(self, entity_code: str, department_code: str) -> bool:
-        if self.role in (DNP, ADMIN, OPERADOR):
+        if self.sees_all:
             return True
         if self.role == DEPARTAMENTO:
             return department_code == self.entity_code
@@ -43,7 +48,7 @@ class Actor:
 
     def visible_entities(self) -> ColumnElement[bool]:
         """The same rule as a SQL condition on the entity table, for lists."""
-        if self.role in (DNP, ADMIN, OPERADOR):
+        if self.sees_all:
             return true()
         if self.role == DEPARTAMENTO:
             return ENTITY.c.department_code == self.entity_code
@@ -179,7 +184,8 @@ def navigation(actor: Actor) -> list[tuple[str, str]]:
     pages = [("/planes", "Planes")]
     if actor.role in DASHBOARD_ROLES:
         pages.append(("/tablero", "Tablero"))
-    return [*pages, ("/diagnostico", "Diagnóstico"), ("/productos", "Banco de productos"), ("/ciclo", "Ciclo de vida")]
+    return [*pages, ("/diagnostico", "Diagnóstico"), ("/productos", "Banco de productos"), ("/avisos", "Avisos"),
+            ("/ciclo", "Ciclo de vida")]
 
 
 def signed_in_as(actor: Actor) -> str:

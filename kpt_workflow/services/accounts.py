@@ -2,6 +2,7 @@
 as their SHA-256; passwords (for the pages' login) are hashed with argon2, a few at a time."""
 
 import hashlib
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from kpt_workflow.services.access import Actor, require_user_admin
 from kpt_workflow.audit import security_log
 from kpt_workflow.base.errors import AlreadyExists, InvalidInput, KptError, NotFound
+from kpt_workflow.base.validation import EMAIL
 from kpt_workflow.storage.tables import ApiToken, Entity, LoginSession, User
 from kpt_workflow.storage.recorder import recorder
 from kpt_workflow.base.roles import DEPARTAMENTO, ENTITY_ROLES, ROLES
@@ -28,8 +30,11 @@ def token_hash(token: str) -> str:
 
 
 def create_user(session: Session, *, username: str, role: str, entity_code: str | None,
-                password: str | None = None) -> tuple[User, str]:
-    """Create a user and its first API token; the token is returned once and never stored in clear."""
+                password: str | None = None, email: str | None = None) -> tuple[User, str]:
+    """Create a user and its first API token; the token is returned once and never stored in clear.
+    `email`: where the alerts outbox mails its alerts (kpt_workflow.services.alerts)."""
+    if email is not None and not re.fullmatch(EMAIL, email):
+        raise InvalidInput(f"Correo inválido '{email}': escriba una dirección como nombre@dominio.gov.co.", field="email")
     if role not in ROLES:
         raise InvalidInput(f"Rol desconocido '{role}'; use uno de {', '.join(ROLES)}.", field="role")
     if (role in ENTITY_ROLES) != (entity_code is not None):
@@ -47,7 +52,7 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
     if session.get(User, username) is not None:
         raise AlreadyExists(f"Ya existe el usuario '{username}'.", field="username")
     now = datetime.now(timezone.utc)
-    user = User(username=username, role=role, entity_code=entity_code, created_at=now,
+    user = User(username=username, role=role, entity_code=entity_code, created_at=now, email=email,
                 password_hash=_hasher.hash(password) if password else None)
     session.add(user)
     session.flush()  # the token's foreign key needs the user row first
@@ -57,10 +62,10 @@ def create_user(session: Session, *, username: str, role: str, entity_code: str 
 
 
 def add_user(session: Session, actor: Actor, *, username: str, role: str, entity_code: str | None,
-             password: str | None = None) -> tuple[User, str]:
+             password: str | None = None, email: str | None = None) -> tuple[User, str]:
     """`create_user` asked for by `actor`, who must administer users."""
     require_user_admin(actor)
-    return create_user(session, username=username, role=role, entity_code=entity_code, password=password)
+    return create_user(session, username=username, role=role, entity_code=entity_code, password=password, email=email)
 
 
 _USER = User.__table__

@@ -1,5 +1,6 @@
 """Rate limits for what an attacker would repeat: failed logins (per user name and per client
-address) and audit verifications (per process and per user).
+address), audit verifications (per process and per user) and requests to the pages anyone may
+read without login (per client address).
 
 The counts live in this process's memory (the `limits` package's moving windows): with several
 workers each keeps its own, so a limit of N holds per worker; a restart forgets them. That is the
@@ -95,10 +96,12 @@ class Guards:
     login: LoginThrottle
     full_verification: Gate  # key: "" (the whole process)
     verification: Gate  # key: the user name
+    public: Gate  # key: the client address (pages without login: /publico, /datos-abiertos)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Guards":
         limiter = MovingWindowRateLimiter(MemoryStorage())
         return cls(LoginThrottle(limiter, settings),
                    Gate(limiter, "verify-full", settings.audit_full_verifications_per_minute, 1),
-                   Gate(limiter, "verify", settings.audit_verifications_per_minute, 1))
+                   Gate(limiter, "verify", settings.audit_verifications_per_minute, 1),
+                   Gate(limiter, "public", settings.public_requests_per_minute, 1))

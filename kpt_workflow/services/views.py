@@ -78,7 +78,7 @@ def investments(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
             "lineas": [asdict(line) for line in lines]}
 
 
-def _deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
+def deadline_row(deadline: dict[str, Any]) -> dict[str, Any]:
     """A legal term as the plan page's table reads it: where it stands in the status's own words
     (a term not begun names the act it waits for), and a tone: the entity's own lateness is bad,
     another's (or a term met late) a warning."""
@@ -117,7 +117,7 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
               "checklist": [{**c, "fix": None if c["passed"] or not changes else
                              plan_guidance.fix_link(c["rule"], plan.id, loaded.documents, choices)}
                             for c in step["checklist"]]} for step in shown["next"]]
-    deadlines = [_deadline_row(d) for d in shown["deadlines"]]
+    deadlines = [deadline_row(d) for d in shown["deadlines"]]
     versions = document_versions(uow.connection, plan.id)
     current = {v["doc_type"]: v["version"] for v in versions}  # ordered by type and version: the last one stays
     return {

@@ -92,13 +92,18 @@ _read: tuple[tuple[int, str], tuple[Amendment, ...]] | None = None
 _ROWS = select(AMENDMENTS).order_by(AMENDMENTS.c.number)
 
 
+def head(conn: Connection) -> tuple[int, str] | None:
+    """The amendments chain's last (seq, hash), which names the whole chain: asked by every step,
+    so sent straight to the driver (through SQLAlchemy's statement machinery it cost a step ~8 %)."""
+    return recorder(conn).amendments_head()
+
+
 def all_amendments(conn: Connection) -> tuple[Amendment, ...]:
     """Every recorded amendment, in the order recorded. Every step asks (its deadlines may be
     amended): the table is append-only and the head's hash names the whole chain, so the rows are
-    read and parsed again only when the head changed; a step pays one indexed look-up, sent
-    straight to the driver (through SQLAlchemy's statement machinery it cost a step ~8 %)."""
+    read and parsed again only when the head changed; a step pays one indexed look-up (`head`)."""
     global _read
-    key = recorder(conn).amendments_head()
+    key = head(conn)
     if key is None:
         return ()
     if _read is None or _read[0] != key:

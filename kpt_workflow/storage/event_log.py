@@ -53,6 +53,16 @@ def append(conn: Connection, new: NewEvent) -> None:
                                           outcomes, payload), body)
 
 
+_HEAD = select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
+
+
+def head(conn: Connection) -> tuple[int, str] | None:
+    """The chain's last (seq, hash): it names every event before it, so whatever is computed from
+    the plans' records is the same while the head is (the public pages' and open data's cache)."""
+    row = conn.execute(_HEAD).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def iter_events(conn: Connection, batch: int = 5000) -> Iterator[Mapping[str, Any]]:
     """Every event in chain order, streamed."""
     yield from conn.execute(select(EVENTS).order_by(EVENTS.c.seq).execution_options(yield_per=batch)).mappings()

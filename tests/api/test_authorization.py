@@ -3,15 +3,20 @@ role, own entity and foreign. A route the tables below do not know fails the mat
 forces a decision about who may call it."""
 
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import insert
 
 from kpt_workflow.reference.mga import MGA_PRODUCTS
 from kpt_workflow.reference.territory import POPULATION, POPULATION_SOURCE
+from kpt_workflow.services.accounts import token_hash
 from kpt_workflow.services.sample import INVESTMENT_PLAN, PDF, STRATEGIC_PART
+from kpt_workflow.storage.tables import CalendarToken
+from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 API = "/api/v1"
 PUBLIC = {("get", f"{API}/health")}
@@ -29,7 +34,8 @@ SEES_OWN_PLAN = [who for who in EVERYONE if who not in FOREIGN]
 
 # Values for path parameters other than plan_id; a new parameter name needs a value here.
 PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001",
-               "username": "nuevo-admin-own"}  # created by POST /users, which the matrix calls first
+               "username": "nuevo-admin-own",  # created by POST /users, which the matrix calls first
+               "token_id": "enlace000001"}  # the own office's calendar link, made in the setup
 
 # What a plausible call sends beyond its path (None: nothing). A new operation needs an entry.
 Request = dict[str, Any] | Callable[[Who], dict[str, Any]]
@@ -79,6 +85,12 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("post", f"{API}/products/catalog"): {"data": {"simular": "true"},
                                           "files": {"file": ("mga.csv", MGA_PRODUCTS.read_bytes(), "text/csv")}},
     ("post", f"{API}/plans/{{plan_id}}/products"): {"json": {"producto": "4003018", "eje": "Agua", "fecha": "2024-02-10"}},
+    ("get", f"{API}/plans/{{plan_id}}/calendar.ics"): None,
+    ("get", f"{API}/entities/{{code}}/calendar.ics"): None,
+    ("post", f"{API}/calendar-tokens"): {"json": {"entity_code": "05001"}},
+    ("get", f"{API}/calendar-tokens"): None,
+    ("post", f"{API}/calendar-tokens/{{token_id}}/revoke"): None,
+    ("get", f"{API}/alerts"): {"params": {"hoy": "2024-02-22"}},
 }
 
 # Who may change a plan: the one role of the plan's own entity; every other user who sees it gets 403.
@@ -128,6 +140,15 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("get", f"{API}/products"): lambda who: 200,
     ("post", f"{API}/territory-indicators"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
     ("post", f"{API}/products/catalog"): lambda who: 200 if who[0] in ("dnp", "admin") else 403,
+    # an entity's terms, and links to them, for whoever sees the entity; another's does not exist for them
+    ("get", f"{API}/entities/{{code}}/calendar.ics"): lambda who: 404 if who in FOREIGN else 200,
+    ("post", f"{API}/calendar-tokens"): lambda who: 404 if who in FOREIGN else 201,
+    ("get", f"{API}/calendar-tokens"): lambda who: 200,  # each user's own (test_calendars_api.py)
+    # the own office's link: its owner or the administration revoke it; for anyone else it does not exist
+    ("post", f"{API}/calendar-tokens/{{token_id}}/revoke"): lambda who: 200 if who in (("planeacion", "own"),
+                                                                                       ("admin", "own"),
+                                                                                       ("admin", "foreign")) else 404,
+    ("get", f"{API}/alerts"): lambda who: 200,  # of the plans each user sees (test_calendars_api.py)
 }
 
 
@@ -178,12 +199,17 @@ def _undecided(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def plans(new_plan, file_doc, app) -> str:  # type: ignore[no-untyped-def]
+def plans(new_plan, file_doc, app, engine, tokens) -> str:  # type: ignore[no-untyped-def]
     """The own entity's plan (with one filed document, so a download exists) and a foreign one."""
     plan_id = new_plan("05001")
     file_doc(plan_id, FILED_DOC_TYPE)
     new_plan("11001")
     assert app.state.runtime.blobs.root.is_dir()  # the fixtures' store is the app's
+    with UnitOfWork(engine, write=True) as uow:
+        uow.connection.execute(insert(CalendarToken.__table__).values(
+            id=PATH_VALUES["token_id"], token_hash=token_hash("enlace-de-prueba"), username="planeacion-own",
+            feed="plan", target=plan_id, created_at=datetime.now(timezone.utc)))
+        uow.commit()
     return plan_id
 
 
@@ -248,7 +274,7 @@ def test_operations_without_a_plan_answer_each_role_as_declared(app, client, as_
         for who in EVERYONE:
             expected = NOT_PLAN_SCOPED[operation](who)
             response = _call(client, operation, who, as_user(*who))
-            body = response.json()
+            body = response.json() if response.headers["content-type"].startswith("application/json") else {}
             if response.status_code != expected or (expected >= 400 and not {"code", "detail"} <= set(body)):
                 problems.append(f"{operation[0].upper()} {operation[1]} como {who}: {response.status_code} "
                                 f"(se esperaba {expected}) {response.text[:200]}")

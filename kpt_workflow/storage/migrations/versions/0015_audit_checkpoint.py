@@ -1,7 +1,7 @@
 """audit_checkpoint: signed checkpoints are kept when they are made
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 18:00:00.000000
 
 `kpt audit checkpoint` signed the chain's head and only printed it; now each one is also stored,
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
