@@ -29,7 +29,7 @@ def _events(engine, plan_id):
 def test_new_plan_status_lists_every_missing_requirement(engine, new_plan):
     status = _status(engine, new_plan())
     assert status["state"] == "alistamiento" and status["version"] == 1
-    assert status["definition"] == {"name": "pdt", "version": 1}
+    assert status["definition"] == {"name": "pdt", "version": 1, "title": "Plan de Desarrollo Territorial"}
     [step] = status["next"]
     assert step["trigger"] == "iniciar_construccion" and not step["allowed"]
     assert [c["rule"] for c in step["checklist"] if not c["passed"]] == [

@@ -49,7 +49,7 @@ def test_a_second_workflows_plan_is_created_beside_the_pdt_and_driven_to_its_end
     assert code == 1 and '"code": "invalid_input"' in out and '"field": "flujo"' in out
 
     status = json.loads(kpt("plan", "status", PLAN, "--json")[1])
-    assert (status["state"], status["definition"]) == ("borrador", {"name": "tramite_corto", "version": 1})
+    assert (status["state"], status["definition"]) == ("borrador", {"name": "tramite_corto", "version": 1, "title": "Trámite corto de prueba"})
     assert [(s["trigger"], s["allowed"]) for s in status["next"]] == [("enviar_a_revision", False)]
     code, out = kpt("plan", "advance", PLAN, "enviar_a_revision", "--fecha", "2024-01-20")
     assert code == 1 and "Documento: Programa de gobierno inscrito" in out

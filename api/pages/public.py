@@ -32,8 +32,9 @@ ANONYMOUS = "anónimo"  # who a refused public download is logged under
 
 
 def _known(request: Request) -> set[str]:
-    """The ETags the client holds (If-None-Match)."""
-    return {tag.strip() for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
+    """The ETags the client holds (If-None-Match), compared weakly (RFC 9110, 13.1.2): a tag the
+    compression made weak (`W/`, api/edge/compression.py) still names the same content."""
+    return {tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
 
 
 def _cached(rt: RuntimeDep, etag: str) -> dict[str, str]:

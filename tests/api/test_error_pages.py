@@ -35,7 +35,7 @@ def test_an_error_page_keeps_the_users_navigation(office, new_plan, path, status
     page = office.get(path)
     assert page.status_code == status and page.headers["content-type"].startswith("text/html")
     assert said in page.text.replace("&#39;", "'") and all(link in page.text for link in NAV), page.text[-600:]
-    assert "ana (oficina de planeación · 05001)" in page.text
+    assert "ana (oficina de planeación · MEDELLÍN)" in page.text
     assert "Traceback" not in page.text and "RuntimeError" not in page.text
 
 
