@@ -65,6 +65,7 @@ def completeness_report(aggregate: PlanAggregate) -> dict[str, Any]:
             "version": document["version"] if document else None,
             "legal_date": document["legal_date"].isoformat() if document and document["legal_date"] else None,
             "number": document["number"] if document else None,
+            "sha256": document.get("sha256") if document else None,
             "filed_by": document["filed_by"] if document else None,
             "recorded_at": document["recorded_at"].isoformat(timespec="minutes") if document else None,
             "deadline": deadline,

@@ -1,13 +1,20 @@
 """The council's completeness report as a PDF (fpdf2: pure Python, no system libraries), built
-below the faces so that the page's download and the evidence bundle (`kpt plan bundle`) print the same."""
+below the faces so that the page's download and the evidence bundle (`kpt plan bundle`) print the
+same. Every cell wraps at word boundaries (fpdf2's tables), never cut; each requirement carries its
+legal basis and each filed document its legal date and SHA-256; the synthetic demo says so on
+every page."""
 
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from kpt_workflow.law.facts import STATUS_LABELS
 
 FONT = "Helvetica"
+SYNTHETIC = "DATOS SINTÉTICOS DE DEMOSTRACIÓN: ningún documento, fecha, número ni valor corresponde a una entidad real."
+COLUMNS = (("Documento", 52), ("Fundamento", 48), ("Estado", 20), ("Fecha legal", 20), ("Número", 26),
+           ("SHA-256", 56), ("Plazo", 55))
 
 
 def _text(value: object) -> str:
@@ -16,45 +23,65 @@ def _text(value: object) -> str:
         .encode("latin-1", "replace").decode("latin-1")
 
 
+class _Report(FPDF):
+    """A landscape A4 whose every page starts with the synthetic banner when the data is the demo's."""
+
+    def __init__(self, synthetic: bool) -> None:
+        super().__init__(orientation="L", format="A4")
+        self.synthetic = synthetic
+
+    def header(self) -> None:
+        if self.synthetic:
+            self.set_font(FONT, "B", 10)
+            self.set_fill_color(255, 243, 205)
+            self.multi_cell(0, 7, new_x="LMARGIN", new_y="NEXT", text=_text(SYNTHETIC), border=1, fill=True)
+            self.ln(2)
+
+
+def _hash(sha256: str | None) -> str:
+    """A SHA-256 in two halves, so that it wraps between them."""
+    return f"{sha256[:32]} {sha256[32:]}" if sha256 else "-"
+
+
+def _term(deadline: dict[str, Any] | None) -> str:
+    if deadline is None:
+        return "-"
+    return f"{deadline['date']}: {deadline['situation']}" if deadline["date"] else "aún no corre"
+
+
 def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     plan = report["plan"]
-    pdf = FPDF(orientation="L", format="A4")
+    pdf = _Report(synthetic)
     pdf.set_auto_page_break(True, margin=12)
     pdf.add_page()
     pdf.set_font(FONT, "B", 14)
-    pdf.multi_cell(0, 8, new_x="LMARGIN", new_y="NEXT", text=_text(f"Informe de completitud para {report['words']['la_corporacion']} - plan {plan['id']}"))
+    pdf.multi_cell(0, 8, new_x="LMARGIN", new_y="NEXT",
+                   text=_text(f"Informe de completitud para {report['words']['la_corporacion']} - plan {plan['id']}"))
     pdf.set_font(FONT, size=10)
-    pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text(f"{plan['entity']['name']} ({plan['entity']['code']}), período {plan['period']}. "
-                               f"Estado: {plan['state_label']}. Corte: {report['today']}. "
-                               f"{'COMPLETO' if report['complete'] else 'INCOMPLETO: documentos faltantes: ' + str(report['missing'])}."))
-    if synthetic:
-        pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text("Datos SINTÉTICOS de demostración."))
+    pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text(
+        f"{plan['entity']['name']} ({plan['entity']['code']}), período {plan['period']}. Estado: {plan['state_label']}. "
+        f"Corte: {report['today']}. "
+        f"{'COMPLETO' if report['complete'] else 'INCOMPLETO: documentos faltantes: ' + str(report['missing'])}."))
     pdf.ln(2)
-    widths = (78, 22, 26, 34, 40, 77)
-    pdf.set_font(FONT, "B", 9)
-    for width, title in zip(widths, ("Documento", "Estado", "Fecha legal", "Número", "Radicó", "Plazo")):
-        pdf.cell(width, 7, _text(title), border=1)
-    pdf.ln()
-    pdf.set_font(FONT, size=8)
-    for line in report["lines"]:
-        deadline = line["deadline"]
-        term = "" if deadline is None else (
-            f"{deadline['date']} - {'tarde' if deadline['late'] else 'a tiempo'}" if deadline["date"] else "aún no corre")
-        state = "no exigido" if line["waived"] else STATUS_LABELS.get(line["status"], line["status"])
-        cells = (line["label"], state, line["legal_date"] or "-", line["number"] or "-",
-                 line["filed_by"] or "-", term)
-        for width, value in zip(widths, cells):
-            pdf.cell(width, 6, _text(value)[: int(width / 1.7)], border=1)
-        pdf.ln()
+    pdf.set_font(FONT, size=7.5)
+    with pdf.table(col_widths=tuple(width for _, width in COLUMNS), text_align="LEFT", line_height=4,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(243, 245, 248))) as table:
+        table.row([_text(title) for title, _ in COLUMNS])
+        for line in report["lines"]:
+            state = "no exigido" if line["waived"] else STATUS_LABELS.get(line["status"], line["status"])
+            table.row([_text(value) for value in (
+                line["label"], line["basis"], state, line["legal_date"] or "-", line["number"] or "-",
+                _hash(line["sha256"]), _term(line["deadline"]))])
     pdf.ln(3)
     pdf.set_font(FONT, size=9)
     for deadline in report["council_deadlines"]:
-        pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
-                                   f"{' · ' + deadline['situation'] if deadline['date'] else ''}. {deadline['basis']}."))
+        pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(
+            f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
+            f"{' · ' + deadline['situation'] if deadline['date'] else ''}. {deadline['basis']}."))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT",
-                   text=_text(f"Decisiones {report['words']['de_la_corporacion']} y su fundamento"))
+                   text=_text(f"Decisiones {report['words']['de_la_corporacion']}, sus actos y su fundamento"))
     pdf.set_font(FONT, size=9)
     if not report["outcomes"]:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text("Aún no hay decisión registrada."))
