@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kpt_workflow.services.sample import PDF
+
 from in_process import run_kpt
 
 STATUS_KEYS = {"id", "entity", "period", "state", "version", "definition", "next", "deadlines"}
@@ -311,3 +313,15 @@ def test_help_is_in_spanish_typers_own_words_too(kpt_on, engine, command):
     assert code == 0 and "Uso: kpt" in said and "Muestra esta ayuda y termina." in said
     assert "Opciones" in said and not any(word in said for word in ("Show this message", "Usage:", "[required]",
                                                                       "╭─ Options", "╭─ Commands", "╭─ Arguments"))
+
+
+def test_filing_speaks_of_documents_and_terms_by_their_labels(kpt_on, engine, tmp_path):
+    url = engine.url.render_as_string(hide_password=False)
+    pdf = tmp_path / "radicado.pdf"
+    pdf.write_bytes(PDF)
+    assert kpt_on(url, "plan", "create", "05001", "--period", "2024")[0] == 0
+    code, said = kpt_on(url, "doc", "file", "05001-2024", "radicado_ctp", str(pdf), "--fecha", "2024-03-05")
+    assert code == 0 and "«Radicado del proyecto ante el Consejo Territorial de Planeación" in said
+    assert "Radicado TARDE: el plazo «" in said and "radicado_ctp" not in said.replace("05001-2024", "")
+    code, said = kpt_on(url, "doc", "file", "05001-2024", "radicado_ctp", str(pdf), "--fecha", "2099-01-01")
+    assert code == 1 and "La fecha legal de «Radicado del proyecto" in said and "'radicado_ctp'" not in said

@@ -146,17 +146,18 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     """`file_document` inside a larger change: the caller opened the plan and commits (except
     when the file is refused: that refusal is committed here, audited, and raised)."""
     document_type = load_catalog().get(filing.doc_type)
+    named = f"«{document_type.label_for(plan.entity_kind)}»"
     legal_date = filing.legal_date or calendar.today_in_colombia()
-    check_legal_date(legal_date, f"'{filing.doc_type}'")
+    check_legal_date(legal_date, named)
     _check_form(filing, document_type.justifiable)
     documents = latest_documents(uow.connection, plan.id)
     earliest = _earliest_plausible(plan, document_type.not_before)
     if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
-        raise InvalidInput(f"La fecha legal de '{filing.doc_type}' ({legal_date}) es anterior a {earliest[1]}: "
+        raise InvalidInput(f"La fecha legal de {named} ({legal_date}) es anterior a {earliest[1]}: "
                            f"no es plausible.", field="fecha")
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):
-        raise InvalidInput(f"No hay '{filing.doc_type}' vigente que retirar.", field="doc_type")
+        raise InvalidInput(f"No hay {named} vigente que retirar.", field="doc_type")
     if filing.status == FILED:
         _check_order(uow, plan, filing, actor, legal_date, documents)
     media_type = (_check_content(uow, plan, filing, actor, legal_date)
@@ -174,10 +175,12 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     recorded_at = now()
     uow.connection.execute(DOCUMENT.insert().values(plan_id=plan.id, filed_by=actor, recorded_at=recorded_at,
                                                     **document))
-    late = [d.late_entry(legal_date) for d in plan_deadlines(plan, documents, amendments_for(uow.connection, plan), legal_date)
-            if filing.doc_type in d.spec.met_by_codes and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
+    missed = [d for d in plan_deadlines(plan, documents, amendments_for(uow.connection, plan), legal_date)
+              if filing.doc_type in d.spec.met_by_codes and filing.status == FILED and d.is_late(legal_date, acted_on=legal_date)]
+    late = [d.late_entry(legal_date) for d in missed]
     plan = record(uow, plan, event("document_filed", actor, f"documento_{filing.status}", legal_date,
                                    {**document, "late": late}, recorded_at=recorded_at))
     return plan, {"plan_id": plan.id, "plan_version": plan.version, **document,
                   "label": document_type.label_for(plan.entity_kind), "late": late,
+                  "late_labels": [d.spec.label for d in missed],
                   "blob_reparado": repaired}
