@@ -113,7 +113,7 @@ def test_a_document_whose_file_finds_no_room_is_not_filed(engine, blobs, new_pla
     code, said = kpt_on(_url(engine), "audit", "verify")
     assert code == 0 and "Documentos íntegros" in said, said
     code, said = kpt_on(_url(engine), *filing)  # room again: the same command goes through
-    assert code == 0 and "formato_empalme_02 v1" in said, said
+    assert code == 0 and "«Formato de empalme 02 (Kit de Empalme DNP; nombre oficial por confirmar)», versión 1" in said, said
 
 
 class SmallDisk(NamedTuple):
