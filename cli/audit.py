@@ -23,6 +23,7 @@ from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import InvalidInput
 from cli.render import render_history
 from kpt_workflow.lifecycle.engine import workflow
+from kpt_workflow.services.accounts import roles_of
 from kpt_workflow.services.labels import history_entry
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -134,8 +135,9 @@ def log(plan_id: str, as_json: JsonOpt = False) -> None:
     with UnitOfWork(engine()) as uow:
         plan = plan_record(uow.connection, plan_id)
         events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan_id)]
+        roles = roles_of(uow.connection, {e["actor"] for e in events})
     flow = workflow(plan.definition_name, plan.definition_version)
-    emit(events, as_json, render_history([history_entry(e, flow, plan.entity_kind) for e in events]))
+    emit(events, as_json, render_history([history_entry(e, flow, plan.entity_kind, roles) for e in events]))
 
 
 _BOGOTA = ZoneInfo("America/Bogota")

@@ -14,6 +14,7 @@ from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.services.accounts import actor_named
 from kpt_workflow.law.bounds import INTEGER_MAX, Whole
 from kpt_workflow.base.config import Settings
+from kpt_workflow.base.roles import OPERATOR_ACTOR
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.base.errors import InvalidInput, NotFound
 from kpt_workflow.storage.migrate import require_current_schema
@@ -53,7 +54,7 @@ def acting(conn: Connection, name: str | None) -> Actor:
     """`--as USUARIO`: an existing, active user, checked by the use-case like any other caller;
     without it, the local operator."""
     if name is None:
-        return operator(f"cli:{getpass.getuser()}")
+        return operator(f"{OPERATOR_ACTOR}:{getpass.getuser()}")
     found = actor_named(conn, name)
     if found is None:
         raise NotFound(f"--as: no existe un usuario activo '{name}' (créelo con kpt user create).", field="as")

@@ -15,6 +15,7 @@ from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, WITHDRAWN
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.figures import amount
+from kpt_workflow.law.calendar import table_date
 from kpt_workflow.services.labels import status_label
 
 app = typer.Typer(help="Documentos de un plan: radicar, justificar ausencia, retirar.", no_args_is_help=True)
@@ -24,10 +25,10 @@ def _file(plan_id: str, filing: services.Filing, who: str | None, version: str |
     with UnitOfWork(engine(), write=True) as uow:
         result = services.file_document(uow, BlobStore(Settings().data_dir), plan_id=plan_id, filing=filing,
                                         actor=acting(uow.connection, who), expected_version=parse_int(version, "version"))
-    late = "".join(f" Radicado TARDE: el plazo «{label}» vencía el {d['date']} ({amount(d['days_late'], 'día')} tarde)."
+    late = "".join(f" Radicado TARDE: el plazo «{label}» vencía el {table_date(d['date'])} ({amount(d['days_late'], 'día')} tarde)."
                    for d, label in zip(result["late"], result["late_labels"]))
     emit(result, as_json, f"«{result['label']}», versión {result['version']} ({status_label(result['status'])}), "
-                          f"registrado en el plan {plan_id} con fecha legal {result['legal_date']}.{late}"
+                          f"registrado en el plan {plan_id} con fecha legal {table_date(result['legal_date'])}.{late}"
                           + (" El archivo del almacén estaba alterado o ausente: quedó restituido con estos bytes."
                              if result["blob_reparado"] else ""))
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from kpt_workflow.base.figures import amount, number
-from kpt_workflow.law.calendar import period_years
+from kpt_workflow.law.calendar import period_years, table_date
 from kpt_workflow.services.labels import time_view
 
 
@@ -11,7 +11,7 @@ def render_status(status: dict[str, Any]) -> str:
     entity = status["entity"]
     lines = [
         f"Plan {status['id']} — {entity['name']} ({entity['code']}), período {status['period']}",
-        f"Estado: {status['state_label']} desde {status['state_entered_on']} · versión {status['version']} · "
+        f"Estado: {status['state_label']} desde {table_date(status['state_entered_on'])} · versión {status['version']} · "
         f"definición {status['definition']['name']} v{status['definition']['version']}",
         *filter(None, [time_view(status)]),
         "",
@@ -32,11 +32,11 @@ def render_status(status: dict[str, Any]) -> str:
                     lines.append(f"        → {outcome['remedy']}  [{outcome['basis']}]")
     lines += ["", "Documentos (versión vigente):"]
     lines += [f"  - {d['label']}: v{d['version']}, {d['status_label']}"
-              + (f", fecha legal {d['legal_date']}" if d["legal_date"] else "")
+              + (f", fecha legal {table_date(d['legal_date'])}" if d["legal_date"] else "")
               + (f", n.º {d['number']}" if d["number"] else "") for d in status["documents"]] or ["  Ninguno aún."]
-    lines += ["", f"Plazos legales (contados al {status['today']}):"]
+    lines += ["", f"Plazos legales (contados al {table_date(status['today'])}):"]
     for d in status["deadlines"]:
-        when = d["reading"] if d["date"] is None else f"{d['date']} · {d['situation']}"
+        when = d["reading"] if d["date"] is None else f"{table_date(d['date'])} · {d['situation']}"
         lines.append(f"  - {d['label']}: {when}  [{d['basis']}]")
     return "\n".join(lines)
 
@@ -47,7 +47,7 @@ def render_decision(result: dict[str, Any]) -> str:
     grounds), in words."""
     done = "Decisión registrada" if result.get("decision") else "Paso aplicado"
     lines = [f"{done}: «{result['label']}». El plan pasó de «{result['from_label']}» a "
-             f"«{result['to_label']}» el {result['legal_date']} (versión {result['version']})."]
+             f"«{result['to_label']}» el {table_date(result['legal_date'])} (versión {result['version']})."]
     return "\n".join(lines + [f"  - {line}" for line in result["basis"]])
 
 
@@ -56,7 +56,7 @@ def render_history(entries: list[dict[str, Any]]) -> str:
     what a refused step lacked."""
     lines = []
     for e in entries:
-        lines.append(f"#{e['seq']} {e['recorded']} (fecha legal {e['legal_date']}) {e['actor']}: {e['text']}")
+        lines.append(f"#{e['seq']} {e['recorded']} (fecha legal {table_date(e['legal_date'])}) {e['actor']}: {e['text']}")
         lines += [f"    ✗ {failed}" for failed in e["failed"]]
     return "\n".join(lines)
 

@@ -112,13 +112,13 @@ def test_the_refusal_says_why_and_is_audited(engine, blobs, fresh_plan):
         services.file_document(uow, blobs, plan_id=plan_id, actor=ACTOR, filing=services.Filing(
             doc_type="radicado_corporacion", content=PDF, legal_date=date(2024, 5, 28), number="PA-1"))
     message = refused.value.message
-    assert "«Acuerdo que adopta el plan» (2024-05-20) no puede ser anterior a «Proyecto de acuerdo" in message
-    assert "(2024-05-28)" in message and "una de las dos fechas está errada" in message
+    assert "«Acuerdo que adopta el plan» (20 de mayo de 2024) no puede ser anterior a «Proyecto de acuerdo" in message
+    assert "(28 de mayo de 2024)" in message and "una de las dos fechas está errada" in message
     assert refused.value.details["basis"] == "Ley 152 de 1994, art. 40"
     with UnitOfWork(engine) as uow:
         last = views.history(uow, ACTOR, plan_id)[-1]
         documents = {d["doc_type"] for d in views.documents(uow, ACTOR, plan_id)}
-    entry = history_entry(last, default_workflow(), "municipio")
+    entry = history_entry(last, default_workflow(), "municipio", {})
     assert entry["text"] == "Fecha rechazada para «Proyecto de acuerdo con exposición de motivos radicado ante el concejo»"
     assert "Ley 152 de 1994, art. 40" in entry["failed"][0]
     assert documents == {"acto_aprobacion"}  # nothing of the refused filing is kept
@@ -140,7 +140,7 @@ def test_a_council_filing_before_the_ctp_term_shows_on_the_checklist_whichever_c
         _, checklist = outcome(engine, blobs, fresh_plan(), order)
         verdict = next(o for o in checklist if o[0] == "radicado_corporacion_vigente")
         assert not verdict[1]
-        assert "sin concepto del CTP, cuyo término corría hasta el 2024-03-27" in verdict[2]
+        assert "sin concepto del CTP, cuyo término corría hasta el 27 de marzo de 2024" in verdict[2]
     _, in_time = outcome(engine, blobs, fresh_plan(), [*filings[:2], ("radicado_corporacion", date(2024, 4, 2))])
     assert all(passed for _, passed, _ in in_time), in_time
 

@@ -87,7 +87,7 @@ def test_the_decree_is_refused_on_16_june_2020_and_allowed_on_17_june(engine, pl
     with pytest.raises(GuardFailed) as early:
         advance(plan_2020, "adoptar_por_decreto", date(2020, 6, 16))
     failed = [c for c in early.value.details["checklist"] if not c["passed"]]
-    assert [c["rule"] for c in failed] == ["mes_corporacion_vencido"] and "2020-06-16" in failed[0]["message"]
+    assert [c["rule"] for c in failed] == ["mes_corporacion_vencido"] and "16 de junio de 2020" in failed[0]["message"]
     assert f"Plazo fijado por {DL_683}" in failed[0]["message"]  # the checklist says which norm set the day
     file_doc(plan_2020, "decreto_adopcion", date(2020, 6, 17), "Decreto 101")
     assert advance(plan_2020, "adoptar_por_decreto", date(2020, 6, 17))["to"] == "adoptado_por_decreto"

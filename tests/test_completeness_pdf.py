@@ -7,6 +7,7 @@ import re
 
 from pypdf import PdfReader
 
+from kpt_workflow.law.calendar import table_date
 from kpt_workflow.law import calendar
 from kpt_workflow.reports.completeness_pdf import completeness_pdf
 from kpt_workflow.services import views
@@ -30,7 +31,7 @@ def test_the_pdf_carries_basis_dates_and_hashes_whole(engine, plan_in_council):
     filed = [line for line in report["lines"] if line["sha256"]]
     assert filed, "the plan before its council has filed documents"
     for line in filed:
-        assert line["sha256"][:32] in text and line["sha256"][32:] in text and line["legal_date"] in text
+        assert line["sha256"][:32] in text and line["sha256"][32:] in text and table_date(line["legal_date"]) in text
     squeezed = re.sub(r"\s+", "", text)
     for line in report["lines"]:  # wrapped over lines, never cut
         assert re.sub(r"\s+", "", line["label"]) in squeezed and re.sub(r"\s+", "", line["basis"]) in squeezed

@@ -63,7 +63,7 @@ def test_approval_stays_as_it_was(engine, plan_in_council, decide):
         "aprobado", {"doc_type": "acto_aprobacion", "number": "Acuerdo 05", "legal_date": "2024-05-20"})
     assert _term(engine, plan_in_council, date(2024, 6, 1))["met_on"] == "2024-05-20"
     history, outcomes = _texts(engine, plan_in_council, date(2024, 6, 1))
-    assert "Decisión: Aprobar" in outcomes[0] and "Acuerdo que adopta el plan: n.º Acuerdo 05 del 2024-05-20" in outcomes[0]
+    assert "Decisión: Aprobar" in outcomes[0] and "Acuerdo que adopta el plan: n.º Acuerdo 05 del 20 de mayo de 2024" in outcomes[0]
 
 
 def test_approval_with_modifications_needs_the_executives_prior_written_acceptance(
@@ -93,7 +93,7 @@ def test_approval_with_modifications_needs_the_executives_prior_written_acceptan
     assert result["to"] == "aprobado" and result["decision"]["modifications"] == CHANGES
     history, outcomes = _texts(engine, plan_in_council, date(2024, 6, 1))
     assert f"Modificaciones: {CHANGES}" in outcomes[0]
-    assert "El alcalde aceptó por escrito las modificaciones del concejo el 2024-05-15" in outcomes[0]
+    assert "El alcalde aceptó por escrito las modificaciones del concejo el 15 de mayo de 2024" in outcomes[0]
     assert sum("Intento rechazado: «Aprobar con modificaciones por acuerdo u ordenanza»" in h
                and f"Modificaciones: {CHANGES}" in h for h in history) == 2  # each refusal keeps its texts
 
@@ -116,15 +116,15 @@ def test_a_return_records_its_session_and_reasons_and_a_new_filing_opens_a_new_m
     with pytest.raises(GuardFailed) as early:
         advance(plan_in_council, "adoptar_por_decreto", date(2024, 5, 28))
     assert _failed(early) == ["mes_corporacion_vencido"]
-    assert "hasta el 2024-06-17" in next(c["message"] for c in early.value.details["checklist"] if not c["passed"])
+    assert "hasta el 17 de junio de 2024" in next(c["message"] for c in early.value.details["checklist"] if not c["passed"])
     # ...and allowed once the new month ran out without a decision.
     file_doc(plan_in_council, "decreto_adopcion", date(2024, 6, 18), "Decreto 101")
     assert advance(plan_in_council, "adoptar_por_decreto", date(2024, 6, 18))["to"] == "adoptado_por_decreto"
     history, outcomes = _texts(engine, plan_in_council, date(2024, 6, 20))
     returned = next(o for o in outcomes if o.startswith("La corporación devuelve el proyecto para ajustes"))
-    assert "Acta de la sesión en que el concejo devolvió el proyecto para ajustes: n.º Acta 21 del 2024-05-10" in returned
+    assert "Acta de la sesión en que el concejo devolvió el proyecto para ajustes: n.º Acta 21 del 10 de mayo de 2024" in returned
     assert f"Motivos: {REASONS}" in returned
-    assert "venció el 2024-06-17 sin decisión" in outcomes[-1]
+    assert "venció el 17 de junio de 2024 sin decisión" in outcomes[-1]
 
 
 def test_a_refused_decision_files_no_act_and_meets_no_term(engine, plan_in_council, decide, file_doc, advance):
@@ -161,7 +161,7 @@ def test_a_denial_opens_the_decree_under_concepto_2127_dated_after_the_denial(
                for line in adopted["basis"]), adopted["basis"]
     history, outcomes = _texts(engine, plan_in_council, date(2024, 5, 20))
     assert [o.split(" ")[0] for o in outcomes] == ["Negar", "Adoptar"]
-    assert "Acto del concejo que niega o archiva el proyecto de acuerdo: n.º Acta 30 del 2024-05-10" in outcomes[0]
+    assert "Acto del concejo que niega o archiva el proyecto de acuerdo: n.º Acta 30 del 10 de mayo de 2024" in outcomes[0]
     assert f"Motivos: {REASONS}" in outcomes[0]
     assert "sala de consulta del consejo de estado (concepto 2127 de 2013)" in outcomes[1].lower()
     assert any("Adoptar por decreto tras la negativa" in h and "Concepto 2127 de 2013" in h for h in history)
@@ -195,7 +195,7 @@ def test_the_cli_records_each_outcome_and_refuses_in_spanish(engine, plan_in_cou
                         "--motivo", REASONS, "--archivo", str(pdf), "--como", "concejal")
     assert code == 0, said
     assert "Decisión registrada: «Negar o archivar el proyecto»" in said and "«Negado o archivado por la corporación»" in said
-    assert f"Motivos: {REASONS}" in said and "n.º Acta 30 del 2024-05-10" in said
+    assert f"Motivos: {REASONS}" in said and "n.º Acta 30 del 10 de mayo de 2024" in said
     assert kpt_on(url, "doc", "file", plan, "decreto_adopcion", str(pdf), "--fecha", "2024-05-09", "--numero",
                   "Decreto 99", "--as", "ana")[0] == 0
     code, said = kpt_on(url, "plan", "advance", plan, "adoptar_por_decreto", "--fecha", "2024-05-11", "--as", "ana")

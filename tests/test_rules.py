@@ -6,7 +6,8 @@ from types import MappingProxyType
 import pytest
 import yaml
 
-from kpt_workflow.reference.document_types import load_catalog
+from kpt_workflow.law.calendar import written_date
+from kpt_workflow.reference.document_types import document_label, load_catalog
 from kpt_workflow.lifecycle.engine import DEFINITIONS_DIR, workflow
 from kpt_workflow.law.facts import FILED, JUSTIFIED_ABSENCE, WITHDRAWN, DeadlineFact, DocumentFact, PlanFacts
 from kpt_workflow.rules import RULES, Outcome, act_order, documents, terms
@@ -170,8 +171,8 @@ def test_council_filing_before_a_concept_whose_term_still_ran_is_premature(conce
                  state=TRAMITE, state_entered_on=date(2024, 2, 26), deadlines=CONCEPT_TERMS)
     outcome = judge("radicado_corporacion_vigente", plan)
     assert not outcome.passed
-    assert f"el concepto {body} es del 2024-03-25" in outcome.message
-    assert "2024-03-28" in outcome.message and "Ley 152 de 1994, arts. 39 y 40" == outcome.basis
+    assert f"el concepto {body} es del 25 de marzo de 2024" in outcome.message
+    assert "28 de marzo de 2024" in outcome.message and "Ley 152 de 1994, arts. 39 y 40" == outcome.basis
 
 
 def test_council_filing_without_concepts_waits_for_the_later_reading_of_their_terms():
@@ -182,7 +183,7 @@ def test_council_filing_without_concepts_waits_for_the_later_reading_of_their_te
 
     on_the_later_day = judged(date(2024, 3, 28))
     assert not on_the_later_day.passed
-    assert "sin concepto del CTP, cuyo término corría hasta el 2024-03-28" in on_the_later_day.message
+    assert "sin concepto del CTP, cuyo término corría hasta el 28 de marzo de 2024" in on_the_later_day.message
     assert "sin concepto de la autoridad ambiental" in on_the_later_day.message
     assert judged(date(2024, 3, 29)).passed
 
@@ -230,7 +231,7 @@ def running_term(rule_name: str, latest: date | None = LATEST) -> DeadlineFact:
 def test_term_not_started_refuses_and_asks_for_the_filing(rule_name, filing):
     outcome = judge(rule_name, facts(deadlines=(running_term(rule_name, latest=None),)))
     assert not outcome.passed
-    assert f"'{filing}'" in outcome.remedy
+    assert f"«{document_label(filing, MUNICIPIO)}»" in outcome.remedy
 
 
 @pytest.mark.parametrize("rule_name", TERM_RULES)
@@ -238,14 +239,14 @@ def test_term_not_started_refuses_and_asks_for_the_filing(rule_name, filing):
 def test_term_still_running_on_its_last_day_refuses(rule_name, today):
     outcome = judge(rule_name, facts(today=today, deadlines=(running_term(rule_name),)))
     assert not outcome.passed
-    assert LATEST.isoformat() in outcome.message
+    assert written_date(LATEST) in outcome.message
 
 
 @pytest.mark.parametrize("rule_name", TERM_RULES)
 def test_term_elapsed_without_answer_allows_the_step(rule_name):
     outcome = judge(rule_name, facts(today=LATEST + ONE_DAY, deadlines=(running_term(rule_name),)))
     assert outcome.passed
-    assert LATEST.isoformat() in outcome.message
+    assert written_date(LATEST) in outcome.message
 
 
 @pytest.mark.parametrize(("rule_name", "concept"), CONCEPT_RULES)
@@ -309,7 +310,7 @@ def test_an_act_of_an_earlier_round_never_decides_the_draft_filed_since():
     refiled = document("radicado_corporacion", legal_date=date(2024, 5, 15))
     old = facts(refiled, document("acto_aprobacion", legal_date=date(2024, 5, 10)))
     outcome = judge("acto_aprobacion_de_esta_ronda", old)
-    assert not outcome.passed and "es de una ronda anterior" in outcome.message and "2024-05-15" in outcome.message
+    assert not outcome.passed and "es de una ronda anterior" in outcome.message and "15 de mayo de 2024" in outcome.message
     assert judge("acto_aprobacion_de_esta_ronda", facts(refiled, document("acto_aprobacion", legal_date=ACT_ON))).passed
     assert not judge("acta_sesion_devolucion_de_esta_ronda", facts(refiled)).passed  # no act: refused too
 
@@ -336,7 +337,7 @@ def test_the_decree_after_a_denial_is_dated_on_or_after_it_and_says_which_readin
     assert not judge("decreto_tras_negativa", facts(state="negado")).passed
     early = judge("decreto_tras_negativa", facts(denial, document("decreto_adopcion", legal_date=ACT_ON - ONE_DAY),
                                                  state="negado"))
-    assert not early.passed and "Concepto 2127 de 2013" in early.message and ACT_ON.isoformat() in early.remedy
+    assert not early.passed and "Concepto 2127 de 2013" in early.message and written_date(ACT_ON) in early.remedy
     for decree_on in (ACT_ON, ACT_ON + ONE_DAY):  # no council month to wait for: the council has decided
         outcome = judge("decreto_tras_negativa", facts(denial, document("decreto_adopcion", legal_date=decree_on),
                                                        state="negado"))

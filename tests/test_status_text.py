@@ -16,6 +16,6 @@ def test_plain_status_of_a_plan_before_the_council(engine, plan_in_council, kpt_
     for code_name in ("devolver_para_ajustes", "adoptar_por_decreto", "discusion_corporaciones", "PUEDE AVANZAR"):
         assert code_name not in out
     assert re.search(r"^  - Proyecto de acuerdo con exposición de motivos radicado ante el concejo: v1, radicado, "
-                     r"fecha legal 2024-04-25, n\.º ", out, flags=re.MULTILINE), out
+                     r"fecha legal 25/04/2024, n\.º ", out, flags=re.MULTILINE), out
     assert "Decisión de la corporación (vencido el mes sin decisión, procede la adopción por decreto): " \
-           "2024-05-27 · faltan 17 días" in out, out
+           "27/05/2024 · faltan 17 días" in out, out

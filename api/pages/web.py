@@ -18,6 +18,7 @@ from api.static_files import static_url
 from kpt_workflow.services.access import Actor, navigation, role_names, signed_in_as
 from kpt_workflow.base.errors import Forbidden, KptError, Unauthorized
 from kpt_workflow.base.figures import amount, exact, number
+from kpt_workflow.law import calendar
 from kpt_workflow.services.sessions import SessionExpired
 from templates import TEMPLATES_DIR
 
@@ -26,6 +27,8 @@ templates.env.filters["numero"] = number  # 1.134 and 103,1, as on the command l
 templates.env.filters["cuenta"] = amount  # 1 plan, 2 planes: the noun agreed with the number
 templates.env.filters["roles"] = role_names  # ('corporacion',) -> 'concejo o asamblea'
 templates.env.filters["cifra"] = exact  # a published figure with all its decimals: 5,14 %
+templates.env.filters["fecha"] = calendar.table_date  # 2024-06-15 -> 15/06/2024, as Colombian forms write it
+templates.env.filters["fecha_larga"] = calendar.written_date  # 2024-06-15 -> 15 de junio de 2024, in a sentence
 templates.env.globals["static_url"] = static_url  # /static/kpt.css?v=<its hash>: kept a year (api/static_files.py)
 CSRF_KEY = "csrf"
 

@@ -1,8 +1,6 @@
 """Figures as Colombian documents write them, wherever people read them: the terminal, the pages
-and their charts say 1.134 planes and 103,1 días alike (exports keep numbers as numbers), and a
-day in a sentence is 15 de junio de 2024."""
-
-from datetime import date
+and their charts say 1.134 planes and 103,1 días alike (exports keep numbers as numbers); days are
+written by `kpt_workflow.law.calendar` (15 de junio de 2024, 15/06/2024)."""
 
 _COLOMBIAN = str.maketrans(",.", ".,")
 
@@ -31,12 +29,3 @@ def exact(value: float | None) -> str:
         return number(int(value))
     whole, _, decimals = f"{abs(value):.6f}".rstrip("0").partition(".")  # values carry at most 6 decimals
     return f"{'-' if value < 0 else ''}{number(int(whole))},{decimals}"
-
-
-MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-          "noviembre", "diciembre")
-
-
-def long_date(day: date) -> str:
-    """A day as a Spanish sentence says it: 1 de enero de 2024 (forms and tables keep AAAA-MM-DD)."""
-    return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"

@@ -203,8 +203,20 @@ def today_in_colombia() -> date:
 
 
 def colombia_time(moment: datetime) -> str:
-    """A recorded instant (the store keeps UTC) as people in Colombia read it: 2024-05-02 09:30."""
-    return moment.astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M")
+    """A recorded instant (the store keeps UTC) as people in Colombia read it: 02/05/2024 09:30."""
+    return moment.astimezone(_BOGOTA).strftime("%d/%m/%Y %H:%M")
+
+
+def table_date(day: date | str | None) -> str:
+    """A day in a table or a list, as Colombian forms write it: 02/05/2024 (day first); an ISO
+    text is read first; none is a dash. Sentences say `written_date`; forms and data keep ISO."""
+    if day is None or day == "":
+        return "—"
+    return _day(day).strftime("%d/%m/%Y")
+
+
+def _day(day: date | str) -> date:
+    return date.fromisoformat(day) if isinstance(day, str) else day
 
 
 _MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -212,9 +224,10 @@ _MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agos
 _WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 
-def written_date(day: date, *, weekday: bool = False) -> str:
+def written_date(day: date | str, *, weekday: bool = False) -> str:
     """A date as Colombian documents write it: 29 de febrero de 2024 (with `weekday`: jueves 29
-    de febrero de 2024), never a form a reader could take for month/day."""
+    de febrero de 2024), never a form a reader could take for month/day (an ISO text is read first)."""
+    day = _day(day)
     text = f"{day.day} de {_MONTHS[day.month - 1]} de {day.year}"
     return f"{_WEEKDAYS[day.weekday()]} {text}" if weekday else text
 

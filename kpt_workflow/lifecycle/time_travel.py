@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from kpt_workflow.base.errors import NotFound
+from kpt_workflow.law import calendar
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 
 
@@ -26,7 +27,7 @@ def as_of(current: PlanRecord, events: Iterable[Mapping[str, Any]], day: date) -
     """Fold the plan's events legally dated up to `day`, in the order they were recorded."""
     dated = [e for e in events if e["legal_date"] is not None and e["legal_date"] <= day]
     if not dated or dated[0]["event_type"] != "plan_created":
-        raise NotFound(f"El plan {current.id} no existía el {day}.", plan=current.id)
+        raise NotFound(f"El plan {current.id} no existía el {calendar.written_date(day)}.", plan=current.id)
     state, entered, total = dated[0]["to_state"], dated[0]["legal_date"], None
     strategic, investments = None, None
     for event in dated[1:]:

@@ -9,6 +9,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from kpt_workflow.law.calendar import table_date
 from kpt_workflow.law.facts import STATUS_LABELS
 
 FONT = "Helvetica"
@@ -46,7 +47,7 @@ def _hash(sha256: str | None) -> str:
 def _term(deadline: dict[str, Any] | None) -> str:
     if deadline is None:
         return "-"
-    return f"{deadline['date']}: {deadline['situation']}" if deadline["date"] else "aún no corre"
+    return f"{table_date(deadline['date'])}: {deadline['situation']}" if deadline["date"] else "aún no corre"
 
 
 def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
@@ -60,7 +61,7 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
     pdf.set_font(FONT, size=10)
     pdf.multi_cell(0, 6, new_x="LMARGIN", new_y="NEXT", text=_text(
         f"{plan['entity']['name']} ({plan['entity']['code']}), período {plan['period']}. Estado: {plan['state_label']}. "
-        f"Corte: {report['today']}. "
+        f"Corte: {table_date(report['today'])}. "
         f"{'COMPLETO' if report['complete'] else 'INCOMPLETO: documentos faltantes: ' + str(report['missing'])}."))
     pdf.ln(2)
     pdf.set_font(FONT, size=7.5)
@@ -70,13 +71,13 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
         for line in report["lines"]:
             state = "no exigido" if line["waived"] else STATUS_LABELS.get(line["status"], line["status"])
             table.row([_text(value) for value in (
-                line["label"], line["basis"], state, line["legal_date"] or "-", line["number"] or "-",
+                line["label"], line["basis"], state, table_date(line["legal_date"]), line["number"] or "-",
                 _hash(line["sha256"]), _term(line["deadline"]))])
     pdf.ln(3)
     pdf.set_font(FONT, size=9)
     for deadline in report["council_deadlines"]:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(
-            f"{deadline['label']}: {deadline['date'] or 'aún no corre'}"
+            f"{deadline['label']}: {table_date(deadline['date']) if deadline['date'] else 'aún no corre'}"
             f"{' · ' + deadline['situation'] if deadline['date'] else ''}. {deadline['basis']}."))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 10)
@@ -87,7 +88,7 @@ def completeness_pdf(report: dict[str, Any], synthetic: bool = False) -> bytes:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text("Aún no hay decisión registrada."))
     for outcome in report["outcomes"]:
         pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT",
-                       text=_text(f"{outcome['legal_date']} · {outcome['step']} -> {outcome['to']}"))
+                       text=_text(f"{table_date(outcome['legal_date'])} · {outcome['step']} -> {outcome['to']}"))
         for line in [*outcome["lines"], *outcome["grounds"]]:
             pdf.multi_cell(0, 5, new_x="LMARGIN", new_y="NEXT", text=_text(f"   - {line}"))
     return bytes(pdf.output())

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from kpt_workflow.law import calendar
+from kpt_workflow.lifecycle.engine import workflow
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -103,7 +104,7 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
         ["Corte (fecha legal)", date.fromisoformat(filters["as_of"])],
         ["Departamento", filters["department_code"] or "Todos"],
         ["Categoría", filters["category"] or "Todas"],
-        ["Flujo", filters["workflow"]],
+        ["Flujo", workflow(filters["workflow"]).definition.title],
         ["Período", calendar.period_years(filters["period"])],
         ["Entidades que formulan plan", report["planning_entities"]],
         ["Planes", report["plans"]],

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.law.facts import FILED, DocumentFact, PlanFacts
-from kpt_workflow.reference.document_types import DocumentType, load_catalog
+from kpt_workflow.reference.document_types import DocumentType, document_label, load_catalog
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "fechas"
@@ -68,8 +69,8 @@ def _conflict(answering: DocumentType, answering_on: date, answered: DocumentTyp
     """`recorded`: whichever of the two is already on file."""
     first, second = answering.label_for(entity_kind), answered.label_for(entity_kind)
     return OrderConflict(
-        message=(f"«{first}» ({answering_on.isoformat()}) no puede ser anterior a «{second}» "
-                 f"({answered_on.isoformat()}), el acto al que responde; «{recorded.label_for(entity_kind)}» ya "
+        message=(f"«{first}» ({written_date(answering_on)}) no puede ser anterior a «{second}» "
+                 f"({written_date(answered_on)}), el acto al que responde; «{recorded.label_for(entity_kind)}» ya "
                  f"consta con su fecha, así que una de las dos fechas está errada."),
         remedy=("Revise ambas fechas: si la errada es la de este documento, radíquelo con la correcta; si es la "
                 f"del ya registrado, retírelo y radíquelo de nuevo con su fecha."),
@@ -87,20 +88,20 @@ def radicado_corporacion_vigente(facts: PlanFacts) -> Verdict:
     document = facts.filed("radicado_corporacion")
     if document is None or not document.number:
         return Verdict(False, f"Falta el proyecto de {w['acto']} radicado ante {w['la_corporacion']}, con su número.",
-                       "Radique 'radicado_corporacion' con el número y la fecha del radicado.")
+                       f"Radique «{document_label('radicado_corporacion', facts.entity_kind)}» con el número y la fecha del radicado.")
     filed_on = document.legal_date
     if facts.state_entered_on and filed_on and filed_on < facts.state_entered_on:
-        return Verdict(False, f"El radicado ante {w['la_corporacion']} ({filed_on}) es anterior a la "
-                              f"entrada en la etapa actual ({facts.state_entered_on}).",
+        return Verdict(False, f"El radicado ante {w['la_corporacion']} ({written_date(filed_on)}) es anterior a la "
+                              f"entrada en la etapa actual ({written_date(facts.state_entered_on)}).",
                        f"Radique ante {w['la_corporacion']} el proyecto ajustado y registre el nuevo radicado.")
     premature = [_premature(facts, filed_on, *term) for term in CONCEPT_TERMS]
     early = [reason for reason in premature if reason]
     if early:
-        return Verdict(False, f"El proyecto se radicó ante {w['la_corporacion']} el {filed_on}, antes de tiempo: "
+        return Verdict(False, f"El proyecto se radicó ante {w['la_corporacion']} el {written_date(filed_on)}, antes de tiempo: "
                               + "; ".join(early) + ".",
                        f"Radique de nuevo ante {w['la_corporacion']} con fecha posterior al concepto o al "
                        "vencimiento de su término.")
-    return Verdict(True, f"Proyecto de {w['acto']} radicado ante {w['la_corporacion']} el {filed_on} "
+    return Verdict(True, f"Proyecto de {w['acto']} radicado ante {w['la_corporacion']} el {written_date(filed_on)} "
                          f"(n.º {document.number}), después de los conceptos o de sus términos.")
 
 
@@ -116,6 +117,6 @@ def _premature(facts: PlanFacts, filed_on: date | None, term: str, concept: str,
         return ""
     if ends is None:
         return f"no consta que el proyecto se radicara ante {body}"
-    given = f"el concepto {of_body} es del {received.legal_date}" if received is not None else \
+    given = f"el concepto {of_body} es del {written_date(received.legal_date)}" if received is not None else \
         f"sin concepto {of_body}"
-    return f"{given}, cuyo término corría hasta el {ends}"
+    return f"{given}, cuyo término corría hasta el {written_date(ends)}"

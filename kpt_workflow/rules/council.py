@@ -8,6 +8,7 @@ return for adjustments and a new filing, the acts of the earlier round never cou
 
 from datetime import date
 
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.base.words import EITHER_KIND
 from kpt_workflow.law.facts import PlanFacts
 from kpt_workflow.reference.document_types import load_catalog
@@ -51,11 +52,11 @@ def _act_of_this_round(doc_type: str):  # type: ignore[no-untyped-def]
             return Verdict(False, f"{label}: la versión {act.version} no indica su número.",
                            f"Registre de nuevo la decisión con el número de «{label}».")
         if start is not None and act.legal_date is not None and act.legal_date < start:
-            return Verdict(False, f"{label} ({act.legal_date}, n.º {act.number}) es de una ronda anterior: el proyecto "
-                                  f"vigente se radicó ante {facts.words['la_corporacion']} el {start}.",
-                           f"Registre la decisión sobre el proyecto radicado el {start}, con su acto de esa fecha o "
+            return Verdict(False, f"{label} ({written_date(act.legal_date)}, n.º {act.number}) es de una ronda anterior: el proyecto "
+                                  f"vigente se radicó ante {facts.words['la_corporacion']} el {written_date(start)}.",
+                           f"Registre la decisión sobre el proyecto radicado el {written_date(start)}, con su acto de esa fecha o "
                            f"posterior.")
-        return Verdict(True, f"{label}: n.º {act.number} del {act.legal_date}.")
+        return Verdict(True, f"{label}: n.º {act.number} del {written_date(act.legal_date)}.")
 
     return check
 
@@ -84,16 +85,16 @@ def aceptacion_previa_modificaciones(facts: PlanFacts) -> Verdict:
                        f"La oficina de planeación radica «{label}» con su fecha, anterior o igual a la del acto "
                        f"que aprueba el plan ({w['acto']}).")
     if start is not None and acceptance.legal_date < start:
-        return Verdict(False, f"La aceptación del {w['ejecutivo']} ({acceptance.legal_date}) es anterior al radicado "
-                              f"vigente ante {w['la_corporacion']} ({start}): no acepta las modificaciones de esta ronda.",
-                       f"Radique la aceptación de las modificaciones al proyecto radicado el {start}.")
+        return Verdict(False, f"La aceptación del {w['ejecutivo']} ({written_date(acceptance.legal_date)}) es anterior al radicado "
+                              f"vigente ante {w['la_corporacion']} ({written_date(start)}): no acepta las modificaciones de esta ronda.",
+                       f"Radique la aceptación de las modificaciones al proyecto radicado el {written_date(start)}.")
     if approval is not None and approval.legal_date is not None and acceptance.legal_date > approval.legal_date:
-        return Verdict(False, f"La aceptación del {w['ejecutivo']} ({acceptance.legal_date}) es posterior al acto que "
-                              f"aprueba el plan ({w['acto']} del {approval.legal_date}): la ley la exige previa.",
-                       f"Solo vale una aceptación fechada el {approval.legal_date} o antes; si la hubo, radíquela "
+        return Verdict(False, f"La aceptación del {w['ejecutivo']} ({written_date(acceptance.legal_date)}) es posterior al acto que "
+                              f"aprueba el plan ({w['acto']} del {written_date(approval.legal_date)}): la ley la exige previa.",
+                       f"Solo vale una aceptación fechada el {written_date(approval.legal_date)} o antes; si la hubo, radíquela "
                        f"con su fecha.")
     return Verdict(True, f"El {w['ejecutivo']} aceptó por escrito las modificaciones {w['de_la_corporacion']} el "
-                         f"{acceptance.legal_date}, antes de la aprobación.")
+                         f"{written_date(acceptance.legal_date)}, antes de la aprobación.")
 
 
 @rule("decreto_tras_negativa", label="Decreto de adopción posterior a la negativa", family=FAMILY, basis=f"{ART_40}; {CONCEPT_2127}", documents=(DENIAL, DECREE))
@@ -110,8 +111,8 @@ def decreto_tras_negativa(facts: PlanFacts) -> Verdict:
                        f"Registre la negativa {w['de_la_corporacion']} con su acto, número y fecha.")
     reading = DECREE_AFTER_DENIAL.format(ejecutivo=w["ejecutivo"])
     if decree is not None and decree.legal_date is not None and decree.legal_date < denial.legal_date:
-        return Verdict(False, f"El decreto de adopción está fechado el {decree.legal_date}, antes del acto que negó el "
-                              f"proyecto ({denial.legal_date}): {reading} solo después de la negativa.",
-                       f"Expida y radique el decreto con fecha igual o posterior al {denial.legal_date}.")
+        return Verdict(False, f"El decreto de adopción está fechado el {written_date(decree.legal_date)}, antes del acto que negó el "
+                              f"proyecto ({written_date(denial.legal_date)}): {reading} solo después de la negativa.",
+                       f"Expida y radique el decreto con fecha igual o posterior al {written_date(denial.legal_date)}.")
     return Verdict(True, f"{w['la_corporacion'].capitalize()} negó o archivó el proyecto (n.º {denial.number} del "
-                         f"{denial.legal_date}): {reading}, sin esperar el mes, porque la corporación ya decidió.")
+                         f"{written_date(denial.legal_date)}): {reading}, sin esperar el mes, porque la corporación ya decidió.")

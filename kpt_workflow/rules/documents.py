@@ -1,5 +1,6 @@
 """Rules on the documents a step needs: one presence rule per catalog type, and the empalme."""
 
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.base.words import EITHER_KIND
 from kpt_workflow.reference.document_types import DocumentType, load_catalog
 from kpt_workflow.law.facts import JUSTIFIED_ABSENCE, PlanFacts
@@ -27,7 +28,7 @@ def _presence_check(document_type: DocumentType):  # type: ignore[no-untyped-def
         if document_type.requires_number and not document.number:
             return Verdict(False, f"{label}: la versión {document.version} no indica su número.",
                            f"Radique una nueva versión de «{label}» con su número.")
-        return Verdict(True, f"{label}: radicado (versión {document.version}, fecha {document.legal_date}).")
+        return Verdict(True, f"{label}: radicado (versión {document.version}, fecha {written_date(document.legal_date)}).")
 
     return check
 
@@ -42,7 +43,7 @@ def _justified_absence(document_type: DocumentType, facts: PlanFacts) -> Verdict
         names = "; ".join(catalog.get(code).label_for(facts.entity_kind) for code in missing)
         return Verdict(False, f"{label}: ausencia registrada, pero falta {names}.",
                        f"Radique {', '.join(repr(code) for code in missing)} para que la ausencia justificada valga.")
-    filed = "; ".join(f"{catalog.get(d.doc_type).label_for(facts.entity_kind)} (radicada el {d.legal_date})"
+    filed = "; ".join(f"{catalog.get(d.doc_type).label_for(facts.entity_kind)} (radicada el {written_date(d.legal_date)})"
                       for d in backing if d is not None)
     return Verdict(True, f"{label}: ausencia justificada" + (f". Respaldo: {filed}." if filed else "."))
 

@@ -4,7 +4,9 @@ A permission that opens when a term runs out opens only after the LATER of the l
 of that term (DOMAIN.md): an act issued one day early could be annulled.
 """
 
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.law.facts import PlanFacts
+from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.rules.registry import Verdict, rule
 
 FAMILY = "plazos"
@@ -15,16 +17,16 @@ def _concept_or_silence(facts: PlanFacts, *, body: str, of_body: str, concept: s
     """Shared by the CTP and the environmental authority: the concept, or its term elapsed."""
     received = facts.filed(concept)
     if received is not None:
-        return Verdict(True, f"Concepto {of_body} radicado ({received.legal_date}).")
+        return Verdict(True, f"Concepto {of_body} radicado ({written_date(received.legal_date)}).")
     term = facts.deadlines[deadline]
     if term.latest is None:
         return Verdict(False, f"El proyecto no consta radicado ante {body}; su término no ha empezado.",
-                       f"Radique '{filing}' con la fecha en que {body} recibió el proyecto.")
+                       f"Radique «{document_label(filing, facts.entity_kind)}» con la fecha en que {body} recibió el proyecto.")
     if facts.today > term.latest:
         return Verdict(True, f"{body[0].upper()}{body[1:]} no se pronunció en su término: el requisito se "
-                             f"entiende surtido desde el {term.latest}.")
-    return Verdict(False, f"{body[0].upper()}{body[1:]} aún está en su término (hasta el {term.latest}) y no hay concepto.",
-                   f"Radique '{concept}' cuando llegue, o espere a que venza el término (después del {term.latest}).")
+                             f"entiende surtido desde el {written_date(term.latest)}.")
+    return Verdict(False, f"{body[0].upper()}{body[1:]} aún está en su término (hasta el {written_date(term.latest)}) y no hay concepto.",
+                   f"Radique «{document_label(concept, facts.entity_kind)}» cuando llegue, o espere a que venza el término (después del {written_date(term.latest)}).")
 
 
 @rule("concepto_ctp_o_silencio", label="Concepto del CTP o su término vencido", family=FAMILY, basis="Ley 152 de 1994, art. 39", deadlines=("concepto_ctp",),
@@ -56,20 +58,20 @@ def mes_corporacion_vencido(facts: PlanFacts) -> Verdict:
     term = facts.deadlines["decision_corporacion"]
     if term.met_on is not None:
         return Verdict(False, f"{w['la_corporacion'].capitalize()} ya decidió sobre el proyecto vigente (acto del "
-                              f"{term.met_on}): la adopción por decreto procede solo si vence el mes sin decisión.",
+                              f"{written_date(term.met_on)}): la adopción por decreto procede solo si vence el mes sin decisión.",
                        f"Registre la decisión {w['de_la_corporacion']} (aprobación por {w['acto']}, devolución o "
                        f"negativa) en lugar de la adopción por decreto.")
     if term.latest is None:
         return Verdict(False, f"No consta el radicado ante {w['la_corporacion']}: el mes no ha empezado.",
-                       "Radique 'radicado_corporacion' con su fecha.")
+                       f"Radique «{document_label('radicado_corporacion', facts.entity_kind)}» con su fecha.")
     decree = facts.filed("decreto_adopcion")
     set_by = f" Plazo fijado por {term.amended_by}." if term.amended_by else ""
     if decree is not None and decree.legal_date is not None and decree.legal_date <= term.latest:
-        return Verdict(False, f"El decreto de adopción está fechado el {decree.legal_date}, dentro del mes "
-                              f"{w['de_la_corporacion']} (hasta el {term.latest}): sería anulable.{set_by}",
-                       f"Expida y radique el decreto con fecha posterior al {term.latest}.")
+        return Verdict(False, f"El decreto de adopción está fechado el {written_date(decree.legal_date)}, dentro del mes "
+                              f"{w['de_la_corporacion']} (hasta el {written_date(term.latest)}): sería anulable.{set_by}",
+                       f"Expida y radique el decreto con fecha posterior al {written_date(term.latest)}.")
     if facts.today > term.latest:
-        return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {term.latest} sin decisión: procede la "
+        return Verdict(True, f"El mes {w['de_la_corporacion']} venció el {written_date(term.latest)} sin decisión: procede la "
                              f"adopción por decreto (art. 40).{set_by}")
-    return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {term.latest} para decidir.{set_by}",
-                   f"La adopción por decreto solo procede después del {term.latest}.")
+    return Verdict(False, f"{w['la_corporacion'].capitalize()} tiene hasta el {written_date(term.latest)} para decidir.{set_by}",
+                   f"La adopción por decreto solo procede después del {written_date(term.latest)}.")

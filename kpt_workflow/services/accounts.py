@@ -5,7 +5,7 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
@@ -91,6 +91,14 @@ def actor_named(conn: Connection, username: str) -> Actor | None:
     """The active user of that name: whom the command line's `--as` acts as."""
     row = conn.execute(_ACTOR_BY_NAME, {"username": username}).first()
     return None if row is None else Actor(*row)
+
+
+def roles_of(conn: Connection, usernames: Iterable[str]) -> dict[str, str]:
+    """Each named user's role (active or not: the history names who acted then), to say who acted."""
+    names = set(usernames)
+    if not names:
+        return {}
+    return dict(conn.execute(select(_USER.c.username, _USER.c.role).where(_USER.c.username.in_(names))).all())
 
 
 class HashingBusy(KptError):

@@ -30,7 +30,7 @@ def check_legal_date(legal_date: date, what: str) -> None:
     """Deadlines count from legal dates, so one in the future is refused outright."""
     today = calendar.today_in_colombia()
     if legal_date > today:
-        raise InvalidInput(f"La fecha legal de {what} ({legal_date}) es posterior a hoy ({today}): "
+        raise InvalidInput(f"La fecha legal de {what} ({calendar.written_date(legal_date)}) es posterior a hoy ({calendar.written_date(today)}): "
                            f"registre el acto con la fecha en que ocurrió.", field="fecha")
 
 

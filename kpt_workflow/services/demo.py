@@ -29,7 +29,7 @@ from kpt_workflow.base.errors import AlreadyExists, GuardFailed
 from kpt_workflow.reference.indicators import DATA_DIR
 from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator
 from kpt_workflow.storage.recorder import PLAN
-from kpt_workflow.base.roles import CORPORACION, PLANEACION
+from kpt_workflow.base.roles import CORPORACION, PLANEACION, SYNTHETIC_ACTOR
 from kpt_workflow.services.sample import minimal_pdf
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.words import DEPARTAMENTO
@@ -37,7 +37,7 @@ from kpt_workflow.base.words import DEPARTAMENTO
 PERIOD = 2024
 DEMO_END = date(2024, 6, 28)  # the demo's "today": nothing is dated after it
 SYNTHETIC_PDF = minimal_pdf("DOCUMENTO SINTETICO DE DEMOSTRACION - kpt-workflow")
-OFFICE, COUNCIL = "sintetico:planeacion", "sintetico:corporacion"  # each entity's, acting in its own role
+OFFICE, COUNCIL = f"{SYNTHETIC_ACTOR}:{PLANEACION}", f"{SYNTHETIC_ACTOR}:{CORPORACION}"  # each entity's, acting in its own role
 EMPALME = tuple(f"formato_empalme_{n:02d}" for n in range(1, 11))
 # How plans end up by 28 June 2024 (shares add up to 1).
 PROFILES = (("stuck_alistamiento", 0.03), ("stuck_construccion", 0.04), ("stuck_tramite", 0.04),

@@ -68,9 +68,9 @@ def _earliest_plausible(plan: PlanRecord, not_before: str) -> tuple[date, str] |
     if not_before == "anio_electoral":
         return date(plan.period - 1, 1, 1), f"el 1 de enero del año electoral ({plan.period - 1})"
     if not_before == "eleccion":
-        return calendar.election_day(plan.period), f"la elección ({calendar.election_day(plan.period)})"
+        return calendar.election_day(plan.period), f"la elección ({calendar.written_date(calendar.election_day(plan.period))})"
     if not_before == "inicio_periodo":
-        return calendar.period_start(plan.period), f"la posesión ({calendar.period_start(plan.period)})"
+        return calendar.period_start(plan.period), f"la posesión ({calendar.written_date(calendar.period_start(plan.period))})"
     return None
 
 
@@ -153,7 +153,7 @@ def file_in(uow: UnitOfWork, blobs: BlobStore, plan: PlanRecord, filing: Filing,
     documents = latest_documents(uow.connection, plan.id)
     earliest = _earliest_plausible(plan, document_type.not_before)
     if filing.status != WITHDRAWN and earliest and legal_date < earliest[0]:
-        raise InvalidInput(f"La fecha legal de {named} ({legal_date}) es anterior a {earliest[1]}: "
+        raise InvalidInput(f"La fecha legal de {named} ({calendar.written_date(legal_date)}) es anterior a {earliest[1]}: "
                            f"no es plausible.", field="fecha")
     current = documents.get(filing.doc_type)
     if filing.status == WITHDRAWN and (current is None or current.status == WITHDRAWN):

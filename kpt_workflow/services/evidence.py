@@ -107,7 +107,7 @@ def write_evidence_bundle(engine: Engine, blobs: BlobStore, actor: Actor, plan_i
                                         checkpoint and checkpoint["size"], checkpoint and checkpoint["time"],
                                         sum(1 for e in events if e["seq"] > signed))
                 flow = workflow(plan.definition_name, plan.definition_version)
-                said = {str(e["seq"]): history_entry(event_log.event_view(e), flow, plan.entity_kind)["text"]
+                said = {str(e["seq"]): history_entry(event_log.event_view(e), flow, plan.entity_kind, {})["text"]
                         for e in events}
                 _write(target, uow, span, report, checkpoint, opened, summary, actor, said)
     except (blob_check.DocumentAltered, blob_check.DocumentMissing) as refused:

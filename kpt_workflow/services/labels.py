@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from kpt_workflow.base.errors import ActsOutOfOrder
-from kpt_workflow.base.figures import long_date
 from kpt_workflow.law import calendar
 from kpt_workflow.law.amendments import Amendment
 from kpt_workflow.law.facts import STATUS_LABELS
-from kpt_workflow.base.words import EITHER_KIND
+from kpt_workflow.base.roles import OPERADOR, OPERATOR_ACTOR, ROLE_LABELS, SYNTHETIC_ACTOR
+from kpt_workflow.base.words import EITHER_KIND, acting_label
 from kpt_workflow.lifecycle.engine import Workflow, all_definitions
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.rules import RULES
@@ -50,7 +50,7 @@ def decision_lines(payload: Mapping[str, Any], entity_kind: str) -> list[str]:
     lines = [f"Decisión: {decision['label']}"]
     act = decision.get("act")
     if act:
-        lines.append(f"{document_label(act['doc_type'], entity_kind)}: n.º {act['number']} del {act['legal_date']}")
+        lines.append(f"{document_label(act['doc_type'], entity_kind)}: n.º {act['number']} del {calendar.written_date(act['legal_date'])}")
     lines += [f"Motivos: {decision['reasons']}"] if decision.get("reasons") else []
     lines += [f"Modificaciones: {decision['modifications']}"] if decision.get("modifications") else []
     return lines
@@ -67,11 +67,23 @@ def grounds(event: Mapping[str, Any]) -> list[str]:
             and not set(RULES[o["rule"]].documents) <= {act.get("doc_type")}]
 
 
-def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) -> dict[str, object]:
+def who(name: str, role: str | None, entity_kind: str) -> str:
+    """Who acted, as a person reads it (the audit keeps the name): a user by name and role, the
+    synthetic demo's office or council, the local operator with its system user."""
+    source, _, rest = name.partition(":")
+    if rest and source == SYNTHETIC_ACTOR:
+        return f"{acting_label(rest, entity_kind)} (demostración sintética)"
+    if rest and source == OPERATOR_ACTOR:
+        return f"{ROLE_LABELS[OPERADOR]} ({rest})"
+    return f"{name} ({acting_label(role, entity_kind)})" if role else name
+
+
+def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str,
+                  roles: Mapping[str, str]) -> dict[str, object]:
     """One event of `event_log.event_view` as the plan page's history shows it: when (Colombia),
-    the legal date, who, a sentence, its tone (ok, bad, warn or plain), the unmet requirements
-    of a refused step, and what a step stood on (the council's decision, its act and texts, the
-    legal grounds)."""
+    the legal date, who (`roles`: each user's role by name, `accounts.roles_of`), a sentence, its
+    tone (ok, bad, warn or plain), the unmet requirements of a refused step, and what a step stood
+    on (the council's decision, its act and texts, the legal grounds)."""
     kind, payload = event["event_type"], event["payload"]
     tone, failed, basis = "", [], []
     if kind == "transition_applied":
@@ -101,7 +113,7 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str) ->
     else:
         text = RECORDED.get(kind, "Registro en la historia del plan")
     return {"seq": event["seq"], "recorded": calendar.colombia_time(datetime.fromisoformat(event["recorded_at"])),
-            "legal_date": event["legal_date"], "actor": event["actor"], "text": text, "tone": tone, "failed": failed,
+            "legal_date": event["legal_date"], "actor": who(event["actor"], roles.get(event["actor"]), entity_kind), "text": text, "tone": tone, "failed": failed,
             "basis": basis}
 
 
@@ -121,9 +133,9 @@ def time_view(status: Mapping[str, Any]) -> str | None:
     """Which day a status shows, when it is not today's: a past day is rebuilt from the plan's
     history; a day still to come is a projection of the plan as it stands, never a fact."""
     if status.get("as_of"):
-        return f"Así estaba el plan el {long_date(date.fromisoformat(status['as_of']))}, reconstruido de su historia."
+        return f"Así estaba el plan el {calendar.written_date(date.fromisoformat(status['as_of']))}, reconstruido de su historia."
     if status.get("projected_to"):
-        return (f"Proyección al {long_date(date.fromisoformat(status['projected_to']))}: el plan como está hoy, con sus "
+        return (f"Proyección al {calendar.written_date(date.fromisoformat(status['projected_to']))}: el plan como está hoy, con sus "
                 "plazos y requisitos juzgados en esa fecha si no se registra nada más. No es un hecho.")
     return None
 

@@ -180,10 +180,12 @@ def _judged(uow: UnitOfWork, plan: PlanRecord, trigger: str, legal_date: date,
     """`pending`: the act (type, number) a council decision files with the step, judged as if
     filed on the step's date, so that a refused decision need not file it."""
     check_legal_date(legal_date, "el paso")
-    transition = workflow(plan.definition_name, plan.definition_version).transition(plan.state, trigger)
+    flow = workflow(plan.definition_name, plan.definition_version)
+    transition = flow.transition(plan.state, trigger)
     if legal_date < plan.state_entered_on:
-        raise InvalidInput(f"La fecha legal del paso ({legal_date}) es anterior a la entrada del plan en "
-                           f"'{plan.state}' ({plan.state_entered_on}).", field="fecha")
+        raise InvalidInput(f"La fecha legal del paso ({calendar.written_date(legal_date)}) es anterior a la entrada "
+                           f"del plan en «{flow.state(plan.state).label}» ({calendar.written_date(plan.state_entered_on)}).",
+                           field="fecha")
     found = aggregate(uow.connection, plan, legal_date, rules=transition.rules)
     if pending is not None:
         found = replace(found, documents=with_filing(found.documents, *pending, legal_date))

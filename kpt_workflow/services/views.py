@@ -19,7 +19,8 @@ from kpt_workflow.services.access import BUNDLE_READERS, Actor, acts_for, plan_p
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.base.words import words_for
 from kpt_workflow.rules import RULES
-from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label, time_view
+from kpt_workflow.services.accounts import roles_of
+from kpt_workflow.services.labels import amendment_entry, council_outcomes, history_entry, status_label, time_view, who
 from kpt_workflow.states.schema import TransitionSpec
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.repository import (aggregate, document_versions, holds_synthetic_demo, investment_facts,
@@ -120,6 +121,8 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
     deadlines = [deadline_row(d) for d in shown["deadlines"]]
     versions = document_versions(uow.connection, plan.id)
     current = {v["doc_type"]: v["version"] for v in versions}  # ordered by type and version: the last one stays
+    events = event_log.plan_events(uow.connection, plan.id)
+    roles = roles_of(uow.connection, {e["actor"] for e in events} | {v["filed_by"] for v in versions})
     return {
         "status": shown, "years": calendar.period_years(plan.period), "stepper": stepper, "steps": steps,
         "next_deadline": plan_guidance.next_deadline(deadlines) if live else None,
@@ -128,11 +131,11 @@ def plan_page(uow: UnitOfWork, actor: Actor, plan_id: str, today: date, as_of: d
         "can_change": changes, "document_choices": requirements if changes else [],
         "absence_choices": [r for r in requirements if r["justifiable"]] if changes else [],
         "versions": [{**v, "label": document_label(v["doc_type"], plan.entity_kind), "status_label": status_label(v["status"]),
-                      "current": current[v["doc_type"]] == v["version"]} for v in versions],
+                      "current": current[v["doc_type"]] == v["version"],
+                      "filed_by": who(v["filed_by"], roles.get(v["filed_by"]), plan.entity_kind)} for v in versions],
         "programs": program_facts(uow.connection, plan.id),
         "history": [*(amendment_entry(a) for a in reversed(in_force_on(loaded.amendments, loaded.day))),
-                    *(history_entry(event_log.event_view(e), flow, plan.entity_kind)
-                      for e in reversed(event_log.plan_events(uow.connection, plan.id)))],
+                    *(history_entry(event_log.event_view(e), flow, plan.entity_kind, roles) for e in reversed(events))],
         "today": today.isoformat(), "synthetic": holds_synthetic_demo(uow.connection),
         "time_view": time_view(shown), "shown_day": as_of.isoformat() if as_of else "",
     }
@@ -152,8 +155,11 @@ def council_report(uow: UnitOfWork, actor: Actor, plan_id: str, today: date) -> 
     decisions = sorted((_decision_form(step, plan.entity_kind, checklists.get(step.trigger, []))
                         for step in flow.decisions.values() if step.trigger in steps),
                        key=lambda d: not d["files_act"])  # the act-filing ones first
+    roles = roles_of(uow.connection, {line["filed_by"] for line in report["lines"] if line["filed_by"]})
     lines = [{**line, **_line_status(line), "recorded": calendar.colombia_time(datetime.fromisoformat(line["recorded_at"]))
-              if line["recorded_at"] else None} for line in report["lines"]]
+              if line["recorded_at"] else None,
+              "filed_by": line["filed_by"] and who(line["filed_by"], roles.get(line["filed_by"]), plan.entity_kind)}
+             for line in report["lines"]]
     events = [event_log.event_view(e) for e in event_log.plan_events(uow.connection, plan.id)]
     return {**report, "lines": lines, "decisions": decisions, "can_bundle": acts_for(actor, plan, BUNDLE_READERS),
             "outcomes": council_outcomes(events, flow, plan.entity_kind),

@@ -17,6 +17,6 @@ def test_a_radicado_dated_after_its_concept_is_a_409_naming_both(client, as_user
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "actos_fuera_de_orden"
-    assert "«Concepto del Consejo Territorial de Planeación» (2024-03-20) no puede ser anterior" in body["detail"]
+    assert "«Concepto del Consejo Territorial de Planeación» (20 de marzo de 2024) no puede ser anterior" in body["detail"]
     listed = client.get(f"{API}/plans/{plan_id}/documents", headers=as_user("planeacion")).json()
     assert [row["doc_type"] for row in listed] == ["concepto_ctp"]

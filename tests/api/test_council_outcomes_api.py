@@ -87,7 +87,7 @@ def test_the_report_page_offers_each_decision_with_its_own_fields_and_shows_the_
         shown = _visible(council.get(f"/planes/{plan_in_council}/informe?hoy=2024-05-12").text)
         assert "Decisión registrada: el plan pasó a «Trámite ambiental y de planeación»" in shown
         assert "Decisión: Devolver para ajustes" in shown and f"Motivos: {REASONS}" in shown
-        assert ("Acta de la sesión en que el concejo devolvió el proyecto para ajustes: n.º Acta 21 del 2024-05-10"
+        assert ("Acta de la sesión en que el concejo devolvió el proyecto para ajustes: n.º Acta 21 del 10 de mayo de 2024"
                 in shown)
         page = _visible(council.get(f"/planes/{plan_in_council}").text)
         assert "Paso «La corporación devuelve el proyecto para ajustes»" in page and f"Motivos: {REASONS}" in page

@@ -16,7 +16,7 @@ def test_the_page_starts_with_the_next_term_and_what_to_do(new_plan, page_of):
     page = page_of("ana", "planeacion").get(f"/planes/{plan_id}", params={"hoy": "2024-01-15"}).text
     first = " ".join(_first(page).split())
     assert "Próximo plazo legal: Radicar el proyecto ante el Consejo Territorial de Planeación" in first
-    assert "2024-02-29" in first and "faltan 45 días" in first and "A cargo de: Entidad territorial" in first
+    assert "29 de febrero de 2024" in first and "faltan 45 días" in first and "A cargo de: Entidad territorial" in first
     assert "Qué hacer ahora: Para «Iniciar la construcción articulada»:" in first
     assert page.index('id="h-ahora"') < page.index('id="pasos"')
 

@@ -7,7 +7,7 @@ API = "/api/v1"
 def test_a_future_date_on_the_page_is_labelled_a_projection_not_the_past(office_page, plan_in_council):
     page = office_page.get(f"/planes/{plan_in_council}", params={"as_of": "2024-07-01", "hoy": "2024-05-12"}).text
     assert "Proyección al 1 de julio de 2024: el plan como está hoy" in page and "Así estaba" not in page
-    assert "Plazos legales <span class=\"muted\">(contados al 2024-07-01)" in page
+    assert "Plazos legales <span class=\"muted\">(contados al 01/07/2024)" in page
     assert 'name="trigger"' not in page  # nothing is done on a projection
     past = office_page.get(f"/planes/{plan_in_council}", params={"as_of": "2024-02-01", "hoy": "2024-05-12"}).text
     assert "Así estaba el plan el 1 de febrero de 2024, reconstruido de su historia." in past and "Proyección" not in past
