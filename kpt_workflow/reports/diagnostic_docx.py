@@ -9,12 +9,6 @@ from docx import Document
 from docx.shared import Pt
 
 FIGURE_COLUMNS = ("Indicador", "Valor", "Año", "Comparación", "Fuente")
-NO_TEXT = "(La oficina de planeación aún no escribe el análisis de esta sección.)"
-
-
-def paragraphs(text: str) -> list[str]:
-    """A section's text in paragraphs: a blank line separates them."""
-    return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
 def diagnostic_docx(shown: dict[str, Any]) -> bytes:
@@ -27,13 +21,13 @@ def diagnostic_docx(shown: dict[str, Any]) -> bytes:
     document.add_heading(shown["title"], level=0)
     document.add_paragraph(shown["intro"])
     for section in shown["sections"]:
-        _section(document, section)
+        _section(document, section, shown["no_text"])
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-def _section(document: Any, section: dict[str, Any]) -> None:
+def _section(document: Any, section: dict[str, Any], no_text: str) -> None:
     document.add_heading(section["title"], level=1)
     document.add_paragraph().add_run(f"Fundamento: {section['basis']}.").italic = True
     document.add_heading("Indicadores", level=2)
@@ -63,5 +57,5 @@ def _section(document: Any, section: dict[str, Any]) -> None:
     for note in section["notes"]:
         document.add_paragraph().add_run(note).italic = True
     document.add_heading("Análisis de la oficina de planeación", level=2)
-    for text in paragraphs(section["text"]) or [NO_TEXT]:
+    for text in section["paragraphs"] or [no_text]:
         document.add_paragraph(text)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fpdf.fonts import FontFace
 
-from kpt_workflow.reports.diagnostic_docx import FIGURE_COLUMNS, NO_TEXT, paragraphs
+from kpt_workflow.reports.diagnostic_docx import FIGURE_COLUMNS
 from kpt_workflow.reports.pdf_page import FONT, BannerPDF, latin1
 
 WIDTHS = (44, 26, 16, 54, 50)  # mm of FIGURE_COLUMNS on a portrait A4 (190 mm between margins)
@@ -46,6 +46,6 @@ def diagnostic_pdf(shown: dict[str, Any]) -> bytes:
         for note in section["notes"]:
             _line(pdf, note, 9, "I")
         _line(pdf, "Análisis de la oficina de planeación", 11, "B", 6)
-        for text in paragraphs(section["text"]) or [NO_TEXT]:
+        for text in section["paragraphs"] or [shown["no_text"]]:
             _line(pdf, text)
     return bytes(pdf.output())

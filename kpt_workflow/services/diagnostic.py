@@ -41,6 +41,7 @@ NO_FIGURES = ("El sistema aún no tiene indicadores de este sector para la entid
               "TerriData (kpt entities import-indicators) y aparecerán aquí con su fuente y su año.")
 SYNTHETIC = ("DATOS SINTÉTICOS DE DEMOSTRACIÓN: este plan y los textos de sus secciones no corresponden a una "
              "entidad real; las cifras con fuente son las publicadas por el DANE y el DNP.")
+NO_TEXT = "(La oficina de planeación aún no escribe el análisis de esta sección.)"
 FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
            "pdf": "application/pdf"}
 
@@ -91,6 +92,7 @@ def _skeleton(uow: UnitOfWork, actor: Actor, plan: PlanRecord) -> dict[str, Any]
         "can_change": plan_permissions(actor, plan).changes and not terminal,
         "synthetic": holds_synthetic_demo(conn),
         "synthetic_note": SYNTHETIC,
+        "no_text": NO_TEXT,
         "max_chars": MAX_SECTION_CHARS,
         "today": calendar.today_in_colombia().isoformat(),
     }
@@ -147,6 +149,7 @@ def _section(section: Section, figures: list[dict[str, Any]], competencies: list
     return {"code": section.codigo, "title": section.nombre, "basis": section.fundamento, "figures": figures,
             "no_figures": None if figures else NO_FIGURES, "competencies": competencies, "notes": list(section.notas),
             "text": written["text"] if written else "",
+            "paragraphs": [p.strip() for p in written["text"].split("\n\n") if p.strip()] if written else [],
             "edited": (f"{written['edited_by']}, {calendar.colombia_time(as_utc(written['edited_at']))}" if written else None)}
 
 
