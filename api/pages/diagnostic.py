@@ -30,7 +30,8 @@ def _back(plan_id: str, anchor: str = "") -> RedirectResponse:
 def page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageActor) -> HTMLResponse:
     with UnitOfWork(rt.engine) as uow:
         shown = diagnostic(uow, actor, plan_id)
-    return render(request, "plan_diagnostic.html", actor, synthetic=shown["synthetic"], d=shown)
+    # The demo's banner is the diagnostic's own: its figures are the official ones, its plan and texts are not.
+    return render(request, "plan_diagnostic.html", actor, d=shown)
 
 
 @router.get("/planes/{plan_id}/diagnostico.{formato}")

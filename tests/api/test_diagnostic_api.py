@@ -60,13 +60,16 @@ def test_the_downloads_open_and_the_filing_is_a_document_of_the_plan(client, as_
         c.text for t in Document(io.BytesIO(content.content)).tables for r in t.rows for c in r.cells]
 
 
-def test_the_page_shows_the_sections_and_the_office_edits_and_files_them(client, with_password, log_in, new_plan):
+def test_the_page_shows_the_sections_and_the_office_edits_and_files_them(client, with_password, log_in, new_plan,
+                                                                        synthetic):
     plan_id = new_plan("05001")
     with_password("ofi", "planeacion", "05001")
     assert log_in(client, "ofi").status_code == 303
     assert f"/planes/{plan_id}/diagnostico" in client.get(f"/planes/{plan_id}").text
     page = client.get(f"/planes/{plan_id}/diagnostico")
     assert page.status_code == 200 and "2.616.335 personas" in page.text and "Ley 1448 de 2011, art. 174" in page.text
+    assert "las cifras con fuente son las publicadas por el DANE y el DNP" in page.text  # the demo's own banner
+    assert "ningún documento, fecha, número ni valor" not in page.text
     assert "Ley 715 de 2001, art. 44" in page.text and "agua_saneamiento" not in re.sub(r"<[^>]+>", "", page.text)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
