@@ -74,15 +74,13 @@ def _skeleton(uow: UnitOfWork, actor: Actor, plan: PlanRecord) -> dict[str, Any]
         sections.append(_section(sector, figures, sector.competencies_for(plan.entity_kind, *people), texts))
     filed = latest_documents(conn, plan.id).get(DOC_TYPE)
     terminal = workflow(plan.definition_name, plan.definition_version).state(plan.state).terminal
-    entity = shown["entity"]
+    entity, years = shown["entity"], f"{plan.period}–{plan.period + 3}"
     return {
-        "plan": {"id": plan.id, "period": plan.period, "period_label": f"{plan.period}–{plan.period + 3}",
-                 "version": plan.version},
+        "plan": {"id": plan.id, "period": plan.period, "period_label": years, "version": plan.version},
         "entity": entity,
-        "title": f"Diagnóstico territorial de {entity['name']} ({entity['code']}), plan de desarrollo "
-                 f"{plan.period}–{plan.period + 3}",
+        "title": f"Diagnóstico territorial de {entity['name']} ({entity['code']}), plan de desarrollo {years}",
         "intro": (f"{entity['kind_label']}{' del departamento de ' + entity['department_name'] if shown['comparisons']['department'] else ''}. "
-                  f"Cada cifra lleva su fuente y su año; las de {plan.period} o del último año publicado antes. "
+                  f"Cada cifra lleva su fuente y su año: el de {plan.period}, o el último publicado antes (si no hay, el primero después). "
                   f"Las competencias salen del catálogo de sectores del sistema, con su fundamento legal."),
         "catalog_version": catalog.version,
         "sections": sections,
