@@ -13,8 +13,8 @@ import typer
 from typer._click import exceptions as click
 
 from cli import spanish_help  # noqa: F401  (Typer's own words in Spanish, set on import)
-from cli import (alerts, amendments, audit, blobs, calendars, documents, operations, plans, reference, reports, service,
-                 strategy, territory)
+from cli import (alerts, amendments, audit, blobs, calendars, diagnostic, documents, operations, plans, reference, reports,
+                 service, strategy, territory)
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
@@ -24,6 +24,7 @@ from kpt_workflow.rules import rule_label
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
                   add_completion=False)
 app.add_typer(plans.app, name="plan")
+plans.app.add_typer(diagnostic.app, name="diagnostic")
 app.add_typer(documents.app, name="doc")
 app.add_typer(strategy.strategy_app, name="strategy")
 app.add_typer(strategy.investments_app, name="investments")

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 from kpt_workflow.storage import amendment_log, projections
 
 from kpt_workflow.storage import stored_rows
+from kpt_workflow.storage.diagnostic_rows import SECTIONS, section_row
 from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.errors import KptError
@@ -34,6 +35,8 @@ DOCUMENTS = Projected(Document.__table__, ("plan_id", "doc_type", "version"),
 BLOCKED = Projected(BlockedRuleDay.__table__, ("plan_id", "rule", "legal_date"),
                     lambda plan_id, rule, day: f"intentos rechazados del plan {plan_id} por {rule} el {day}")
 AMENDMENTS = Projected(LegalAmendment.__table__, ("number",), lambda number: f"enmienda legal {number}")
+DIAGNOSTIC = Projected(SECTIONS, ("plan_id", "section"),
+                       lambda plan_id, section: f"sección {section} del diagnóstico del plan {plan_id}")
 # The plan's current parte estratégica and investment plan, each replaced whole by one event.
 STRATEGY = {
     PlanProgram: Projected(PlanProgram.__table__, ("plan_id", "program_code"),
@@ -59,6 +62,7 @@ class LogDamaged(KptError):
 class Projection:
     plans: dict[str, Row] = field(default_factory=dict)
     documents: dict[tuple[str, str, int], Row] = field(default_factory=dict)
+    diagnostic: dict[tuple[str, str], Row] = field(default_factory=dict)  # (plan_id, section) → its last text
     # (plan_id, model) → the plan's rows of that table, by key
     strategy: dict[tuple[str, type[SQLModel]], dict[tuple[object, ...], Row]] = field(default_factory=dict)
     blocked: dict[projections.RuleDay, projections.Blocked] = field(default_factory=dict)
@@ -96,6 +100,9 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
     elif event_type == "investment_plan_recorded":
         _replace(projection, plan_id, PlanInvestment, investment_rows(plan_id, payload), seq)
         plan["declared_investment_total"] = (payload["total"], seq)
+    elif event_type == "diagnostic_section_recorded":
+        projection.diagnostic[plan_id, payload["seccion"]] = _row(seq, section_row(
+            plan_id, payload["seccion"], payload["texto"], event["actor"], event["recorded_at"]))
     elif event_type == "document_filed":
         projection.documents[plan_id, payload["doc_type"], payload["version"]] = _row(seq, {
             "plan_id": plan_id, **{k: payload[k] for k in DOCUMENT_FIELDS if k != "filed_by"},
@@ -149,6 +156,7 @@ def differences(conn: Connection) -> list[str]:
     projection = project(conn)
     found = stored_rows.differences(conn, PLANS, {(plan_id,): row for plan_id, row in projection.plans.items()})
     found += stored_rows.differences(conn, DOCUMENTS, projection.documents)
+    found += stored_rows.differences(conn, DIAGNOSTIC, projection.diagnostic)
     for model, projected in STRATEGY.items():
         found += stored_rows.differences(conn, projected, {
             key: row for (_, table), plan_rows in projection.strategy.items() if table is model

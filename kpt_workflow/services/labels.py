@@ -13,11 +13,18 @@ from kpt_workflow.law.facts import STATUS_LABELS
 from kpt_workflow.base.roles import OPERADOR, OPERATOR_ACTOR, ROLE_LABELS, SYNTHETIC_ACTOR
 from kpt_workflow.base.words import EITHER_KIND, acting_label
 from kpt_workflow.lifecycle.engine import Workflow, all_definitions
+from kpt_workflow.reference.diagnostic import load_catalog as diagnostic_catalog
 from kpt_workflow.reference.document_types import document_label
 from kpt_workflow.rules import RULES
 RECORDED = {"strategic_part_recorded": "Parte estratégica registrada",
             "investment_plan_recorded": "Plan plurianual de inversiones registrado"}
 """Events whose sentence is fixed; the others name a step, a state or a document."""
+
+
+def section_title(code: str) -> str:
+    """A diagnostic section's name (a code the catalog no longer has stays as it was recorded)."""
+    found = diagnostic_catalog().section(code)
+    return found.nombre if found else code
 
 
 def status_label(status: str) -> str:
@@ -106,6 +113,8 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str,
         text, tone = f"Archivo rechazado para «{document_label(payload['doc_type'], entity_kind)}»", "bad"
     elif kind == "plan_created":
         text = f"Plan creado en «{_state(flow, event['to_state'])}»"
+    elif kind == "diagnostic_section_recorded":
+        text = f"Diagnóstico: se editó la sección «{section_title(payload['seccion'])}»"
     elif payload.get("producto_agregado"):
         added = payload["producto_agregado"]
         text = (f"{RECORDED[kind]}: se agregó el producto «{added['nombre']}» ({added['codigo']}) al programa "

@@ -177,6 +177,20 @@ class PlanInvestment(SQLModel, table=True):
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class PlanDiagnosticSection(SQLModel, table=True):
+    """The planning office's text of one section of the plan's standardized diagnostic (a sector of
+    kpt_workflow/reference/catalogs/diagnostico.yaml, or its general context): a projection of the
+    `diagnostic_section_recorded` events, the last one of each section kept."""
+
+    __tablename__ = "plan_diagnostic_section"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True, max_length=64)
+    section: str = Field(primary_key=True, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    edited_by: str = Field(max_length=64)
+    edited_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 SYNTHETIC_DEMO = "demo_sintetico"  # the key of the synthetic demo's marker
 
 

@@ -33,7 +33,7 @@ FOREIGN = [(role, "foreign") for role in ENTITY_ROLES]
 SEES_OWN_PLAN = [who for who in EVERYONE if who not in FOREIGN]
 
 # Values for path parameters other than plan_id; a new parameter name needs a value here.
-PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001",
+PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001", "section": "salud",
                "username": "nuevo-admin-own",  # created by POST /users, which the matrix calls first
                "token_id": "enlace000001"}  # the own office's calendar link, made in the setup
 
@@ -91,6 +91,10 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("get", f"{API}/calendar-tokens"): None,
     ("post", f"{API}/calendar-tokens/{{token_id}}/revoke"): None,
     ("get", f"{API}/alerts"): {"params": {"hoy": "2024-02-22"}},
+    ("get", f"{API}/plans/{{plan_id}}/diagnostic"): None,
+    ("get", f"{API}/plans/{{plan_id}}/diagnostic/document"): {"params": {"formato": "pdf"}},
+    ("put", f"{API}/plans/{{plan_id}}/diagnostic/sections/{{section}}"): {"json": {"texto": "Cobertura alta."}},
+    ("post", f"{API}/plans/{{plan_id}}/diagnostic/filing"): {"json": {"formato": "docx", "fecha": "2024-02-10"}},
 }
 
 # Who may change a plan: the one role of the plan's own entity; every other user who sees it gets 403.
@@ -103,6 +107,8 @@ WRITERS = {
     ("put", f"{API}/plans/{{plan_id}}/strategy"): "planeacion",
     ("put", f"{API}/plans/{{plan_id}}/investments"): "planeacion",
     ("post", f"{API}/plans/{{plan_id}}/products"): "planeacion",  # a product of the bank into the strategic part
+    ("put", f"{API}/plans/{{plan_id}}/diagnostic/sections/{{section}}"): "planeacion",
+    ("post", f"{API}/plans/{{plan_id}}/diagnostic/filing"): "planeacion",  # the diagnostico document, as any filing
 }
 # What the writer may get: applied, or refused on the merits (conflict, guard, invalid input), never 403/404.
 ON_THE_MERITS = {200, 201, 409, 422}
