@@ -15,9 +15,10 @@ from api.edge.csrf import CrossSiteWrites
 from api.edge.limits import describe_limits
 from api.pages import alerts as alert_pages
 from api.pages import auth, dashboard, general, public, territory as territory_pages
+from api.pages import pnd as pnd_pages
 from api.pages import plans as plan_pages
 from api.pages.web import PAGE_ERRORS, session_secret
-from api.routes import (admin, alerts, amendments, calendars, documents, entities, plans, reports, strategy, territory,
+from api.routes import (admin, alerts, amendments, calendars, documents, entities, plans, pnd, reports, strategy, territory,
                         workflows)
 from api.runtime import Runtime
 from api.static_files import PREFIX, STATIC_DIR, VersionedStatic
@@ -61,9 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
     for module in (entities, territory, workflows, plans, documents, strategy, reports, admin, amendments, calendars,
-                   alerts):
+                   alerts, pnd):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
-    for page in (auth, general, plan_pages, dashboard, territory_pages, alert_pages, public):
+    for page in (auth, general, plan_pages, dashboard, territory_pages, alert_pages, public, pnd_pages):
         app.include_router(page.router)
     app.mount(PREFIX, VersionedStatic(directory=STATIC_DIR), name="static")
     install_docs(app)  # /docs from the package's own Swagger UI (offline); no ReDoc, which only loads from a CDN
