@@ -33,7 +33,7 @@ PG_URL = os.environ.get("KPT_TEST_DATABASE_URL")
 # categories, the calendar's term ends).
 PLAN_TABLES = [t.name for t in metadata.sorted_tables
                if t.name not in ("entity", "indicator", "entity_category", "term_end", "territory_indicator",
-                                 "territory_profile", "mga_product", "pnd_line")]
+                                 "territory_profile", "mga_product")]
 # The tidy synthetic cycle, under the names the tests use.
 CYCLE_2024 = DOCUMENTS_2024
 
@@ -114,7 +114,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         load_fixtures(conn, operator("kpt init"))  # as `kpt init` left it, like the SQLite template
         if conn.execute(text("SELECT 1 FROM mga_product LIMIT 1")).first() is None:
             load_territory_data(conn)  # a migration test went below 0016 and back: its tables came back empty
-        load_pnd_catalog(conn)  # likewise below 0017 (a no-op when the catalog is there)
+        load_pnd_catalog(conn)  # truncated with the plans: a test may have imported another PND
     yield pg
 
 

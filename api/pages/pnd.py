@@ -31,7 +31,8 @@ def plan_pnd_page(plan_id: str, request: Request, rt: RuntimeDep, actor: PageAct
     chart = bar_chart("Inversión del plan por línea del PND (pesos)",
                       [(line["name"], line["total"]) for line in shown["lines"]]
                       + [("Sin línea del PND", shown["untagged_total"])], figure=pesos)
-    return render(request, "pnd_plan.html", actor, synthetic=shown["synthetic"], a=shown, chart=chart)
+    return render(request, "pnd_plan.html", actor, synthetic=shown["synthetic"], a=shown, chart=chart,
+                  columns=len(shown["years"]) + 4)
 
 
 @router.get("/tablero/pnd", response_class=HTMLResponse)

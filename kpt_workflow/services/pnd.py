@@ -5,7 +5,7 @@ it), and the national view of which PND lines the territories fund (the dashboar
 scope)."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -42,20 +42,16 @@ def articulation(uow: UnitOfWork, plan: PlanRecord, initiatives: Iterable[str]) 
     if not initiatives:
         return known
     if plan.entity_kind == DEPARTAMENTO:
-        return _with(known, no_department="el plan es de un departamento: sus propios programas son sus iniciativas")
+        return replace(known, no_department="el plan es de un departamento: sus propios programas son sus iniciativas")
     department_plan = department_plan_id(plan)
     programs = pnd_rows.program_codes(uow.connection, department_plan)
     if programs is None:
-        return _with(known, no_department=f"el departamento de {plan.department_name} no tiene plan del período "
+        return replace(known, no_department=f"el departamento de {plan.department_name} no tiene plan del período "
                                           f"{calendar.period_years(plan.period)} ({department_plan})")
     owners = pnd_rows.departments_with_programs(uow.connection, [c for c in initiatives if c not in programs],
                                                 plan.period, plan.definition_name)
-    return _with(known, department_programs=programs, department_name=plan.department_name,
+    return replace(known, department_programs=programs, department_name=plan.department_name,
                  department_plan=department_plan, owners=owners)
-
-
-def _with(known: Articulation, **fields: Any) -> Articulation:
-    return Articulation(**{**known.__dict__, **fields})
 
 
 def department_plan_id(plan: PlanRecord) -> str:
@@ -65,6 +61,11 @@ def department_plan_id(plan: PlanRecord) -> str:
 
 def _line(line: Line) -> dict[str, str]:
     return {"code": line.code, "name": line.name, "kind": line.kind_label, "basis": line.basis}
+
+
+def _unknown_line(code: str) -> dict[str, str]:
+    """A tag of a line the catalog in force lacks (a former PND's, after an import)."""
+    return {"code": code, "name": f"{code} (no está en el catálogo vigente)", "kind": "", "basis": ""}
 
 
 def plan_alignment(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any]:
@@ -84,8 +85,7 @@ def plan_alignment(uow: UnitOfWork, actor: Actor, plan_id: str) -> dict[str, Any
         tagged = tags.get(program.code, pnd_rows.ProgramTags())
         programs.append({
             "code": program.code, "name": program.name, "eje": program.eje,
-            "pnd": [_line(catalog[c]) if c in catalog else {"code": c, "name": f"{c} (no está en el catálogo vigente)",
-                                                             "kind": "", "basis": ""} for c in tagged.pnd],
+            "pnd": [_line(catalog[c]) if c in catalog else _unknown_line(c) for c in tagged.pnd],
             "initiatives": [{"code": c, "name": department.get(c, f"{c} (ya no está en el plan del departamento)")}
                             for c in tagged.initiatives],
             "total": sum(line.amount for line in own),
@@ -140,8 +140,7 @@ def national_pnd(uow: UnitOfWork, actor: Actor, ask: PndAsk) -> dict[str, Any]:
     known = {line.code for line in catalog}
     empty = {"plans": 0, "programs": 0, "amount": 0, "by_department": []}
     lines = [{**_line(line), **totals["lines"].get(line.code, empty)} for line in catalog]
-    lines += [{"code": code, "name": f"{code} (no está en el catálogo vigente)", "kind": "", "basis": "", **found}
-              for code, found in sorted(totals["lines"].items()) if code not in known]
+    lines += [{**_unknown_line(code), **found} for code, found in sorted(totals["lines"].items()) if code not in known]
     departments = departments_by_name(uow)
     return {"filters": filters.as_dict(), "period": calendar.period_years(filters.cycle), "pnd": _catalog_name(catalog),
             "scope": scope_text(actor, DashboardAsk(department=ask.department), filters, departments),
