@@ -13,8 +13,8 @@ import typer
 from typer._click import exceptions as click
 
 from cli import spanish_help  # noqa: F401  (Typer's own words in Spanish, set on import)
-from cli import (alerts, amendments, audit, blobs, calendars, diagnostic, documents, operations, plans, reference, reports,
-                 service, strategy, territory)
+from cli import (alerts, amendments, audit, blobs, calendars, diagnostic, documents, operations, plans, pnd, reference,
+                 reports, service, strategy, territory)
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
@@ -36,6 +36,7 @@ app.add_typer(blobs.app, name="blobs")
 app.add_typer(reference.entities_app, name="entities")
 app.add_typer(reference.indicators_app, name="indicators")
 app.add_typer(territory.products_app, name="products")
+app.add_typer(pnd.pnd_app, name="pnd")
 app.add_typer(service.users_app, name="user")
 app.command()(reference.init)
 app.command()(service.serve)

@@ -18,7 +18,7 @@ from kpt_workflow import services
 from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.services.amendments import load_fixtures
-from kpt_workflow.services.bootstrap import init_database, load_territory_data
+from kpt_workflow.services.bootstrap import init_database, load_pnd_catalog, load_territory_data
 from kpt_workflow.lifecycle.engine import use_definitions_from
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.services.sample import DOCUMENTS_2024, INVESTMENT_PLAN, PDF, STEPS_2024, STRATEGIC_PART, STRATEGY_DATES  # noqa: F401
@@ -114,6 +114,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         load_fixtures(conn, operator("kpt init"))  # as `kpt init` left it, like the SQLite template
         if conn.execute(text("SELECT 1 FROM mga_product LIMIT 1")).first() is None:
             load_territory_data(conn)  # a migration test went below 0016 and back: its tables came back empty
+        load_pnd_catalog(conn)  # truncated with the plans: a test may have imported another PND
     yield pg
 
 

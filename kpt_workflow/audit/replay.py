@@ -21,7 +21,9 @@ from kpt_workflow.storage.diagnostic_rows import SECTIONS, section_row
 from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.errors import KptError
-from kpt_workflow.storage.tables import BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import (BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanInvestment,
+                                         PlanProgram, PlanProgramInitiative, PlanProgramPnd)
+from kpt_workflow.storage.pnd_rows import tag_rows
 from kpt_workflow.storage.stored_rows import Expected, Projected, canonical_date
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 
@@ -43,6 +45,11 @@ STRATEGY = {
                            lambda plan_id, code: f"programa {code} del plan {plan_id}"),
     PlanGoal: Projected(PlanGoal.__table__, ("plan_id", "indicator_code"),
                         lambda plan_id, code: f"meta del indicador {code} del plan {plan_id}"),
+    PlanProgramPnd: Projected(PlanProgramPnd.__table__, ("plan_id", "program_code", "line_code"),
+                              lambda plan_id, code, line: f"línea del PND {line} del programa {code} del plan {plan_id}"),
+    PlanProgramInitiative: Projected(PlanProgramInitiative.__table__, ("plan_id", "program_code", "department_program_code"),
+                                     lambda plan_id, code, initiative: f"iniciativa departamental {initiative} del "
+                                                                       f"programa {code} del plan {plan_id}"),
     PlanInvestment: Projected(PlanInvestment.__table__, ("plan_id", "program_code", "year", "source"),
                               lambda plan_id, code, year, source: f"inversión del plan {plan_id} en el programa "
                                                                   f"{code}, año {year}, fuente {source}"),
@@ -97,6 +104,9 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
         programs, goals = strategic_rows(plan_id, payload)
         _replace(projection, plan_id, PlanProgram, programs, seq)
         _replace(projection, plan_id, PlanGoal, goals, seq)
+        pnd_tags, initiatives = tag_rows(plan_id, payload)
+        _replace(projection, plan_id, PlanProgramPnd, pnd_tags, seq)
+        _replace(projection, plan_id, PlanProgramInitiative, initiatives, seq)
     elif event_type == "investment_plan_recorded":
         _replace(projection, plan_id, PlanInvestment, investment_rows(plan_id, payload), seq)
         plan["declared_investment_total"] = (payload["total"], seq)

@@ -28,6 +28,7 @@ LABELS = {
     "documento_restituido": "Archivo de documento restituido en el almacén (kpt blobs restituir)",
     "indicadores_importados": "Indicadores territoriales importados (TerriData)",
     "catalogo_mga_importado": "Catálogo de productos MGA reemplazado",
+    "catalogo_pnd_importado": "Catálogo de líneas del PND reemplazado",
     "paquete_evidencia": "Paquete de evidencia de un plan entregado (informe, documentos y cadena firmada)",
 }
 """Every kind of event, with its Spanish label.

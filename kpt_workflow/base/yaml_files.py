@@ -25,10 +25,17 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _m
 def read_yaml(path: Path) -> object:
     """Parse a YAML data file, naming the file and line of any syntax error or repeated key."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise DefinitionError(f"{path}: el archivo no existe.") from exc
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, source: str) -> object:
+    """Parse YAML text (a file's, or one uploaded), naming `source` and the line of any error."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"línea {mark.line + 1}" if mark else "sintaxis"
-        raise DefinitionError(f"{path}: {where}: YAML inválido ({getattr(exc, 'problem', exc)}).") from exc
+        raise DefinitionError(f"{source}: {where}: YAML inválido ({getattr(exc, 'problem', exc)}).") from exc

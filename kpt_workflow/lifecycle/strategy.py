@@ -17,6 +17,7 @@ from kpt_workflow.base.errors import InvalidInput
 from kpt_workflow.base.validation import TextInput, describe
 from kpt_workflow.base.figures import amount
 from kpt_workflow.law import calendar
+from kpt_workflow.lifecycle.articulation import Articulation, program_tags
 
 SOURCES = {
     "sgp": "Sistema General de Participaciones", "sgr": "Sistema General de Regalías",
@@ -88,10 +89,21 @@ class GoalInput(_Input):
     meta_cuatrienio: IndicatorValue | None = None
 
 
+# A PND line's code as its catalog writes it (kpt_workflow.reference.pnd).
+LineCode = Annotated[str, Field(min_length=1, max_length=64),
+                     _code_format(r"[a-z][a-z0-9_]*", "un código de línea del PND (minúsculas, dígitos y _)")]
+# A program articulates with a few PND lines (the 2022–2026 PND has six) and department initiatives.
+MAX_TAGS = 20
+
+
 class ProgramInput(_Input):
     codigo: ProgramCode
     nombre: Name | None = None
     metas: tuple[GoalInput, ...] = Field(default=(), max_length=MAX_GOALS)
+    pnd: tuple[LineCode, ...] = Field(default=(), max_length=MAX_TAGS,
+                                      description="las líneas del PND con que se articula el programa")
+    iniciativas_departamento: tuple[ProgramCode, ...] = Field(
+        default=(), max_length=MAX_TAGS, description="programas del plan del departamento (mismo período)")
 
 
 class EjeInput(_Input):
@@ -151,6 +163,11 @@ def parse_strategic_part(data: Any) -> StrategicPartInput:
             if program.codigo in seen_programs:
                 raise InvalidInput(f"Parte estratégica: el programa {program.codigo} aparece dos veces.", field="programas")
             seen_programs.add(program.codigo)
+            for tags, what in ((program.pnd, "la línea del PND"), (program.iniciativas_departamento, "la iniciativa")):
+                repeated = sorted({tag for tag in tags if tags.count(tag) > 1})
+                if repeated:
+                    raise InvalidInput(f"Parte estratégica: el programa {program.codigo} nombra dos veces {what} "
+                                       f"{repeated[0]}.", field="programas")
             for goal in program.metas:
                 if goal.indicador in seen_goals:
                     raise InvalidInput(f"Parte estratégica: el indicador {goal.indicador} tiene dos metas.", field="metas")
@@ -219,10 +236,12 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
 
 def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, IndicatorColumns],
                               program_names: Mapping[str, str], period: int,
-                              product_programs: Mapping[str, str] | None = None) -> dict[str, Any]:
+                              product_programs: Mapping[str, str] | None = None,
+                              known: Articulation = Articulation()) -> dict[str, Any]:
     """The event payload: every meta completed from the catalog, so replay needs no lookups.
     `period`: the plan's, which bounds its baselines' years (BASELINE_YEARS_BEFORE);
-    `product_programs`: the program of each MGA product the metas name (codes not in it are unknown)."""
+    `product_programs`: the program of each MGA product the metas name (codes not in it are unknown);
+    `known`: what the programs' PND and department tags may name."""
     ejes = []
     for eje in part.ejes:
         programs = []
@@ -232,7 +251,8 @@ def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indic
                 _check_baseline_year(goal, period)
                 _check_product(goal, program.codigo, catalog.get(goal.indicador), product_programs or {})
             programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
-                             "metas": [_normalized_goal(goal, catalog) for goal in program.metas]})
+                             "metas": [_normalized_goal(goal, catalog) for goal in program.metas],
+                             **program_tags(program.codigo, program.pnd, program.iniciativas_departamento, known)})
         ejes.append({"nombre": eje.nombre, "programas": programs})
     return {"ejes": ejes}
 

@@ -7,8 +7,8 @@ from sqlalchemy import Connection, Engine
 
 from kpt_workflow.services.access import operator
 from kpt_workflow.services.amendments import load_fixtures
-from kpt_workflow.storage import mga_rows, term_ends, territory_rows
-from kpt_workflow.reference import mga, territory
+from kpt_workflow.storage import mga_rows, pnd_rows, term_ends, territory_rows
+from kpt_workflow.reference import mga, pnd, territory
 from kpt_workflow.reference.categories import CATEGORIES_PATH, read_categories
 from kpt_workflow.reference.entities import DIVIPOLA_PATH, read_divipola
 from kpt_workflow.reference.indicators import STARTER_CATALOG, read_catalog
@@ -35,6 +35,7 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
         terms_added, terms_updated = term_ends.refresh(uow.connection)
         uow.session.flush()
         territories = load_territory_data(uow.connection)
+        pnd_loaded = load_pnd_catalog(uow.connection)
         amendments_added = load_fixtures(uow.connection, operator("kpt init"))
         uow.commit()
     kinds = Counter(e.kind for e in entities)
@@ -47,7 +48,8 @@ def init_database(engine: Engine, divipola: Path = DIVIPOLA_PATH, indicators: Pa
                            "years": sorted({r.year for r in category_rows})},
             "term_ends": {"added": terms_added, "updated": terms_updated,
                           "days": [term_ends.FIRST_DAY.isoformat(), term_ends.LAST_DAY.isoformat()]},
-            "amendments": {"added": amendments_added}, "territory": territories}
+            "amendments": {"added": amendments_added}, "territory": territories,
+            "pnd_catalog_loaded": pnd_loaded}
 
 
 def load_territory_data(conn: Connection) -> dict[str, object]:
@@ -60,3 +62,11 @@ def load_territory_data(conn: Connection) -> dict[str, object]:
     if catalog:
         mga_rows.replace_catalog(conn, mga.read_shipped())
     return {"values_added": added, "profiles_added": profiles, "mga_catalog_loaded": catalog}
+
+
+def load_pnd_catalog(conn: Connection) -> bool:
+    """The shipped PND catalog, if none is loaded (an imported newer PND stays)."""
+    if pnd_rows.lines(conn):
+        return False
+    pnd_rows.replace_catalog(conn, pnd.read_shipped())
+    return True

@@ -47,7 +47,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, ask: DashboardAsk) -> dict[str, Any
     if ask.state and ask.state not in states:
         raise InvalidInput(f"Estado '{ask.state}' desconocido: use uno de {', '.join(states.values())}.",
                            field="estado")
-    departments = _departments(uow)
+    departments = departments_by_name(uow)
     rows = [row for row in report["plan_rows"] if _wanted(row, ask.state or None, _folded(ask.name or ""))]
     cycle = calendar.cycle_on(filters.as_of)
     return {"report": report, "filters": filters, "rows": rows, "states": states,
@@ -66,7 +66,7 @@ def dashboard(uow: UnitOfWork, actor: Actor, ask: DashboardAsk) -> dict[str, Any
             "synthetic": report["synthetic"]}
 
 
-def _departments(uow: UnitOfWork) -> dict[str, str]:
+def departments_by_name(uow: UnitOfWork) -> dict[str, str]:
     """The departments by name (code → name), for the filter people choose by name."""
     rows = uow.connection.execute(select(ENTITY.c.code, ENTITY.c.name).where(ENTITY.c.kind == DEPARTAMENTO)
                                   .order_by(ENTITY.c.name))

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -26,6 +27,7 @@ from kpt_workflow import services
 from kpt_workflow.services.access import Actor
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.base.errors import AlreadyExists, GuardFailed
+from kpt_workflow.reference import pnd
 from kpt_workflow.reference.indicators import DATA_DIR
 from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator
 from kpt_workflow.storage.recorder import PLAN
@@ -209,7 +211,8 @@ class Scenario:
         for code in chosen:
             indicators = [rng.choice(self.programs[code]["resultado"]),
                           *rng.sample(self.programs[code]["producto"], k=min(2, len(self.programs[code]["producto"])))]
-            programs.append({"codigo": code, "metas": [self._goal(i) for i in indicators]})
+            programs.append({"codigo": code, "metas": [self._goal(i) for i in indicators],
+                             "pnd": _pnd_lines(self.entity.code, code)})
         return {"ejes": [{"nombre": "Desarrollo social y territorial (sintético)", "programas": programs}]}
 
     def _goal(self, indicator: Indicator) -> dict[str, Any]:
@@ -236,6 +239,18 @@ class Scenario:
     def _programs_recorded(self) -> list[str]:
         part = next(a.data for a in reversed(self.actions) if a.kind == "strategy")
         return [p["codigo"] for p in part["ejes"][0]["programas"]]
+
+
+@cache
+def _shipped_pnd_codes() -> tuple[str, ...]:
+    return tuple(line.code for line in pnd.read_shipped())
+
+
+def _pnd_lines(entity_code: str, program_code: str) -> list[str]:
+    """Synthetic PND tags of a program (none for about one program in five): drawn from a generator
+    of their own, so that the rest of the demo stays what its seed made it before the tags."""
+    rng = random.Random(f"pnd-{entity_code}-{program_code}")
+    return rng.sample(_shipped_pnd_codes(), k=rng.choice((0, 1, 1, 2, 2)))
 
 
 def _populations() -> dict[str, int]:

@@ -21,7 +21,7 @@ from kpt_workflow.services.access import Actor, plan_permissions
 from kpt_workflow.services.plans import plan_id
 from kpt_workflow.services.changes import check_legal_date
 from kpt_workflow.services.strategy import open_strategy_change, store_strategic_part
-from kpt_workflow.storage import mga_rows
+from kpt_workflow.storage import mga_rows, pnd_rows
 from kpt_workflow.storage.repository import plan_record, program_facts
 from kpt_workflow.storage.tables import Indicator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -104,7 +104,8 @@ def add_product(uow: UnitOfWork, *, plan_id: str, goal: ProductGoal, actor: Acto
                        field="producto")
     programs = program_facts(conn, plan.id)
     meta = _meta(conn, product, goal, {g.indicator_code for p in programs for g in p.goals})
-    part = strategy.parse_strategic_part(_with_goal(programs, product, goal.eje, meta))
+    part = strategy.parse_strategic_part(_with_goal(programs, pnd_rows.program_tags(conn, plan.id), product, goal.eje,
+                                                    meta))
     added = {"codigo": product["code"], "nombre": product["name"], "programa": product["program_code"],
              "programa_nombre": product["program_name"], "indicador": meta["indicador"],
              "indicador_nombre": meta.get("nombre") or _battery_name(conn, meta["indicador"])}
@@ -152,15 +153,18 @@ def _goal_input(goal: GoalFact) -> dict[str, Any]:
             "meta_cuatrienio": goal.meta_cuatrienio}
 
 
-def _with_goal(programs: tuple[ProgramFact, ...], product: dict[str, Any], eje: str | None,
-               meta: dict[str, Any]) -> dict[str, Any]:
-    """The plan's parte estratégica as it stands, with `meta` under the product's program."""
+def _with_goal(programs: tuple[ProgramFact, ...], tags: dict[str, pnd_rows.ProgramTags], product: dict[str, Any],
+               eje: str | None, meta: dict[str, Any]) -> dict[str, Any]:
+    """The plan's parte estratégica as it stands (its programs' PND and department tags kept),
+    with `meta` under the product's program."""
     ejes: dict[str, list[dict[str, Any]]] = {}
     for program in programs:
         metas = [_goal_input(g) for g in program.goals]
         if program.code == product["program_code"]:
             metas.append(meta)
-        ejes.setdefault(program.eje, []).append({"codigo": program.code, "nombre": program.name, "metas": metas})
+        tagged = tags.get(program.code, pnd_rows.ProgramTags())
+        ejes.setdefault(program.eje, []).append({"codigo": program.code, "nombre": program.name, "metas": metas,
+                                                 "pnd": tagged.pnd, "iniciativas_departamento": tagged.initiatives})
     if all(p.code != product["program_code"] for p in programs):
         if not (eje and eje.strip()):
             raise InvalidInput(f"El programa {product['program_code']} («{product['program_name']}») no está en la parte "

@@ -1,6 +1,6 @@
-"""Reference data the DNP loads for everyone: further TerriData indicators (a long CSV) and a newer
-MGA catalog. Each import is all-or-nothing (a file is read whole, and refused at its first bad
-line, before anything is written), is the DNP's or an administrator's to make, and is recorded
+"""Reference data the DNP loads for everyone: further TerriData indicators (a long CSV), a newer
+MGA catalog and the next PND's lines. Each import is all-or-nothing (a file is read whole, and
+refused at its first bad line, before anything is written), is the DNP's or an administrator's to make, and is recorded
 with who made it in the security log (a refused role too: `changes.checked`)."""
 
 from dataclasses import asdict
@@ -9,10 +9,10 @@ from typing import Any
 from kpt_workflow.audit import security_log
 from kpt_workflow.base.figures import amount
 from kpt_workflow.lifecycle.indicator_series import read_series
-from kpt_workflow.reference import mga
+from kpt_workflow.reference import mga, pnd
 from kpt_workflow.services.access import Actor, require_reference_importer
 from kpt_workflow.services.changes import checked
-from kpt_workflow.storage import mga_rows, territory_rows
+from kpt_workflow.storage import mga_rows, pnd_rows, territory_rows
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
 
@@ -53,5 +53,25 @@ def import_mga_catalog(uow: UnitOfWork, actor: Actor, text: str, source: str, *,
                             detail=f"{source}: {amount(len(new), 'producto')}; {amount(counts['added'], 'alta')}, "
                                    f"{amount(counts['renamed'], 'cambio')} de nombre, {amount(counts['removed'], 'baja')}; "
                                    f"{amount(len(plans), 'plan afectado', 'planes afectados')}")
+        uow.commit(result)
+    return result
+
+
+def import_pnd_catalog(uow: UnitOfWork, actor: Actor, text: str, source: str, *, apply: bool = True) -> dict[str, Any]:
+    """Replace the catalog of PND lines (the next PND's), saying which lines it adds and removes
+    and which plans carry tags of a removed line (they keep them; their reports say the line is
+    not in the catalog in force). `apply=False`: the same answer, nothing written."""
+    checked(uow, actor, "catálogo del PND", lambda: require_reference_importer(actor, "reemplazar el catálogo del PND"))
+    new = pnd.read_catalog(text, source)
+    old = {line.code: line for line in pnd_rows.lines(uow.connection)}
+    removed = [code for code in old if code not in {line.code for line in new}]
+    result = {"source": source, "applied": apply, "plan": new[0].plan, "lines": [line.code for line in new],
+              "added": [line.code for line in new if line.code not in old], "removed": removed,
+              "plans_affected": pnd_rows.plans_using(uow.connection, removed)}
+    if apply:
+        pnd_rows.replace_catalog(uow.connection, new)
+        security_log.record(uow.connection, "catalogo_pnd_importado", actor.username,
+                            detail=f"{source}: {new[0].plan}; {amount(len(new), 'línea')}, "
+                                   f"{amount(len(result['added']), 'alta')}, {amount(len(removed), 'baja')}")
         uow.commit(result)
     return result

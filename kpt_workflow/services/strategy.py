@@ -12,7 +12,10 @@ from kpt_workflow.law import calendar
 from kpt_workflow.lifecycle import strategy
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.services.access import Actor, require_change
-from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.pnd_rows import tag_rows
+from kpt_workflow.storage.tables import (Indicator, PlanGoal, PlanInvestment, PlanProgram, PlanProgramInitiative,
+                                         PlanProgramPnd)
+from kpt_workflow.services.pnd import articulation
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -41,11 +44,15 @@ def store_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.Strat
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     products = {g.producto for eje in part.ejes for p in eje.programas for g in p.metas if g.producto}
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
+    known = articulation(uow, plan, (c for eje in part.ejes for p in eje.programas for c in p.iniciativas_departamento))
     payload = strategy.normalized_strategic_part(part, catalog, mga_rows.program_names(conn), plan.period,
-                                                 mga_rows.product_programs(conn, products))
+                                                 mga_rows.product_programs(conn, products), known)
     programs, goals = strategic_rows(plan.id, payload)
+    pnd_tags, initiatives = tag_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
+    _replace_rows(uow, plan.id, PlanProgramPnd.__table__, pnd_tags)
+    _replace_rows(uow, plan.id, PlanProgramInitiative.__table__, initiatives)
     plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
                                    {**payload, **noted}))
     programs = sum(len(e["programas"]) for e in payload["ejes"])

@@ -191,6 +191,42 @@ class PlanDiagnosticSection(SQLModel, table=True):
     edited_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class PlanProgramPnd(SQLModel, table=True):
+    """A program of the plan's strategic part tagged with a line of the PND (`PndLine.code`)."""
+
+    __tablename__ = "plan_program_pnd"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True, max_length=4)
+    line_code: str = Field(primary_key=True, max_length=64, index=True)
+
+
+class PlanProgramInitiative(SQLModel, table=True):
+    """A municipality's program tagged with an initiative of its department: a program of the
+    department's plan of the same period (its code there)."""
+
+    __tablename__ = "plan_program_initiative"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    program_code: str = Field(primary_key=True, max_length=4)
+    department_program_code: str = Field(primary_key=True, max_length=4)
+
+
+class PndLine(SQLModel, table=True):
+    """A line of the PND in force (kpt_workflow.reference.pnd): `kpt init` loads the shipped
+    catalog, an import of the next PND replaces the rows; plans keep the codes they recorded."""
+
+    __tablename__ = "pnd_line"
+
+    code: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16, description="transformacion | transversal")
+    name: str = Field(max_length=300)
+    basis: str = Field(max_length=300)
+    position: int
+    plan: str = Field(max_length=300, description="the PND the line belongs to")
+    plan_basis: str = Field(max_length=300)
+
+
 SYNTHETIC_DEMO = "demo_sintetico"  # the key of the synthetic demo's marker
 
 

@@ -49,6 +49,8 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("get", f"{API}/audit/verify"): None,
     ("get", f"{API}/me"): None,
     ("get", f"{API}/reports/bottlenecks"): {"params": {"as_of": "2024-03-01"}},
+    ("get", f"{API}/reports/pnd"): {"params": {"period": "2024"}},
+    ("get", f"{API}/plans/{{plan_id}}/pnd"): {},
     ("get", f"{API}/plans"): None,
     ("post", f"{API}/plans"): {"json": {"entity_code": "05001", "period": 2024}},
     ("post", f"{API}/users"): lambda who: {"json": {"username": f"nuevo-{who[0]}-{who[1]}", "role": "dnp"}},
@@ -134,6 +136,7 @@ NOT_PLAN_SCOPED: dict[tuple[str, str], Callable[[Who], int]] = {
     ("get", f"{API}/plans"): lambda who: 200,  # its contents: test_plan_list_shows_only_visible_plans
     # the country's, or a department's own (tests/api/test_reports_api.py); offices and councils: their plans
     ("get", f"{API}/reports/bottlenecks"): lambda who: 200 if who[0] in ("departamento", "dnp", "admin") else 403,
+    ("get", f"{API}/reports/pnd"): lambda who: 200 if who[0] in ("departamento", "dnp", "admin") else 403,
     ("post", f"{API}/plans"): _plan_creation,
     ("post", f"{API}/users"): lambda who: 201 if who[0] == "admin" else 403,
     ("post", f"{API}/users/{{username}}/deactivate"): lambda who: 200 if who[0] == "admin" else 403,
