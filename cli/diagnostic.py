@@ -9,6 +9,7 @@ import typer
 from cli.common import ActorOpt, FechaOpt, JsonOpt, VersionOpt, acting, emit, engine, parse_date, parse_int, read_text
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.figures import amount
+from kpt_workflow.law.calendar import table_date
 from kpt_workflow.services.diagnostic import diagnostic, edit_section, file_diagnostic, render
 from kpt_workflow.storage.blobs import BlobStore
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -24,7 +25,7 @@ def render_text(shown: dict[str, Any]) -> str:
     if shown["synthetic"]:
         lines.insert(0, shown["synthetic_note"])
     filed = shown["filed"]
-    lines.append(f"{shown['document_label']}: " + (f"versión {filed['version']} radicada, fecha legal {filed['legal_date']}."
+    lines.append(f"{shown['document_label']}: " + (f"versión {filed['version']} radicada, fecha legal {table_date(filed['legal_date'])}."
                                                    if filed else "aún no radicado."))
     for section in shown["sections"]:
         lines += ["", f"== {section['title']} ==", f"Fundamento: {section['basis']}."]
@@ -82,4 +83,4 @@ def file(plan_id: str, formato: FormatoOpt = "docx", fecha: FechaOpt = None, who
                                  formato=formato, legal_date=parse_date(fecha),
                                  expected_version=parse_int(version, "version"))
     emit(result, as_json, f"«{result['label']}», versión {result['version']}, radicado en el plan {plan_id} con fecha "
-                          f"legal {result['legal_date']}.")
+                          f"legal {table_date(result['legal_date'])}.")

@@ -1,7 +1,6 @@
 """`kpt plan pnd ID`, `kpt pnd report` and `kpt pnd import`: a plan's articulation with the PND,
 the investment of the plans per PND line, and the next PND's catalog."""
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +8,8 @@ import typer
 
 from cli.common import ActorOpt, FlujoOpt, HoyOpt, JsonOpt, acting, emit, engine, parse_date, parse_int, read_text
 from cli.plans import app as plan_app
-from kpt_workflow.base.figures import amount, long_date, number
+from kpt_workflow.base.figures import amount, number
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.services.pnd import PndAsk, national_pnd, plan_alignment
 from kpt_workflow.services.reference_imports import import_pnd_catalog
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -66,7 +66,7 @@ def pnd_report(departamento: Annotated[str | None, typer.Option("--departamento"
 
 
 def render_national(r: dict[str, Any]) -> str:
-    lines = [f"Inversión por línea del PND, período {r['period']}, corte {long_date(date.fromisoformat(r['filters']['as_of']))}: "
+    lines = [f"Inversión por línea del PND, período {r['period']}, corte {written_date(r['filters']['as_of'])}: "
              f"{amount(r['plans'], 'plan', 'planes')} ({r['plans_with_investment']} con plan plurianual, "
              f"{r['plans_tagged']} con programas articulados). {r['scope']}"]
     if r["synthetic"]:

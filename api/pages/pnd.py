@@ -11,7 +11,8 @@ from api.database_work import reads_database
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
-from kpt_workflow.base.figures import long_date, number
+from kpt_workflow.base.figures import number
+from kpt_workflow.law.calendar import written_date
 from kpt_workflow.law.bounds import PERIODS
 from kpt_workflow.services.pnd import PndAsk, national_pnd, plan_alignment
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -47,4 +48,4 @@ def pnd_report_page(request: Request, rt: RuntimeDep, actor: PageActor,
                       [(line["name"], line["amount"]) for line in shown["lines"]]
                       + [("Sin línea del PND", shown["untagged"])], figure=pesos)
     return render(request, "pnd_report.html", actor, synthetic=shown["synthetic"], r=shown, chart=chart,
-                  as_of=long_date(date.fromisoformat(shown["filters"]["as_of"])))
+                  as_of=written_date(shown["filters"]["as_of"]))
