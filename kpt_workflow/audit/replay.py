@@ -20,7 +20,7 @@ from kpt_workflow.storage import stored_rows
 from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.errors import KptError
-from kpt_workflow.storage.tables import BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanGoalYear, PlanInvestment, PlanProgram
 from kpt_workflow.storage.stored_rows import Expected, Projected, canonical_date
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
 
@@ -40,6 +40,8 @@ STRATEGY = {
                            lambda plan_id, code: f"programa {code} del plan {plan_id}"),
     PlanGoal: Projected(PlanGoal.__table__, ("plan_id", "indicator_code"),
                         lambda plan_id, code: f"meta del indicador {code} del plan {plan_id}"),
+    PlanGoalYear: Projected(PlanGoalYear.__table__, ("plan_id", "indicator_code", "year"),
+                            lambda plan_id, code, year: f"meta {year} del indicador {code} del plan {plan_id}"),
     PlanInvestment: Projected(PlanInvestment.__table__, ("plan_id", "program_code", "year", "source"),
                               lambda plan_id, code, year, source: f"inversión del plan {plan_id} en el programa "
                                                                   f"{code}, año {year}, fuente {source}"),
@@ -90,9 +92,10 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
                                             json.loads(event["outcomes"]))
         projection.blocked_seq |= dict.fromkeys(counted, seq)
     elif event_type == "strategic_part_recorded":
-        programs, goals = strategic_rows(plan_id, payload)
+        programs, goals, years = strategic_rows(plan_id, payload)
         _replace(projection, plan_id, PlanProgram, programs, seq)
         _replace(projection, plan_id, PlanGoal, goals, seq)
+        _replace(projection, plan_id, PlanGoalYear, years, seq)
     elif event_type == "investment_plan_recorded":
         _replace(projection, plan_id, PlanInvestment, investment_rows(plan_id, payload), seq)
         plan["declared_investment_total"] = (payload["total"], seq)

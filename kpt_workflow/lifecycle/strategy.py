@@ -86,6 +86,9 @@ class GoalInput(_Input):
     unidad: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     linea_base: Baseline = Baseline()
     meta_cuatrienio: IndicatorValue | None = None
+    programacion: dict[PlanYear, IndicatorValue] = Field(
+        default_factory=dict, max_length=calendar.PERIOD_YEARS,
+        description="la meta de cada año del período (año → valor), opcional; ver `_check_programming`")
 
 
 class ProgramInput(_Input):
@@ -217,7 +220,7 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
     return {"lineas": [{k.strip(): (v or "").strip() for k, v in row.items()} for row in reader]}
 
 
-def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, IndicatorColumns],
+def normalized_strategic_part(part: StrategicPartInput, catalog: Mapping[str, IndicatorColumns],
                               program_names: Mapping[str, str], period: int,
                               product_programs: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The event payload: every meta completed from the catalog, so replay needs no lookups.
@@ -229,12 +232,33 @@ def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indic
         for program in eje.programas:
             check_mga_program(program.codigo, program_names, "Parte estratégica", "programas.codigo")
             for goal in program.metas:
-                _check_baseline_year(goal, period)
-                _check_product(goal, program.codigo, catalog.get(goal.indicador), product_programs or {})
+                check_goal(goal, program.codigo, catalog, period, product_programs or {})
             programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
                              "metas": [_normalized_goal(goal, catalog) for goal in program.metas]})
         ejes.append({"nombre": eje.nombre, "programas": programs})
     return {"ejes": ejes}
+
+
+def check_goal(goal: GoalInput, program: str, catalog: Mapping[str, IndicatorColumns], period: int,
+               product_programs: Mapping[str, str]) -> None:
+    """Everything one meta must satisfy against the catalogs and the plan's period (the plan
+    indicativo's import judges its rows one by one with it)."""
+    _check_baseline_year(goal, period)
+    _check_programming(goal, period)
+    _check_product(goal, program, catalog.get(goal.indicador), product_programs)
+    _check_catalog(goal, catalog.get(goal.indicador))
+
+
+def _check_programming(goal: GoalInput, period: int) -> None:
+    """The yearly goals name years of the plan's period. Nothing ties their values to the
+    four-year goal: whether they add up to it depends on whether the indicator accumulates (a
+    number of schools built does, a coverage rate does not), which the battery does not say; so
+    they are stored as given."""
+    outside = sorted(year for year in goal.programacion if not period <= year <= period + calendar.PERIOD_YEARS - 1)
+    if outside:
+        raise InvalidInput(f"Parte estratégica: la programación del indicador {goal.indicador} tiene el año "
+                           f"{outside[0]}, fuera del período {calendar.period_years(period)}.",
+                           field="metas.programacion")
 
 
 def _check_baseline_year(goal: GoalInput, period: int) -> None:
@@ -263,14 +287,18 @@ def _check_product(goal: GoalInput, program: str, known: IndicatorColumns | None
                            f"no el {goal.producto}.", field="metas.producto")
 
 
-def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> dict[str, Any]:
-    known = catalog.get(goal.indicador)
+def _check_catalog(goal: GoalInput, known: IndicatorColumns | None) -> None:
     if known is not None and goal.personalizado:
         raise InvalidInput(f"Parte estratégica: '{goal.indicador}' es un código del catálogo; un indicador propio "
                            f"necesita un código que no esté en él.", field="metas.indicador")
     if known is None and not goal.personalizado:
         raise InvalidInput(f"Parte estratégica: el indicador '{goal.indicador}' no está en el catálogo; si es propio "
                            f"de la entidad, márquelo personalizado: true con tipo, nombre y unidad.", field="metas.indicador")
+
+
+def _normalized_goal(goal: GoalInput, catalog: Mapping[str, IndicatorColumns]) -> dict[str, Any]:
+    """The meta as its event states it; `programacion` only when given (older events lack it)."""
+    known = catalog.get(goal.indicador)
     return {
         "indicador": goal.indicador, "personalizado": known is None,
         "tipo": known.kind if known else goal.tipo, "nombre": goal.nombre or (known.name if known else ""),
@@ -278,6 +306,8 @@ def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> d
         "linea_base": {"valor": goal.linea_base.valor, "anio": goal.linea_base.anio, "fuente": goal.linea_base.fuente},
         "meta_cuatrienio": goal.meta_cuatrienio,
         **({"producto": goal.producto} if goal.producto else {}),
+        **({"programacion": {str(year): goal.programacion[year] for year in sorted(goal.programacion)}}
+           if goal.programacion else {}),
     }
 
 

@@ -12,7 +12,7 @@ from kpt_workflow.law import calendar
 from kpt_workflow.lifecycle import strategy
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.services.access import Actor, require_change
-from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import Indicator, PlanGoal, PlanGoalYear, PlanInvestment, PlanProgram
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -43,9 +43,10 @@ def store_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.Strat
     catalog = {i.code: i for i in uow.session.exec(select(Indicator).where(Indicator.code.in_(codes)))}  # type: ignore[attr-defined]
     payload = strategy.normalized_strategic_part(part, catalog, mga_rows.program_names(conn), plan.period,
                                                  mga_rows.product_programs(conn, products))
-    programs, goals = strategic_rows(plan.id, payload)
+    programs, goals, years = strategic_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
+    _replace_rows(uow, plan.id, PlanGoalYear.__table__, years)
     plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
                                    {**payload, **noted}))
     programs = sum(len(e["programas"]) for e in payload["ejes"])
