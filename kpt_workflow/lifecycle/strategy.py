@@ -63,8 +63,22 @@ Code = Annotated[str, Field(min_length=1, max_length=64),
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+# Control characters a spreadsheet cannot keep (XML 1.0 forbids most; a carriage return comes back
+# as a line break): the parte estratégica travels as the Plan Indicativo workbook and back unchanged.
+_UNSHEETABLE = re.compile(r"[\x01-\x08\x0b\x0c\x0d\x0e-\x1f]")
+
+
 class _Input(TextInput):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_a_spreadsheet(cls, value: Any) -> Any:
+        found = _UNSHEETABLE.search(value) if isinstance(value, str) else None
+        if found:
+            raise ValueError(f"contiene un carácter de control (U+{ord(found.group()):04X}) que una hoja de cálculo "
+                             f"no guarda; quítelo")
+        return value
 
 
 class Baseline(_Input):
@@ -182,16 +196,21 @@ def parse_investment_plan(data: Any, period: int, program_names: Mapping[str, st
     cells: set[tuple[str, int, str]] = set()
     program_names = indicators.mga_program_names() if program_names is None else program_names
     for line in plan.lineas:
-        check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
-        if not period <= line.anio <= period + 3:
-            raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {calendar.period_years(period)}.",
-                               field="anio")
+        check_investment_line(line, period, program_names)
         key = (line.programa, line.anio, line.fuente)
         if key in cells:
             raise InvalidInput(f"Plan plurianual: la celda programa {key[0]}, año {key[1]}, fuente {key[2]} está "
                                f"repetida.", field="lineas")
         cells.add(key)
     return plan
+
+
+def check_investment_line(line: InvestmentLine, period: int, program_names: Mapping[str, str]) -> None:
+    """A line's program is in the MGA catalog and its year in the plan's period."""
+    check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
+    if not period <= line.anio <= period + calendar.PERIOD_YEARS - 1:
+        raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {calendar.period_years(period)}.",
+                           field="anio")
 
 
 def parse_data_text(text: str, source: str) -> Any:
@@ -258,7 +277,7 @@ def _check_programming(goal: GoalInput, period: int) -> None:
     if outside:
         raise InvalidInput(f"Parte estratégica: la programación del indicador {goal.indicador} tiene el año "
                            f"{outside[0]}, fuera del período {calendar.period_years(period)}.",
-                           field="metas.programacion")
+                           field="metas.programacion", year=outside[0])
 
 
 def _check_baseline_year(goal: GoalInput, period: int) -> None:

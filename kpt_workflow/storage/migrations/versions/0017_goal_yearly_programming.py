@@ -1,6 +1,6 @@
 """goal_yearly_programming: a meta's goal for each year of the period
 
-Revision ID: 0017_programacion
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-08 10:00:00.000000
 
@@ -17,7 +17,7 @@ import sqlmodel
 import kpt_workflow.storage.tables
 
 
-revision = '0017_programacion'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None
