@@ -280,3 +280,23 @@ NOT_XLSX = {
 def test_a_file_that_is_not_a_real_xlsx_is_refused(content: bytes, refusal: type[Exception]) -> None:
     with pytest.raises(refusal):
         screen_workbook(content)
+
+
+def test_the_cli_exports_and_imports_and_lists_each_refused_cell(engine: Engine, plan: str, kpt_on, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "plan.xlsx"
+    code, said = kpt_on(url, "plan", "indicativo", "exportar", plan, "--out", str(out))
+    assert code == 0 and f"Plan Indicativo de {plan} en {out}" in said
+    assert kpt_on(url, "plan", "indicativo", "exportar", plan, "--out", str(out))[0] == 1  # never overwritten
+    code, said = kpt_on(url, "plan", "indicativo", "importar", plan, str(out), "--fecha", "2024-03-01")
+    assert code == 0 and "2 líneas estratégicas, 3 programas, 5 metas; plan plurianual: 11 líneas, total $1.000.012.000.000.006" in said
+    bad = tmp_path / "editado.xlsx"
+    bad.write_bytes(edited(out.read_bytes(), lambda b: set_cell(b, M, 2, "SGP", -5)))
+    code, said = kpt_on(url, "plan", "indicativo", "importar", plan, str(bad), "--fecha", "2024-03-01")
+    assert code == 1 and "«Plan plurianual», fila 2, columna «SGP» (valor: -5): debe estar entre 0 y" in said
+    code, said = kpt_on(url, "plan", "indicativo", "importar", plan, str(bad), "--fecha", "2024-03-01", "--json")
+    assert code == 1 and '"code": "plan_indicativo_rechazado"' in said and '"row": 2' in said
+    text = tmp_path / "notas.xlsx"
+    text.write_text("esto no es un libro")
+    code, said = kpt_on(url, "plan", "indicativo", "importar", plan, str(text))
+    assert code == 1 and "Traceback" not in said

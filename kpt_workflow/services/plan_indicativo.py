@@ -49,6 +49,17 @@ class WorkbookFile:
     size: int
 
 
+def refusal_line(refusal: dict[str, Any]) -> str:
+    """A refused cell as a sentence: where it is, what it holds and why it was refused."""
+    where = f"«{refusal['sheet']}»"
+    if refusal["row"] is not None:
+        where += f", fila {refusal['row']}"
+    if refusal["column"]:
+        where += f", columna «{refusal['column']}»"
+    held = f" (valor: {refusal['value']})" if refusal["value"] else ""
+    return f"{where}{held}: {refusal['reason']}"
+
+
 def pnd_labels(uow: UnitOfWork, plan_id: str, program_codes: list[str]) -> dict[str, str]:
     """The «¿En el PND?» cell of each program: the one place where the workbook reads the plan's
     alignment with the PND 2022–2026. Until programs carry their PND tags, none is tagged."""
