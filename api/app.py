@@ -17,8 +17,8 @@ from api.pages import alerts as alert_pages
 from api.pages import auth, dashboard, general, public, territory as territory_pages
 from api.pages import plans as plan_pages
 from api.pages.web import PAGE_ERRORS, session_secret
-from api.routes import (admin, alerts, amendments, calendars, documents, entities, plans, reports, strategy, territory,
-                        workflows)
+from api.routes import (admin, alerts, amendments, calendars, documents, entities, plan_indicativo, plans, reports,
+                        strategy, territory, workflows)
 from api.runtime import Runtime
 from api.static_files import PREFIX, STATIC_DIR, VersionedStatic
 from kpt_workflow import __version__
@@ -60,8 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, PAGE_ERRORS)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
-    for module in (entities, territory, workflows, plans, documents, strategy, reports, admin, amendments, calendars,
-                   alerts):
+    for module in (entities, territory, workflows, plans, documents, strategy, plan_indicativo, reports, admin, amendments,
+                   calendars, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
     for page in (auth, general, plan_pages, dashboard, territory_pages, alert_pages, public):
         app.include_router(page.router)
