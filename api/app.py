@@ -15,6 +15,7 @@ from api.edge.csrf import CrossSiteWrites
 from api.edge.limits import describe_limits
 from api.pages import alerts as alert_pages
 from api.pages import auth, dashboard, general, public, territory as territory_pages
+from api.pages import plan_indicativo as plan_indicativo_pages
 from api.pages import plans as plan_pages
 from api.pages.web import PAGE_ERRORS, session_secret
 from api.routes import (admin, alerts, amendments, calendars, documents, entities, plan_indicativo, plans, reports,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (entities, territory, workflows, plans, documents, strategy, plan_indicativo, reports, admin, amendments,
                    calendars, alerts):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
-    for page in (auth, general, plan_pages, dashboard, territory_pages, alert_pages, public):
+    for page in (auth, general, plan_pages, plan_indicativo_pages, dashboard, territory_pages, alert_pages, public):
         app.include_router(page.router)
     app.mount(PREFIX, VersionedStatic(directory=STATIC_DIR), name="static")
     install_docs(app)  # /docs from the package's own Swagger UI (offline); no ReDoc, which only loads from a CDN

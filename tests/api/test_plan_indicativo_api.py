@@ -82,3 +82,34 @@ def test_refused_cells_come_back_one_by_one_and_nothing_is_written(client, as_us
 def test_a_file_that_is_not_an_xlsx_is_refused_with_415(client, as_user, plan, content) -> None:  # type: ignore[no-untyped-def]
     refused = _upload(client, as_user("planeacion"), plan, content)
     assert refused.status_code == 415 and refused.json()["detail"]
+
+
+def _csrf(page: str) -> str:
+    import re
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_plan_page_links_the_workbook_and_its_office_imports_it_back(page_of, plan) -> None:  # type: ignore[no-untyped-def]
+    office = page_of("ana", "planeacion")
+    page = office.get(f"/planes/{plan}")
+    assert f'href="/planes/{plan}/plan-indicativo.xlsx"' in page.text and 'id="importar-plan-indicativo"' in page.text
+    content = office.get(f"/planes/{plan}/plan-indicativo.xlsx").content
+    form = {"csrf_token": _csrf(page.text), "fecha": "2024-03-01", "version": "3"}
+    refused = office.post(f"/planes/{plan}/plan-indicativo", data=form,
+                          files={"file": ("plan.xlsx", _with_goal(content, "mucho"), XLSX)})
+    assert refused.status_code == 422
+    assert "«Plan indicativo (productos)», fila 2, columna «Meta cuatrienio» (valor: mucho)" in refused.text
+    done = office.post(f"/planes/{plan}/plan-indicativo", data=form, follow_redirects=False,
+                       files={"file": ("plan.xlsx", _with_goal(content, 16500), XLSX)})
+    assert done.status_code == 303
+    shown = office.get(f"/planes/{plan}").text
+    assert "Plan Indicativo importado" in shown and "16500" in shown
+
+
+def test_the_council_downloads_the_workbook_but_has_no_import_form(page_of, plan) -> None:  # type: ignore[no-untyped-def]
+    council = page_of("concejal", "corporacion")
+    page = council.get(f"/planes/{plan}").text
+    assert f'href="/planes/{plan}/plan-indicativo.xlsx"' in page and "importar-plan-indicativo" not in page
+    assert council.get(f"/planes/{plan}/plan-indicativo.xlsx").headers["content-type"] == XLSX
