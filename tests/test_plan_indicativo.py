@@ -300,3 +300,79 @@ def test_the_cli_exports_and_imports_and_lists_each_refused_cell(engine: Engine,
     text.write_text("esto no es un libro")
     code, said = kpt_on(url, "plan", "indicativo", "importar", plan, str(text))
     assert code == 1 and "Traceback" not in said
+
+
+# --- Any strategic part and plan plurianual the system accepts comes back from its workbook unchanged.
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from kpt_workflow import services  # noqa: E402
+from kpt_workflow.lifecycle.strategy import SOURCES  # noqa: E402
+from kpt_workflow.reference import mga  # noqa: E402
+from kpt_workflow.services.access import operator  # noqa: E402
+
+CATALOG = mga.read_shipped()
+PROGRAMS = sorted({p.program_code for p in CATALOG})
+PRODUCTS_OF = {code: sorted(p.code for p in CATALOG if p.program_code == code) for code in PROGRAMS}
+# Any text but the characters the input refuses (NUL, controls XML cannot carry, U+FFFE/U+FFFF),
+# with accents, emoji, a leading '=' or spaces around it.
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff"),
+               min_size=1, max_size=25).filter(str.strip) | st.sampled_from(["=SUMA(A1)", " con espacios ", "Ñandú 🌱"])
+VALUES = st.decimals(min_value=-10**15, max_value=10**15, places=6) | st.integers(-10**15, 10**15).map(Decimal)
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    programs = draw(st.lists(st.sampled_from(PROGRAMS), min_size=1, max_size=4, unique=True))
+    ejes = draw(st.lists(TEXT, min_size=1, max_size=3, unique=True))
+    chosen: dict[str, list[dict[str, Any]]] = {}
+    goal_number = 0
+    for code in programs:
+        metas = []
+        for _ in range(draw(st.integers(0, 3))):
+            goal_number += 1
+            kind = draw(st.sampled_from(["resultado", "producto"]))
+            meta: dict[str, Any] = {
+                "indicador": f"HYP-{goal_number}", "personalizado": True, "tipo": kind, "nombre": draw(TEXT),
+                "unidad": draw(TEXT),
+                "linea_base": {"valor": draw(st.none() | VALUES), "anio": draw(st.none() | st.integers(2014, 2024)),
+                               "fuente": draw(st.none() | TEXT)},
+                "meta_cuatrienio": draw(st.none() | VALUES),
+                "programacion": draw(st.dictionaries(st.sampled_from(["2024", "2025", "2026", "2027"]), VALUES)),
+            }
+            if kind == "producto" and draw(st.booleans()):
+                meta["producto"] = draw(st.sampled_from(PRODUCTS_OF[code]))
+            metas.append(meta)
+        chosen.setdefault(draw(st.sampled_from(ejes)), []).append(
+            {"codigo": code, "nombre": draw(st.none() | TEXT), "metas": metas})
+    part = {"ejes": [{"nombre": name, "programas": programs} for name, programs in chosen.items()]}
+    cells = draw(st.lists(st.tuples(st.sampled_from(programs + ["0101"]), st.integers(2024, 2027), st.sampled_from(sorted(SOURCES))),
+                          max_size=12, unique=True))
+    money = {"total": draw(st.none() | st.integers(0, 10**15)),
+             "lineas": [{"programa": p, "anio": y, "fuente": s, "valor": draw(st.integers(0, 10**15))} for p, y, s in cells]}
+    return part, money if cells else None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawn=plans())
+def test_any_plan_comes_back_from_its_workbook_unchanged(engine: Engine, new_plan, drawn) -> None:  # type: ignore[no-untyped-def]
+    part, money = drawn
+    plan = _the_plan(engine, new_plan)
+    with UnitOfWork(engine, write=True) as uow:
+        services.record_strategic_part(uow, plan_id=plan, data=part, actor=operator("test"), legal_date=ON)
+    if money is not None:
+        with UnitOfWork(engine, write=True) as uow:
+            services.record_investment_plan(uow, plan_id=plan, data=money, actor=operator("test"), legal_date=ON)
+    before = shown(engine, plan)
+    imported(engine, plan, exported(engine, plan))
+    assert shown(engine, plan) == before
+
+
+def _the_plan(engine: Engine, new_plan) -> str:  # type: ignore[no-untyped-def]
+    """One plan for all of a test's examples (each records a new version of it)."""
+    with UnitOfWork(engine) as uow:
+        try:
+            return plan_record(uow.connection, "05001-2024").id
+        except Exception:
+            pass
+    return new_plan()

@@ -63,9 +63,10 @@ Code = Annotated[str, Field(min_length=1, max_length=64),
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-# Control characters a spreadsheet cannot keep (XML 1.0 forbids most; a carriage return comes back
-# as a line break): the parte estratégica travels as the Plan Indicativo workbook and back unchanged.
-_UNSHEETABLE = re.compile(r"[\x01-\x08\x0b\x0c\x0d\x0e-\x1f]")
+# Characters a spreadsheet cannot keep (XML 1.0 forbids most controls and U+FFFE, U+FFFF; a carriage
+# return comes back as a line break): the parte estratégica travels as the Plan Indicativo workbook
+# and back unchanged.
+_UNSHEETABLE = re.compile("[\x01-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
 
 
 class _Input(TextInput):
