@@ -376,3 +376,14 @@ def _the_plan(engine: Engine, new_plan) -> str:  # type: ignore[no-untyped-def]
         except Exception:
             pass
     return new_plan()
+
+
+@pytest.mark.parametrize("bad", ["a\x0bb", "línea\rdos", "fin\uffff"])
+def test_a_text_a_spreadsheet_cannot_keep_is_refused_at_input(bad: str) -> None:
+    from kpt_workflow.base.errors import InvalidInput
+    from kpt_workflow.lifecycle.strategy import parse_strategic_part
+
+    part = copy.deepcopy(STRATEGIC_PART)
+    part["ejes"][0]["nombre"] = bad  # type: ignore[index]
+    with pytest.raises(InvalidInput, match=r"ejes\[0\]\.nombre: contiene el carácter U\+"):
+        parse_strategic_part(part)

@@ -77,8 +77,8 @@ class _Input(TextInput):
     def _fits_a_spreadsheet(cls, value: Any) -> Any:
         found = _UNSHEETABLE.search(value) if isinstance(value, str) else None
         if found:
-            raise ValueError(f"contiene un carácter de control (U+{ord(found.group()):04X}) que una hoja de cálculo "
-                             f"no guarda; quítelo")
+            raise ValueError(f"contiene el carácter U+{ord(found.group()):04X} (de control o no imprimible), que una hoja "
+                             f"de cálculo no guarda; quítelo")
         return value
 
 
