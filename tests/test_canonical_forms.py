@@ -30,7 +30,7 @@ DATE_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if 
 PESOS_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, BigInteger)]
 # Created after 0010 (0013 to 0016): a downgrade to 0009 drops them, and the columns added since.
 LATER_TABLES = {"amendment_event", "legal_amendment", "calendar_token", "alert_outbox", "audit_checkpoint",
-                "territory_indicator", "territory_profile", "mga_product"}
+                "territory_indicator", "territory_profile", "mga_product", "plan_goal_year"}
 LATER_COLUMNS = {("plan_goal", "product_code"), ("user", "email")}
 DECLARED_TOTAL = 12_000_000_000  # the eight lines of INVESTMENT_PLAN
 REFUSED_ON = date(2024, 5, 3)  # before the council's month has run: adoption by decree is refused

@@ -387,3 +387,17 @@ def test_a_text_a_spreadsheet_cannot_keep_is_refused_at_input(bad: str) -> None:
     part["ejes"][0]["nombre"] = bad  # type: ignore[index]
     with pytest.raises(InvalidInput, match=r"ejes\[0\]\.nombre: contiene el carácter U\+"):
         parse_strategic_part(part)
+
+
+def test_a_sheet_of_more_rows_than_any_plan_needs_is_refused_before_it_is_judged() -> None:
+    from kpt_workflow.base.errors import InvalidInput
+    from kpt_workflow.lifecycle.plan_indicativo_import import MAX_ROWS
+
+    book = Workbook()
+    book.active.title = L
+    for _ in range(MAX_ROWS + 1):
+        book.active.append(["Eje", "2201"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(InvalidInput, match="«Líneas estratégicas» tiene más de 5.000 filas"):
+        screen_workbook(out.getvalue())

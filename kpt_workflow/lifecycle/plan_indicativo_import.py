@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kpt_workflow.base.errors import InvalidInput, UnsupportedFile
+from kpt_workflow.base.figures import amount
 from kpt_workflow.base.validation import describe_error
 from kpt_workflow.law.bounds import PESOS
 from kpt_workflow.lifecycle import plan_indicativo_layout as layout
@@ -81,8 +82,7 @@ def read_workbook(content: bytes) -> Sheets:
             rows = []
             for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
                 if len(rows) == MAX_ROWS:
-                    raise InvalidInput(f"La hoja «{name}» tiene más de {MAX_ROWS:,} filas.".replace(",", "."),
-                                       field="file")
+                    raise InvalidInput(f"La hoja «{name}» tiene más de {amount(MAX_ROWS, 'fila')}.", field="file")
                 rows.append(tuple(row))
             sheets[name] = rows
     except InvalidInput:
