@@ -11,13 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine
 
+from kpt_workflow import services
 from kpt_workflow.audit import replay
 from kpt_workflow.base.errors import ArchiveRejected, FileTooLarge, FormatNotAccepted, Forbidden, UnsupportedFile
 from kpt_workflow.lifecycle import plan_indicativo_layout as layout
-from kpt_workflow.services.access import Actor
+from kpt_workflow.lifecycle.strategy import SOURCES
+from kpt_workflow.reference import mga
+from kpt_workflow.services.access import Actor, operator
 from kpt_workflow.services.plan_indicativo import (WorkbookRefused, export_workbook, import_workbook,
                                                    screen_workbook)
 from kpt_workflow.services.sample import INVESTMENT_PLAN, STRATEGIC_PART
@@ -303,13 +307,6 @@ def test_the_cli_exports_and_imports_and_lists_each_refused_cell(engine: Engine,
 
 
 # --- Any strategic part and plan plurianual the system accepts comes back from its workbook unchanged.
-
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
-from kpt_workflow import services  # noqa: E402
-from kpt_workflow.lifecycle.strategy import SOURCES  # noqa: E402
-from kpt_workflow.reference import mga  # noqa: E402
-from kpt_workflow.services.access import operator  # noqa: E402
 
 CATALOG = mga.read_shipped()
 PROGRAMS = sorted({p.program_code for p in CATALOG})
