@@ -16,11 +16,12 @@ from api.edge.limits import describe_limits
 from api.pages import alerts as alert_pages
 from api.pages import diagnostic as diagnostic_pages
 from api.pages import auth, dashboard, general, public, territory as territory_pages
-from api.pages import pnd as pnd_pages
+from api.pages import plan_indicativo as plan_indicativo_pages
 from api.pages import plans as plan_pages
+from api.pages import pnd as pnd_pages
 from api.pages.web import PAGE_ERRORS, session_secret
-from api.routes import (admin, alerts, amendments, calendars, diagnostic, documents, entities, plans, pnd, reports,
-                        strategy, territory, workflows)
+from api.routes import (admin, alerts, amendments, calendars, diagnostic, documents, entities, plan_indicativo, plans,
+                        pnd, reports, strategy, territory, workflows)
 from api.runtime import Runtime
 from api.static_files import PREFIX, STATIC_DIR, VersionedStatic
 from kpt_workflow import __version__
@@ -62,10 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, PAGE_ERRORS)
     responses = {**errors.ERROR_RESPONSES, 413: {**errors.ERROR_RESPONSES[413],
                                                   "description": f"Archivo o cuerpo demasiado grande. {limits}"}}
-    for module in (entities, territory, workflows, plans, documents, strategy, reports, admin, amendments, calendars,
-                   alerts, diagnostic, pnd):
+    for module in (entities, territory, workflows, plans, documents, strategy, plan_indicativo, reports, admin, amendments,
+                   calendars, alerts, diagnostic, pnd):
         app.include_router(module.router, prefix=API_PREFIX, responses=responses)
-    for page in (auth, general, plan_pages, dashboard, territory_pages, alert_pages, public, diagnostic_pages, pnd_pages):
+    for page in (auth, general, plan_pages, plan_indicativo_pages, dashboard, territory_pages, alert_pages, public,
+                 diagnostic_pages, pnd_pages):
         app.include_router(page.router)
     app.mount(PREFIX, VersionedStatic(directory=STATIC_DIR), name="static")
     install_docs(app)  # /docs from the package's own Swagger UI (offline); no ReDoc, which only loads from a CDN

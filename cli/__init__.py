@@ -13,18 +13,20 @@ import typer
 from typer._click import exceptions as click
 
 from cli import spanish_help  # noqa: F401  (Typer's own words in Spanish, set on import)
-from cli import (alerts, amendments, audit, blobs, calendars, diagnostic, documents, operations, plans, pnd, reference,
-                 reports, service, strategy, territory)
+from cli import (alerts, amendments, audit, blobs, calendars, diagnostic, documents, operations, plan_indicativo, plans,
+                 pnd, reference, reports, service, strategy, territory)
 from cli.failures import as_refusal
 from kpt_workflow.base.config import Settings
 from kpt_workflow.base.errors import GuardFailed, KptError
 from kpt_workflow.lifecycle.engine import use_definitions_from
+from kpt_workflow.services.plan_indicativo import WorkbookRefused, refusal_line
 from kpt_workflow.rules import rule_label
 
 app = typer.Typer(help="kpt-workflow: ciclo de vida de los Planes de Desarrollo Territorial.", no_args_is_help=True,
                   add_completion=False)
 app.add_typer(plans.app, name="plan")
 plans.app.add_typer(diagnostic.app, name="diagnostic")
+plans.app.add_typer(plan_indicativo.app, name="indicativo")
 app.add_typer(documents.app, name="doc")
 app.add_typer(strategy.strategy_app, name="strategy")
 app.add_typer(strategy.investments_app, name="investments")
@@ -74,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         lines = [f"  {'✓' if o['passed'] else '✗'} {rule_label(str(o['rule']))}: {o['message']}"
                  + ("" if o["passed"] else f"\n      → {o['remedy']} ({o['basis']})") for o in exc.details["checklist"]]
         _fail(f"Rechazado [{exc.code}]: {exc.message}\n" + "\n".join(lines),
+              {"code": exc.code, "detail": exc.message, **exc.details}, as_json)
+    except WorkbookRefused as exc:
+        _fail(f"Rechazado [{exc.code}]: {exc.message}\n" + "\n".join(f"  ✗ {refusal_line(r)}" for r in exc.details["rechazos"]),
               {"code": exc.code, "detail": exc.message, **exc.details}, as_json)
     except KptError as exc:
         _refuse(exc, as_json)

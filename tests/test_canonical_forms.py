@@ -28,10 +28,10 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 TABLES = {table.name: table for table in metadata.sorted_tables}
 DATE_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, Date)]
 PESOS_COLUMNS = [(t.name, c.name) for t in TABLES.values() for c in t.columns if isinstance(c.type, BigInteger)]
-# Created after 0010 (0013 to 0018): a downgrade to 0009 drops them, and the columns added since.
+# Created after 0010 (0013 to 0019): a downgrade to 0009 drops them, and the columns added since.
 LATER_TABLES = {"amendment_event", "legal_amendment", "calendar_token", "alert_outbox", "audit_checkpoint",
                 "territory_indicator", "territory_profile", "mga_product", "plan_diagnostic_section",
-                "plan_program_pnd", "plan_program_initiative", "pnd_line"}
+                "plan_program_pnd", "plan_program_initiative", "pnd_line", "plan_goal_year"}
 LATER_COLUMNS = {("plan_goal", "product_code"), ("user", "email")}
 DECLARED_TOTAL = 12_000_000_000  # the eight lines of INVESTMENT_PLAN
 REFUSED_ON = date(2024, 5, 3)  # before the council's month has run: adoption by decree is refused

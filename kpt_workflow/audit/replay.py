@@ -21,7 +21,7 @@ from kpt_workflow.storage.diagnostic_rows import SECTIONS, section_row
 from kpt_workflow.storage.event_encoding import as_utc
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.base.errors import KptError
-from kpt_workflow.storage.tables import (BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanInvestment,
+from kpt_workflow.storage.tables import (BlockedRuleDay, Document, LegalAmendment, Plan, PlanGoal, PlanGoalYear, PlanInvestment,
                                          PlanProgram, PlanProgramInitiative, PlanProgramPnd)
 from kpt_workflow.storage.pnd_rows import tag_rows
 from kpt_workflow.storage.stored_rows import Expected, Projected, canonical_date
@@ -50,6 +50,8 @@ STRATEGY = {
     PlanProgramInitiative: Projected(PlanProgramInitiative.__table__, ("plan_id", "program_code", "department_program_code"),
                                      lambda plan_id, code, initiative: f"iniciativa departamental {initiative} del "
                                                                        f"programa {code} del plan {plan_id}"),
+    PlanGoalYear: Projected(PlanGoalYear.__table__, ("plan_id", "indicator_code", "year"),
+                            lambda plan_id, code, year: f"meta {year} del indicador {code} del plan {plan_id}"),
     PlanInvestment: Projected(PlanInvestment.__table__, ("plan_id", "program_code", "year", "source"),
                               lambda plan_id, code, year, source: f"inversión del plan {plan_id} en el programa "
                                                                   f"{code}, año {year}, fuente {source}"),
@@ -101,9 +103,10 @@ def _apply(projection: Projection, event: Mapping[str, Any]) -> None:
                                             json.loads(event["outcomes"]))
         projection.blocked_seq |= dict.fromkeys(counted, seq)
     elif event_type == "strategic_part_recorded":
-        programs, goals = strategic_rows(plan_id, payload)
+        programs, goals, years = strategic_rows(plan_id, payload)
         _replace(projection, plan_id, PlanProgram, programs, seq)
         _replace(projection, plan_id, PlanGoal, goals, seq)
+        _replace(projection, plan_id, PlanGoalYear, years, seq)
         pnd_tags, initiatives = tag_rows(plan_id, payload)
         _replace(projection, plan_id, PlanProgramPnd, pnd_tags, seq)
         _replace(projection, plan_id, PlanProgramInitiative, initiatives, seq)

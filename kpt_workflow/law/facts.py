@@ -81,6 +81,7 @@ class GoalFact:
     baseline_source: str | None
     meta_cuatrienio: Decimal | None
     product_code: str | None = None  # the MGA product the meta measures, when the plan names it
+    programacion: tuple[tuple[int, Decimal], ...] = ()  # (year, goal) of the years the plan programs
 
 
 @dataclass(frozen=True)

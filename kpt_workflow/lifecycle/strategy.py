@@ -64,8 +64,23 @@ Code = Annotated[str, Field(min_length=1, max_length=64),
 Name = Annotated[str, Field(min_length=1, max_length=500)]
 
 
+# Characters a spreadsheet cannot keep (XML 1.0 forbids most controls and U+FFFE, U+FFFF; a carriage
+# return comes back as a line break): the parte estratégica travels as the Plan Indicativo workbook
+# and back unchanged.
+_UNSHEETABLE = re.compile("[\x01-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
 class _Input(TextInput):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_a_spreadsheet(cls, value: Any) -> Any:
+        found = _UNSHEETABLE.search(value) if isinstance(value, str) else None
+        if found:
+            raise ValueError(f"contiene el carácter U+{ord(found.group()):04X} (de control o no imprimible), que una hoja "
+                             f"de cálculo no guarda; quítelo")
+        return value
 
 
 class Baseline(_Input):
@@ -87,6 +102,9 @@ class GoalInput(_Input):
     unidad: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     linea_base: Baseline = Baseline()
     meta_cuatrienio: IndicatorValue | None = None
+    programacion: dict[PlanYear, IndicatorValue] = Field(
+        default_factory=dict, max_length=calendar.PERIOD_YEARS,
+        description="la meta de cada año del período (año → valor), opcional; ver `_check_programming`")
 
 
 # A PND line's code as its catalog writes it (kpt_workflow.reference.pnd).
@@ -196,16 +214,21 @@ def parse_investment_plan(data: Any, period: int, program_names: Mapping[str, st
     cells: set[tuple[str, int, str]] = set()
     program_names = indicators.mga_program_names() if program_names is None else program_names
     for line in plan.lineas:
-        check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
-        if not period <= line.anio <= period + 3:
-            raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {calendar.period_years(period)}.",
-                               field="anio")
+        check_investment_line(line, period, program_names)
         key = (line.programa, line.anio, line.fuente)
         if key in cells:
             raise InvalidInput(f"Plan plurianual: la celda programa {key[0]}, año {key[1]}, fuente {key[2]} está "
                                f"repetida.", field="lineas")
         cells.add(key)
     return plan
+
+
+def check_investment_line(line: InvestmentLine, period: int, program_names: Mapping[str, str]) -> None:
+    """A line's program is in the MGA catalog and its year in the plan's period."""
+    check_mga_program(line.programa, program_names, "Plan plurianual", "programa")
+    if not period <= line.anio <= period + calendar.PERIOD_YEARS - 1:
+        raise InvalidInput(f"Plan plurianual: el año {line.anio} está fuera del período {calendar.period_years(period)}.",
+                           field="anio")
 
 
 def parse_data_text(text: str, source: str) -> Any:
@@ -234,7 +257,7 @@ def investment_lines_from_csv(text: str) -> dict[str, Any]:
     return {"lineas": [{k.strip(): (v or "").strip() for k, v in row.items()} for row in reader]}
 
 
-def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, IndicatorColumns],
+def normalized_strategic_part(part: StrategicPartInput, catalog: Mapping[str, IndicatorColumns],
                               program_names: Mapping[str, str], period: int,
                               product_programs: Mapping[str, str] | None = None,
                               known: Articulation = Articulation()) -> dict[str, Any]:
@@ -248,13 +271,34 @@ def normalized_strategic_part(part: StrategicPartInput, catalog: dict[str, Indic
         for program in eje.programas:
             check_mga_program(program.codigo, program_names, "Parte estratégica", "programas.codigo")
             for goal in program.metas:
-                _check_baseline_year(goal, period)
-                _check_product(goal, program.codigo, catalog.get(goal.indicador), product_programs or {})
+                check_goal(goal, program.codigo, catalog, period, product_programs or {})
             programs.append({"codigo": program.codigo, "nombre": program.nombre or program_names[program.codigo],
                              "metas": [_normalized_goal(goal, catalog) for goal in program.metas],
                              **program_tags(program.codigo, program.pnd, program.iniciativas_departamento, known)})
         ejes.append({"nombre": eje.nombre, "programas": programs})
     return {"ejes": ejes}
+
+
+def check_goal(goal: GoalInput, program: str, catalog: Mapping[str, IndicatorColumns], period: int,
+               product_programs: Mapping[str, str]) -> None:
+    """Everything one meta must satisfy against the catalogs and the plan's period (the plan
+    indicativo's import judges its rows one by one with it)."""
+    _check_baseline_year(goal, period)
+    _check_programming(goal, period)
+    _check_product(goal, program, catalog.get(goal.indicador), product_programs)
+    _check_catalog(goal, catalog.get(goal.indicador))
+
+
+def _check_programming(goal: GoalInput, period: int) -> None:
+    """The yearly goals name years of the plan's period. Nothing ties their values to the
+    four-year goal: whether they add up to it depends on whether the indicator accumulates (a
+    number of schools built does, a coverage rate does not), which the battery does not say; so
+    they are stored as given."""
+    outside = sorted(year for year in goal.programacion if not period <= year <= period + calendar.PERIOD_YEARS - 1)
+    if outside:
+        raise InvalidInput(f"Parte estratégica: la programación del indicador {goal.indicador} tiene el año "
+                           f"{outside[0]}, fuera del período {calendar.period_years(period)}.",
+                           field="metas.programacion", year=outside[0])
 
 
 def _check_baseline_year(goal: GoalInput, period: int) -> None:
@@ -283,14 +327,18 @@ def _check_product(goal: GoalInput, program: str, known: IndicatorColumns | None
                            f"no el {goal.producto}.", field="metas.producto")
 
 
-def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> dict[str, Any]:
-    known = catalog.get(goal.indicador)
+def _check_catalog(goal: GoalInput, known: IndicatorColumns | None) -> None:
     if known is not None and goal.personalizado:
         raise InvalidInput(f"Parte estratégica: '{goal.indicador}' es un código del catálogo; un indicador propio "
                            f"necesita un código que no esté en él.", field="metas.indicador")
     if known is None and not goal.personalizado:
         raise InvalidInput(f"Parte estratégica: el indicador '{goal.indicador}' no está en el catálogo; si es propio "
                            f"de la entidad, márquelo personalizado: true con tipo, nombre y unidad.", field="metas.indicador")
+
+
+def _normalized_goal(goal: GoalInput, catalog: Mapping[str, IndicatorColumns]) -> dict[str, Any]:
+    """The meta as its event states it; `programacion` only when given (older events lack it)."""
+    known = catalog.get(goal.indicador)
     return {
         "indicador": goal.indicador, "personalizado": known is None,
         "tipo": known.kind if known else goal.tipo, "nombre": goal.nombre or (known.name if known else ""),
@@ -298,6 +346,8 @@ def _normalized_goal(goal: GoalInput, catalog: dict[str, IndicatorColumns]) -> d
         "linea_base": {"valor": goal.linea_base.valor, "anio": goal.linea_base.anio, "fuente": goal.linea_base.fuente},
         "meta_cuatrienio": goal.meta_cuatrienio,
         **({"producto": goal.producto} if goal.producto else {}),
+        **({"programacion": {str(year): goal.programacion[year] for year in sorted(goal.programacion)}}
+           if goal.programacion else {}),
     }
 
 

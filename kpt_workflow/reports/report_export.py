@@ -20,6 +20,7 @@ ROW_HEADERS = (("id", "Plan"), ("entity_code", "Código DIVIPOLA"), ("entity_nam
                ("state_entered_on", "En el estado desde"), ("version", "Versión del plan"),
                ("late_labels", "Términos vencidos"))
 LIST_SEPARATOR = " | "  # between the late deadlines of a plan, in one cell: ';' separates the CSV's cells
+SYNTHETIC_NOTE = "SINTÉTICOS de demostración: ningún documento, fecha, número ni valor es de una entidad real."
 CSV_DELIMITER = ";"  # as Spanish-locale Excel splits a CSV (',' is its decimal mark)
 
 
@@ -56,7 +57,7 @@ def export_rows_xlsx(rows: Iterable[Mapping[str, object]]) -> bytes:
 
     book = Workbook()
     _plans_sheet(book.active, rows)
-    return _saved(book)
+    return saved_workbook(book)
 
 
 def export_report_xlsx(report: Mapping[str, Any]) -> bytes:
@@ -69,9 +70,9 @@ def export_report_xlsx(report: Mapping[str, Any]) -> bytes:
     book = Workbook()
     _plans_sheet(book.active, report["plan_rows"])
     for title, headers, rows in _tables(report):
-        _table_sheet(book.create_sheet(title), headers, rows)
-    _table_sheet(book.create_sheet("Acerca de"), ("Dato", "Valor"), _about(report))
-    return _saved(book)
+        table_sheet(book.create_sheet(title), headers, rows)
+    table_sheet(book.create_sheet("Acerca de"), ("Dato", "Valor"), _about(report))
+    return saved_workbook(book)
 
 
 def _tables(report: Mapping[str, Any]) -> list[tuple[str, Sequence[str], list[list[object]]]]:
@@ -112,8 +113,7 @@ def _about(report: Mapping[str, Any]) -> list[list[object]]:
     if report.get("narrowed"):  # the dashboard's table narrowed by state or name: the sheet of plans holds those
         rows.append(["Hoja «Planes» filtrada por", report["narrowed"]])
     if report["synthetic"]:
-        rows.append(["Datos", "SINTÉTICOS de demostración: ningún documento, fecha, número ni valor es de una "
-                              "entidad real."])
+        rows.append(["Datos", SYNTHETIC_NOTE])
     return rows
 
 
@@ -125,12 +125,12 @@ def _plans_sheet(sheet: "Worksheet", rows: Iterable[Mapping[str, object]]) -> No
         line = _cells(row)
         line[date_column] = date.fromisoformat(str(line[date_column]))
         cells.append(line)
-    _table_sheet(sheet, [header for _, header in ROW_HEADERS], cells)
+    table_sheet(sheet, [header for _, header in ROW_HEADERS], cells)
     for letter, width in zip("ABCDEFGHIJK", (12, 10, 28, 12, 24, 12, 30, 30, 14, 10, 40)):
         sheet.column_dimensions[letter].width = width
 
 
-def _table_sheet(sheet: "Worksheet", headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+def table_sheet(sheet: "Worksheet", headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A header in bold, frozen and filterable, over the rows; dates shown as dates."""
     from openpyxl.styles import Font
 
@@ -147,7 +147,7 @@ def _table_sheet(sheet: "Worksheet", headers: Sequence[str], rows: Iterable[Sequ
     sheet.auto_filter.ref = sheet.dimensions
 
 
-def _saved(book: Any) -> bytes:
+def saved_workbook(book: Any) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

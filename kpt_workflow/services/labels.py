@@ -119,6 +119,8 @@ def history_entry(event: Mapping[str, Any], flow: Workflow, entity_kind: str,
         added = payload["producto_agregado"]
         text = (f"{RECORDED[kind]}: se agregó el producto «{added['nombre']}» ({added['codigo']}) al programa "
                 f"«{added['programa_nombre']}», con el indicador «{added['indicador_nombre']}» (banco de productos MGA)")
+    elif payload.get("plan_indicativo"):
+        text = f"{RECORDED[kind]} desde el libro del Plan Indicativo (XLSX)"
     else:
         text = RECORDED.get(kind, "Registro en la historia del plan")
     return {"seq": event["seq"], "recorded": calendar.colombia_time(datetime.fromisoformat(event["recorded_at"])),

@@ -150,7 +150,7 @@ def _goal_input(goal: GoalFact) -> dict[str, Any]:
             **({"tipo": goal.kind, "nombre": goal.name, "unidad": goal.unit} if goal.custom else {}),
             **({"producto": goal.product_code} if goal.product_code else {}),
             "linea_base": {"valor": goal.baseline_value, "anio": goal.baseline_year, "fuente": goal.baseline_source},
-            "meta_cuatrienio": goal.meta_cuatrienio}
+            "meta_cuatrienio": goal.meta_cuatrienio, "programacion": dict(goal.programacion)}
 
 
 def _with_goal(programs: tuple[ProgramFact, ...], tags: dict[str, pnd_rows.ProgramTags], product: dict[str, Any],

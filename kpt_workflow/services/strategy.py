@@ -13,8 +13,8 @@ from kpt_workflow.lifecycle import strategy
 from kpt_workflow.lifecycle.aggregate import PlanRecord
 from kpt_workflow.services.access import Actor, require_change
 from kpt_workflow.storage.pnd_rows import tag_rows
-from kpt_workflow.storage.tables import (Indicator, PlanGoal, PlanInvestment, PlanProgram, PlanProgramInitiative,
-                                         PlanProgramPnd)
+from kpt_workflow.storage.tables import (Indicator, PlanGoal, PlanGoalYear, PlanInvestment, PlanProgram,
+                                         PlanProgramInitiative, PlanProgramPnd)
 from kpt_workflow.services.pnd import articulation
 from kpt_workflow.services.changes import check_legal_date, commit, event, open_change, record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
@@ -40,6 +40,15 @@ def store_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.Strat
                          legal_date: date, **noted: object) -> dict[str, object]:
     """Record a complete parte estratégica on a plan opened by `open_strategy_change`: its rows and
     its event (`noted`: what else the event says, as the product added from the bank), committed."""
+    plan, result = write_strategic_part(uow, plan, part, actor, legal_date, **noted)
+    commit(uow, plan.id, result)
+    return result
+
+
+def write_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.StrategicPartInput, actor: Actor,
+                         legal_date: date, **noted: object) -> tuple[PlanRecord, dict[str, object]]:
+    """`store_strategic_part` without the commit, for a use-case that records more in the same
+    transaction (the plan indicativo's import)."""
     conn = uow.connection
     codes = {g.indicador for eje in part.ejes for p in eje.programas for g in p.metas}
     products = {g.producto for eje in part.ejes for p in eje.programas for g in p.metas if g.producto}
@@ -47,19 +56,18 @@ def store_strategic_part(uow: UnitOfWork, plan: PlanRecord, part: strategy.Strat
     known = articulation(uow, plan, (c for eje in part.ejes for p in eje.programas for c in p.iniciativas_departamento))
     payload = strategy.normalized_strategic_part(part, catalog, mga_rows.program_names(conn), plan.period,
                                                  mga_rows.product_programs(conn, products), known)
-    programs, goals = strategic_rows(plan.id, payload)
+    programs, goals, years = strategic_rows(plan.id, payload)
     pnd_tags, initiatives = tag_rows(plan.id, payload)
     _replace_rows(uow, plan.id, PlanProgram.__table__, programs)
     _replace_rows(uow, plan.id, PlanGoal.__table__, goals)
+    _replace_rows(uow, plan.id, PlanGoalYear.__table__, years)
     _replace_rows(uow, plan.id, PlanProgramPnd.__table__, pnd_tags)
     _replace_rows(uow, plan.id, PlanProgramInitiative.__table__, initiatives)
     plan = record(uow, plan, event("strategic_part_recorded", actor.username, "registrar_parte_estrategica", legal_date,
                                    {**payload, **noted}))
-    programs = sum(len(e["programas"]) for e in payload["ejes"])
-    result = {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]), "programas": programs,
-              "metas": len(codes), **noted}
-    commit(uow, plan.id, result)
-    return result
+    programs_count = sum(len(e["programas"]) for e in payload["ejes"])
+    return plan, {"plan_id": plan.id, "plan_version": plan.version, "ejes": len(payload["ejes"]),
+                  "programas": programs_count, "metas": len(codes), **noted}
 
 
 def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor: Actor, legal_date: date | None = None,
@@ -69,15 +77,22 @@ def record_investment_plan(uow: UnitOfWork, *, plan_id: str, data: object, actor
     check_legal_date(legal_date, "el plan plurianual")
     plan = open_change(uow, plan_id, expected_version, actor,
                        lambda plan: require_change(actor, plan, "registrar el plan plurianual de inversiones"))
-    payload = strategy.investment_payload(strategy.parse_investment_plan(data, plan.period,
-                                                                         mga_rows.program_names(uow.connection)))
+    plan, result = write_investment_plan(uow, plan, strategy.parse_investment_plan(
+        data, plan.period, mga_rows.program_names(uow.connection)), actor, legal_date)
+    commit(uow, plan.id, result)
+    return result
+
+
+def write_investment_plan(uow: UnitOfWork, plan: PlanRecord, parsed: strategy.InvestmentPlanInput, actor: Actor,
+                          legal_date: date, **noted: object) -> tuple[PlanRecord, dict[str, object]]:
+    """Record a parsed plan plurianual on an opened plan: its rows and its event (`noted`: what
+    else the event says, as the workbook it came from), not committed."""
+    payload = {**strategy.investment_payload(parsed), **noted}
     _replace_rows(uow, plan.id, PlanInvestment.__table__, investment_rows(plan.id, payload))
     plan = record(uow, plan, event("investment_plan_recorded", actor.username, "registrar_plan_inversiones", legal_date,
                                    payload), declared_investment_total=payload["total"])
-    result = {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
-              "total": sum(line["valor"] for line in payload["lineas"])}
-    commit(uow, plan.id, result)
-    return result
+    return plan, {"plan_id": plan.id, "plan_version": plan.version, "lineas": len(payload["lineas"]),
+                  "total": sum(line["valor"] for line in payload["lineas"])}
 
 
 def _replace_rows(uow: UnitOfWork, plan_id: str, table: Table, rows: list[SQLModel]) -> None:

@@ -20,7 +20,7 @@ from kpt_workflow.lifecycle.status import judged_rules, needs_strategy
 from kpt_workflow.storage import event_log
 from kpt_workflow.storage.amendment_log import amendments_for
 from kpt_workflow.storage.strategy_rows import investment_rows, strategic_rows
-from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import SYNTHETIC_DEMO, DatasetMarker, Entity, Indicator, PlanGoal, PlanGoalYear, PlanInvestment, PlanProgram
 from kpt_workflow.storage.recorder import DOCUMENT, ENTITY, PLAN, PLAN_RECORD, recorder
 
 def get_entity(session: Session, code: str) -> Entity:
@@ -51,17 +51,20 @@ def document_versions(conn: Connection, plan_id: str) -> list[dict[str, object]]
 
 
 def program_facts(conn: Connection, plan_id: str) -> tuple[ProgramFact, ...]:
-    """The parte estratégica with each goal's catalog unit (one query each for programs and goals)."""
-    goal_table, program_table = PlanGoal.__table__, PlanProgram.__table__
-    goals = conn.execute(select(goal_table).where(goal_table.c.plan_id == plan_id)).mappings()
-    programs = conn.execute(select(program_table).where(program_table.c.plan_id == plan_id)).mappings()
-    return assemble_programs(conn, list(programs), list(goals))
+    """The parte estratégica with each goal's catalog unit (one query each for programs, goals and
+    their yearly goals)."""
+    rows = [list(conn.execute(select(table).where(table.c.plan_id == plan_id)).mappings())
+            for table in (PlanProgram.__table__, PlanGoal.__table__, PlanGoalYear.__table__)]
+    return assemble_programs(conn, *rows)
 
 
-def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]],
-                      goals: list[Mapping[str, Any]]) -> tuple[ProgramFact, ...]:
-    """Programs and goals (table rows, or rows rebuilt from an event) as facts, with each catalog
-    indicator's unit from the battery."""
+def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]], goals: list[Mapping[str, Any]],
+                      years: list[Mapping[str, Any]]) -> tuple[ProgramFact, ...]:
+    """Programs, goals and yearly goals (table rows, or rows rebuilt from an event) as facts, with
+    each catalog indicator's unit from the battery."""
+    programming: dict[str, list[tuple[int, Any]]] = {}
+    for row in sorted(years, key=lambda y: y["year"]):
+        programming.setdefault(row["indicator_code"], []).append((row["year"], row["value"]))
     indicator_table = Indicator.__table__
     codes = [g["indicator_code"] for g in goals]
     rows = conn.execute(select(indicator_table.c.code, indicator_table.c.unit)
@@ -74,7 +77,7 @@ def assemble_programs(conn: Connection, programs: list[Mapping[str, Any]],
             custom=goal["custom"], catalog_unit=None if goal["custom"] else units.get(goal["indicator_code"]),
             baseline_value=goal["baseline_value"], baseline_year=goal["baseline_year"],
             baseline_source=goal["baseline_source"], meta_cuatrienio=goal["meta_cuatrienio"],
-            product_code=goal.get("product_code")))
+            product_code=goal.get("product_code"), programacion=tuple(programming.get(goal["indicator_code"], ()))))
     return tuple(ProgramFact(p["program_code"], p["program_name"], p["eje"], tuple(by_program.get(p["program_code"], ())))
                  for p in sorted(programs, key=lambda p: p["position"]))
 
@@ -100,10 +103,10 @@ def load_plan(conn: Connection, plan_id: str, day: date, *, as_of: date | None =
         return now if as_of is None else replace(now, projected=True)
     past = time_travel.as_of(plan, event_log.plan_events(conn, plan_id), as_of)
     wanted = needs_strategy(judged_rules(past.plan) if rules is None else rules)
-    programs, goals = strategic_rows(plan_id, past.strategic_part) if past.strategic_part and wanted else ([], [])
+    programs, goals, years = strategic_rows(plan_id, past.strategic_part) if past.strategic_part and wanted else ([], [], [])
     return PlanAggregate(
         plan=past.plan, day=as_of, documents=latest_documents(conn, plan_id, as_of=as_of), as_of=as_of,
-        programs=assemble_programs(conn, [p.model_dump() for p in programs], [g.model_dump() for g in goals]),
+        programs=assemble_programs(conn, *([row.model_dump() for row in rows] for rows in (programs, goals, years))),
         investments=tuple(InvestmentFact(r.program_code, r.year, r.source, r.amount) for r in
                           (investment_rows(plan_id, past.investment_plan) if past.investment_plan and wanted else [])),
         versions=tuple(document_versions(conn, plan_id)) if versions else (), amendments=amendments_for(conn, plan))

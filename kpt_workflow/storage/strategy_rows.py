@@ -4,16 +4,22 @@ payloads: what the service writes, replay rebuilds and time travel reads back.""
 from decimal import Decimal
 from typing import Any
 
-from kpt_workflow.storage.tables import PlanGoal, PlanInvestment, PlanProgram
+from kpt_workflow.storage.tables import PlanGoal, PlanGoalYear, PlanInvestment, PlanProgram
 
 
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def strategic_rows(plan_id: str, payload: dict[str, Any]) -> tuple[list[PlanProgram], list[PlanGoal]]:
-    """The projection rows of a recorded parte estratégica (used by the service and by replay)."""
-    programs, goals = [], []
+StrategicRows = tuple[list[PlanProgram], list[PlanGoal], list[PlanGoalYear]]
+
+
+def strategic_rows(plan_id: str, payload: dict[str, Any]) -> StrategicRows:
+    """The projection rows of a recorded parte estratégica (used by the service and by replay):
+    its programs, its metas and their yearly goals (recorded since the plan indicativo, 0017)."""
+    programs: list[PlanProgram] = []
+    goals: list[PlanGoal] = []
+    years: list[PlanGoalYear] = []
     for eje in payload["ejes"]:
         for program in eje["programas"]:
             programs.append(PlanProgram(plan_id=plan_id, program_code=program["codigo"], program_name=program["nombre"],
@@ -25,7 +31,9 @@ def strategic_rows(plan_id: str, payload: dict[str, Any]) -> tuple[list[PlanProg
                 baseline_source=g["linea_base"]["fuente"], meta_cuatrienio=_decimal(g["meta_cuatrienio"]),
                 product_code=g.get("producto"),  # recorded since the products bank (migration 0016)
             ) for g in program["metas"]]
-    return programs, goals
+            years += [PlanGoalYear(plan_id=plan_id, indicator_code=g["indicador"], year=int(year), value=Decimal(str(value)))
+                      for g in program["metas"] for year, value in g.get("programacion", {}).items()]
+    return programs, goals, years
 
 
 def investment_rows(plan_id: str, payload: dict[str, Any]) -> list[PlanInvestment]:

@@ -165,6 +165,17 @@ class PlanGoal(SQLModel, table=True):
                                      description="the MGA product the goal measures, when the plan names it")
 
 
+class PlanGoalYear(SQLModel, table=True):
+    """A meta's goal for one year of the period (its programación), when the plan gives it."""
+
+    __tablename__ = "plan_goal_year"
+
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
+    indicator_code: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    value: Decimal = Field(sa_column=Column(DecimalText, nullable=False))
+
+
 class PlanInvestment(SQLModel, table=True):
     """One cell of the plan plurianual de inversiones, in whole pesos."""
 

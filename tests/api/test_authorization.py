@@ -2,6 +2,7 @@
 role, own entity and foreign. A route the tables below do not know fails the matrix, so a new route
 forces a decision about who may call it."""
 
+import io
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -37,6 +38,14 @@ PATH_VALUES = {"doc_type": FILED_DOC_TYPE, "version": "1", "code": "05001", "sec
                "username": "nuevo-admin-own",  # created by POST /users, which the matrix calls first
                "token_id": "enlace000001"}  # the own office's calendar link, made in the setup
 
+def _empty_workbook() -> bytes:
+    from openpyxl import Workbook
+    out = io.BytesIO()
+    Workbook().save(out)
+    return out.getvalue()
+
+
+EMPTY_WORKBOOK = _empty_workbook()
 # What a plausible call sends beyond its path (None: nothing). A new operation needs an entry.
 Request = dict[str, Any] | Callable[[Who], dict[str, Any]]
 REQUESTS: dict[tuple[str, str], Request | None] = {
@@ -87,6 +96,10 @@ REQUESTS: dict[tuple[str, str], Request | None] = {
     ("post", f"{API}/products/catalog"): {"data": {"simular": "true"},
                                           "files": {"file": ("mga.csv", MGA_PRODUCTS.read_bytes(), "text/csv")}},
     ("post", f"{API}/plans/{{plan_id}}/products"): {"json": {"producto": "4003018", "eje": "Agua", "fecha": "2024-02-10"}},
+    ("get", f"{API}/plans/{{plan_id}}/plan-indicativo.xlsx"): None,
+    # An empty workbook: a real XLSX that the import refuses on the merits (its sheets are missing), writing nothing.
+    ("post", f"{API}/plans/{{plan_id}}/plan-indicativo"): {"data": {"fecha": "2024-02-10"}, "files": {"file": (
+        "plan.xlsx", EMPTY_WORKBOOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}},
     ("get", f"{API}/plans/{{plan_id}}/calendar.ics"): None,
     ("get", f"{API}/entities/{{code}}/calendar.ics"): None,
     ("post", f"{API}/calendar-tokens"): {"json": {"entity_code": "05001"}},
@@ -111,6 +124,7 @@ WRITERS = {
     ("post", f"{API}/plans/{{plan_id}}/products"): "planeacion",  # a product of the bank into the strategic part
     ("put", f"{API}/plans/{{plan_id}}/diagnostic/sections/{{section}}"): "planeacion",
     ("post", f"{API}/plans/{{plan_id}}/diagnostic/filing"): "planeacion",  # the diagnostico document, as any filing
+    ("post", f"{API}/plans/{{plan_id}}/plan-indicativo"): "planeacion",  # the Plan Indicativo workbook imported
 }
 # What the writer may get: applied, or refused on the merits (conflict, guard, invalid input), never 403/404.
 ON_THE_MERITS = {200, 201, 409, 422}
