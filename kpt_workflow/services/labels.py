@@ -79,7 +79,7 @@ def who(name: str, role: str | None, entity_kind: str) -> str:
     synthetic demo's office or council, the local operator with its system user."""
     source, _, rest = name.partition(":")
     if rest and source == SYNTHETIC_ACTOR:
-        return f"{acting_label(rest, entity_kind)} (demostración sintética)"
+        return f"{acting_label(rest, entity_kind)} (demo)"
     if rest and source == OPERATOR_ACTOR:
         return f"{ROLE_LABELS[OPERADOR]} ({rest})"
     return f"{name} ({acting_label(role, entity_kind)})" if role else name

@@ -3,7 +3,9 @@ longest, and a bar with a link leads to what it counts."""
 
 import re
 
-from api.pages.charts import bar_chart
+from api.pages.charts import MAX_VALUE_CHARS, MIN_VALUE_CHARS, bar_chart
+from api.static_files import STATIC_DIR
+from kpt_workflow.base.figures import number
 
 LONG_LABEL = "Negado o archivado por la corporación · mediana"
 
@@ -28,3 +30,16 @@ def test_a_linked_bar_leads_to_its_plans_and_text_is_escaped():
     html = bar_chart("<t>", [("A & B", 1.0)], links=["/tablero?estado=aprobado&periodo=2024#planes"])
     assert '<a class="bar-row" href="/tablero?estado=aprobado&amp;periodo=2024#planes">' in html
     assert "A &amp; B" in html and 'aria-label="&lt;t&gt;"' in html
+
+
+def test_the_value_column_is_as_wide_as_the_longest_value_and_the_stylesheet_declares_it():
+    """Long amounts (pesos) never run off a phone's screen: the column takes the longest value's
+    width, one for every row, by a class the stylesheet declares (a style attribute would be
+    refused by the pages' policy)."""
+    html = bar_chart("t", [("a", 1_939_757_256_000), ("b", 5)], figure=lambda v: f"${number(int(v))}")
+    assert 'data-ancho="18"' in html and "style=" not in html  # "$1.939.757.256.000"
+    assert 'data-ancho="5"' in bar_chart("t", [("a", 3)])  # never narrower than the declared minimum
+    assert 'data-ancho="20"' in bar_chart("t", [("a", 1)], unit=" " + "x" * 40)  # nor wider than the maximum
+    css = (STATIC_DIR / "kpt.css").read_text(encoding="utf-8")
+    declared = {int(n) for n in re.findall(r'\.bars\[data-ancho="(\d+)"\] \{ --value-width:\1ch; \}', css)}
+    assert declared == set(range(MIN_VALUE_CHARS, MAX_VALUE_CHARS + 1))

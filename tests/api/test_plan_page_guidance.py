@@ -6,6 +6,14 @@ import re
 from datetime import date
 from html import unescape
 
+import pytest
+
+from kpt_workflow import services
+from kpt_workflow.services.access import Actor, operator
+from kpt_workflow.services.labels import who
+from kpt_workflow.services.sample import PDF
+from kpt_workflow.storage.unit_of_work import UnitOfWork
+
 
 def _first(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html.split('id="h-ahora"')[1].split("</section>")[0]))
@@ -47,3 +55,31 @@ def test_the_current_version_of_each_document_is_marked(new_plan, file_doc, page
     page = unescape(page_of("ana", "planeacion").get(f"/planes/{plan_id}").text)
     rows = [re.sub(r"<[^>]+>", " ", row) for row in page.split("<tr>") if "Programa de gobierno inscrito</td>" in row]
     assert [" ".join(r.split()[4:6]) for r in rows] == ["1 (reemplazada)", "2 vigente"]
+
+
+def test_the_history_says_who_acted_by_name_and_role_not_by_the_audits_code(engine, blobs, page_of):
+    """«Quién» reads a user by name and role, the local operator by its system user; the audit
+    keeps the name (the API's history and `kpt audit log --json` still give it)."""
+    client = page_of("ana", "planeacion")
+    with UnitOfWork(engine, write=True) as uow:
+        plan_id = str(services.create_plan(uow, entity_code="05001", period=2024, actor=operator("cli:maria"))["id"])
+    with UnitOfWork(engine, write=True) as uow:
+        services.file_document(uow, blobs, plan_id=plan_id, actor=Actor("ana", "planeacion", "05001"), filing=services.Filing(
+            doc_type="acta_informe_gestion", content=PDF, filename="acta.pdf", legal_date=date(2024, 1, 10)))
+    rows = client.get(f"/planes/{plan_id}").text.split('id="historia"')[1]
+    who = [unescape(re.sub(r"<[^>]+>", "", cells[3])) for cells in
+           (re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in rows.split("<tr>")[1:]) if len(cells) > 3]
+    assert who == ["ana (Oficina de planeación)", "Operador local (maria)"]
+    assert "cli:maria" not in rows
+
+
+@pytest.mark.parametrize(("name", "role", "kind", "said"), [
+    ("sintetico:planeacion", None, "municipio", "Oficina de planeación (demo)"),
+    ("sintetico:corporacion", None, "departamento", "Asamblea (demo)"),
+    ("cli:root", None, "municipio", "Operador local (root)"),
+    ("juan", "corporacion", "municipio", "juan (Concejo)"),
+    ("dnp-1", "dnp", "municipio", "dnp-1 (DNP)"),
+    ("retirado", None, "municipio", "retirado"),  # a user no longer in the table: the name, as recorded
+])
+def test_who_names_each_kind_of_actor(name, role, kind, said):
+    assert who(name, role, kind) == said
