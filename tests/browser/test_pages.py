@@ -120,9 +120,10 @@ def test_pages_work_at_phone_width_and_login_is_required(browser, signed_in, liv
 def test_no_page_scrolls_sideways_at_360_px_for_any_role(signed_in, live_server, plan_in_council):
     """#25, point 9: at a small phone's width every page fits (wide tables scroll inside their box)
     and axe finds nothing serious or critical."""
-    pages = {"ana": ["/planes", f"/planes/{plan_in_council}", f"/planes/{plan_in_council}/informe", "/ciclo"],
-             "concejo": [f"/planes/{plan_in_council}/informe"], "dnp": ["/tablero", "/planes", "/ciclo"],
-             "antioquia": ["/tablero"]}
+    pages = {"ana": ["/planes", f"/planes/{plan_in_council}", f"/planes/{plan_in_council}/informe", "/ciclo",
+                     f"/planes/{plan_in_council}/diagnostico", f"/planes/{plan_in_council}/pnd"],
+             "concejo": [f"/planes/{plan_in_council}/informe", f"/planes/{plan_in_council}/pnd"],
+             "dnp": ["/tablero", "/tablero/pnd", "/planes", "/ciclo"], "antioquia": ["/tablero", "/tablero/pnd"]}
     for username, paths in pages.items():
         page = signed_in(username, narrow=True)
         page.set_viewport_size({"width": 360, "height": 800})
