@@ -2,15 +2,20 @@
 error type pydantic can raise has its Spanish wording here, or the generic one: never pydantic's
 English `msg`."""
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
-
+from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
+from kpt_workflow.base.errors import DefinitionError
 from kpt_workflow.base.figures import number
+from kpt_workflow.base.yaml_files import read_yaml
+
+Catalog = TypeVar("Catalog", bound=BaseModel)
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # the pattern of codes in definitions and catalogs
 EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"  # a mail address as a relay takes it: one @, a dotted domain, no spaces
@@ -159,3 +164,22 @@ class TextInput(BaseModel):
         if has_nul(value) or (isinstance(value, tuple | list) and any(has_nul(v) for v in value)):
             raise ValueError(NUL_MESSAGE)
         return value
+
+
+def repeated(codes: Sequence[str]) -> list[str]:
+    """The codes written more than once, sorted: a catalog's keys must each be its own."""
+    return sorted({code for code in codes if codes.count(code) > 1})
+
+
+def read_catalog(path: Path, model: type[Catalog], codes: Callable[[Catalog], Sequence[str]], where: str) -> Catalog:
+    """A shipped YAML catalog as `model` validates it, with its `codes` (listed at `where`) unique;
+    any error names the file, the key and the fix."""
+    try:
+        catalog = model.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        place, message = describe(exc)
+        raise DefinitionError(f"{path}: {place}: {message}.") from exc
+    twice = repeated(codes(catalog))
+    if twice:
+        raise DefinitionError(f"{path}: {where}: código repetido {twice}; cada código debe ser único.")
+    return catalog

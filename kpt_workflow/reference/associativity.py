@@ -6,11 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from kpt_workflow.base.errors import DefinitionError
-from kpt_workflow.base.validation import IDENTIFIER, describe
-from kpt_workflow.base.yaml_files import read_yaml
+from kpt_workflow.base.validation import IDENTIFIER, read_catalog
 
 SCHEMES_PATH = Path(__file__).parent / "catalogs" / "asociatividad.yaml"
 EARTH_RADIUS_KM = 6371.0088  # the mean Earth radius (IUGG)
@@ -38,16 +36,7 @@ class SchemeCatalog(BaseModel):
 
 @lru_cache(maxsize=None)
 def load_schemes(path: Path = SCHEMES_PATH) -> SchemeCatalog:
-    try:
-        catalog = SchemeCatalog.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        where, message = describe(exc)
-        raise DefinitionError(f"{path}: {where}: {message}.") from exc
-    codes = [s.codigo for s in catalog.esquemas]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    if repeated:
-        raise DefinitionError(f"{path}: esquemas: código repetido {repeated}; cada código debe ser único.")
-    return catalog
+    return read_catalog(path, SchemeCatalog, lambda c: [s.codigo for s in c.esquemas], "esquemas")
 
 
 def distance_km(latitude: float, longitude: float, other_latitude: float, other_longitude: float) -> float:

@@ -7,12 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kpt_workflow.base.errors import DefinitionError
 from kpt_workflow.base.figures import number
-from kpt_workflow.base.validation import IDENTIFIER, describe
-from kpt_workflow.base.yaml_files import read_yaml
+from kpt_workflow.base.validation import IDENTIFIER, read_catalog
 from kpt_workflow.reference.mga import fold
 
 CATALOG_PATH = Path(__file__).parent / "catalogs" / "diagnostico.yaml"
@@ -97,15 +96,7 @@ class DiagnosticCatalog(BaseModel):
 
 @lru_cache(maxsize=None)
 def load_catalog(path: Path = CATALOG_PATH) -> DiagnosticCatalog:
-    try:
-        catalog = DiagnosticCatalog.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        where, message = describe(exc)
-        raise DefinitionError(f"{path}: {where}: {message}.") from exc
-    codes = [s.codigo for s in catalog.sections]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    if repeated:
-        raise DefinitionError(f"{path}: sectores: código repetido {repeated}; cada código debe ser único.")
+    catalog = read_catalog(path, DiagnosticCatalog, lambda c: [s.codigo for s in c.sections], "sectores")
     for sector in catalog.sectores:
         missing = {"municipio", "departamento"} - {kind for c in sector.competencias for kind in c.aplica_a}
         if missing:

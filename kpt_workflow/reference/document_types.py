@@ -3,13 +3,12 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from kpt_workflow.base.errors import DefinitionError, InvalidInput
 from kpt_workflow.base.media import Format
-from kpt_workflow.base.validation import IDENTIFIER, describe
+from kpt_workflow.base.validation import IDENTIFIER, read_catalog
 from kpt_workflow.base.words import render
-from kpt_workflow.base.yaml_files import read_yaml
 
 CATALOG_PATH = Path(__file__).parent / "catalogs" / "documentos.yaml"
 DATE_ANCHORS = ("anio_electoral", "eleccion", "inicio_periodo")
@@ -72,15 +71,8 @@ def document_label(code: str, entity_kind: str) -> str:
 
 @lru_cache(maxsize=None)
 def load_catalog(path: Path = CATALOG_PATH) -> DocumentCatalog:
-    try:
-        catalog = DocumentCatalog.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        where, message = describe(exc)
-        raise DefinitionError(f"{path}: {where}: {message}.") from exc
+    catalog = read_catalog(path, DocumentCatalog, DocumentCatalog.codes, "documents")
     codes = catalog.codes()
-    duplicated = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicated:
-        raise DefinitionError(f"{path}: documents: código repetido {duplicated}; cada código debe ser único.")
     for i, document in enumerate(catalog.documents):
         if len(set(document.formats)) != len(document.formats):
             raise DefinitionError(f"{path}: documents[{i}].formats: formato repetido en {list(document.formats)}; "

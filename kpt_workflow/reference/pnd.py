@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kpt_workflow.base.errors import DefinitionError, InvalidInput
-from kpt_workflow.base.validation import IDENTIFIER, describe
+from kpt_workflow.base.validation import IDENTIFIER, describe, repeated
 from kpt_workflow.base.yaml_files import parse_yaml
 
 CATALOG_PATH = Path(__file__).parent / "catalogs" / "pnd.yaml"
@@ -64,9 +64,9 @@ def read_catalog(text: str, source: str) -> list[Line]:
         where, message = describe(exc)
         raise InvalidInput(f"{source}: {where}: {message}.", field="archivo") from exc
     codes = [line.codigo for line in catalog.lineas]
-    repeated = sorted({code for code in codes if codes.count(code) > 1})
-    if repeated:
-        raise InvalidInput(f"{source}: lineas: código repetido {', '.join(repeated)}; cada línea necesita un código "
+    twice = repeated(codes)
+    if twice:
+        raise InvalidInput(f"{source}: lineas: código repetido {', '.join(twice)}; cada línea necesita un código "
                            f"propio.", field="archivo")
     if not any(line.tipo == "transformacion" for line in catalog.lineas):
         raise InvalidInput(f"{source}: lineas: ninguna es de tipo transformacion; un PND se articula por sus "
