@@ -28,8 +28,8 @@ from kpt_workflow.storage.unit_of_work import UnitOfWork
 PLAN_ID, FOREIGN_PLAN_ID = "05001-2024", "11001-2024"
 # role -> (entity, examples per operation and mode): every role, an entity role on its own entity. The
 # overseer and the plan's own office get the most examples; the other roles fewer, to keep the run short.
-CALLERS = {"planeacion": ("05001", 10), "dnp": (None, 10), "corporacion": ("05001", 5), "departamento": ("05", 5),
-           "admin": (None, 5)}
+CALLERS = {"planeacion": ("05001", 8), "dnp": (None, 8), "corporacion": ("05001", 4), "departamento": ("05", 4),
+           "admin": (None, 4)}
 OTHER_USER = "fuzz-otro"  # a user for the admin's operations on users to reach, besides unknown names
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Real identifiers, often enough that the handlers behind the plan lookup are reached, not only its 404.

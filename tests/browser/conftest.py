@@ -22,15 +22,22 @@ USERS = {"ana": ("planeacion", "05001"), "concejo": ("corporacion", "05001"), "a
          "dnp": ("dnp", None), "admin": ("admin", None)}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """No browser here: skip on a user's machine, fail in CI (where .ci/run installs it)."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The pages in a browser run over SQLite only: their HTML is the same over either database,
+    and the PostgreSQL paths behind them are the API's and the services' tests (run on both); in
+    Chromium they would double the slowest part of the suite for nothing a page shows. No browser
+    here: skip on a user's machine, fail in CI (where .ci/run installs it)."""
+    pages = [item for item in items if "tests/browser" in str(item.fspath)]
+    on_postgres = [item for item in pages if "[postgresql" in item.nodeid]
+    if on_postgres:
+        config.hook.pytest_deselected(items=on_postgres)
+        items[:] = [item for item in items if item not in on_postgres]
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):
         raise pytest.UsageError(f"CI sin {CHROMIUM}: .ci/run debe instalar el paquete chromium de Debian")
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason=f"sin {CHROMIUM}"))
+    for item in pages:
+        item.add_marker(pytest.mark.skip(reason=f"sin {CHROMIUM}"))
 
 
 @pytest.fixture

@@ -186,8 +186,10 @@ def _move_everything(engine: Engine, source: str, target: str) -> None:
 
 @pytest.fixture
 def small_disk(engine: Engine) -> Iterator[SmallDisk]:
-    """The test database on a filesystem of 16 MB: the SQLite file (and its WAL), or the PostgreSQL
-    server's tables and indexes (its WAL and catalogs stay on their own disk)."""
+    """The test database on a small filesystem, filled up by the test: the SQLite file (and its WAL)
+    on 16 MB, or the PostgreSQL server's tables and indexes (its WAL and catalogs stay on their own
+    disk) on 64 MB: the reference data, its indexes and what earlier tests left in those tables (not
+    truncated between tests) may pass 16 MB, and the move would fail before the test began."""
     if engine.dialect.name == "sqlite":
         with _tmpfs("16m", "root") as folder:
             engine.dispose()
@@ -198,7 +200,7 @@ def small_disk(engine: Engine) -> Iterator[SmallDisk]:
             finally:
                 on_it.dispose()
         return
-    with _tmpfs("16m", "postgres") as folder, _tablespace_in(engine, folder):
+    with _tmpfs("64m", "postgres") as folder, _tablespace_in(engine, folder):
         yield SmallDisk(engine, folder)
 
 
