@@ -69,3 +69,13 @@ def test_static_files_are_kept_a_year_under_their_version_and_revalidated_otherw
     assert client.get("/static/kpt.css").headers["cache-control"] == REVALIDATED
     assert client.get("/static/kpt.css?v=000000000000").headers["cache-control"] == REVALIDATED
     assert versioned in client.get("/login").text  # what the pages link is the version kept a year
+
+
+def test_an_answer_sent_plain_says_it_varies_with_the_encoding_asked(client, as_user, plan_in_council):
+    """A cache that kept the plain answer must not hand it to a client that takes gzip, and back;
+    a file that never compresses does not vary."""
+    status = client.get(f"{API}/plans/{plan_in_council}", headers={**as_user("planeacion"), **IDENTITY})
+    assert "content-encoding" not in status.headers and "Accept-Encoding" in status.headers["vary"]
+    pdf = client.get(f"{API}/plans/{plan_in_council}/documents/programa_gobierno/versions/1/content",
+                     headers={**as_user("planeacion"), **IDENTITY})
+    assert pdf.content == PDF and "Accept-Encoding" not in pdf.headers.get("vary", "")
