@@ -20,8 +20,17 @@ def _sample(engine, size=90):  # type: ignore[no-untyped-def]
     return codes[:: len(codes) // size][:size]
 
 
+def _demo(engine, blobs, seed, codes):  # type: ignore[no-untyped-def]
+    """As `kpt demo` runs it: on an engine that loads without waiting for an fsync per commit."""
+    loader = make_engine(engine.url.render_as_string(hide_password=False), bulk_load=True)
+    try:
+        return run_demo(loader, blobs, seed=seed, entity_codes=codes)
+    finally:
+        loader.dispose()
+
+
 def test_demo_drives_plans_through_every_outcome_and_the_audit_holds(engine, blobs):
-    summary = run_demo(engine, blobs, seed=7, entity_codes=_sample(engine))
+    summary = _demo(engine, blobs, 7, _sample(engine))
     assert summary.plans == 90 and summary.refused > 0
     assert {"aprobado", "adoptado_por_decreto", "discusion_corporaciones"} <= set(summary.states)
     with UnitOfWork(engine) as uow:
@@ -40,10 +49,11 @@ def test_demo_drives_plans_through_every_outcome_and_the_audit_holds(engine, blo
 
 def test_same_seed_gives_the_same_country(engine, blobs, tmp_path):
     codes = _sample(engine, 30)
-    first = run_demo(engine, blobs, seed=11, entity_codes=codes)
+    first = _demo(engine, blobs, 11, codes)
     other = make_engine(f"sqlite:///{tmp_path / 'otra.db'}")
     init_database(other)
-    second = run_demo(other, blobs, seed=11, entity_codes=codes)
+    second = _demo(other, blobs, 11, codes)
+    other.dispose()
     assert first.as_dict() == second.as_dict()
 
 

@@ -21,3 +21,14 @@ def test_every_module_imports_without_the_postgresql_driver():
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(names) > 60
+
+
+def test_a_command_loads_no_file_writer_it_does_not_use():
+    """Every `kpt` command imports the CLI whole: the libraries that write or read PDF, Word files
+    and migrations (0.5 s together) load where they are used, so `kpt --help` or a status answers
+    without them."""
+    program = ("import sys, cli\n"
+               "print(' '.join(sorted(name for name in ('fpdf', 'pypdf', 'docx', 'alembic') if name in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ""

@@ -12,13 +12,13 @@ import struct
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal
-
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject, PdfObject
+from typing import TYPE_CHECKING, Literal
 
 from kpt_workflow.base.errors import ArchiveRejected, EmptyFile, FileTooLarge, FormatNotAccepted, KptError, UnsupportedFile
 from kpt_workflow.base.figures import amount
+
+if TYPE_CHECKING:
+    from pypdf.generic import PdfObject
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,6 +90,8 @@ def _check_pdf(content: bytes, limits: UploadLimits) -> None:
     """The trailer must lead to a catalog whose page tree parses and holds at least one page.
     The objects are counted first (one pass in C, ~10 ms for 25 MB), so the parser never starts on
     a file built to keep it busy."""
+    from pypdf import PdfReader  # here: loading pypdf takes 0.1 s, which every `kpt` command would pay
+
     if content.count(b"endobj") > limits.max_pdf_objects:
         raise _unsupported(f"El PDF tiene más de {limits.max_pdf_objects:,} objetos; guárdelo de nuevo (optimizado) "
                            f"o divídalo en partes.".replace(",", "."), "pdf_too_many_objects")
@@ -110,9 +112,11 @@ def _check_pdf(content: bytes, limits: UploadLimits) -> None:
         raise _unsupported("El PDF no tiene ninguna página.", "pdf_no_pages")
 
 
-def _count_pages(tree: PdfObject, budget: int) -> int:
+def _count_pages(tree: "PdfObject", budget: int) -> int:
     """Walk the page tree node by node (each parsed by pypdf), at most `budget` nodes: pypdf's own
     flattening has no bound (200,000 tiny pages in 20 MB took it 12 s here). A cycle is damage."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+
     pending, seen, pages = [tree], set(), 0
     while pending:
         reference = pending.pop()

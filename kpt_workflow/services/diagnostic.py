@@ -20,8 +20,6 @@ from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.reference import territory
 from kpt_workflow.reference.diagnostic import Section, load_catalog
 from kpt_workflow.reference.document_types import document_label
-from kpt_workflow.reports.diagnostic_docx import diagnostic_docx
-from kpt_workflow.reports.diagnostic_pdf import diagnostic_pdf
 from kpt_workflow.services.access import Actor, plan_permissions, require_change
 from kpt_workflow.services.changes import check_legal_date, commit, event, now, open_change, record
 from kpt_workflow.services.diagnosis import CATEGORY_BASIS, CATEGORY_SOURCE, diagnosis
@@ -197,6 +195,11 @@ def _check_format(formato: str) -> None:
 
 def _render(shown: dict[str, Any], formato: str) -> Rendered:
     _check_format(formato)
+    # Imported here, where a file is written: python-docx and fpdf2 take 0.25 s to load, which
+    # every `kpt` command would pay.
+    from kpt_workflow.reports.diagnostic_docx import diagnostic_docx
+    from kpt_workflow.reports.diagnostic_pdf import diagnostic_pdf
+
     content = diagnostic_docx(shown) if formato == "docx" else diagnostic_pdf(shown)
     return Rendered(content, f"diagnostico-{shown['plan']['id']}.{formato}", FORMATS[formato])
 

@@ -26,7 +26,6 @@ from kpt_workflow.audit.checkpoints import bogota, latest_checkpoint
 from kpt_workflow.audit.evidence import Stretch, stretch
 from kpt_workflow.base.canonical import canonical_json
 from kpt_workflow.base.figures import amount, number
-from kpt_workflow.reports.completeness_pdf import completeness_pdf
 from kpt_workflow.services import views
 from kpt_workflow.lifecycle.engine import workflow
 from kpt_workflow.reference.document_types import document_label
@@ -144,6 +143,8 @@ def _write(target: BinaryIO, uow: UnitOfWork, span: Stretch, report: dict[str, A
                         "sha256": item.payload["sha256"], "bytes": item.payload["size"]} for item, _ in opened],
         "informe": "informe.pdf", "verificador": VERIFIER,
     }
+    from kpt_workflow.reports.completeness_pdf import completeness_pdf  # here: fpdf2 takes 0.2 s to load
+
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("LEAME.txt", _readme(summary, plan, report["synthetic"]))
         bundle.writestr("paquete.json", json.dumps(manifest, ensure_ascii=False, indent=2))

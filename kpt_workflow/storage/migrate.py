@@ -5,13 +5,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
 from kpt_workflow.storage.db import is_sqlite, sqlite_file
 from kpt_workflow.base.errors import KptError
+
+if TYPE_CHECKING:  # Alembic is loaded only to migrate: 0.06 s that every other command would pay
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _CHECKED = "_kpt_schema_checked"  # an attribute of an engine whose schema was found current
@@ -35,7 +37,9 @@ class SchemaNewer(KptError):
     code = "esquema_mas_nuevo"
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str | None = None) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -102,6 +106,8 @@ def require_current_schema(engine: Engine) -> Engine:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, refusing first a database newer than this code (Alembic
     would otherwise fail on a revision it cannot locate)."""
+    from alembic import command
+
     check_revision(engine, current_revision(engine), creating=True)
     with _migrating(engine) as config:
         command.upgrade(config, revision)
@@ -111,6 +117,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the schema back to `revision` (for the tests of a migration's way back)."""
+    from alembic import command
+
     with _migrating(engine) as config:
         command.downgrade(config, revision)
 
@@ -123,7 +131,7 @@ class ForeignKeysBroken(KptError):
 
 
 @contextmanager
-def _migrating(engine: Engine) -> Iterator[Config]:
+def _migrating(engine: Engine) -> Iterator["Config"]:
     """Alembic's configuration on one transaction of `engine`. On SQLite foreign keys are off
     meanwhile (a pragma that a transaction ignores, so set before it begins): a migration that
     adds a constraint rebuilds the table, and dropping a parent table such as `plan` would
