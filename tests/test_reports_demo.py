@@ -17,10 +17,11 @@ from kpt_workflow.services.views import status as plan_status
 from kpt_workflow.storage.db import make_engine
 from kpt_workflow.storage.recorder import EVENTS, PLAN
 from kpt_workflow.storage.reference_data import latest_categories
-from kpt_workflow.storage.tables import Entity
+from kpt_workflow.storage.tables import Entity, PlanProgram, PlanProgramInitiative
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from report_reading import ids, report_of, state_count
 
+PROGRAMS, INITIATIVES = PlanProgram.__table__, PlanProgramInitiative.__table__
 READER = operator("pruebas")  # the status view checks who reads; the local operator reads any plan
 
 
@@ -157,3 +158,17 @@ def test_department_report_of_the_demo_holds_only_its_plans(engine, demo_country
     assert ids(sixth["plan_rows"]) == [r["id"] for r in national["plan_rows"] if r["category"] == "6"]
     march = report_of(engine, national_report, as_of=date(2024, 3, 1))
     assert state_count(march["plans_by_state"], "aprobado") == 0 < state_count(national["plans_by_state"], "aprobado")
+
+
+def test_municipal_programs_name_initiatives_their_department_recorded(engine, demo_country):
+    """The demo tags some municipal programs with their department's initiatives (programs of the
+    department's plan), as the strategic part's validation requires: never another department's."""
+    with UnitOfWork(engine) as uow:
+        plan_of = {plan_id: code for plan_id, code in uow.connection.execute(select(PLAN.c.id, PLAN.c.entity_code))}
+        entity_plan = {code: plan_id for plan_id, code in plan_of.items()}
+        programs = set(uow.connection.execute(select(PROGRAMS.c.plan_id, PROGRAMS.c.program_code)).all())
+        tagged = uow.connection.execute(select(INITIATIVES.c.plan_id, INITIATIVES.c.department_program_code)).all()
+    assert tagged, "no municipal program of the demo names a department initiative"
+    for plan_id, initiative in tagged:
+        department = plan_of[plan_id][:2]
+        assert plan_of[plan_id] != department and (entity_plan[department], initiative) in programs

@@ -82,8 +82,11 @@ class Scenario:
     """The acts of one plan, in legal order, with the dates the law makes plausible."""
 
     def __init__(self, entity: Entity, population: int, programs: dict[str, dict[str, list[Indicator]]],
-                 rng: random.Random) -> None:
+                 rng: random.Random, department_programs: Sequence[str] = ()) -> None:
+        """`department_programs`: those its department's plan recorded (a municipality's programs
+        may name them as the department's initiatives they articulate with)."""
         self.entity, self.population, self.programs, self.rng = entity, population, programs, rng
+        self.department_programs = department_programs
         self.actions: list[Action] = []
         self.profile = rng.choices([p for p, _ in PROFILES], [w for _, w in PROFILES])[0]
 
@@ -212,7 +215,8 @@ class Scenario:
             indicators = [rng.choice(self.programs[code]["resultado"]),
                           *rng.sample(self.programs[code]["producto"], k=min(2, len(self.programs[code]["producto"])))]
             programs.append({"codigo": code, "metas": [self._goal(i) for i in indicators],
-                             "pnd": _pnd_lines(self.entity.code, code)})
+                             "pnd": _pnd_lines(self.entity.code, code),
+                             "iniciativas_departamento": _initiatives(self.entity.code, code, self.department_programs)})
         return {"ejes": [{"nombre": "Desarrollo social y territorial (sintético)", "programas": programs}]}
 
     def _goal(self, indicator: Indicator) -> dict[str, Any]:
@@ -228,7 +232,7 @@ class Scenario:
         rng = self.rng
         per_capita = rng.randint(20_000, 90_000)
         lines = []
-        for program in self._programs_recorded():
+        for program in self.programs_recorded():
             for year in range(PERIOD, PERIOD + 4):
                 for source in ("sgp", "recursos_propios", *(("sgr",) if with_sgr else ())):
                     share = {"sgp": 0.6, "recursos_propios": 0.3, "sgr": 0.1}[source]
@@ -236,9 +240,10 @@ class Scenario:
                                   "valor": max(1_000_000, int(self.population * per_capita * share / 4) // 1000 * 1000)})
         return {"lineas": lines}
 
-    def _programs_recorded(self) -> list[str]:
-        part = next(a.data for a in reversed(self.actions) if a.kind == "strategy")
-        return [p["codigo"] for p in part["ejes"][0]["programas"]]
+    def programs_recorded(self) -> list[str]:
+        """The programs of the plan's strategic part (none when the plan never reaches it)."""
+        part = next((a.data for a in reversed(self.actions) if a.kind == "strategy"), None)
+        return [p["codigo"] for p in part["ejes"][0]["programas"]] if part else []
 
 
 @cache
@@ -251,6 +256,13 @@ def _pnd_lines(entity_code: str, program_code: str) -> list[str]:
     of their own, so that the rest of the demo stays what its seed made it before the tags."""
     rng = random.Random(f"pnd-{entity_code}-{program_code}")
     return rng.sample(_shipped_pnd_codes(), k=rng.choice((0, 1, 1, 2, 2)))
+
+
+def _initiatives(entity_code: str, program_code: str, department_programs: Sequence[str]) -> list[str]:
+    """Synthetic department initiatives a municipality's program articulates with (about one program
+    in three names one of its department's programs), from a generator of their own like the tags."""
+    rng = random.Random(f"iniciativa-{entity_code}-{program_code}")
+    return rng.sample(sorted(department_programs), k=1) if department_programs and rng.random() < 0.35 else []
 
 
 def _populations() -> dict[str, int]:
@@ -286,8 +298,13 @@ def run_demo(engine: Engine, blobs: BlobStore, seed: int, progress: Callable[[in
         entities = list(uow.session.exec(query).scalars())
     programs, people, summary = _catalog_programs(engine), _populations(), DemoSummary()
     rng = random.Random(seed)
+    recorded: dict[str, list[str]] = {}  # each department's programs (departments come before their municipalities)
     for entity in entities:
-        actions = Scenario(entity, people.get(entity.code, 10_000), programs, random.Random(rng.random())).build()
+        scenario = Scenario(entity, people.get(entity.code, 10_000), programs, random.Random(rng.random()),
+                            recorded.get(entity.department_code, []) if entity.kind != DEPARTAMENTO else [])
+        actions = scenario.build()
+        if entity.kind == DEPARTAMENTO:
+            recorded[entity.code] = scenario.programs_recorded()
         plan_id = _write(engine, lambda uow: services.create_plan(
             uow, entity_code=entity.code, period=PERIOD, actor=Actor(OFFICE, PLANEACION, entity.code),
             legal_date=date(PERIOD, 1, 1)))["id"]
