@@ -11,7 +11,7 @@ from api.database_work import reads_database
 from api.deps import RuntimeDep
 from api.pages.charts import bar_chart
 from api.pages.web import PageActor, render
-from kpt_workflow.base.figures import number
+from kpt_workflow.base.figures import amount, number
 from kpt_workflow.law.calendar import written_date
 from kpt_workflow.law.bounds import PERIODS
 from kpt_workflow.services.pnd import PndAsk, national_pnd, plan_alignment
@@ -47,5 +47,8 @@ def pnd_report_page(request: Request, rt: RuntimeDep, actor: PageActor,
     chart = bar_chart("Inversión de los planes por línea del PND (pesos)",
                       [(line["name"], line["amount"]) for line in shown["lines"]]
                       + [("Sin línea del PND", shown["untagged"])], figure=pesos)
+    # Each line's departments, folded under their count unless a department's filter leaves one.
+    departments = {line["code"]: (amount(len(line["by_department"]), "departamento"), len(line["by_department"]) == 1)
+                   for line in shown["lines"]}
     return render(request, "pnd_report.html", actor, synthetic=shown["synthetic"], r=shown, chart=chart,
-                  as_of=written_date(shown["filters"]["as_of"]))
+                  as_of=written_date(shown["filters"]["as_of"]), departments=departments)

@@ -135,6 +135,33 @@ def test_no_page_scrolls_sideways_at_360_px_for_any_role(signed_in, live_server,
         screenshot(page, f"{username}-360")
 
 
+OVERFLOWING_TABLES = "[...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth + 1).length"
+
+
+def test_the_pnd_pages_show_every_amount_at_a_desktops_width(signed_in, live_server, engine, blobs):
+    """Medellín's amounts (tens of thousands of millions, every year and its total) fit 1280 px with no
+    table to scroll, right-aligned; the national view folds each line's departments until asked
+    (one department alone, as a department's filter shows it, stays open)."""
+    with UnitOfWork(engine) as uow:
+        codes = [list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt, Entity.department_code == code)
+                                       .order_by(Entity.code)))[:size] for code, size in (("05", 12), ("08", 4))]
+    run_demo(engine, blobs, seed=3, entity_codes=[c for department in codes for c in department])
+    page = signed_in("ana")
+    page.goto(f"{live_server}/planes/05001-2024/pnd")
+    assert page.evaluate(OVERFLOWING_TABLES) == 0
+    assert page.evaluate("getComputedStyle(document.querySelector('td.amount')).textAlign") == "right"
+    assert page.locator("text=Iniciativas del departamento").count() == 1
+    screenshot(page, "pnd-medellin-1280")
+    national = signed_in("dnp")
+    national.goto(f"{live_server}/tablero/pnd")
+    assert national.evaluate(OVERFLOWING_TABLES) == 0
+    folded = national.locator("td details").first
+    assert folded.get_attribute("open") is None and not folded.locator("li").first.is_visible()
+    folded.locator("summary").click()
+    assert folded.locator("li").first.is_visible()
+    assert_accessible(national)
+
+
 def test_dnp_filters_the_dashboard_and_exports_the_same_rows(signed_in, live_server, engine, blobs, tmp_path: Path):
     with UnitOfWork(engine) as uow:
         codes = list(uow.session.exec(select(Entity.code).where(Entity.plans_own_pdt,
