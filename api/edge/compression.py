@@ -75,4 +75,3 @@ def _varying(send: Send) -> Send:
         await send(message)
 
     return varying
-
