@@ -1,6 +1,7 @@
 """The law's words for each kind of entity: departments adopt *ordenanzas* in an *asamblea*,
 municipalities and districts adopt *acuerdos* in a *concejo*."""
 
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
@@ -41,7 +42,10 @@ def acting_label(role: str, entity_kind: str) -> str:
     return ROLE_LABELS.get(role, role)
 
 
+@lru_cache(maxsize=4096)
 def render(template: str, entity_kind: str) -> str:
+    """A catalog label or rule message in the entity's words: kept, since every step's checklist
+    renders the same few labels again."""
     return template.format_map(words_for(entity_kind))
 
 

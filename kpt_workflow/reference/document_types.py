@@ -1,6 +1,6 @@
 """The catalog of document types (catalogs/documentos.yaml), validated when loaded."""
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,11 +47,16 @@ class DocumentCatalog(BaseModel):
     documents: tuple[DocumentType, ...]
 
     def get(self, code: str) -> DocumentType:
-        for document in self.documents:
-            if document.code == code:
-                return document
+        document = self.by_code.get(code)
+        if document is not None:
+            return document
         known = ", ".join(d.code for d in self.documents)
         raise InvalidInput(f"Tipo de documento desconocido '{code}'. Use uno de: {known}.", field="doc_type")
+
+    @cached_property
+    def by_code(self) -> dict[str, DocumentType]:
+        """Each type by its code: every rule of a step's checklist looks its documents up."""
+        return {document.code: document for document in self.documents}
 
     def codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.documents)
@@ -66,7 +71,7 @@ def document_label(code: str, entity_kind: str) -> str:
     """A document type as people read it, in the entity's words (a type the catalog no longer
     lists, as such)."""
     catalog = load_catalog()
-    return catalog.get(code).label_for(entity_kind) if code in catalog.codes() else "documento sin catálogo"
+    return catalog.get(code).label_for(entity_kind) if code in catalog.by_code else "documento sin catálogo"
 
 
 @lru_cache(maxsize=None)

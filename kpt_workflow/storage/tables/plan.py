@@ -4,7 +4,7 @@ with its tags and the diagnostic's sections, all projections of `audit_event`: r
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kpt_workflow.storage.tables.columns import DecimalText
@@ -32,10 +32,12 @@ class Plan(SQLModel, table=True):
 class Document(SQLModel, table=True):
     """One version of one document type of a plan; a new version never overwrites an old one."""
 
-    __table_args__ = (UniqueConstraint("plan_id", "doc_type", "version"),)
+    # ix_document_facts holds what a step reads of its plan's documents (migration 0020).
+    __table_args__ = (UniqueConstraint("plan_id", "doc_type", "version"),
+                      Index("ix_document_facts", "plan_id", "legal_date", "doc_type", "version", "status", "number"))
 
     id: int | None = Field(default=None, primary_key=True)
-    plan_id: str = Field(foreign_key="plan.id", index=True)
+    plan_id: str = Field(foreign_key="plan.id")
     doc_type: str
     version: int
     status: str = Field(description="radicado | ausencia_justificada | retirado")
