@@ -6,8 +6,12 @@ refused."""
 
 import copy
 import io
+import os
+import shutil
+import subprocess
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,6 +232,47 @@ def test_a_workbook_resaved_by_a_spreadsheet_program_still_round_trips(engine: E
                                                                          "fuente": "otros", "valor": 1}]})
     before = shown(engine, plan)
     imported(engine, plan, edited(exported(engine, plan), resaved_like_a_spreadsheet_program))
+    assert shown(engine, plan) == before
+
+
+@given(st.decimals(min_value=-10**15, max_value=10**15, allow_nan=False, allow_infinity=False))
+def test_a_value_is_a_number_in_its_cell_only_when_a_spreadsheet_keeps_every_digit(value: Decimal) -> None:
+    cell = layout.cell_number(value)
+    if isinstance(cell, str):
+        assert Decimal(cell) == value
+    else:
+        assert Decimal(f"{cell:.{layout.KEPT_DIGITS}g}") == value
+
+
+LIBREOFFICE = shutil.which("soffice")
+
+
+def saved_again_by_libreoffice(content: bytes, directory: Path) -> bytes:
+    """The workbook opened and saved again as XLSX by LibreOffice Calc itself (headless, with a
+    profile of its own): its reader and writer, not a simulation of what they leave."""
+    (directory / "plan.xlsx").write_bytes(content)
+    subprocess.run([LIBREOFFICE, "--headless", "--norestore", f"-env:UserInstallation={(directory / 'perfil').as_uri()}",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(directory / "guardado"),
+                    str(directory / "plan.xlsx")], check=True, capture_output=True, timeout=180)
+    return (directory / "guardado" / "plan.xlsx").read_bytes()
+
+
+@pytest.mark.skipif(LIBREOFFICE is None and not os.environ.get("CI"),
+                    reason="LibreOffice no está instalado (Debian: libreoffice-calc-nogui)")
+def test_a_workbook_saved_again_by_libreoffice_round_trips(engine: Engine, new_plan, record_strategy,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
+    """Goals of 16 significant digits too, one more than a spreadsheet's number keeps."""
+    assert LIBREOFFICE is not None, "CI sin LibreOffice: .ci/run debe instalar libreoffice-calc-nogui de Debian"
+    plan = new_plan()
+    part = copy.deepcopy(PART)
+    part["ejes"][0]["programas"][0]["metas"][0]["meta_cuatrienio"] = "1234567890.123456"
+    part["ejes"][0]["programas"][0]["metas"][0]["programacion"]["2026"] = "98765432101234.56"
+    record_strategy(plan, part, MONEY)
+    before = shown(engine, plan)
+    content = exported(engine, plan)
+    resaved = saved_again_by_libreoffice(content, tmp_path)
+    assert resaved != content  # LibreOffice wrote a workbook of its own
+    imported(engine, plan, resaved)
     assert shown(engine, plan) == before
 
 

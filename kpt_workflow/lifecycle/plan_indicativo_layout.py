@@ -95,13 +95,18 @@ def sgr_columns(years: range) -> tuple[Column, ...]:
             *(Column(f"SGR {year} (pesos)", width=18) for year in years))
 
 
+KEPT_DIGITS = 15
+"""Significant digits a spreadsheet keeps of a number: Excel and LibreOffice Calc keep 15 (a
+workbook saved again by LibreOffice holds 1234567890.12346 where the export wrote
+1234567890.123456: tests/test_plan_indicativo.py re-saves one with LibreOffice itself)."""
+
+
 def cell_number(value: Decimal | int | None) -> float | int | str | None:
-    """A value as a cell holds it without loss: a number when the binary number a spreadsheet
-    keeps reads back as the same decimal (openpyxl writes it with 16 significant digits, Excel and
-    LibreOffice keep 15), otherwise its text, which the import reads back as the same value."""
-    if value is None or isinstance(value, int):
-        return value
-    if value == value.to_integral_value() and abs(value) < 2**53:
-        return int(value)
-    written = float("%.16g" % float(value))
-    return written if Decimal(repr(written)) == value else str(value)
+    """A value as a cell holds it without loss: a number when a spreadsheet keeps all of its
+    digits (`KEPT_DIGITS`), otherwise its text, which the import reads back as the same value."""
+    if value is None:
+        return None
+    kept = Decimal(f"{float(value):.{KEPT_DIGITS}g}")
+    if kept != value:
+        return str(value)
+    return int(value) if value == int(value) else float(kept)

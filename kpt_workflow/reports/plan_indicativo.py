@@ -160,8 +160,9 @@ def _about(data: IndicativePlan) -> list[list[Any]]:
         ["Plan", plan.id], ["Entidad", f"{plan.entity_name} (DIVIPOLA {plan.entity_code})"],
         ["Período", calendar.period_years(plan.period)], ["Versión del plan exportada", plan.version],
         ["Exportado el", data.exported_on],
-        [layout.TOTAL_DECLARADO, plan.declared_investment_total],
-        ["Suma de las líneas del plan plurianual (pesos)", sum(line.amount for line in data.investments)],
+        [layout.TOTAL_DECLARADO, layout.cell_number(plan.declared_investment_total)],
+        ["Suma de las líneas del plan plurianual (pesos)",
+         layout.cell_number(sum(line.amount for line in data.investments))],
         ["Procedencia", "La parte estratégica y el plan plurianual de inversiones que la oficina de planeación de la "
                         "entidad registró en el Kit de Planeación Territorial, tal como están en la versión exportada."],
         ["Catálogos", f"Nombres de sectores, programas y productos: {mga.ILLUSTRATIVE} Los indicadores del catálogo "
