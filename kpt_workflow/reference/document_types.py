@@ -70,8 +70,8 @@ class DocumentCatalog(BaseModel):
 def document_label(code: str, entity_kind: str) -> str:
     """A document type as people read it, in the entity's words (a type the catalog no longer
     lists, as such)."""
-    catalog = load_catalog()
-    return catalog.get(code).label_for(entity_kind) if code in catalog.by_code else "documento sin catálogo"
+    document = load_catalog().by_code.get(code)
+    return document.label_for(entity_kind) if document is not None else "documento sin catálogo"
 
 
 @lru_cache(maxsize=None)
