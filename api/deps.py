@@ -2,7 +2,7 @@
 actor may see of a plan is decided by the use-case the route calls, in the transaction that reads
 or changes it (kpt_workflow.services.views and the write use-cases): a foreign plan is not found.
 
-None does I/O on the event loop. `caller` only reads what the request presents; `Caller.access`
+None does I/O on the event loop. `Presented` only reads what the request presents; `Caller.access`
 reads the actor (a token's user, or a login session's, in one statement) and, when asked, a plan,
 on a connection it is given. A route gets the actor from `_access`, in a read transaction of its
 own on the app's database threads (api/database_work.py), then makes its one service call there;
@@ -139,16 +139,24 @@ def session_of(request: Request) -> str | None:
     return sessions.session_hash(session_id) if isinstance(session_id, str) else None
 
 
-async def caller(request: Request,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
-    """A request that presents nothing is refused here, before its body is validated."""
-    session = session_of(request)
-    if credentials is None and session is None:
-        raise _unauthorized()
-    return Caller(_runtime_of(request), credentials.credentials if credentials is not None else None, session)
+class Presented(HTTPBearer):
+    """The bearer scheme (OpenAPI declares it as it declares `bearer`) that also reads the login
+    session: what a request presents, as one dependency. A dependency `caller(request,
+    Depends(bearer))` made two, and FastAPI solves each on the event loop with a pass over its
+    parameters: one fewer saves about 5 µs of ~120 of FastAPI's time per request (a route of the
+    step's signature called in process, six rounds in turns, 2026-12-07)."""
+
+    async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
+        """A request that presents nothing is refused here, before its body is validated."""
+        credentials = await super().__call__(request)
+        session = session_of(request)
+        if credentials is None and session is None:
+            raise _unauthorized()
+        return Caller(_runtime_of(request), credentials.credentials if credentials is not None else None, session)
 
 
-CallerDep = Annotated[Caller, Depends(caller)]
+CallerDep = Annotated[Caller, Depends(Presented(auto_error=False, scheme_name=bearer.scheme_name,
+                                                     description=bearer.model.description))]
 
 
 @reads_database

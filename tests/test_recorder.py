@@ -7,15 +7,17 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, func, select, update
 
 from kpt_workflow.audit.verify import verify
 from kpt_workflow.storage import event_log
-from kpt_workflow.storage.db import make_engine
 from kpt_workflow.law.facts import FILED, WITHDRAWN
-from kpt_workflow.storage.recorder import EVENTS, PLAN, _folded_documents, recorder
+from kpt_workflow.storage.commit_group import commit_group
+from kpt_workflow.storage.db import make_engine, sqlite_writer
+from kpt_workflow.storage.recorder import EVENTS, HEAD, PLAN, _folded_documents, recorder
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 
@@ -109,14 +111,13 @@ def _version_elsewhere(engine: Engine, plan_id: str, version: int) -> None:
 
 def test_a_plan_locked_by_a_read_is_read_once_until_a_write_or_the_end_of_the_transaction(
         engine: Engine, new_plan: Callable[..., str]) -> None:
-    """PostgreSQL remembers a row read FOR UPDATE (the caller's access, then the change read it):
-    never past a statement that may change it, nor past the transaction whose lock kept it current."""
+    """A row read for update is remembered (the caller's access, then the change read it): never
+    past a statement that may change it, nor past the transaction whose lock kept it current."""
     plan_id = new_plan()
-    remembers = engine.dialect.name == "postgresql"
     with UnitOfWork(engine, write=True) as uow:
         store = recorder(uow.connection)
         row = store.plan_row(plan_id, True)
-        assert (store.plan_row(plan_id, True) is row) == remembers  # no statement the second time
+        assert store.plan_row(plan_id, True) is row  # no statement the second time
         first = plan_record(uow.connection, plan_id, for_update=True)
         assert store.bump(plan_id, first.version, first.version + 1, {})
         assert plan_record(uow.connection, plan_id, for_update=True).version == first.version + 1
@@ -145,3 +146,56 @@ def test_a_steps_documents_are_read_from_their_index_alone(engine: Engine, new_p
                         for cell in row)
     expected = "COVERING INDEX ix_document_facts" if engine.dialect.name == "sqlite" else "ix_document_facts"
     assert expected in plan, plan
+
+
+def _heads_read(engine: Engine) -> list[str]:
+    """The chain-head reads SQLite's writing connection sends from now on (SQLite's own trace)."""
+    read: list[str] = []
+    writer = sqlite_writer(engine)
+    assert writer is not None
+    writer.connection().connection.driver_connection.set_trace_callback(  # type: ignore[union-attr]
+        lambda sql: read.append(sql) if sql == HEAD else None)
+    return read
+
+
+def test_a_commit_groups_steps_read_the_chains_head_once_and_never_one_undone(
+        engine: Engine, new_plan: Callable[..., str]) -> None:
+    """On SQLite the event a unit placed is the head the next unit of its group links to, unread;
+    a unit whose savepoint rolled back leaves the head where it was, and so does the recorder."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL places the event in one statement, reading the head there")
+    plan_id = new_plan()
+    heads = _heads_read(engine)
+    with commit_group(sqlite_writer(engine)):
+        for version in (1000, 1001):
+            with UnitOfWork(engine, write=True) as uow:
+                event_log.append(uow.connection, _note(plan_id, version))
+                uow.commit({})
+        with pytest.raises(RuntimeError), UnitOfWork(engine, write=True) as undone:
+            event_log.append(undone.connection, _note(plan_id, 1002))
+            raise RuntimeError("el caso de uso falló después de su evento")
+        with UnitOfWork(engine, write=True) as uow:
+            event_log.append(uow.connection, _note(plan_id, 1003))
+            uow.commit({})
+    assert len(heads) == 2  # the group's first unit, and the one after the rolled-back unit
+    with engine.connect() as conn:
+        assert [e["plan_version"] for e in event_log.plan_events(conn, plan_id)[-3:]] == [1000, 1001, 1003]
+    assert _committed(engine, plan_id)[1]
+
+
+def test_an_event_another_process_placed_between_two_transactions_is_linked_to(
+        engine: Engine, new_plan: Callable[..., str]) -> None:
+    """What a transaction knew of the chain's head ends with it: another process may append before the next."""
+    plan_id = new_plan()
+    before = _committed(engine, plan_id)[0]
+    for version in (1000, 1002):
+        with UnitOfWork(engine, write=True) as uow:
+            event_log.append(uow.connection, _note(plan_id, version))
+            uow.commit({})
+        other = make_engine(engine.url.render_as_string(hide_password=False))
+        try:
+            with other.begin() as conn:
+                event_log.append(conn, _note(plan_id, version + 1))
+        finally:
+            other.dispose()
+    assert _committed(engine, plan_id) == (before + 4, True)

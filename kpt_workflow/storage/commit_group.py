@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, RootTransaction
 
 from kpt_workflow.storage.db import SqliteWriter
+from kpt_workflow.storage.recorder import forget_undone
 
 _LOST = "SQLite terminó la transacción del grupo: nada de lo hecho en él quedó guardado."
 _this_thread = threading.local()  # `.group`: the CommitGroup the thread has open, if any
@@ -45,9 +46,11 @@ class UnitSavepoint:
     def rollback(self) -> None:
         """Take back what the unit left uncommitted, while the group's transaction stands (when
         it does not, nothing is left to take back, and the group's commit will fail)."""
-        if self.is_active and _in_transaction(self.connection):
-            self._driver.execute("ROLLBACK TO kpt_unit")  # type: ignore[union-attr]
-            self._driver.execute("RELEASE kpt_unit")  # type: ignore[union-attr]
+        if self.is_active:
+            if _in_transaction(self.connection):
+                self._driver.execute("ROLLBACK TO kpt_unit")  # type: ignore[union-attr]
+                self._driver.execute("RELEASE kpt_unit")  # type: ignore[union-attr]
+            forget_undone(self.connection)
         self.is_active = False
 
 

@@ -139,15 +139,19 @@ class DriverRecorder:
     2 cores at load average 6.5-11, 2026-12-07).
     """
 
-    def __init__(self, conn: Connection, dialect: DriverDialect) -> None:
+    def __init__(self, conn: Connection, dialect: DriverDialect, *, remembers: bool = True) -> None:
+        """`remembers`: keep what the transaction has read or placed (`plan_row`, `link_event`),
+        under the engine hooks that make it forget (`make_way`, `discard`)."""
         self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         self.dialect = dialect
         self.sql = step_sql(dialect)
+        self.remembers = remembers
         self._integrity_error: type[Exception] = conn.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._texts: dict[str, str] = {}
         self._held_back: list[tuple[str, Sequence[Any]]] = []
         self._locked: dict[str, tuple[Any, ...]] = {}  # see `plan_row`
-        if dialect.pipeline:
+        self._head: tuple[int, str] | None = None  # see `link_event`
+        if remembers:
             _hook(conn.engine)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
@@ -158,7 +162,9 @@ class DriverRecorder:
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
         """Run `sql` ({p} marks its parameters); the rows it changed. A constraint it breaks raises
-        SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would."""
+        SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would. What the
+        recorder kept is forgotten: `sql` may have changed it."""
+        self._head = None
         return self._execute(self._text(sql), parameters)
 
     @contextmanager
@@ -185,13 +191,17 @@ class DriverRecorder:
         """Another statement, or the COMMIT, comes next (an engine hook): send what is held back;
         what it may change is read anew."""
         self.send_held_back()
-        self._locked.clear()
+        self._forget()
 
     def discard(self) -> None:
-        """On ROLLBACK (an engine hook): what the transaction held back never existed, and the
-        row locks it held are gone."""
+        """On ROLLBACK (an engine hook), or a unit's savepoint rolled back: what was held back
+        never existed, and what was read or placed may be gone."""
         self._held_back = []
+        self._forget()
+
+    def _forget(self) -> None:
         self._locked.clear()
+        self._head = None
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -212,17 +222,18 @@ class DriverRecorder:
             raise IntegrityError(sql, parameters, error) from error
 
     def plan_row(self, plan_id: str, for_update: bool) -> tuple[Any, ...] | None:
-        """On PostgreSQL a row read FOR UPDATE is remembered (`_locked`) until the transaction ends
-        or runs any other statement than this recorder's reads: while the lock holds nobody else
-        can change it, so reading it again (the caller's access, then the change) costs no round
-        trip."""
+        """A row read for update is remembered (`_locked`) until the transaction ends or runs any
+        other statement than this recorder's reads: while its lock holds (PostgreSQL's on the row,
+        SQLite's on the whole file) nobody else can change it, so reading it again (the caller's
+        access, then the change) costs no second statement: on SQLite one of the 12 a step's
+        request runs, on PostgreSQL a round trip."""
         if for_update and (locked := self._locked.get(plan_id)) is not None:
             return locked
         rows = self._rows(self.sql.plan_for_update if for_update else self.sql.plan, (plan_id,))
         if not rows:
             return None
         plan = self._plan(rows[0])
-        if for_update and self.dialect.pipeline:
+        if for_update and self.remembers:
             self._locked[plan_id] = plan
         return plan
 
@@ -253,7 +264,7 @@ class DriverRecorder:
         values = (new_version, *(stored(v) for v in fields.values()), plan_id, read_version)
         sql = _bump_sql(self.dialect.placeholder, tuple(fields))
         locked = self._locked.pop(plan_id, None)  # read again after this, it would be stale
-        if locked is not None and locked[PLAN_VERSION] == read_version:
+        if self.dialect.pipeline and locked is not None and locked[PLAN_VERSION] == read_version:
             self._held_back.append((sql, values))
             return True
         return self._execute(sql, values) == 1
@@ -261,7 +272,9 @@ class DriverRecorder:
     def link_event(self, event: NewEventRow, body: Unlinked) -> None:
         """Place `event` after the chain's head: its seq, its link (the head's hash) and its hash
         (of `body` so linked). On SQLite the transaction holds the write lock since BEGIN IMMEDIATE:
-        read the head, hash, insert. On PostgreSQL the chain's advisory lock and one statement that
+        read the head, hash, insert; the event placed is the head the next one links to, so the
+        steps of a commit group read the head once (`_head`, forgotten as `_locked` is, and when a
+        unit's savepoint rolls back). On PostgreSQL the chain's advisory lock and one statement that
         does it all in the database are held back (see the class's docstring): appends to the one
         chain take turns for as long as the server takes to run it and commit, not for round trips."""
         stored = self.dialect.stored
@@ -275,9 +288,16 @@ class DriverRecorder:
                 for sql, parameters in statements:
                     self._execute(sql, parameters)
             return
-        head = self._rows(self.sql.head)
-        seq, prev_hash = (head[0][0] + 1, head[0][1]) if head else (1, GENESIS_HASH)
-        self._execute(self.sql.insert_event, (*values, seq, prev_hash, sha256(body.linked(seq, prev_hash)).hexdigest()))
+        head = self._head or self._read_head()
+        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        event_hash = sha256(body.linked(seq, prev_hash)).hexdigest()
+        self._execute(self.sql.insert_event, (*values, seq, prev_hash, event_hash))
+        if self.remembers:
+            self._head = (seq, event_hash)
+
+    def _read_head(self) -> tuple[int, str] | None:
+        rows = self._rows(self.sql.head)
+        return (rows[0][0], rows[0][1]) if rows else None
 
 
 @lru_cache(maxsize=64)
@@ -327,7 +347,7 @@ _HOOKED = "_kpt_recorder_hooks"  # an attribute of the engine: hooked once
 def _hook(engine: Engine) -> None:
     """Hook `engine` so that a recorder makes way (`DriverRecorder.make_way`) before any statement
     SQLAlchemy runs on its connection and before its COMMIT, and discards on ROLLBACK: what makes
-    holding back safe, measured with it (`DriverRecorder`)."""
+    holding back (`DriverRecorder`) and remembering (`plan_row`, `link_event`) safe."""
     if getattr(engine, _HOOKED, False):
         return
     setattr(engine, _HOOKED, True)
@@ -352,8 +372,9 @@ _AT_ONCE = "_kpt_recorder_at_once"  # an attribute of the engine: see `send_at_o
 
 def send_at_once(engine: Engine) -> None:
     """For bench/mechanisms.py alone: the recorders of `engine`'s connections made from now on
-    hold nothing back (the database's dialect without `pipeline`: no engine hooks, no row kept
-    locked), so that the benchmark measures what holding back gains."""
+    hold nothing back and remember nothing (the database's dialect without `pipeline`: no engine
+    hooks, no row kept locked, no chain head kept), so that the benchmark measures what holding
+    back gains."""
     setattr(engine, _AT_ONCE, True)
 
 
@@ -362,8 +383,16 @@ def recorder(conn: Connection) -> DriverRecorder:
     which lives as long as that connection does in the pool."""
     store = conn.info.get(_RECORDER)
     if store is None:
-        dialect = DIALECTS[conn.dialect.name]
-        if getattr(conn.engine, _AT_ONCE, False):
+        dialect, at_once = DIALECTS[conn.dialect.name], getattr(conn.engine, _AT_ONCE, False)
+        if at_once:
             dialect = replace(dialect, pipeline=False)
-        store = conn.info[_RECORDER] = DriverRecorder(conn, dialect)
+        store = conn.info[_RECORDER] = DriverRecorder(conn, dialect, remembers=not at_once)
     return store
+
+
+def forget_undone(conn: Connection) -> None:
+    """A unit's savepoint rolled back (kpt_workflow.storage.commit_group): what the connection's
+    recorder kept from inside it may be undone."""
+    store = conn.info.get(_RECORDER)
+    if store is not None:
+        store.discard()
