@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, func, select, update
 
 from kpt_workflow.audit.verify import verify
-from kpt_workflow.storage import event_log
+from kpt_workflow.storage import amendment_log, event_log
 from kpt_workflow.law.facts import FILED, WITHDRAWN
 from kpt_workflow.storage.commit_group import commit_group
 from kpt_workflow.storage.db import make_engine, sqlite_writer
@@ -199,3 +199,39 @@ def test_an_event_another_process_placed_between_two_transactions_is_linked_to(
         finally:
             other.dispose()
     assert _committed(engine, plan_id) == (before + 4, True)
+
+
+def _amendment(n: int) -> dict[str, object]:
+    return {"norm": f"Decreto de prueba {n}", "article": "1", "norm_date": "2024-01-02", "in_force_from": "2024-01-02",
+            "periods": [2024], "scope": "todas", "scope_values": [], "deadline": "aprobacion",
+            "new_date": "2024-06-28", "from_act": None, "months": None, "working_days": None}
+
+
+def test_a_commit_groups_steps_read_the_amendments_head_once_and_see_every_amendment(engine: Engine) -> None:
+    """Every step asks for the amendments' head: in a commit group the first asks the database;
+    an amendment recorded in the group is seen by the units after it, one undone is not."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a commit group is SQLite's")
+    reads: list[str] = []
+    writer = sqlite_writer(engine)
+    assert writer is not None
+    writer.connection().connection.driver_connection.set_trace_callback(  # type: ignore[union-attr]
+        lambda sql: reads.append(sql) if sql.startswith("SELECT seq, hash FROM amendment_event") else None)
+    now = datetime.now(timezone.utc)
+    with commit_group(writer):
+        with UnitOfWork(engine, write=True) as uow:
+            before = amendment_log.head(uow.connection)
+            uow.commit({})
+        with UnitOfWork(engine, write=True) as uow:
+            assert amendment_log.head(uow.connection) == before
+            recorded = amendment_log.append(uow.connection, _amendment(1), "test", now)
+            assert amendment_log.head(uow.connection)[0] == recorded  # type: ignore[index]
+            uow.commit({})
+        with pytest.raises(RuntimeError), UnitOfWork(engine, write=True) as undone:
+            amendment_log.append(undone.connection, _amendment(2), "test", now)
+            assert amendment_log.head(undone.connection)[0] == recorded + 1  # type: ignore[index]
+            raise RuntimeError("el caso de uso falló después de la enmienda")
+        with UnitOfWork(engine, write=True) as uow:
+            assert amendment_log.head(uow.connection)[0] == recorded  # type: ignore[index]
+            uow.commit({})
+    assert len(reads) == 4  # the group's first, and after each amendment recorded or undone; not the second unit's

@@ -70,4 +70,4 @@ def record(conn: Connection, claim: Claim, answer: Answer) -> None:
     """Store the key with its answer, in the caller's transaction (the change's)."""
     store = recorder(conn)
     store.execute(_INSERT, (claim.username, claim.key, claim.request_hash, answer.status_code, answer.body,
-                            store.dialect.stored(datetime.now(timezone.utc))))
+                            store.dialect.stored(datetime.now(timezone.utc))), changes_kept=False)

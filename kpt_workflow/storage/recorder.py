@@ -151,6 +151,7 @@ class DriverRecorder:
         self._held_back: list[tuple[str, Sequence[Any]]] = []
         self._locked: dict[str, tuple[Any, ...]] = {}  # see `plan_row`
         self._head: tuple[int, str] | None = None  # see `link_event`
+        self._amendments: tuple[tuple[int, str] | None] | None = None  # (the head,) once read: `amendments_head`
         if remembers:
             _hook(conn.engine)
 
@@ -160,11 +161,13 @@ class DriverRecorder:
         read snapshot (and on SQLite block WAL checkpoints) while the pooled connection sits idle."""
         return self._rows(self._text(sql), parameters)
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+    def execute(self, sql: str, parameters: Sequence[Any] = (), *, changes_kept: bool = True) -> int:
         """Run `sql` ({p} marks its parameters); the rows it changed. A constraint it breaks raises
         SQLAlchemy's IntegrityError, as the same statement through SQLAlchemy would. What the
-        recorder kept is forgotten: `sql` may have changed it."""
-        self._head = None
+        recorder kept is forgotten, unless the caller knows `sql` writes neither a plan nor a
+        chain (`changes_kept=False`: an Idempotency-Key's answer)."""
+        if changes_kept:
+            self._forget()
         return self._execute(self._text(sql), parameters)
 
     @contextmanager
@@ -201,7 +204,7 @@ class DriverRecorder:
 
     def _forget(self) -> None:
         self._locked.clear()
-        self._head = None
+        self._head = self._amendments = None
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -248,9 +251,16 @@ class DriverRecorder:
         return _folded_documents(rows)
 
     def amendments_head(self) -> tuple[int, str] | None:
-        """The legal amendments' chain head (seq, hash), or None before the first amendment."""
-        rows = self._rows(self.sql.amendments_head)
-        return (rows[0][0], rows[0][1]) if rows else None
+        """The legal amendments' chain head (seq, hash), or None before the first amendment. Every
+        step asks; it is kept until the recorder forgets (as `_head` is): on SQLite the write lock
+        keeps it current meanwhile, so the steps of a commit group read it once."""
+        if self._amendments is None:
+            rows = self._rows(self.sql.amendments_head)
+            head = (rows[0][0], rows[0][1]) if rows else None
+            if not self.remembers:
+                return head
+            self._amendments = (head,)
+        return self._amendments[0]
 
     def _documents_read(self, plan_id: str, as_of: date | None) -> tuple[str, tuple[Any, ...]]:
         return self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE))
