@@ -228,8 +228,8 @@ class DriverRecorder:
         """A row read for update is remembered (`_locked`) until the transaction ends or runs any
         other statement than this recorder's reads: while its lock holds (PostgreSQL's on the row,
         SQLite's on the whole file) nobody else can change it, so reading it again (the caller's
-        access, then the change) costs no second statement: on SQLite one of the 12 a step's
-        request runs, on PostgreSQL a round trip."""
+        access, then the change) costs no second statement: on SQLite one of the 14 a step's
+        request ran, on PostgreSQL a round trip."""
         if for_update and (locked := self._locked.get(plan_id)) is not None:
             return locked
         rows = self._rows(self.sql.plan_for_update if for_update else self.sql.plan, (plan_id,))
@@ -255,8 +255,7 @@ class DriverRecorder:
         step asks; it is kept until the recorder forgets (as `_head` is): on SQLite the write lock
         keeps it current meanwhile, so the steps of a commit group read it once."""
         if self._amendments is None:
-            rows = self._rows(self.sql.amendments_head)
-            head = (rows[0][0], rows[0][1]) if rows else None
+            head = self._chain_head(self.sql.amendments_head)
             if not self.remembers:
                 return head
             self._amendments = (head,)
@@ -298,15 +297,16 @@ class DriverRecorder:
                 for sql, parameters in statements:
                     self._execute(sql, parameters)
             return
-        head = self._head or self._read_head()
+        head = self._head or self._chain_head(self.sql.head)
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         event_hash = sha256(body.linked(seq, prev_hash)).hexdigest()
         self._execute(self.sql.insert_event, (*values, seq, prev_hash, event_hash))
         if self.remembers:
             self._head = (seq, event_hash)
 
-    def _read_head(self) -> tuple[int, str] | None:
-        rows = self._rows(self.sql.head)
+    def _chain_head(self, sql: str) -> tuple[int, str] | None:
+        """(seq, hash) of a chain's last link, as `sql` reads it; None for an empty chain."""
+        rows = self._rows(sql)
         return (rows[0][0], rows[0][1]) if rows else None
 
 
