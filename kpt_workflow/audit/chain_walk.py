@@ -1,4 +1,4 @@
-"""The fast walk over the stored chain behind `audit.verify` (issue target: 200,000 events/s).
+"""The fast walk over the stored chain behind `audit.verify` (issue 23's target: 240,000 events/s).
 
 Each event's hash is recomputed from a template of its canonical JSON rather than from a dict per
 event. On SQLite this process reads the hashed columns through the driver's cursor, in the sorted
@@ -39,26 +39,21 @@ Reference = Callable[[Connection, int], str]
 the fast body's hash disagrees with the stored one."""
 # Seq bounds that hold every event, a forged one at seq <= 0 included.
 LOWEST, HIGHEST = -(2**63), 2**63 - 1
-BATCH = 5_000
+_ROWS_SQL = (f"SELECT {', '.join(_READ_AS.get(c, c) for c in COLUMNS)} FROM {EVENTS.name} "
+             "WHERE seq > ? AND seq <= ? ORDER BY seq")
 # Below this many events per process, starting one costs more than it saves.
 MIN_EVENTS_PER_WORKER = 25_000
 
+
 def rows(conn: Connection, after: int = LOWEST, upto: int = HIGHEST) -> Iterator[tuple[Any, ...]]:
-    """On SQLite, the events with after < seq <= upto in chain order, as `COLUMNS`: batches read
-    through the driver's cursor, each starting after the last seq of the one before."""
-    sql = (f"SELECT {', '.join(_READ_AS.get(c, c) for c in COLUMNS)} FROM {EVENTS.name} "
-           "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
-
-    def batches() -> Iterator[list[tuple[Any, ...]]]:
-        cursor, start = conn.connection.driver_connection.cursor(), after  # type: ignore[union-attr]
-        try:
-            while batch := cursor.execute(sql, (start, upto, BATCH)).fetchall():
-                yield batch
-                start = batch[-1][0]
-        finally:
-            cursor.close()
-
-    return chain.from_iterable(batches())
+    """On SQLite, the events with after < seq <= upto in chain order, as `COLUMNS`, streamed one
+    row at a time through the driver's cursor. Not in batches: a batch of thousands of live rows
+    made the garbage collector walk them over and over, and the walk was 16 % slower for it."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield from cursor.execute(_ROWS_SQL, (after, upto))
+    finally:
+        cursor.close()
 
 
 class Marked(NamedTuple):
