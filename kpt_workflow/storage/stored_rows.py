@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Date, Integer, Table
 from sqlalchemy.engine import Dialect
 
-BATCH = 5_000
+BATCH = 5_000  # rows a PostgreSQL round trip brings
 CANONICAL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LOOSE_DATE = re.compile(r"\s*([0-9]{1,4})-([0-9]{1,2})-([0-9]{1,2})\s*")
 
@@ -31,16 +31,19 @@ that set it)."""
 
 def rows(conn: Connection, table: Table, order_by: str | None = None) -> Iterator[dict[str, Any]]:
     """Every row of `table`, each value as the driver hands it back (on SQLite, as stored),
-    streamed (on PostgreSQL through a server-side cursor), in the caller's transaction."""
+    streamed (on PostgreSQL through a server-side cursor), in the caller's transaction. One row at
+    a time from the driver: a batch of thousands held alive made the garbage collector walk it over
+    and over (as it did in `audit.chain_walk.rows`)."""
     names = [column.name for column in table.columns]
     sql = f'SELECT {", ".join(names)} FROM "{table.name}"' + (f" ORDER BY {order_by}" if order_by else "")
     driver = conn.connection.driver_connection
     postgresql = conn.dialect.name == "postgresql"
     cursor = driver.cursor(f"stored_{table.name}") if postgresql else driver.cursor()  # type: ignore[union-attr]
+    if postgresql:
+        cursor.itersize = BATCH
     with closing(cursor):
         cursor.execute(sql)
-        while batch := cursor.fetchmany(BATCH):
-            yield from (dict(zip(names, row)) for row in batch)
+        yield from (dict(zip(names, row)) for row in cursor)
 
 
 def stored_form(dialect: Dialect, column: Column[Any]) -> Callable[[object], object]:
