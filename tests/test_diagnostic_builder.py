@@ -4,9 +4,11 @@ as an audited change (rebuilt by replay), rendered to a DOCX and a PDF that read
 the `diagnostico` document that the guards judge."""
 
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 from docx import Document
 from pypdf import PdfReader
 
@@ -22,7 +24,9 @@ from kpt_workflow.lifecycle.status import plan_facts
 from kpt_workflow.rules import RULES
 from kpt_workflow.services.views import plan_page, status
 from kpt_workflow.storage.repository import load_plan
+from kpt_workflow.storage.tables import TerritoryIndicator
 from kpt_workflow.storage.unit_of_work import UnitOfWork
+from kpt_workflow.services.reference_imports import import_indicators
 from kpt_workflow.services.sample import STRATEGY_DATES
 
 OFFICE, FOREIGN_OFFICE = Actor("ana", "planeacion", "05001"), Actor("beto", "planeacion", "11001")
@@ -106,16 +110,27 @@ def test_a_small_municipality_has_no_urban_environmental_authority(engine, new_p
     assert [c["basis"] for c in environment["competencies"]] == ["Ley 99 de 1993, art. 65; Ley 715 de 2001, art. 76 (num. 76.5)"]
 
 
-def test_an_imported_indicator_goes_to_its_sector_with_its_source(engine, new_plan):
-    from kpt_workflow.services.reference_imports import import_indicators
+IMPORTED = "Cobertura neta en educación media"
+
+
+@pytest.fixture
+def imported(engine) -> Iterator[str]:
+    """An indicator the DNP imports for Medellín, removed afterwards: the PostgreSQL database keeps
+    its reference data between tests, and Medellín's other sections must stay without figures."""
     with UnitOfWork(engine, write=True) as uow:
-        import_indicators(uow, DNP, "entidad,indicador,anio,valor,unidad,fuente\n"
-                                    "05001,Cobertura neta en educación media,2022,48.5,%,MEN\n", "t.csv")
+        import_indicators(uow, DNP, f"entidad,indicador,anio,valor,unidad,fuente\n05001,{IMPORTED},2022,48.5,%,MEN\n",
+                          "t.csv")
+    yield IMPORTED
+    with engine.begin() as conn:
+        conn.execute(delete(TerritoryIndicator.__table__).where(TerritoryIndicator.__table__.c.indicator == IMPORTED))
+
+
+def test_an_imported_indicator_goes_to_its_sector_with_its_source(engine, new_plan, imported):
     sections = _sections(_read(engine, new_plan("05001")))
-    shown = _figure(sections["educacion"], "Cobertura neta en educación media")
+    shown = _figure(sections["educacion"], imported)
     assert (shown["value_text"], shown["year"], shown["source"]) == ("48,5 %", 2022, "MEN")
     assert sections["educacion"]["no_figures"] is None
-    assert all(f["label"] != "Cobertura neta en educación media" for f in sections["contexto"]["figures"])
+    assert all(f["label"] != imported for f in sections["contexto"]["figures"])
 
 
 def test_the_office_edits_a_section_as_an_audited_change_that_replay_rebuilds(engine, new_plan):
