@@ -3,10 +3,10 @@
 An event's body is the canonical JSON (kpt_workflow.base.canonical) of its columns but the hash,
 keys sorted. `hashed_text` says so literally, from a mapping of the stored row: the specification,
 and the arbiter for a value stored in a form the template does not expect. `body` and
-`unlinked_body` fill the same text into one template (`BODY_TEMPLATE`, which PostgreSQL also fills
-in SQL) from the row's texts: the encoder that writing (`event_log.append`), verifying
-(`audit.chain_walk`), replaying and exporting use, at 240 k events/s. Tests hold the two equal byte
-for byte on arbitrary text (tests/test_chain_check.py).
+`unlinked_body` write the same text from the row's texts with the same two parts (`_head` and
+`_tail`, whose placeholders make `BODY_TEMPLATE`, which PostgreSQL fills in SQL): the encoder that
+writing (`event_log.append`), verifying (`audit.chain_walk`), replaying and exporting use. Tests
+hold the two equal byte for byte on arbitrary text (tests/test_chain_walk.py).
 """
 
 from collections.abc import Mapping
@@ -64,17 +64,34 @@ COLUMNS = ("seq", "prev_hash", "hash", "action", "actor", "event_type", "from_st
 
 # The body around its two long values, which stay UTF-8 bytes from the database to the hash:
 # in schema version 1 as JSON strings (quoted, escaped), from version 2 on as the JSON they hold.
-_HEAD = '{"action":%s,"actor":%s,"event_type":%s,"from_state":%s,"legal_date":%s,"outcomes":'
-# The tail around the link (the previous hash and the seq), which a new event gets only when the
-# chain places it: `Unlinked`.
-_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ = (',"plan_id":%s,"plan_version":%s,"prev_hash":',
-                                      ',"recorded_at":%s,"schema_version":%s,"seq":', ',"to_state":%s}')
-_TAIL = "%s".join((_TO_PREV, _PREV_TO_SEQ, _AFTER_SEQ))
-BODY_TEMPLATE = _HEAD + '%s,"payload":%s' + _TAIL
+# Each part takes its values already as JSON text (integers as they are). f-strings, not a `%`
+# template: verify's walk fills them for every event, 6 % faster so (paired runs of 100.000 events).
+def _head(action: str, actor: str, event_type: str, from_state: str, legal_date: str) -> str:
+    """The body up to its outcomes' value."""
+    return (f'{{"action":{action},"actor":{actor},"event_type":{event_type},"from_state":{from_state},'
+            f'"legal_date":{legal_date},"outcomes":')
+
+
+_BETWEEN = ',"payload":'  # the outcomes' value and the payload's
+
+
+def _tail(plan_id: str, plan_version: object, prev_hash: str, recorded_at: str, schema_version: object, seq: object,
+          to_state: str) -> str:
+    """The body after its payload's value."""
+    return (f',"plan_id":{plan_id},"plan_version":{plan_version},"prev_hash":{prev_hash},"recorded_at":{recorded_at},'
+            f'"schema_version":{schema_version},"seq":{seq},"to_state":{to_state}}}')
+
+
+BODY_TEMPLATE = _head(*["%s"] * 5) + "%s" + _BETWEEN + "%s" + _tail(*["%s"] * 7)
 """The body with a placeholder for each key's value, keys in sorted order (PostgreSQL fills it in SQL)."""
 GENESIS_HASH = "0" * 64  # the link of the first event
 _text = encode_basestring  # what json's encoder writes for a str (ensure_ascii=False), quotes included
 _CONTROLS_AS_SPACES = bytes.maketrans(bytes(range(32)), b" " * 32)
+_LINK = "\0"  # where the link's values go in an `Unlinked` tail: JSON text never holds a raw NUL
+
+
+def _json(text: str | None) -> str:
+    return "null" if text is None else _text(text)
 
 
 def body(row: tuple[Any, ...]) -> bytes:
@@ -84,15 +101,15 @@ def body(row: tuple[Any, ...]) -> bytes:
     the stored hash will not match."""
     (seq, prev_hash, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version,
      recorded_at, schema_version, to_state) = row
-    # `_head` inline: this is verify's loop, where the call alone cost a few per cent.
-    head = _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
-                    "null" if legal_date is None else _text(legal_date))
-    tail = _TAIL % (_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
-                    "null" if to_state is None else _text(to_state))
+    # No `_json` for the values that may be NULL: this is verify's loop, where each call costs.
+    head = _head(_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
+                 "null" if legal_date is None else _text(legal_date))
+    tail = _tail(_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
+                 "null" if to_state is None else _text(to_state))
     if schema_version == 1:
         return b"".join((head.encode(), b'"', _escaped(outcomes), b'","payload":"', _escaped(payload), b'"',
                          tail.encode()))
-    return b"".join((head.encode(), outcomes, b',"payload":', payload, tail.encode()))
+    return b"".join((head.encode(), outcomes, _BETWEEN.encode(), payload, tail.encode()))
 
 
 class Unlinked(NamedTuple):
@@ -114,17 +131,11 @@ def unlinked_body(row: tuple[Any, ...]) -> Unlinked:
     2 or later, in pieces around the link: a hash's text is its hex digits, quoted."""
     (_, _, _, action, actor, event_type, from_state, legal_date, outcomes, payload, plan_id, plan_version, recorded_at,
      schema_version, to_state) = row
-    head = _head(action, actor, event_type, from_state, legal_date)
-    return Unlinked(b"".join((head.encode(), outcomes, b',"payload":', payload,
-                              (_TO_PREV % (_text(plan_id), plan_version)).encode(), b'"')),
-                    ('"' + _PREV_TO_SEQ % (_text(recorded_at), schema_version)).encode(),
-                    (_AFTER_SEQ % ("null" if to_state is None else _text(to_state))).encode())
-
-
-def _head(action: str, actor: str, event_type: str, from_state: str | None, legal_date: str | None) -> str:
-    """The body up to its outcomes' value."""
-    return _HEAD % (_text(action), _text(actor), _text(event_type), "null" if from_state is None else _text(from_state),
-                    "null" if legal_date is None else _text(legal_date))
+    head = _head(_text(action), _text(actor), _text(event_type), _json(from_state), _json(legal_date))
+    to_prev, prev_to_seq, after_seq = _tail(_text(plan_id), plan_version, f'"{_LINK}"', _text(recorded_at),
+                                            schema_version, _LINK, _json(to_state)).split(_LINK)
+    return Unlinked(b"".join((head.encode(), outcomes, _BETWEEN.encode(), payload, to_prev.encode())),
+                    prev_to_seq.encode(), after_seq.encode())
 
 
 def _escaped(text: bytes) -> bytes:
