@@ -73,6 +73,7 @@ def _head(action: str, actor: str, event_type: str, from_state: str, legal_date:
 
 
 _BETWEEN = ',"payload":'  # the outcomes' value and the payload's
+_BETWEEN_UTF8 = _BETWEEN.encode()
 
 
 def _tail(plan_id: str, plan_version: object, prev_hash: str, recorded_at: str, schema_version: object, seq: object,
@@ -107,9 +108,8 @@ def body(row: tuple[Any, ...]) -> bytes:
     tail = _tail(_text(plan_id), plan_version, _text(prev_hash), _text(recorded_at), schema_version, seq,
                  "null" if to_state is None else _text(to_state))
     if schema_version == 1:
-        return b"".join((head.encode(), b'"', _escaped(outcomes), b'","payload":"', _escaped(payload), b'"',
-                         tail.encode()))
-    return b"".join((head.encode(), outcomes, _BETWEEN.encode(), payload, tail.encode()))
+        outcomes, payload = b'"%s"' % _escaped(outcomes), b'"%s"' % _escaped(payload)
+    return b"".join((head.encode(), outcomes, _BETWEEN_UTF8, payload, tail.encode()))
 
 
 class Unlinked(NamedTuple):
@@ -134,7 +134,7 @@ def unlinked_body(row: tuple[Any, ...]) -> Unlinked:
     head = _head(_text(action), _text(actor), _text(event_type), _json(from_state), _json(legal_date))
     to_prev, prev_to_seq, after_seq = _tail(_text(plan_id), plan_version, f'"{_LINK}"', _text(recorded_at),
                                             schema_version, _LINK, _json(to_state)).split(_LINK)
-    return Unlinked(b"".join((head.encode(), outcomes, _BETWEEN.encode(), payload, to_prev.encode())),
+    return Unlinked(b"".join((head.encode(), outcomes, _BETWEEN_UTF8, payload, to_prev.encode())),
                     prev_to_seq.encode(), after_seq.encode())
 
 
