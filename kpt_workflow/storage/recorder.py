@@ -150,8 +150,7 @@ class DriverRecorder:
         self._texts: dict[str, str] = {}
         self._held_back: list[tuple[str, Sequence[Any]]] = []
         self._locked: dict[str, tuple[Any, ...]] = {}  # see `plan_row`
-        self._head: tuple[int, str] | None = None  # see `link_event`
-        self._amendments: tuple[tuple[int, str] | None] | None = None  # (the head,) once read: `amendments_head`
+        self._heads: dict[str, tuple[int, str] | None] = {}  # a chain's head by the SQL that reads it: `_chain_head`
         if remembers:
             _hook(conn.engine)
 
@@ -204,7 +203,7 @@ class DriverRecorder:
 
     def _forget(self) -> None:
         self._locked.clear()
-        self._head = self._amendments = None
+        self._heads.clear()
 
     def _text(self, sql: str) -> str:
         text = self._texts.get(sql)
@@ -252,14 +251,9 @@ class DriverRecorder:
 
     def amendments_head(self) -> tuple[int, str] | None:
         """The legal amendments' chain head (seq, hash), or None before the first amendment. Every
-        step asks; it is kept until the recorder forgets (as `_head` is): on SQLite the write lock
-        keeps it current meanwhile, so the steps of a commit group read it once."""
-        if self._amendments is None:
-            head = self._chain_head(self.sql.amendments_head)
-            if not self.remembers:
-                return head
-            self._amendments = (head,)
-        return self._amendments[0]
+        step asks; on SQLite the write lock keeps it current until the recorder forgets, so the
+        steps of a commit group read it once (`_chain_head`)."""
+        return self._chain_head(self.sql.amendments_head)
 
     def _documents_read(self, plan_id: str, as_of: date | None) -> tuple[str, tuple[Any, ...]]:
         return self.sql.documents, (plan_id, self.dialect.stored(as_of or FAR_FUTURE))
@@ -282,7 +276,7 @@ class DriverRecorder:
         """Place `event` after the chain's head: its seq, its link (the head's hash) and its hash
         (of `body` so linked). On SQLite the transaction holds the write lock since BEGIN IMMEDIATE:
         read the head, hash, insert; the event placed is the head the next one links to, so the
-        steps of a commit group read the head once (`_head`, forgotten as `_locked` is, and when a
+        steps of a commit group read the head once (`_chain_head`, forgotten as `_locked` is, and when a
         unit's savepoint rolls back). On PostgreSQL the chain's advisory lock and one statement that
         does it all in the database are held back (see the class's docstring): appends to the one
         chain take turns for as long as the server takes to run it and commit, not for round trips."""
@@ -297,17 +291,23 @@ class DriverRecorder:
                 for sql, parameters in statements:
                     self._execute(sql, parameters)
             return
-        head = self._head or self._chain_head(self.sql.head)
+        head = self._chain_head(self.sql.head)
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         event_hash = sha256(body.linked(seq, prev_hash)).hexdigest()
         self._execute(self.sql.insert_event, (*values, seq, prev_hash, event_hash))
         if self.remembers:
-            self._head = (seq, event_hash)
+            self._heads[self.sql.head] = (seq, event_hash)
 
     def _chain_head(self, sql: str) -> tuple[int, str] | None:
-        """(seq, hash) of a chain's last link, as `sql` reads it; None for an empty chain."""
+        """(seq, hash) of a chain's last link, as `sql` reads it; None for an empty chain. Kept
+        (`_heads`) until the recorder forgets, when it `remembers`."""
+        if sql in self._heads:
+            return self._heads[sql]
         rows = self._rows(sql)
-        return (rows[0][0], rows[0][1]) if rows else None
+        head = (rows[0][0], rows[0][1]) if rows else None
+        if self.remembers:
+            self._heads[sql] = head
+        return head
 
 
 @lru_cache(maxsize=64)
