@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 
@@ -28,6 +27,7 @@ from kpt_workflow.services.labels import history_entry
 from kpt_workflow.storage.repository import plan_record
 from kpt_workflow.storage.unit_of_work import UnitOfWork
 from kpt_workflow.base.figures import amount
+from kpt_workflow.law.calendar import COLOMBIA
 
 app = typer.Typer(help="Traza de auditoría encadenada.", no_args_is_help=True)
 
@@ -140,9 +140,6 @@ def log(plan_id: str, as_json: JsonOpt = False) -> None:
     emit(events, as_json, render_history([history_entry(e, flow, plan.entity_kind, roles) for e in events]))
 
 
-_BOGOTA = ZoneInfo("America/Bogota")
-
-
 @app.command("security")
 def security(usuario: Annotated[str | None, typer.Option("--usuario", help="Solo los eventos de este usuario.")] = None,
              limite: Annotated[int, typer.Option("--limite", min=1, help="Cuántos eventos, los más recientes.")] = 100,
@@ -155,7 +152,7 @@ def security(usuario: Annotated[str | None, typer.Option("--usuario", help="Solo
 
 
 def _security_line(event: dict[str, Any]) -> str:
-    when = event["occurred_at"].astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M:%S")
+    when = event["occurred_at"].astimezone(COLOMBIA).strftime("%Y-%m-%d %H:%M:%S")
     by = f" por {event['actor']}" if event["actor"] else ""
     where = f" desde {event['client_address']}" if event["client_address"] else ""
     what = f" — {event['detail']}" if event["detail"] else ""

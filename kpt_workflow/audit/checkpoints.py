@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -31,11 +30,11 @@ from kpt_workflow.base.figures import amount, number
 from kpt_workflow.storage.event_encoding import GENESIS_HASH
 from kpt_workflow.storage.event_log import EVENTS
 from kpt_workflow.storage.tables import AuditCheckpoint, AuditRebaseline
+from kpt_workflow.law.calendar import COLOMBIA
 
 REBASELINES = AuditRebaseline.__table__
 CHECKPOINTS = AuditCheckpoint.__table__
 _REBASELINE_SIGNED = ("seq", "head", "reason", "actor", "signed_at", "key_id")
-_BOGOTA = ZoneInfo("America/Bogota")
 
 
 def generate_keys(directory: Path) -> tuple[Path, Path]:
@@ -163,7 +162,7 @@ def bogota(utc: str) -> str:
         moment = datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except (TypeError, ValueError):
         return str(utc)
-    return moment.astimezone(_BOGOTA).strftime("%Y-%m-%d %H:%M:%S") + ", hora de Colombia"
+    return moment.astimezone(COLOMBIA).strftime("%Y-%m-%d %H:%M:%S") + ", hora de Colombia"
 
 
 def _rebaseline_part(record: dict[str, Any]) -> bytes:

@@ -20,7 +20,7 @@ PERIOD_YEARS = 4
 FIRST_PERIOD_ANCHOR = 2024
 FIRST_PDT_PERIOD = 2004  # four-year periods since Acto Legislativo 02 de 2002
 
-_BOGOTA = ZoneInfo("America/Bogota")
+COLOMBIA = ZoneInfo("America/Bogota")  # UTC-5 all year: Colombia keeps no summer time
 _ONE_DAY = timedelta(days=1)
 # date.fromisoformat alone also accepts "20240229" and times; the pattern keeps only AAAA-MM-DD.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -199,12 +199,12 @@ def election_day(period_year: int) -> date:
 
 def today_in_colombia() -> date:
     """Today's date in Bogotá: a server in UTC would otherwise start the day five hours early."""
-    return datetime.now(_BOGOTA).date()
+    return datetime.now(COLOMBIA).date()
 
 
 def colombia_time(moment: datetime) -> str:
     """A recorded instant (the store keeps UTC) as people in Colombia read it: 02/05/2024 09:30."""
-    return moment.astimezone(_BOGOTA).strftime("%d/%m/%Y %H:%M")
+    return moment.astimezone(COLOMBIA).strftime("%d/%m/%Y %H:%M")
 
 
 def table_date(day: date | str | None) -> str:

@@ -11,7 +11,6 @@ an alarm on the day its alert falls due (`alert_day`), at 8:00 in Colombia."""
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
@@ -22,7 +21,6 @@ PRODID = "-//kpt-workflow//Plazos legales de los Planes de Desarrollo Territoria
 UID_DOMAIN = "kpt-workflow"
 ALARM_TIME = time(8, 0)  # when an alert rings on its day, Colombia's time
 SYNTHETIC = "Datos SINTÉTICOS de demostración: ningún documento, fecha ni número corresponde a una entidad real."
-_BOGOTA = ZoneInfo("America/Bogota")
 
 
 def alert_day(deadline: Mapping[str, Any], working_days: int) -> date:
@@ -84,7 +82,7 @@ def _event(terms: PlanTerms, deadline: Mapping[str, Any], synthetic: bool, alert
     event.add("transp", "TRANSPARENT")  # a term ends on a day; it does not make anyone busy
     event.add("sequence", terms.plan.version)
     if not met and not terms.terminal:
-        rings = datetime.combine(alert_day(deadline, alert_working_days), ALARM_TIME, _BOGOTA)
+        rings = datetime.combine(alert_day(deadline, alert_working_days), ALARM_TIME, calendar.COLOMBIA)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"Aviso: {deadline['label']} vence el {calendar.written_date(day)}.")
