@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from api.serving import APP_FACTORY
 from bench import _bare_app
 from bench._bare_sqlite import BASELINE_ROW_BYTES, SQLITE_PRAGMAS
 from bench._cpu import CpuUse, added, cpu_between, cpu_seconds, database_cpu
@@ -23,7 +24,7 @@ from bench._plans import BUSY_TIMEOUT_MS
 from bench._server import served, server_env
 from bench._timing import Samples, Timing
 
-REAL_APP = "api.app:create_app"
+REAL_APP = APP_FACTORY
 BARE_APP = "bench._bare_app:create_app"
 
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import httpx
 
-from api.http_protocol import HTTP_PROTOCOL
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # never anything but loopback
 STARTUP_TIMEOUT_S = 60.0
+_RUN = ("import sys; sys.path.insert(0, sys.argv[5]); import uvicorn; from api.serving import uvicorn_options; "
+        "uvicorn.run(sys.argv[1], host=sys.argv[2], port=int(sys.argv[3]), workers=int(sys.argv[4]), "
+        "app_dir=sys.argv[5], **uvicorn_options())")
 
 
 def free_port() -> int:
@@ -49,11 +51,11 @@ def wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> None
 
 @contextmanager
 def served(app: str, health: str, env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[int, int]]:
-    """Start uvicorn on `app` (a factory) as `kpt serve` does, in the log's directory (no stray
-    `.env` is read there); yield its port and pid once `health` answers."""
+    """Start uvicorn on `app` (a factory) as `kpt serve` does (`uvicorn.run` with
+    api.serving.uvicorn_options), in the log's directory (no stray `.env` is read there); yield
+    its port and pid once `health` answers."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", HOST, "--port", str(port),
-               "--workers", str(workers), "--http", HTTP_PROTOCOL, "--app-dir", str(REPO)]
+    command = [sys.executable, "-c", _RUN, app, HOST, str(port), str(workers), str(REPO)]
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=log.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)

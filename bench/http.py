@@ -2,13 +2,14 @@
 
 What it measures, in one run on this machine, through a real server: uvicorn started as a
 subprocess exactly as `kpt serve` starts it (`uvicorn.run` of a factory with host, port,
-`--workers` and the HTTP protocol of api/http_protocol.py, which sets TCP_NODELAY; uvicorn's
-defaults otherwise: the installed loop and HTTP parser, access log on, here to a file), bound to
-127.0.0.1 on a free port. The load comes from this process: `--clients` concurrent
-clients, each on its own keep-alive connection, in a closed loop (the next request leaves when the
-last answer has arrived). The client is a few lines of raw HTTP/1.1 on asyncio streams, so that the
-load generator, which shares the machine's cores with the server, costs both parts as little as
-possible. Each request's latency is the time from sending it to the last byte of its answer.
+`--workers` and the HTTP protocol of api/http_protocol.py, which sets TCP_NODELAY and sends an
+answer's head and body in one write, and the access log of api/access_log.py, here to a file;
+uvicorn's defaults otherwise: the installed loop and HTTP parser), bound to 127.0.0.1 on a free
+port. The load comes from this process: `--clients` concurrent clients, each on its own keep-alive
+connection, in a closed loop (the next request leaves when the last answer has arrived). The client
+is a few lines of raw HTTP/1.1 on asyncio streams, so that the load generator, which shares the
+machine's cores with the server, costs both parts as little as possible. Each request's latency is
+the time from sending it to the last byte of its answer.
 
 A. "HTTP transitions": `POST /api/v1/plans/{id}/transitions` of `api.app:create_app` on a fresh
    database prepared as bench/transitions.py prepares it (bench/_plans.py: `--plans` municipalities'

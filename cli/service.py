@@ -32,11 +32,11 @@ def serve(host: Annotated[str, typer.Option(help="Dirección en la que escucha."
     """Sirve la API (/api/v1, documentación en /docs) con uvicorn."""
     import uvicorn  # imported here: the other commands do not need the web stack
 
-    from api.http_protocol import HTTP_PROTOCOL
+    from api.serving import APP_FACTORY, uvicorn_options
 
     engine().dispose()  # the schema checked here, so that a wrong one is refused in Spanish, not in uvicorn's log
     typer.echo(f"kpt-workflow en http://{host}:{port}/  (API: /api/v1, documentación: /docs)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, http=HTTP_PROTOCOL)
+    uvicorn.run(APP_FACTORY, host=host, port=port, workers=workers, **uvicorn_options())
 
 
 @users_app.command("create")

@@ -46,12 +46,15 @@ def test_only_the_serve_protocol_turns_nagle_off_on_a_socket_uvicorn_bound(proto
     assert asyncio.run(_nodelay_of_an_accepted_connection(protocol)) is nodelay
 
 
-def test_kpt_serve_runs_uvicorn_with_this_protocol(monkeypatch, _sqlite_template):
+def test_kpt_serve_runs_uvicorn_with_this_protocol_and_access_log(monkeypatch, _sqlite_template):
     monkeypatch.setenv("KPT_DATABASE_URL", f"sqlite:///{_sqlite_template}")  # serve checks its schema first
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
     service.serve(workers=2)
-    assert calls[0]["http"] == HTTP_PROTOCOL and calls[0]["workers"] == 2
+    (app,), options = calls[0]
+    assert app == "api.app:create_app" and options["factory"] and options["workers"] == 2
+    assert options["http"] == HTTP_PROTOCOL
+    assert options["log_config"]["handlers"]["access"]["()"] == "api.access_log.TurnLines"
 
 
 class _CountedWrites:
